@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v : undefined))
+  .pipe(z.url().optional());
+
+/** Development default so `npm start` works out of the box; printed by the local stack, refused in AWS. */
+export const DEV_SIGNING_SECRET = 'sandbox-signing-secret-not-for-production';
+/** 32 bytes, base64: the local stand-in for KMS. Never used when KMS_KEY_ID is set. */
+export const DEV_MASTER_KEY = 'c2FuZGJveC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmc=';
+
+const EnvSchema = z
+  .object({
+    STAGE: z.string().default('local'),
+    AWS_REGION: z.string().default('eu-west-1'),
+    TABLE_NAME: z.string().min(3).default('wa-onboarding'),
+    DYNAMODB_ENDPOINT: optionalUrl,
+    SLACK_SIGNING_SECRET: z.string().optional(),
+    SLACK_CLIENT_ID: z.string().default('sandbox-client-id'),
+    SLACK_CLIENT_SECRET: z.string().default('sandbox-client-secret'),
+    SLACK_STATE_SECRET: z.string().default('sandbox-state-secret'),
+    SLACK_TOKEN_ROTATION: bool,
+    SLACK_API_URL: optionalUrl,
+    SLACK_AUTHORIZE_URL: optionalUrl,
+    PUBLIC_URL: z.url().default('http://127.0.0.1:3000'),
+    KMS_KEY_ID: z.string().optional(),
+    LOCAL_MASTER_KEY: z.string().optional(),
+    QUEUE_URL: optionalUrl,
+    DUE_SHARDS: z.coerce.number().int().min(1).max(64).default(4),
+    JOB_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+    LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  })
+  .transform((env) => {
+    const local = !env.KMS_KEY_ID;
+    if (!local && !env.SLACK_SIGNING_SECRET) {
+      throw new Error('SLACK_SIGNING_SECRET is required outside the local stack');
+    }
+    const masterKey = Buffer.from(env.LOCAL_MASTER_KEY ?? DEV_MASTER_KEY, 'base64');
+    if (local && masterKey.length !== 32) throw new Error('LOCAL_MASTER_KEY must be 32 bytes, base64');
+    return {
+      stage: env.STAGE,
+      region: env.AWS_REGION,
+      tableName: env.TABLE_NAME,
+      dynamoEndpoint: env.DYNAMODB_ENDPOINT,
+      slack: {
+        signingSecret: env.SLACK_SIGNING_SECRET ?? DEV_SIGNING_SECRET,
+        signingSecretIsDefault: !env.SLACK_SIGNING_SECRET,
+        clientId: env.SLACK_CLIENT_ID,
+        clientSecret: env.SLACK_CLIENT_SECRET,
+        stateSecret: env.SLACK_STATE_SECRET,
+        tokenRotation: env.SLACK_TOKEN_ROTATION,
+        apiUrl: env.SLACK_API_URL,
+        authorizeUrl: env.SLACK_AUTHORIZE_URL,
+      },
+      publicUrl: env.PUBLIC_URL.replace(/\/$/, ''),
+      kmsKeyId: env.KMS_KEY_ID,
+      localMasterKey: local ? masterKey : undefined,
+      queueUrl: env.QUEUE_URL,
+      dueShards: env.DUE_SHARDS,
+      jobRetentionDays: env.JOB_RETENTION_DAYS,
+      auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+      logLevel: env.LOG_LEVEL,
+    };
+  });
+
+export type Config = z.output<typeof EnvSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`Invalid configuration: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+let cached: Config | undefined;
+
+/** Read and validated once per cold start; fails loudly. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** For tests and the local stack, which set the environment before any handler runs. */
+export function resetConfig(): void {
+  cached = undefined;
+}

@@ -1,0 +1,56 @@
+import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
+import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+
+const SECRET_KEY =
+  /token|secret|password|authorization|api[-_]?key|private[-_]?key|signature|cookie|^code$|^otp$|^pin$/i;
+const PHONE = /\+?\b\d[\d ()-]{6,}\d\b/g;
+const BEARERISH = /\b(xox[abpre]-[\w-]+|Bearer\s+[\w.~+/-]+=*)/g;
+
+/** Phone numbers keep their first 2 and last 2 digits; secrets vanish entirely. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8) return '[deep]';
+  if (typeof value === 'string') {
+    return value.replace(BEARERISH, '[redacted]').replace(PHONE, (m) => {
+      const d = m.replace(/\D/g, '');
+      return d.length < 7 ? m : `${m.startsWith('+') ? '+' : ''}${d.slice(0, 2)}***${d.slice(-2)}`;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (value instanceof Error) {
+    return {
+      name: value.name,
+      message: redact(value.message, depth + 1),
+      code: (value as { code?: unknown }).code,
+    };
+  }
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value))
+      out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
+    return out;
+  }
+  return value;
+}
+
+/** Powertools' JSON shape, with every attribute passed through `redact` on the way out. */
+class RedactingFormatter extends LogFormatter {
+  override formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
+    return new LogItem({
+      attributes: redact({
+        level: attributes.logLevel,
+        message: attributes.message,
+        timestamp: this.formatTimestamp(attributes.timestamp),
+        service: attributes.serviceName,
+        request_id: attributes.lambdaContext?.awsRequestId,
+        xray_trace_id: attributes.xRayTraceId,
+        ...additional,
+      }) as LogAttributes,
+    });
+  }
+}
+
+export const logger = new Logger({
+  serviceName: 'wa-onboarding',
+  logLevel: (process.env.LOG_LEVEL as 'INFO' | undefined) ?? 'INFO',
+  logFormatter: new RedactingFormatter(),
+});

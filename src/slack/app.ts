@@ -1,0 +1,114 @@
+import { App, type Authorize, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
+import { config } from '../config.js';
+import { logger } from '../log.js';
+import { type TenantId, tenantOf } from '../store/keys.js';
+import type { CommandContext, Reply } from './command.js';
+import { errorReply } from './errors.js';
+import { InstallationNotFoundError } from './installation-store.js';
+import { actionRoutes, viewRoutes } from './interactions.js';
+import { installProvider, installUrl } from './oauth.js';
+import { isWorkspaceAdmin } from './permissions.js';
+import { runCommand } from './router.js';
+
+/**
+ * Tokens come from InstallProvider.authorize, which refreshes rotated tokens itself. A
+ * workspace that has not installed the app gets a marked context instead of an error, so
+ * the request is answered ("not installed") rather than dropped with a 500.
+ */
+const authorize: Authorize<boolean> = async (source) => {
+  try {
+    return await installProvider().authorize(source);
+  } catch (err) {
+    const cause = (err as { original?: unknown; cause?: unknown }).original ?? (err as Error).cause ?? err;
+    if (cause instanceof InstallationNotFoundError || err instanceof InstallationNotFoundError) {
+      return { notInstalled: true };
+    }
+    throw err;
+  }
+};
+
+export function notInstalledReply(): Reply {
+  return {
+    response_type: 'ephemeral',
+    text: `:wave: This workspace has not installed the WhatsApp onboarding app yet. An admin can install it here: ${installUrl()}`,
+  };
+}
+
+export function createSlackApp() {
+  const c = config();
+  const receiver = new AwsLambdaReceiver({ signingSecret: c.slack.signingSecret, logLevel: LogLevel.WARN });
+  const app = new App({
+    receiver,
+    authorize,
+    logLevel: LogLevel.WARN,
+    ...(c.slack.apiUrl ? { clientOptions: { slackApiUrl: c.slack.apiUrl } } : {}),
+  });
+
+  app.use(async ({ context, ack, body, next }) => {
+    if (context.notInstalled) {
+      const isCommand = typeof (body as { command?: unknown }).command === 'string';
+      if (ack) await (ack as (r?: unknown) => Promise<void>)(isCommand ? notInstalledReply() : undefined);
+      return;
+    }
+    await next();
+  });
+
+  app.command('/wa', async ({ command, ack, context, client }) => {
+    const tenant = tenantOf({
+      teamId: command.team_id,
+      enterpriseId: command.enterprise_id,
+      isEnterpriseInstall: command.is_enterprise_install === 'true',
+    });
+    const ctx: CommandContext = {
+      tenant,
+      teamId: command.team_id,
+      enterpriseId: command.enterprise_id,
+      userId: command.user_id,
+      channelId: command.channel_id,
+      responseUrl: command.response_url,
+      triggerId: command.trigger_id,
+      client,
+      isAdmin: () => isWorkspaceAdmin(client, tenant, command.user_id),
+    };
+    let reply: Reply;
+    try {
+      reply = await runCommand(command.text ?? '', ctx);
+    } catch (err) {
+      reply = errorReply(err);
+    }
+    await ack(reply);
+    void context;
+  });
+
+  for (const route of actionRoutes) {
+    app.action(new RegExp(`^${route.prefix}`), async (args) => {
+      await args.ack();
+      const handler = await route.load();
+      await handler(Object.assign(args, { tenant: tenantFromBody(args.body) }) as never);
+    });
+  }
+  for (const route of viewRoutes) {
+    app.view(new RegExp(`^${route.prefix}`), async (args) => {
+      const handler = await route.load();
+      await handler(Object.assign(args, { tenant: tenantFromBody(args.body) }) as never);
+    });
+  }
+
+  app.error(async (err) => {
+    logger.error('bolt error', { error: err as Error });
+  });
+
+  return { app, receiver };
+}
+
+function tenantFromBody(body: {
+  team?: { id?: string } | null;
+  enterprise?: { id?: string } | null;
+  is_enterprise_install?: boolean;
+}): TenantId {
+  return tenantOf({
+    teamId: body.team?.id,
+    enterpriseId: body.enterprise?.id,
+    isEnterpriseInstall: body.is_enterprise_install,
+  });
+}

@@ -1,0 +1,81 @@
+import parseArgsStringToArgv from 'string-argv';
+
+export const MAX_COMMAND_LENGTH = 2000;
+
+export type FlagKind = 'value' | 'boolean' | 'multi';
+export type FlagSpec = Record<string, FlagKind>;
+export type FlagValues = Record<string, string | boolean | string[]>;
+
+export interface Parsed {
+  positionals: string[];
+  flags: FlagValues;
+}
+
+export class ArgumentError extends Error {
+  override readonly name = 'ArgumentError';
+  readonly code = 'bad_arguments';
+}
+
+/**
+ * Slack clients turn typed quotes into typographic ones; accept both. Control characters
+ * (other than whitespace) never mean anything in a command, so they are refused up front.
+ */
+export function tokenize(text: string): string[] {
+  if (text.length > MAX_COMMAND_LENGTH) {
+    throw new ArgumentError(
+      `the command is ${text.length} characters long; the limit is ${MAX_COMMAND_LENGTH}`,
+    );
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) {
+    throw new ArgumentError('the command contains control characters');
+  }
+  const normalized = text.replace(/[\u201c\u201d\u201e\u00ab\u00bb]/g, '"').replace(/[\r\n\t]/g, ' ');
+  const open = unclosedQuote(normalized);
+  if (open) throw new ArgumentError(`a ${open} quote is not closed`);
+  return parseArgsStringToArgv(normalized);
+}
+
+/** The quote character left open at the end, following string-argv's rules, if any. */
+function unclosedQuote(text: string): string | undefined {
+  let inQuote: string | undefined;
+  for (const ch of text) {
+    if (inQuote) {
+      if (ch === inQuote) inQuote = undefined;
+    } else if (ch === '"' || ch === "'") inQuote = ch;
+  }
+  return inQuote === '"' ? 'double' : inQuote === "'" ? 'single' : undefined;
+}
+
+/** Splits tokens into positionals and the flags the command declares; anything else is an error. */
+export function parseFlags(tokens: string[], spec: FlagSpec = {}): Parsed {
+  const positionals: string[] = [];
+  const flags: FlagValues = {};
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as string;
+    if (!token.startsWith('--') || token === '--') {
+      positionals.push(token);
+      continue;
+    }
+    const eq = token.indexOf('=');
+    const name = token.slice(2, eq === -1 ? undefined : eq);
+    const kind = spec[name];
+    if (!kind) throw new ArgumentError(`unknown option --${name}`);
+    if (kind === 'boolean') {
+      if (eq !== -1) throw new ArgumentError(`--${name} takes no value`);
+      flags[name] = true;
+      continue;
+    }
+    let value: string | undefined;
+    if (eq !== -1) value = token.slice(eq + 1);
+    else {
+      value = tokens[i + 1];
+      if (value === undefined || value.startsWith('--')) throw new ArgumentError(`--${name} needs a value`);
+      i++;
+    }
+    if (kind === 'multi') flags[name] = [...((flags[name] as string[] | undefined) ?? []), value];
+    else if (name in flags) throw new ArgumentError(`--${name} is given twice`);
+    else flags[name] = value;
+  }
+  return { positionals, flags };
+}

@@ -1,0 +1,83 @@
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
+import { ArgumentError, type FlagSpec, type Parsed } from './args.js';
+
+export interface CommandContext {
+  tenant: import('../store/keys.js').TenantId;
+  teamId: string;
+  enterpriseId?: string | undefined;
+  userId: string;
+  channelId: string;
+  responseUrl?: string | undefined;
+  triggerId?: string | undefined;
+  /** Web API client with this workspace's bot token. */
+  client: WebClient;
+  isAdmin(): Promise<boolean>;
+}
+
+export interface Reply {
+  text: string;
+  blocks?: KnownBlock[];
+  response_type?: 'ephemeral' | 'in_channel';
+}
+
+export type Access = 'admin' | 'member';
+
+type Handler<S extends z.ZodType> = (input: z.output<S>, ctx: CommandContext) => Promise<Reply>;
+
+export interface CommandSpec<S extends z.ZodType = z.ZodType> {
+  /** Words after `/wa`, e.g. `invite sign`. */
+  path: string;
+  usage: string;
+  summary: string;
+  access: Access;
+  /** Schema keys that positional arguments fill, in order; a `...key` collects the rest. */
+  positionals?: string[];
+  flags?: FlagSpec;
+  schema?: S;
+  /** Lazy so the ack path loads only the feature it runs; absent while the feature is not built. */
+  handler?: () => Promise<Handler<S>>;
+}
+
+export function defineCommand<S extends z.ZodType>(spec: CommandSpec<S>): CommandSpec<S> {
+  return spec;
+}
+
+/** Turns parsed tokens into the schema's input object and validates it, naming what is wrong. */
+export function validateInput<S extends z.ZodType>(spec: CommandSpec<S>, parsed: Parsed): z.output<S> {
+  const names = spec.positionals ?? [];
+  const input: Record<string, unknown> = { ...parsed.flags };
+  const rest = names.find((n) => n.startsWith('...'));
+  const fixed = names.filter((n) => !n.startsWith('...'));
+  fixed.forEach((n, i) => {
+    input[n] = parsed.positionals[i];
+  });
+  const extra = parsed.positionals.slice(fixed.length);
+  if (rest) input[rest.slice(3)] = extra;
+  else if (extra.length > 0) throw new ArgumentError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  if (!spec.schema) return input as z.output<S>;
+  const result = spec.schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0] as z.core.$ZodIssue;
+  const field = String(issue.path[0] ?? '');
+  const label = fixed.includes(field) ? `<${field}>` : field ? `--${field}` : 'arguments';
+  if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) {
+    throw new ArgumentError(`missing ${label}`);
+  }
+  throw new ArgumentError(fixed.includes(field) || !field ? issue.message : `${label}: ${issue.message}`);
+}
+
+/** An error whose message is meant for the person who typed the command. */
+export class UserError extends Error {
+  override readonly name: string = 'UserError';
+  constructor(
+    message: string,
+    readonly code = 'user_error',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export const noInput = z.object({});

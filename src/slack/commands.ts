@@ -1,0 +1,62 @@
+import { contactCommands } from '../contacts/commands.js';
+import { deploymentCommands } from '../deployments/commands.js';
+import { inviteCommands } from '../invites/commands.js';
+import { templateCommands } from '../templates/commands.js';
+import { type CommandSpec, defineCommand, noInput } from './command.js';
+
+const coreCommands = [
+  defineCommand({
+    path: 'help',
+    usage: '/wa help',
+    summary: 'Show this list',
+    access: 'member',
+    schema: noInput,
+    handler: async () => (await import('./help.js')).help,
+  }),
+  defineCommand({
+    path: 'connect',
+    usage: '/wa connect',
+    summary: "Set this workspace's provider credentials (opens a form)",
+    access: 'admin',
+  }),
+  defineCommand({
+    path: 'jobs',
+    usage: '/wa jobs [--all]',
+    summary: "List this workspace's running jobs (--all: with recently finished ones)",
+    access: 'member',
+  }),
+  defineCommand({
+    path: 'audit',
+    usage: '/wa audit',
+    summary: 'Show the latest entries of the audit trail',
+    access: 'admin',
+  }),
+];
+
+/** The whole `/wa` surface, in the order `/wa help` lists it. */
+export const commands: CommandSpec[] = [
+  ...coreCommands.slice(0, 2),
+  ...inviteCommands,
+  ...templateCommands,
+  ...contactCommands,
+  ...deploymentCommands,
+  ...coreCommands.slice(2),
+] as CommandSpec[];
+
+/** The command whose path is the longest prefix of the tokens, and the tokens after it. */
+export function findCommand(tokens: string[]): { spec: CommandSpec; rest: string[] } | undefined {
+  let best: { spec: CommandSpec; rest: string[] } | undefined;
+  for (const spec of commands) {
+    const words = spec.path.split(' ');
+    const matches = words.every((w, i) => tokens[i]?.toLowerCase() === w);
+    if (matches && (!best || words.length > best.spec.path.split(' ').length)) {
+      best = { spec, rest: tokens.slice(words.length) };
+    }
+  }
+  return best;
+}
+
+/** Commands under a group word like `invite`, for "needs a subcommand" answers. */
+export function commandsUnder(group: string): CommandSpec[] {
+  return commands.filter((c) => c.path.startsWith(`${group.toLowerCase()} `));
+}

@@ -1,0 +1,22 @@
+import { logger } from '../log.js';
+import { ArgumentError } from './args.js';
+import { type Reply, UserError } from './command.js';
+
+/** The one place where errors become what a person sees in Slack. */
+export function errorReply(err: unknown, usage?: string): Reply {
+  if (err instanceof ArgumentError) {
+    return {
+      response_type: 'ephemeral',
+      text: `:warning: ${err.message}.${usage ? `\nUsage: \`${usage}\`` : ''}`,
+    };
+  }
+  if (err instanceof UserError) {
+    return { response_type: 'ephemeral', text: `:warning: ${err.message}` };
+  }
+  const ref = Math.random().toString(36).slice(2, 10);
+  logger.error('command failed', { ref, error: err as Error });
+  return {
+    response_type: 'ephemeral',
+    text: `:x: Something went wrong on our side (ref \`${ref}\`). Please try again; if it keeps happening, give the ref to your admin.`,
+  };
+}

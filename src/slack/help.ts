@@ -1,0 +1,32 @@
+import type { KnownBlock } from '@slack/types';
+import type { Reply } from './command.js';
+import { commands } from './commands.js';
+
+export async function help(): Promise<Reply> {
+  const lines = commands.map(
+    (c) =>
+      `\`${c.usage}\`\n${c.summary}${c.access === 'admin' ? ' _(admins)_' : ''}${c.handler ? '' : ' _(not built yet)_'}`,
+  );
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: 'WhatsApp onboarding: /wa' } },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: 'Quote arguments with spaces: `/wa invite partner "Acme Ltd"`' }],
+    },
+  ];
+  // A section holds at most 3000 characters: pack the lines into as few sections as fit.
+  let chunk = '';
+  for (const line of lines) {
+    if (chunk.length + line.length + 2 > 2900) {
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+      chunk = '';
+    }
+    chunk += `${chunk ? '\n\n' : ''}${line}`;
+  }
+  if (chunk) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+  return {
+    response_type: 'ephemeral',
+    text: `/wa commands:\n${commands.map((c) => `${c.usage}: ${c.summary}`).join('\n')}`,
+    blocks,
+  };
+}

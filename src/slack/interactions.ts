@@ -1,0 +1,23 @@
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  SlackActionMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+} from '@slack/bolt';
+import type { TenantId } from '../store/keys.js';
+
+export type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs & { tenant: TenantId };
+export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs & { tenant: TenantId };
+
+/**
+ * Buttons and modals are routed by the prefix of their action_id / callback_id
+ * (`<feature>:<verb>`), loading the feature's handler only when one is used.
+ */
+export const actionRoutes: Array<{
+  prefix: string;
+  load: () => Promise<(args: ActionArgs) => Promise<void>>;
+}> = [];
+
+export const viewRoutes: Array<{ prefix: string; load: () => Promise<(args: ViewArgs) => Promise<void>> }> =
+  [];

@@ -1,0 +1,29 @@
+import { InstallProvider } from '@slack/oauth';
+import { config } from '../config.js';
+import { DynamoInstallationStore } from './installation-store.js';
+
+/** Bot scopes the app uses; the manifest in slack/manifest.json lists the same. */
+export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'files:read'];
+
+let provider: InstallProvider | undefined;
+
+export function installProvider(): InstallProvider {
+  if (!provider) {
+    const c = config();
+    provider = new InstallProvider({
+      clientId: c.slack.clientId,
+      clientSecret: c.slack.clientSecret,
+      stateSecret: c.slack.stateSecret,
+      installationStore: new DynamoInstallationStore(),
+      installUrlOptions: { scopes: BOT_SCOPES, redirectUri: `${c.publicUrl}/slack/oauth_redirect` },
+      directInstall: true,
+      ...(c.slack.authorizeUrl ? { authorizationUrl: c.slack.authorizeUrl } : {}),
+      ...(c.slack.apiUrl ? { clientOptions: { slackApiUrl: c.slack.apiUrl } } : {}),
+    });
+  }
+  return provider;
+}
+
+export function installUrl(): string {
+  return `${config().publicUrl}/slack/install`;
+}

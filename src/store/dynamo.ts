@@ -1,0 +1,34 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+
+let client: DynamoDBDocumentClient | undefined;
+
+/** One client per process (created on first use, then reused across warm invocations). */
+export function ddb(): DynamoDBDocumentClient {
+  if (!client) {
+    const c = config();
+    const raw = new DynamoDBClient({
+      region: c.region,
+      ...(c.dynamoEndpoint
+        ? { endpoint: c.dynamoEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+        : {}),
+    });
+    client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  }
+  return client;
+}
+
+export function tableName(): string {
+  return config().tableName;
+}
+
+export function resetDdb(): void {
+  client = undefined;
+}
+
+export function isConditionFailed(err: unknown): boolean {
+  return (err as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+export const epochSeconds = (ms: number) => Math.floor(ms / 1000);

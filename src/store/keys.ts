@@ -1,0 +1,47 @@
+/**
+ * Tenant-first keys. A tenant is a Slack workspace (team id) or, for an org-wide install,
+ * an Enterprise Grid org (enterprise id). Every workspace item's pk is `T#<tenant>`, so no
+ * query can cross tenants.
+ */
+export type TenantId = string & { readonly __tenant: unique symbol };
+
+const TENANT_ID = /^[TE][A-Z0-9]{2,20}$/;
+
+export function tenantId(id: string): TenantId {
+  if (!TENANT_ID.test(id)) throw new Error(`not a Slack team or enterprise id: ${JSON.stringify(id)}`);
+  return id as TenantId;
+}
+
+export function tenantOf(ids: {
+  teamId?: string | undefined;
+  enterpriseId?: string | undefined;
+  isEnterpriseInstall?: boolean | undefined;
+}): TenantId {
+  if (ids.isEnterpriseInstall && ids.enterpriseId) return tenantId(ids.enterpriseId);
+  if (ids.teamId) return tenantId(ids.teamId);
+  if (ids.enterpriseId) return tenantId(ids.enterpriseId);
+  throw new Error('request carries neither a team nor an enterprise id');
+}
+
+export const pkOf = (tenant: TenantId) => `T#${tenant}`;
+
+export const keys = {
+  installation: (t: TenantId) => ({ pk: pkOf(t), sk: 'INSTALL' }),
+  settings: (t: TenantId) => ({ pk: pkOf(t), sk: 'SETTINGS' }),
+  credential: (t: TenantId, provider: string) => ({ pk: pkOf(t), sk: `CRED#${provider}` }),
+  job: (t: TenantId, jobId: string) => ({ pk: pkOf(t), sk: `JOB#${jobId}` }),
+  idempotency: (t: TenantId, key: string) => ({ pk: pkOf(t), sk: `IDEM#${key}` }),
+  ref: (t: TenantId, provider: string, objectId: string) => ({
+    pk: pkOf(t),
+    sk: `REF#${provider}#${objectId}`,
+  }),
+  audit: (t: TenantId, at: string, id: string) => ({ pk: pkOf(t), sk: `AUDIT#${at}#${id}` }),
+  rate: (t: TenantId, bucket: string, window: number) => ({ pk: pkOf(t), sk: `RATE#${bucket}#${window}` }),
+  /** Webhook ids are unguessable and map a provider's callback to its tenant. */
+  webhook: (hookId: string) => ({ pk: `HOOK#${hookId}`, sk: 'HOOK' }),
+};
+
+export function tenantFromPk(pk: string): TenantId {
+  if (!pk.startsWith('T#')) throw new Error(`not a tenant key: ${pk}`);
+  return tenantId(pk.slice(2));
+}
