@@ -36,6 +36,13 @@ const EnvSchema = z
     DUE_SHARDS: z.coerce.number().int().min(1).max(64).default(4),
     JOB_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+    CM_SIGN_BASE_URL: z.url().default('https://api.cm.com/sign/v1'),
+    ZAVU_BASE_URL: z.url().default('https://api.zavu.dev'),
+    CM_CHANNELS_BASE_URL: z.url().default('https://api.cm.com/channels/v1'),
+    COMMBOX_BASE_URL: z.url().default('https://api.commbox.io'),
+    VONAGE_BASE_URL: z.url().default('https://api.nexmo.com/v0.1/whatsapp-manager'),
+    /** Local stack only: workspaces without stored credentials use the sandboxes' credentials. */
+    SANDBOX_CREDENTIALS: bool,
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   })
   .transform((env) => {
@@ -68,6 +75,14 @@ const EnvSchema = z
       jobRetentionDays: env.JOB_RETENTION_DAYS,
       auditRetentionDays: env.AUDIT_RETENTION_DAYS,
       logLevel: env.LOG_LEVEL,
+      providers: {
+        cmSign: env.CM_SIGN_BASE_URL,
+        zavu: env.ZAVU_BASE_URL,
+        cmChannels: env.CM_CHANNELS_BASE_URL,
+        commbox: env.COMMBOX_BASE_URL,
+        vonage: env.VONAGE_BASE_URL,
+      },
+      sandboxCredentials: env.SANDBOX_CREDENTIALS && local,
     };
   });
 

@@ -199,6 +199,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       load: fn('../../functions/oauth.js'),
     },
     { method: 'GET', path: /^\/healthz$/, key: 'GET /healthz', load: fn('../../functions/health.js') },
+    {
+      method: 'POST',
+      path: /^\/webhooks\/zavu(\/[\w-]+)?$/,
+      key: 'POST /webhooks/zavu/{hookId}',
+      load: fn('../../functions/webhook-zavu.js'),
+    },
+    {
+      method: 'POST',
+      path: /^\/webhooks\/cm-sign(\/[\w-]+)?$/,
+      key: 'POST /webhooks/cm-sign/{hookId}',
+      load: fn('../../functions/webhook-cm-sign.js'),
+    },
+    {
+      method: 'GET',
+      path: /^\/webhooks\/meta(\/[\w-]+)?$/,
+      key: 'GET /webhooks/meta/{hookId}',
+      load: fn('../../functions/webhook-meta.js'),
+    },
+    {
+      method: 'POST',
+      path: /^\/webhooks\/meta(\/[\w-]+)?$/,
+      key: 'POST /webhooks/meta/{hookId}',
+      load: fn('../../functions/webhook-meta.js'),
+    },
   );
 
   const extensions = await import('./extensions.js');

@@ -1,0 +1,26 @@
+import { ProviderError, RateLimitedError } from '../http/errors.js';
+import { PROVIDER_LABELS } from '../security/credentials.js';
+import { UserError } from '../slack/command.js';
+
+const label = (p: string) => (PROVIDER_LABELS as Record<string, string>)[p] ?? p;
+
+/** A failure in plain words, with the provider's own code and detail when there is one. */
+export function describeError(err: unknown): string {
+  if (err instanceof ProviderError) {
+    const detail = err.detail ? `: ${err.detail}` : '';
+    const code = err.code && !err.code.startsWith('http_') ? ` (${err.code})` : '';
+    switch (err.kind) {
+      case 'auth':
+        return `${label(err.provider)} refused this workspace's credentials${code}. An admin can fix them with \`/wa connect\`.`;
+      case 'garbage':
+        return `${label(err.provider)} answered with something we could not read${detail}.`;
+      case 'transient':
+        return `${label(err.provider)} is not answering properly right now${code}${detail}.`;
+      default:
+        return `${label(err.provider)} refused the request${code}${detail}.`;
+    }
+  }
+  if (err instanceof RateLimitedError) return 'we are at the provider rate limit for this workspace.';
+  if (err instanceof UserError) return err.message;
+  return 'an unexpected error on our side.';
+}

@@ -1,0 +1,50 @@
+import type { z } from 'zod';
+import type { InboxEvent, Job, SlackMessage, StepResult } from './model.js';
+
+export interface StepIO {
+  now: number;
+  /** Webhook events delivered since the last step, oldest first. */
+  inbox: InboxEvent[];
+  /**
+   * Runs an external side effect at most once per key: the key is recorded on the job before
+   * the call; if an earlier run crashed after recording it, `reconcile` looks the object up
+   * before anything is sent again.
+   */
+  effect<T>(key: string, call: () => Promise<T>, reconcile?: () => Promise<T | undefined>): Promise<T>;
+  /** Updates the job's one progress message (posting it the first time). */
+  progress(message: SlackMessage): Promise<void>;
+  /** A new message in the job's thread. */
+  post(message: SlackMessage): Promise<void>;
+  /** A message only the requester sees (links that act like credentials). */
+  ephemeral(message: SlackMessage): Promise<void>;
+  /** Lets webhooks about this provider object find the job. */
+  link(provider: string, objectId: string): Promise<void>;
+}
+
+export interface JobKind<P = unknown, D extends Record<string, unknown> = Record<string, unknown>> {
+  kind: string;
+  payload: z.ZodType<P>;
+  /** Transient failures in a row before the job fails (default JOB_RETRY.maxAttempts). */
+  maxAttempts?: number;
+  step(job: Job<P, D>, io: StepIO): Promise<StepResult<D>>;
+  /** Plain words for a failure, with what to do next. */
+  failureMessage?(job: Job<P, D>, reason: string): SlackMessage;
+}
+
+type Loader = () => Promise<JobKind<never, never>>;
+
+/**
+ * Kinds load lazily so the worker only pulls in the feature it runs. Features register here;
+ * tests may register their own.
+ */
+const registry = new Map<string, Loader>();
+
+export function registerJobKind(kind: string, load: Loader): void {
+  registry.set(kind, load);
+}
+
+export async function loadJobKind(kind: string): Promise<JobKind | undefined> {
+  await import('./kind-registry.js');
+  const load = registry.get(kind);
+  return load ? ((await load()) as unknown as JobKind) : undefined;
+}

@@ -1,0 +1,84 @@
+import type { KnownBlock } from '@slack/types';
+import type { TenantId } from '../store/keys.js';
+
+export type JobState = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+export const TERMINAL: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+export const isTerminal = (s: JobState) => TERMINAL.includes(s);
+
+/** Where a job reports in Slack. */
+export interface ReportTo {
+  channel: string;
+  userId: string;
+  /** Thread to post in; set to the progress message once there is one. */
+  threadTs?: string | undefined;
+  /** The progress message that chat.update keeps current. */
+  progressTs?: string | undefined;
+  /** Slack's response_url: valid for 30 minutes and 5 uses. */
+  responseUrl?: string | undefined;
+  responseUrlUntil?: number | undefined;
+  responseUrlUses?: number | undefined;
+}
+
+export interface Effect {
+  status: 'started' | 'done';
+  at: number;
+  result?: unknown;
+}
+
+/** A provider event (webhook) delivered to a job, consumed by its next step. */
+export interface InboxEvent {
+  type: string;
+  at: number;
+  data: unknown;
+}
+
+export interface Job<P = unknown, D = Record<string, unknown>> {
+  tenant: TenantId;
+  id: string;
+  kind: string;
+  /** One line saying what the job is about, for `/wa jobs`. */
+  subject: string;
+  state: JobState;
+  attempts: number;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  createdBy: string;
+  dueAt?: number | undefined;
+  leaseOwner?: string | undefined;
+  leaseUntil?: number | undefined;
+  lastError?: string | undefined;
+  report: ReportTo;
+  payload: P;
+  data: D;
+  effects: Record<string, Effect>;
+  inbox?: InboxEvent[] | undefined;
+  /** Provider objects this job follows, so webhooks find it. */
+  refs?: string[] | undefined;
+}
+
+export interface SlackMessage {
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+/** What a step decides. `data` is merged into job.data; `progress` updates the progress message. */
+export type StepResult<D = Record<string, unknown>> =
+  | { type: 'wait'; until: number; data?: Partial<D>; progress?: SlackMessage }
+  | { type: 'done'; data?: Partial<D>; progress?: SlackMessage }
+  | { type: 'fail'; reason: string; data?: Partial<D>; progress?: SlackMessage }
+  | { type: 'cancelled'; reason: string; data?: Partial<D>; progress?: SlackMessage };
+
+export interface QueueMessage {
+  tenant: TenantId;
+  jobId: string;
+  /** The lease the sender holds for this run; the worker runs only under it. */
+  lease: string;
+  /** The job as claimed, so the worker needs no read (items stay small). */
+  job?: Job;
+}
+
+/** What the engine writes: a step's result, or a retry after a transient failure. */
+export type StepOutcome =
+  | StepResult
+  | { type: 'retry'; until: number; error: string; data?: Record<string, unknown> };

@@ -1,0 +1,92 @@
+import type { WebClient } from '@slack/web-api';
+import { logger } from '../log.js';
+import type { ReportTo, SlackMessage } from './model.js';
+
+const RESPONSE_URL_USES = 5;
+
+/**
+ * Reports a job's progress in Slack: one progress message kept current with chat.update, and
+ * follow-ups in its thread. When the bot cannot post in the channel (a private channel or DM it
+ * is not in), the command's response_url is used while valid, then a DM to the requester.
+ */
+export class SlackReporter {
+  constructor(
+    private readonly client: () => Promise<WebClient>,
+    readonly report: ReportTo,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async progress(message: SlackMessage): Promise<void> {
+    const client = await this.client();
+    if (this.report.progressTs) {
+      try {
+        await client.chat.update({ channel: this.report.channel, ts: this.report.progressTs, ...message });
+        return;
+      } catch (err) {
+        logger.warn('progress update failed; posting anew', { error: err as Error });
+      }
+    }
+    const ts = await this.postAnywhere(client, message, this.report.threadTs);
+    if (ts) {
+      this.report.progressTs = ts;
+      this.report.threadTs ??= ts;
+    }
+  }
+
+  async post(message: SlackMessage): Promise<void> {
+    const client = await this.client();
+    await this.postAnywhere(client, message, this.report.threadTs ?? this.report.progressTs);
+  }
+
+  async ephemeral(message: SlackMessage): Promise<void> {
+    const client = await this.client();
+    try {
+      await client.chat.postEphemeral({ channel: this.report.channel, user: this.report.userId, ...message });
+    } catch {
+      if (await this.viaResponseUrl(message, 'ephemeral')) return;
+      await client.chat.postMessage({ channel: this.report.userId, ...message });
+    }
+  }
+
+  private async postAnywhere(
+    client: WebClient,
+    message: SlackMessage,
+    threadTs?: string,
+  ): Promise<string | undefined> {
+    try {
+      const res = await client.chat.postMessage({
+        channel: this.report.channel,
+        ...message,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
+      return res.ts;
+    } catch (err) {
+      const code = (err as { data?: { error?: string } }).data?.error;
+      if (code !== 'channel_not_found' && code !== 'not_in_channel' && code !== 'is_archived') throw err;
+      if (await this.viaResponseUrl(message, 'in_channel')) return undefined;
+      const res = await client.chat.postMessage({ channel: this.report.userId, ...message });
+      this.report.channel = res.channel ?? this.report.userId;
+      return res.ts;
+    }
+  }
+
+  private async viaResponseUrl(message: SlackMessage, type: 'in_channel' | 'ephemeral'): Promise<boolean> {
+    const { responseUrl, responseUrlUntil, responseUrlUses = 0 } = this.report;
+    if (
+      !responseUrl ||
+      !responseUrlUntil ||
+      responseUrlUntil < this.now() ||
+      responseUrlUses >= RESPONSE_URL_USES
+    ) {
+      return false;
+    }
+    this.report.responseUrlUses = responseUrlUses + 1;
+    const res = await fetch(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: type, ...message }),
+      signal: AbortSignal.timeout(5_000),
+    });
+    return res.ok;
+  }
+}

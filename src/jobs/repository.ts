@@ -1,0 +1,320 @@
+import { randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+import { ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
+import { keys, pkOf, type TenantId, tenantFromPk } from '../store/keys.js';
+import { DUE_INDEX } from '../store/table.js';
+import { type InboxEvent, isTerminal, type Job, type JobState, type StepOutcome } from './model.js';
+
+/** Time-sortable, short enough to type: `j` + base36 ms + 6 random base36 chars. */
+export function newJobId(now = Date.now()): string {
+  return `j${now.toString(36)}${BigInt(`0x${randomBytes(4).toString('hex')}`)
+    .toString(36)
+    .padStart(6, '0')
+    .slice(0, 6)}`;
+}
+
+export function leaseToken(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+/** A job's shard of the due index is fixed by its id, spreading a backlog over partitions. */
+export function shardOf(jobId: string, shards = config().dueShards): string {
+  let h = 0;
+  for (const ch of jobId) h = (h * 31 + ch.charCodeAt(0)) | 0;
+  return `S#${Math.abs(h) % shards}`;
+}
+
+const ACTIVE: JobState[] = ['queued', 'running', 'waiting'];
+
+type Item = Job & { pk: string; sk: string; dueShard?: string; ttl?: number };
+
+function toJob(item: Record<string, unknown>): Job {
+  const { pk, sk: _sk, dueShard: _d, ttl: _t, ...rest } = item as unknown as Item;
+  return { ...rest, tenant: tenantFromPk(pk) } as Job;
+}
+
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+  readonly code = 'conflict';
+}
+
+/**
+ * Jobs in the single table. Every state change is one conditional write on one item: claims
+ * require an expired lease and a due time that has come; step results require the lease.
+ */
+export class JobRepository {
+  async create(job: Job): Promise<void> {
+    const { tenant, ...rest } = job;
+    await ddb().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...keys.job(tenant, job.id),
+          ...rest,
+          ...(job.dueAt !== undefined ? { dueShard: shardOf(job.id) } : {}),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async get(tenant: TenantId, id: string): Promise<Job | undefined> {
+    const out = await ddb().send(
+      new GetCommand({ TableName: tableName(), Key: keys.job(tenant, id), ConsistentRead: true }),
+    );
+    return out.Item ? toJob(out.Item) : undefined;
+  }
+
+  /** Takes the job for one run if it is due and nobody holds a live lease. */
+  async claim(
+    tenant: TenantId,
+    id: string,
+    owner: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<Job | undefined> {
+    try {
+      const out = await ddb().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.job(tenant, id),
+          UpdateExpression:
+            'SET leaseOwner = :owner, leaseUntil = :until, #state = :running, updatedAt = :now ADD version :one',
+          ConditionExpression:
+            'attribute_exists(pk) AND #state IN (:queued, :running, :waiting) AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':until': now + leaseMs,
+            ':running': 'running',
+            ':queued': 'queued',
+            ':waiting': 'waiting',
+            ':now': now,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes ? toJob(out.Attributes) : undefined;
+    } catch (err) {
+      if (isConditionFailed(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Records, under the lease, that a side effect is about to happen. */
+  async startEffect(job: Job, lease: string, key: string, now: number): Promise<void> {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.job(job.tenant, job.id),
+        UpdateExpression: 'SET effects.#k = :effect',
+        ConditionExpression: 'leaseOwner = :lease',
+        ExpressionAttributeNames: { '#k': key },
+        ExpressionAttributeValues: { ':effect': { status: 'started', at: now }, ':lease': lease },
+      }),
+    );
+  }
+
+  /**
+   * Writes a step's outcome and releases the lease in one update. Webhook events that arrived
+   * during the step (version moved on) are kept, and make the job due again at once.
+   */
+  async finishStep(
+    job: Job,
+    lease: string,
+    result: StepOutcome,
+    now: number,
+    consumedInbox: number,
+  ): Promise<Job> {
+    let current = job;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const remaining = (current.inbox ?? []).slice(consumedInbox);
+      const next = applyResult(current, result, now, remaining);
+      const terminal = isTerminal(next.state);
+      const names: Record<string, string> = { '#state': 'state', '#ttl': 'ttl' };
+      const values: Record<string, unknown> = {
+        ':state': next.state,
+        ':now': now,
+        ':data': next.data,
+        ':effects': next.effects,
+        ':report': next.report,
+        ':attempts': next.attempts,
+        ':lease': lease,
+        ':v': current.version,
+        ':one': 1,
+        ':inbox': remaining,
+      };
+      const sets = [
+        '#state = :state',
+        'updatedAt = :now',
+        '#data = :data',
+        'effects = :effects',
+        'report = :report',
+        'attempts = :attempts',
+        'inbox = :inbox',
+      ];
+      names['#data'] = 'data';
+      const removes = ['leaseOwner', 'leaseUntil'];
+      if (next.lastError !== undefined) {
+        sets.push('lastError = :err');
+        values[':err'] = next.lastError;
+      } else removes.push('lastError');
+      if (terminal) {
+        removes.push('dueAt', 'dueShard');
+        sets.push('#ttl = :ttl');
+        values[':ttl'] = epochSeconds(now) + config().jobRetentionDays * 86_400;
+      } else {
+        sets.push('dueAt = :due', 'dueShard = :shard');
+        values[':due'] = next.dueAt;
+        values[':shard'] = shardOf(current.id);
+      }
+      try {
+        await ddb().send(
+          new UpdateCommand({
+            TableName: tableName(),
+            Key: keys.job(current.tenant, current.id),
+            UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')} ADD version :one`,
+            ConditionExpression: 'leaseOwner = :lease AND version = :v',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return { ...next, version: current.version + 1, leaseOwner: undefined, leaseUntil: undefined };
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err;
+        const fresh = await this.get(current.tenant, current.id);
+        if (!fresh || fresh.leaseOwner !== lease) throw new ConflictError(`lost the lease on ${current.id}`);
+        current = fresh;
+      }
+    }
+    throw new ConflictError(`could not finish ${job.id}: too many concurrent changes`);
+  }
+
+  /** A webhook event for the job: kept in its inbox, and the job is due now. */
+  async deliver(tenant: TenantId, id: string, event: InboxEvent, now: number): Promise<boolean> {
+    try {
+      await ddb().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.job(tenant, id),
+          UpdateExpression:
+            'SET inbox = list_append(if_not_exists(inbox, :empty), :event), dueAt = :now, dueShard = :shard, updatedAt = :now ADD version :one',
+          ConditionExpression: 'attribute_exists(pk) AND #state IN (:queued, :running, :waiting)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':empty': [],
+            ':event': [event],
+            ':now': now,
+            ':shard': shardOf(id),
+            ':one': 1,
+            ':queued': 'queued',
+            ':running': 'running',
+            ':waiting': 'waiting',
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  async cancel(tenant: TenantId, id: string, reason: string, now: number): Promise<boolean> {
+    try {
+      await ddb().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.job(tenant, id),
+          UpdateExpression:
+            'SET #state = :cancelled, lastError = :reason, updatedAt = :now, #ttl = :ttl REMOVE dueAt, dueShard, leaseOwner, leaseUntil ADD version :one',
+          ConditionExpression: 'attribute_exists(pk) AND #state IN (:queued, :running, :waiting)',
+          ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':cancelled': 'cancelled',
+            ':reason': reason,
+            ':now': now,
+            ':ttl': epochSeconds(now) + config().jobRetentionDays * 86_400,
+            ':one': 1,
+            ':queued': 'queued',
+            ':running': 'running',
+            ':waiting': 'waiting',
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /** The tenant's jobs, newest first: active ones, or all kept ones. */
+  async list(tenant: TenantId, opts: { all?: boolean; limit?: number } = {}): Promise<Job[]> {
+    const out = await ddb().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :job)',
+        ExpressionAttributeValues: { ':pk': pkOf(tenant), ':job': 'JOB#' },
+        ScanIndexForward: false,
+        Limit: 200,
+      }),
+    );
+    const jobs = (out.Items ?? []).map(toJob);
+    return (opts.all ? jobs : jobs.filter((j) => ACTIVE.includes(j.state))).slice(0, opts.limit ?? 25);
+  }
+
+  /** Keys of jobs in one shard of the due index whose time has come, oldest first. */
+  async due(shard: string, now: number, limit: number, startKey?: Record<string, unknown>) {
+    const out = await ddb().send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: DUE_INDEX,
+        KeyConditionExpression: 'dueShard = :s AND dueAt <= :now',
+        ExpressionAttributeValues: { ':s': shard, ':now': now },
+        Limit: limit,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    return {
+      keys: (out.Items ?? []).map((i) => ({
+        tenant: tenantFromPk(i.pk as string),
+        jobId: (i.sk as string).slice(4),
+      })),
+      next: out.LastEvaluatedKey,
+    };
+  }
+}
+
+function applyResult(job: Job, result: StepOutcome, now: number, inbox: InboxEvent[]): Job {
+  const data = { ...job.data, ...(result.data ?? {}) };
+  switch (result.type) {
+    case 'wait':
+      return {
+        ...job,
+        data,
+        state: 'waiting',
+        attempts: 0,
+        // An event that arrived during the step wants attention now, not at the next poll.
+        dueAt: inbox.length > 0 ? now : result.until,
+        lastError: undefined,
+      };
+    case 'retry':
+      return {
+        ...job,
+        data,
+        state: 'waiting',
+        attempts: job.attempts + 1,
+        dueAt: inbox.length > 0 ? Math.min(now, result.until) : result.until,
+        lastError: result.error,
+      };
+    case 'done':
+      return { ...job, data, state: 'succeeded', dueAt: undefined, lastError: undefined };
+    case 'fail':
+      return { ...job, data, state: 'failed', dueAt: undefined, lastError: result.reason };
+    case 'cancelled':
+      return { ...job, data, state: 'cancelled', dueAt: undefined, lastError: result.reason };
+  }
+}

@@ -1,0 +1,172 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { backoffDelay, JOB_RETRY } from '../http/backoff.js';
+import { ProviderError, RateLimitedError, retryAfterOf } from '../http/errors.js';
+import { logger } from '../log.js';
+import { UserError } from '../slack/command.js';
+import { slackClientFor } from '../slack/tenant-client.js';
+import { ddb, tableName } from '../store/dynamo.js';
+import { keys } from '../store/keys.js';
+import { describeError } from './describe.js';
+import { type JobKind, loadJobKind, type StepIO } from './kinds.js';
+import type { Job, QueueMessage, StepOutcome } from './model.js';
+import { jobQueue } from './queue.js';
+import { SlackReporter } from './report.js';
+import { ConflictError, JobRepository, leaseToken } from './repository.js';
+
+export const LEASE_MS = 2 * 60_000;
+
+export interface RunnerDeps {
+  repo: JobRepository;
+  now: () => number;
+  random: () => number;
+}
+
+const defaults = (): RunnerDeps => ({ repo: new JobRepository(), now: Date.now, random: Math.random });
+
+/** Transient: worth another try later. Everything else fails the job at once. */
+function isTransientFailure(err: unknown): boolean {
+  if (err instanceof ProviderError) return err.transient;
+  if (err instanceof RateLimitedError) return true;
+  if (err instanceof UserError) return false;
+  // Our own infrastructure (DynamoDB throttling, Slack hiccups) and bugs get the retry budget too.
+  return true;
+}
+
+/**
+ * Runs one step of one job under the lease the message carries, then writes the outcome and
+ * releases the lease in one conditional update. A message whose lease is no longer held is a
+ * duplicate or a straggler, and is dropped.
+ */
+export async function runMessage(
+  message: QueueMessage,
+  deps: RunnerDeps = defaults(),
+): Promise<Job | undefined> {
+  const { repo } = deps;
+  let job =
+    message.job?.leaseOwner === message.lease ? message.job : await repo.get(message.tenant, message.jobId);
+  if (!job || job.leaseOwner !== message.lease || (job.leaseUntil ?? 0) < deps.now()) {
+    logger.info('dropping a message whose lease is gone', { jobId: message.jobId });
+    return undefined;
+  }
+  const kind = await loadJobKind(job.kind);
+  const tenant = job.tenant;
+  const reporter = new SlackReporter(() => slackClientFor(tenant), job.report, deps.now);
+  const consumed = job.inbox?.length ?? 0;
+  let outcome: StepOutcome;
+
+  if (!kind) {
+    outcome = { type: 'fail', reason: `unknown job kind ${job.kind}` };
+  } else {
+    const payload = kind.payload.safeParse(job.payload);
+    if (!payload.success) {
+      outcome = { type: 'fail', reason: 'the job payload is not valid for its kind' };
+    } else {
+      job = { ...job, payload: payload.data };
+      outcome = await runStep(kind, job, message.lease, reporter, deps);
+    }
+  }
+
+  if (outcome.type === 'fail' && kind) {
+    const msg = kind.failureMessage?.(job as never, outcome.reason) ?? {
+      text: `:x: ${job.subject}: failed. ${outcome.reason} Run \`/wa jobs --all\` to see it, and start it again once fixed.`,
+    };
+    await reporter
+      .progress(msg)
+      .catch((err) => logger.warn('could not report failure', { error: err as Error }));
+  }
+
+  try {
+    const finished = await repo.finishStep(
+      { ...job, report: reporter.report },
+      message.lease,
+      outcome,
+      deps.now(),
+      consumed,
+    );
+    if (finished.state === 'waiting' && (finished.dueAt ?? Infinity) <= deps.now()) {
+      // Webhook events arrived while this step ran: go again now rather than at the next sweep.
+      await claimAndQueue(finished, deps);
+    }
+    return finished;
+  } catch (err) {
+    if (err instanceof ConflictError) {
+      logger.warn('lost the lease before finishing', { jobId: job.id });
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+async function runStep(
+  kind: JobKind,
+  job: Job,
+  lease: string,
+  reporter: SlackReporter,
+  deps: RunnerDeps,
+): Promise<StepOutcome> {
+  const now = deps.now();
+  const io: StepIO = {
+    now,
+    inbox: job.inbox ?? [],
+    async effect(key, call, reconcile) {
+      const seen = job.effects[key];
+      if (seen?.status === 'done') return seen.result as never;
+      if (seen?.status === 'started' && reconcile) {
+        const found = await reconcile();
+        if (found !== undefined) {
+          job.effects[key] = { status: 'done', at: deps.now(), result: found };
+          return found;
+        }
+      }
+      await deps.repo.startEffect(job, lease, key, deps.now());
+      job.effects[key] = { status: 'started', at: deps.now() };
+      const result = await call();
+      job.effects[key] = { status: 'done', at: deps.now(), result };
+      return result;
+    },
+    progress: (m) => reporter.progress(m),
+    post: (m) => reporter.post(m),
+    ephemeral: (m) => reporter.ephemeral(m),
+    async link(provider, objectId) {
+      await ddb().send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: { ...keys.ref(job.tenant, provider, objectId), jobId: job.id },
+        }),
+      );
+      job.refs = [...new Set([...(job.refs ?? []), `${provider}#${objectId}`])];
+    },
+  };
+
+  try {
+    const result = await kind.step(job, io);
+    if (result.progress) await reporter.progress(result.progress);
+    return result;
+  } catch (err) {
+    const reason = describeError(err);
+    if (!isTransientFailure(err)) {
+      logger.info('job step failed permanently', { jobId: job.id, kind: job.kind, error: err as Error });
+      return { type: 'fail', reason };
+    }
+    const budget = kind.maxAttempts ?? JOB_RETRY.maxAttempts;
+    if (job.attempts + 1 >= budget) {
+      logger.warn('job out of retries', { jobId: job.id, kind: job.kind, error: err as Error });
+      return { type: 'fail', reason: `${reason} We tried ${budget} times.` };
+    }
+    const delay = backoffDelay(job.attempts, JOB_RETRY, retryAfterOf(err), deps.random);
+    logger.info('job step will retry', { jobId: job.id, kind: job.kind, delay, error: err as Error });
+    return { type: 'retry', until: now + delay, error: reason };
+  }
+}
+
+/** Claims a due job for a run and hands it to the queue. */
+export async function claimAndQueue(
+  job: Pick<Job, 'tenant' | 'id'>,
+  deps: RunnerDeps = defaults(),
+): Promise<boolean> {
+  const lease = leaseToken();
+  const claimed = await deps.repo.claim(job.tenant, job.id, lease, deps.now(), LEASE_MS);
+  if (!claimed) return false;
+  await jobQueue().send([{ tenant: job.tenant, jobId: job.id, lease, job: claimed }]);
+  return true;
+}

@@ -1,0 +1,93 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { CommandContext } from '../slack/command.js';
+import { ddb, tableName } from '../store/dynamo.js';
+import { keys, type TenantId } from '../store/keys.js';
+import type { InboxEvent, Job } from './model.js';
+import { jobQueue } from './queue.js';
+import { JobRepository, leaseToken, newJobId } from './repository.js';
+import { claimAndQueue, LEASE_MS } from './runner.js';
+
+/** Slack keeps a response_url usable for 30 minutes. */
+const RESPONSE_URL_TTL_MS = 30 * 60_000;
+
+export interface StartJob<P> {
+  kind: string;
+  subject: string;
+  payload: P;
+  /** Reports go in this thread (a follow-up to an earlier job), if given. */
+  threadTs?: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Writes the job, already leased to its first run, and queues it. If the queue message is
+ * lost, the job is still due and the sweep runs it once the lease expires: nothing is lost.
+ */
+export async function startJob<P>(
+  ctx: Pick<CommandContext, 'tenant' | 'userId' | 'channelId' | 'responseUrl'>,
+  init: StartJob<P>,
+  repo = new JobRepository(),
+  now = Date.now(),
+): Promise<Job<P>> {
+  const lease = leaseToken();
+  const job: Job<P> = {
+    tenant: ctx.tenant,
+    id: newJobId(now),
+    kind: init.kind,
+    subject: init.subject,
+    state: 'queued',
+    attempts: 0,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    createdBy: ctx.userId,
+    dueAt: now,
+    leaseOwner: lease,
+    leaseUntil: now + LEASE_MS,
+    report: {
+      channel: ctx.channelId,
+      userId: ctx.userId,
+      threadTs: init.threadTs,
+      responseUrl: ctx.responseUrl,
+      responseUrlUntil: ctx.responseUrl ? now + RESPONSE_URL_TTL_MS : undefined,
+      responseUrlUses: 0,
+    },
+    payload: init.payload,
+    data: init.data ?? {},
+    effects: {},
+  };
+  await repo.create(job as Job);
+  await jobQueue().send([{ tenant: job.tenant, jobId: job.id, lease, job: job as Job }]);
+  return job;
+}
+
+/** The job following a provider object, if any (webhooks use this). */
+export async function jobIdForRef(
+  tenant: TenantId,
+  provider: string,
+  objectId: string,
+): Promise<string | undefined> {
+  const out = await ddb().send(
+    new GetCommand({ TableName: tableName(), Key: keys.ref(tenant, provider, objectId) }),
+  );
+  return out.Item?.jobId as string | undefined;
+}
+
+/**
+ * A provider event for the job following `objectId`: kept in the job's inbox and run at once
+ * (or right after a step in progress finishes). Returns false when no active job follows it.
+ */
+export async function deliverEvent(
+  tenant: TenantId,
+  provider: string,
+  objectId: string,
+  event: Omit<InboxEvent, 'at'>,
+  repo = new JobRepository(),
+  now = Date.now(),
+): Promise<boolean> {
+  const jobId = await jobIdForRef(tenant, provider, objectId);
+  if (!jobId) return false;
+  const delivered = await repo.deliver(tenant, jobId, { ...event, at: now }, now);
+  if (delivered) await claimAndQueue({ tenant, id: jobId }, { repo, now: () => now, random: Math.random });
+  return delivered;
+}

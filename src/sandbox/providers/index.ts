@@ -1,0 +1,54 @@
+import type { ExtensionContext } from '../extensions.js';
+import { faultRateFromEnv, type RunningSandbox } from './framework.js';
+
+/**
+ * A provider sandbox: a real HTTP server following the provider's documented state machine.
+ * `tick` advances time-driven transitions (and sends the webhooks the provider would send).
+ */
+export interface ProviderSandbox {
+  name: string;
+  /** Environment variable that points the app at this sandbox, e.g. ZAVU_BASE_URL. */
+  envVar: string;
+  /** Path under the server's root that is the API's base (e.g. `/v1` is in the paths, so ''). */
+  basePath: string;
+  running: RunningSandbox;
+  tick(): Promise<void>;
+  state(): unknown;
+}
+
+export interface SandboxContext extends ExtensionContext {
+  faultRate: number;
+}
+
+type Factory = (ctx: SandboxContext) => Promise<ProviderSandbox>;
+
+/** Each provider adds its factory here. */
+const factories: Factory[] = [];
+
+export async function startProviderSandboxes(ctx: ExtensionContext) {
+  const sandboxCtx: SandboxContext = { ...ctx, faultRate: faultRateFromEnv() };
+  const sandboxes: ProviderSandbox[] = [];
+  for (const factory of factories) {
+    const sandbox = await factory(sandboxCtx);
+    sandboxes.push(sandbox);
+    // Point the app at the sandbox unless a real provider URL was configured.
+    if (!process.env[`${sandbox.envVar}_REAL`])
+      process.env[sandbox.envVar] = `${sandbox.running.url}${sandbox.basePath}`;
+  }
+  process.env.SANDBOX_CREDENTIALS = 'true';
+  (await import('../../config.js')).resetConfig();
+  return {
+    sandboxes,
+    async tick() {
+      for (const s of sandboxes) await s.tick();
+    },
+    state() {
+      return Object.fromEntries(
+        sandboxes.map((s) => [s.name, { ...(s.state() as object), stats: s.running.stats }]),
+      );
+    },
+    async close() {
+      await Promise.all(sandboxes.map((s) => s.running.close()));
+    },
+  };
+}

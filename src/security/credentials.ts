@@ -1,0 +1,107 @@
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { config } from '../config.js';
+import { UserError } from '../slack/command.js';
+import { ddb, tableName } from '../store/dynamo.js';
+import { keys, type TenantId } from '../store/keys.js';
+import { open, seal } from './envelope.js';
+
+/** What each provider needs, validated on the way in (the connect modal) and out. */
+export const credentialSchemas = {
+  'cm-sign': z.object({ keyId: z.string().min(1).max(200), secret: z.string().min(16).max(512) }),
+  'cm-channels': z.object({
+    productToken: z.string().min(8).max(200),
+    accountId: z.uuid(),
+    channelRequestId: z.string().min(1).max(200),
+  }),
+  zavu: z.object({ apiKey: z.string().min(8).max(512), webhookSecret: z.string().min(8).max(512) }),
+  commbox: z.object({ apiKey: z.string().min(8).max(512), streamId: z.string().min(1).max(512) }),
+  vonage: z.union([
+    z.object({ applicationId: z.uuid(), privateKey: z.string().includes('PRIVATE KEY') }),
+    z.object({ bearerJwt: z.string().regex(/^[\w-]+\.[\w-]+\.[\w-]+$/) }),
+  ]),
+  meta: z.object({ appSecret: z.string().min(8).max(200), verifyToken: z.string().min(8).max(200) }),
+} as const;
+
+export type CredentialProvider = keyof typeof credentialSchemas;
+export type Credentials<P extends CredentialProvider> = z.output<(typeof credentialSchemas)[P]>;
+
+export const PROVIDER_LABELS: Record<CredentialProvider, string> = {
+  'cm-sign': 'CM.com Sign',
+  'cm-channels': 'CM.com Channels',
+  zavu: 'Zavu',
+  commbox: 'CommBox',
+  vonage: 'Vonage',
+  meta: 'Meta (template webhooks)',
+};
+
+/** The provider sandboxes accept these; the local stack uses them for workspaces without their own. */
+export const SANDBOX_CREDENTIALS: { [P in CredentialProvider]: Credentials<P> } = {
+  'cm-sign': { keyId: 'sandbox-key-id', secret: 'sandbox-cm-sign-secret-0123456789' },
+  'cm-channels': {
+    productToken: 'sandbox-product-token',
+    accountId: '00000000-0000-4000-8000-000000000001',
+    channelRequestId: 'sandbox-whatsapp-channel',
+  },
+  zavu: { apiKey: 'zv_sandbox_api_key', webhookSecret: 'whsec_sandbox_zavu' },
+  commbox: { apiKey: 'commbox-sandbox-key', streamId: 'sandbox-encrypted-stream-id' },
+  vonage: { bearerJwt: 'sandbox.vonage.jwt' },
+  meta: { appSecret: 'sandbox-meta-app-secret', verifyToken: 'sandbox-meta-verify-token' },
+};
+
+export class MissingCredentialsError extends UserError {
+  override readonly name = 'MissingCredentialsError';
+  constructor(readonly provider: CredentialProvider) {
+    super(
+      `${PROVIDER_LABELS[provider]} is not connected for this workspace. An admin can set its credentials with \`/wa connect\`.`,
+      'missing_credentials',
+    );
+  }
+}
+
+export interface CredentialMeta {
+  provider: CredentialProvider;
+  changedBy: string;
+  changedAt: string;
+}
+
+export async function getCredentials<P extends CredentialProvider>(
+  tenant: TenantId,
+  provider: P,
+): Promise<Credentials<P>> {
+  const out = await ddb().send(
+    new GetCommand({ TableName: tableName(), Key: keys.credential(tenant, provider) }),
+  );
+  if (out.Item?.sealed) {
+    return credentialSchemas[provider].parse(
+      JSON.parse(await open(tenant, out.Item.sealed as string)),
+    ) as Credentials<P>;
+  }
+  if (config().sandboxCredentials) return SANDBOX_CREDENTIALS[provider];
+  throw new MissingCredentialsError(provider);
+}
+
+export async function setCredentials<P extends CredentialProvider>(
+  tenant: TenantId,
+  provider: P,
+  value: unknown,
+  changedBy: string,
+): Promise<CredentialMeta> {
+  const parsed = credentialSchemas[provider].parse(value);
+  const meta = { provider, changedBy, changedAt: new Date().toISOString() };
+  await ddb().send(
+    new PutCommand({
+      TableName: tableName(),
+      Item: {
+        ...keys.credential(tenant, provider),
+        ...meta,
+        sealed: await seal(tenant, JSON.stringify(parsed)),
+      },
+    }),
+  );
+  return meta;
+}
+
+export async function removeCredentials(tenant: TenantId, provider: CredentialProvider): Promise<void> {
+  await ddb().send(new DeleteCommand({ TableName: tableName(), Key: keys.credential(tenant, provider) }));
+}

@@ -1,0 +1,73 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+import { ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
+import { keys, type TenantId, tenantId } from '../store/keys.js';
+
+/**
+ * Each workspace has its own unguessable webhook id: `/webhooks/<provider>/<hookId>` maps a
+ * provider's callback to its tenant without trusting anything in the body.
+ */
+export async function webhookIdFor(tenant: TenantId): Promise<string> {
+  const settings = await ddb().send(
+    new GetCommand({ TableName: tableName(), Key: keys.settings(tenant), ProjectionExpression: 'hookId' }),
+  );
+  if (settings.Item?.hookId) return settings.Item.hookId as string;
+  const hookId = randomBytes(18).toString('base64url');
+  try {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.settings(tenant),
+        UpdateExpression: 'SET hookId = :h',
+        ConditionExpression: 'attribute_not_exists(hookId)',
+        ExpressionAttributeValues: { ':h': hookId },
+      }),
+    );
+    await ddb().send(new PutCommand({ TableName: tableName(), Item: { ...keys.webhook(hookId), tenant } }));
+    return hookId;
+  } catch (err) {
+    if (!isConditionFailed(err)) throw err;
+    return webhookIdFor(tenant); // another request created it first
+  }
+}
+
+export async function webhookUrl(tenant: TenantId, provider: 'zavu' | 'cm-sign' | 'meta'): Promise<string> {
+  return `${config().publicUrl}/webhooks/${provider}/${await webhookIdFor(tenant)}`;
+}
+
+export async function tenantForWebhook(hookId: string): Promise<TenantId | undefined> {
+  if (!/^[\w-]{16,64}$/.test(hookId)) return undefined;
+  const out = await ddb().send(new GetCommand({ TableName: tableName(), Key: keys.webhook(hookId) }));
+  return out.Item ? tenantId(out.Item.tenant as string) : undefined;
+}
+
+/** Constant-time comparison of two strings (different lengths compare unequal). */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Records a provider event id once; a replay (providers retry) returns false. The record is a
+ * conditional put, kept for a week.
+ */
+export async function firstDelivery(tenant: TenantId, provider: string, eventId: string, now = Date.now()) {
+  try {
+    await ddb().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...keys.idempotency(tenant, `event#${provider}#${eventId}`),
+          ttl: epochSeconds(now) + 7 * 86_400,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailed(err)) return false;
+    throw err;
+  }
+}

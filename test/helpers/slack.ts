@@ -1,0 +1,69 @@
+import { createHmac } from 'node:crypto';
+import { DEV_SIGNING_SECRET } from '../../src/config.js';
+
+/** Signs a body exactly as Slack does: v0=HMAC-SHA256(secret, `v0:${ts}:${body}`). */
+export function slackSignature(body: string, ts: number, secret = DEV_SIGNING_SECRET): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+}
+
+export function slashCommandBody(baseUrl: string, text: string, over: Record<string, string> = {}): string {
+  return new URLSearchParams({
+    token: 'legacy-token',
+    team_id: 'T0SANDBOX',
+    team_domain: 'sandbox',
+    channel_id: 'C0SANDBOX',
+    channel_name: 'onboarding',
+    user_id: 'U0ADMIN',
+    user_name: 'ada.admin',
+    command: '/wa',
+    text,
+    api_app_id: 'A0SANDBOX',
+    is_enterprise_install: 'false',
+    response_url: `${baseUrl}/_sandbox/response/${Math.random().toString(36).slice(2)}`,
+    trigger_id: `${Date.now()}.1.${Math.random().toString(16).slice(2)}`,
+    ...over,
+  }).toString();
+}
+
+export interface SignedPostOptions {
+  ts?: number;
+  secret?: string;
+  signature?: string;
+  contentType?: string;
+}
+
+/** POSTs a signed Slack request to the local stack's /slack/events. */
+export async function postSlack(baseUrl: string, body: string, opts: SignedPostOptions = {}) {
+  const ts = opts.ts ?? Math.floor(Date.now() / 1000);
+  const res = await fetch(`${baseUrl}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': opts.contentType ?? 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': opts.signature ?? slackSignature(body, ts, opts.secret),
+    },
+    body,
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return {
+    status: res.status,
+    text,
+    json: json as { text?: string; blocks?: unknown[]; response_type?: string },
+  };
+}
+
+/** Runs `/wa <text>` against the local stack as the given user. */
+export function command(baseUrl: string, text: string, over: Record<string, string> = {}) {
+  return postSlack(baseUrl, slashCommandBody(baseUrl, text, over));
+}
+
+export async function slackMessages(baseUrl: string) {
+  const res = await fetch(`${baseUrl}/_sandbox/slack/messages`);
+  return (await res.json()) as Array<Record<string, unknown> & { kind: string; text?: string; ts: string }>;
+}
