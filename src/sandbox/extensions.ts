@@ -37,6 +37,6 @@ export async function start(ctx: ExtensionContext) {
       await queue.drain();
       await providers.close();
     },
-    queue,
+    drain: () => queue.drain(),
   };
 }

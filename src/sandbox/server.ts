@@ -31,7 +31,10 @@ export interface LocalStack {
   url: string;
   slack: FakeSlack;
   close(): Promise<void>;
+  /** Provider sandboxes advance, one sweep runs, and the queue drains (= POST /_sandbox/scheduler/tick). */
   tick(): Promise<unknown>;
+  /** Waits until the in-process queue is idle (work started by commands has finished). */
+  drain(): Promise<void>;
 }
 
 const CONSOLE_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'console');
@@ -46,10 +49,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const slack = new FakeSlack(options.dataDir);
 
   const routes: Array<{ method: string; path: RegExp; key: string; load: () => Promise<Handler> }> = [];
-  let hooks: { tick(): Promise<unknown>; state(): Promise<unknown>; close(): Promise<void> } = {
+  let hooks: {
+    tick(): Promise<unknown>;
+    state(): Promise<unknown>;
+    close(): Promise<void>;
+    drain(): Promise<void>;
+  } = {
     tick: async () => ({ swept: 0 }),
     state: async () => ({}),
     close: async () => {},
+    drain: async () => {},
   };
 
   const server = createServer((req, res) => {
@@ -232,6 +241,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     url,
     slack,
     tick: () => hooks.tick(),
+    drain: () => hooks.drain(),
     async close() {
       await hooks.close();
       server.closeAllConnections();
