@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
+    env: { LOG_LEVEL: 'WARN' },
     hookTimeout: 30_000,
     // Files share process.env (the functions read configuration once); each file gets its own worker.
     pool: 'forks',

@@ -133,7 +133,7 @@ export class JobRepository {
       const remaining = (current.inbox ?? []).slice(consumedInbox);
       const next = applyResult(current, result, now, remaining);
       const terminal = isTerminal(next.state);
-      const names: Record<string, string> = { '#state': 'state', '#ttl': 'ttl' };
+      const names: Record<string, string> = { '#state': 'state' };
       const values: Record<string, unknown> = {
         ':state': next.state,
         ':now': now,
@@ -164,6 +164,7 @@ export class JobRepository {
       if (terminal) {
         removes.push('dueAt', 'dueShard');
         sets.push('#ttl = :ttl');
+        names['#ttl'] = 'ttl';
         values[':ttl'] = epochSeconds(now) + config().jobRetentionDays * 86_400;
       } else {
         sets.push('dueAt = :due', 'dueShard = :shard');

@@ -83,7 +83,7 @@ export async function runMessage(
       deps.now(),
       consumed,
     );
-    if (finished.state === 'waiting' && (finished.dueAt ?? Infinity) <= deps.now()) {
+    if (finished.state === 'waiting' && (finished.inbox?.length ?? 0) > 0) {
       // Webhook events arrived while this step ran: go again now rather than at the next sweep.
       await claimAndQueue(finished, deps);
     }

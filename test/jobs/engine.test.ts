@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ProviderError } from '../../src/http/errors.js';
+import { registerJobKind } from '../../src/jobs/kinds.js';
+import type { Job, QueueMessage, StepResult } from '../../src/jobs/model.js';
+import { InProcessQueue, type JobQueue, setJobQueue } from '../../src/jobs/queue.js';
+import { JobRepository } from '../../src/jobs/repository.js';
+import { runMessage } from '../../src/jobs/runner.js';
+import { deliverEvent, startJob } from '../../src/jobs/service.js';
+import { sweep } from '../../src/jobs/sweep.js';
+import { tenantId } from '../../src/store/keys.js';
+import { startTestTable } from '../helpers/dynamo.js';
+
+/** Captures messages instead of running them, so each test drives the worker by hand. */
+class CapturingQueue implements JobQueue {
+  sent: QueueMessage[] = [];
+  async send(messages: QueueMessage[]) {
+    this.sent.push(...messages);
+  }
+  take() {
+    return this.sent.splice(0);
+  }
+}
+
+const T1 = tenantId('T0ENGINE');
+const ctx = { tenant: T1, userId: 'U1', channelId: 'C1', responseUrl: undefined };
+const repo = new JobRepository();
+const queue = new CapturingQueue();
+
+let script: Array<(job: Job) => StepResult | Promise<StepResult>> = [];
+let calls = 0;
+let sideEffects = 0;
+
+registerJobKind(
+  'test.scripted',
+  async () =>
+    ({
+      kind: 'test.scripted',
+      payload: z.object({ n: z.number() }),
+      async step(job: Job, io) {
+        calls += 1;
+        if ((job.data as { effect?: boolean }).effect !== false) {
+          await io.effect('create', async () => ++sideEffects);
+        }
+        const next = script.shift();
+        if (!next) throw new Error('script ran out');
+        return next(job);
+      },
+    }) as never,
+);
+
+let table: Awaited<ReturnType<typeof startTestTable>>;
+beforeAll(async () => {
+  table = await startTestTable({ SLACK_API_URL: 'http://127.0.0.1:9/', DUE_SHARDS: '4' });
+  setJobQueue(queue);
+});
+afterAll(async () => {
+  setJobQueue(undefined);
+  await table.close();
+});
+beforeEach(() => {
+  queue.take();
+  script = [];
+  calls = 0;
+  sideEffects = 0;
+});
+
+/** Reporting to Slack is not under test here: a job whose steps report nothing posts nothing. */
+const silentWait = (until: number): StepResult => ({ type: 'wait', until });
+
+describe('job engine', () => {
+  it('given a started job, when its message runs, then the step runs once and the job waits for its next due time', async () => {
+    script = [() => silentWait(Date.now() + 60_000)];
+    const job = await startJob(ctx, { kind: 'test.scripted', subject: 'demo', payload: { n: 1 } });
+    const [message] = queue.take();
+    expect(message?.jobId).toBe(job.id);
+    const after = await runMessage(message as QueueMessage);
+    expect(after?.state).toBe('waiting');
+    expect(calls).toBe(1);
+    const stored = await repo.get(T1, job.id);
+    expect(stored?.leaseOwner).toBeUndefined();
+    expect(stored?.dueAt).toBeGreaterThan(Date.now());
+  });
+
+  it('given two sweepers racing for one due job, exactly one claims it', async () => {
+    script = [() => silentWait(Date.now() - 1)];
+    const job = await startJob(ctx, { kind: 'test.scripted', subject: 'race', payload: { n: 2 } });
+    await runMessage(queue.take()[0] as QueueMessage);
+    const now = Date.now() + 1000;
+    const results = await Promise.all([sweep({ now }), sweep({ now }), sweep({ now })]);
+    const claimed = queue.take().filter((m) => m.jobId === job.id);
+    expect(claimed).toHaveLength(1);
+    expect(results.reduce((n, r) => n + r.claimed, 0)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('given a worker that crashed mid-step, when its lease expires, then the sweep runs the job again and the side effect is not repeated', async () => {
+    script = [() => silentWait(Date.now() + 60_000)];
+    const job = await startJob(ctx, { kind: 'test.scripted', subject: 'crash', payload: { n: 3 } });
+    const first = queue.take()[0] as QueueMessage;
+    // The worker recorded the effect and then died: simulate by recording it and dropping the message.
+    await repo.startEffect(first.job as Job, first.lease, 'create', Date.now());
+    expect(await sweep({ now: Date.now() })).toMatchObject({ claimed: 0 });
+    const later = Date.now() + 3 * 60_000;
+    await sweep({ now: later });
+    const retried = queue.take();
+    expect(retried.map((m) => m.jobId)).toContain(job.id);
+    // The earlier call never reached the provider: with no reconcile the effect runs once now.
+    const runAt = later;
+    const after = await runMessage(retried.find((m) => m.jobId === job.id) as QueueMessage, {
+      repo,
+      now: () => runAt,
+      random: () => 0.5,
+    });
+    expect(after?.state).toBe('waiting');
+    expect(sideEffects).toBe(1);
+  });
+
+  it('given a transient provider failure, then the job retries with backoff honouring Retry-After, and fails visibly after the budget', async () => {
+    const throttled = () => {
+      throw new ProviderError({
+        provider: 'zavu',
+        kind: 'transient',
+        status: 429,
+        message: 'slow down',
+        retryAfterMs: 90_000,
+      });
+    };
+    script = Array.from({ length: 8 }, () => throttled);
+    const job = await startJob(ctx, { kind: 'test.scripted', subject: 'flaky', payload: { n: 4 } });
+    let message = queue.take()[0] as QueueMessage;
+    let now = Date.now();
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const before = now;
+      const after = await runMessage(message, { repo, now: () => now, random: () => 0 });
+      if (after?.state === 'failed') break;
+      expect(after?.state).toBe('waiting');
+      delays.push((after?.dueAt ?? 0) - before);
+      now = (after?.dueAt ?? now) + 1;
+      await sweep({ now });
+      message = queue.take().find((m) => m.jobId === job.id) as QueueMessage;
+    }
+    // random() = 0 makes full jitter 0, so every delay is exactly the Retry-After.
+    expect(delays.every((d) => d === 90_000)).toBe(true);
+    const stored = await repo.get(T1, job.id);
+    expect(stored?.state).toBe('failed');
+    expect(stored?.lastError).toMatch(/tried 8 times/);
+  });
+
+  it('given a permanent provider error, then the job fails at once with the provider detail', async () => {
+    script = [
+      () => {
+        throw new ProviderError({
+          provider: 'vonage',
+          kind: 'permanent',
+          status: 409,
+          code: 'number-in-use',
+          detail: 'The number is already provisioned',
+          message: 'conflict',
+        });
+      },
+    ];
+    const job = await startJob(ctx, { kind: 'test.scripted', subject: 'perm', payload: { n: 5 } });
+    const after = await runMessage(queue.take()[0] as QueueMessage);
+    expect(after?.state).toBe('failed');
+    expect(after?.lastError).toContain('number-in-use');
+    expect(after?.lastError).toContain('already provisioned');
+    expect((await repo.get(T1, job.id))?.dueAt).toBeUndefined();
+  });
+
+  it('given a webhook event for a waiting job, then it is delivered to the inbox and the job runs at once', async () => {
+    const seen: unknown[] = [];
+    script = [
+      () => silentWait(Date.now() + 3_600_000),
+      (job) => {
+        seen.push(...(job.inbox ?? []).map((e) => e.type));
+        return { type: 'done' };
+      },
+    ];
+    const job = await startJob(ctx, { kind: 'test.scripted', subject: 'hook', payload: { n: 6 } });
+    const first = queue.take()[0] as QueueMessage;
+    const waiting = await runMessage(first);
+    expect(waiting?.state).toBe('waiting');
+    await repo.get(T1, job.id);
+    // Link it so the webhook can find it.
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { ddb, tableName } = await import('../../src/store/dynamo.js');
+    const { keys } = await import('../../src/store/keys.js');
+    await ddb().send(
+      new PutCommand({ TableName: tableName(), Item: { ...keys.ref(T1, 'zavu', 'inv_1'), jobId: job.id } }),
+    );
+    expect(
+      await deliverEvent(T1, 'zavu', 'inv_1', {
+        type: 'invitation.status_changed',
+        data: { status: 'completed' },
+      }),
+    ).toBe(true);
+    const run = queue.take().find((m) => m.jobId === job.id) as QueueMessage;
+    const done = await runMessage(run);
+    expect(seen).toEqual(['invitation.status_changed']);
+    expect(done?.state).toBe('succeeded');
+    expect((await repo.get(T1, job.id))?.inbox).toEqual([]);
+    expect(await deliverEvent(T1, 'zavu', 'inv_1', { type: 'late', data: {} })).toBe(false);
+  });
+
+  it('given a stale message whose lease was taken over, then the worker drops it without running the step', async () => {
+    script = [() => silentWait(Date.now() + 60_000)];
+    await startJob(ctx, { kind: 'test.scripted', subject: 'stale', payload: { n: 7 } });
+    const message = queue.take()[0] as QueueMessage;
+    const stale = { ...message, lease: 'someone-else', job: undefined };
+    expect(await runMessage(stale)).toBeUndefined();
+    expect(calls).toBe(0);
+  });
+
+  it('given the in-process queue, sends run after the caller returns and drain waits for them', async () => {
+    const q = new InProcessQueue(2);
+    const ran: string[] = [];
+    q.consumer = async (m) => {
+      await new Promise((r) => setTimeout(r, 5));
+      ran.push(m.jobId);
+    };
+    await q.send([
+      { tenant: T1, jobId: 'a', lease: 'x' },
+      { tenant: T1, jobId: 'b', lease: 'x' },
+      { tenant: T1, jobId: 'c', lease: 'x' },
+    ]);
+    expect(ran).toEqual([]);
+    await q.drain();
+    expect(ran.sort()).toEqual(['a', 'b', 'c']);
+  });
+});
