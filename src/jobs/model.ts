@@ -1,6 +1,9 @@
 import type { KnownBlock } from '@slack/types';
 import type { TenantId } from '../store/keys.js';
 
+/** A worker holds a job this long; a crashed worker's job is due again after it. */
+export const LEASE_MS = 2 * 60_000;
+
 export type JobState = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
 export const TERMINAL: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
 export const isTerminal = (s: JobState) => TERMINAL.includes(s);

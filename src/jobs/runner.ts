@@ -8,12 +8,10 @@ import { ddb, tableName } from '../store/dynamo.js';
 import { keys } from '../store/keys.js';
 import { describeError } from './describe.js';
 import { type JobKind, loadJobKind, type StepIO } from './kinds.js';
-import type { Job, QueueMessage, StepOutcome } from './model.js';
+import { type Job, LEASE_MS, type QueueMessage, type StepOutcome } from './model.js';
 import { jobQueue } from './queue.js';
 import { SlackReporter } from './report.js';
 import { ConflictError, JobRepository, leaseToken } from './repository.js';
-
-export const LEASE_MS = 2 * 60_000;
 
 export interface RunnerDeps {
   repo: JobRepository;

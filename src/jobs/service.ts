@@ -2,10 +2,10 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { CommandContext } from '../slack/command.js';
 import { ddb, tableName } from '../store/dynamo.js';
 import { keys, type TenantId } from '../store/keys.js';
-import type { InboxEvent, Job } from './model.js';
+import { type InboxEvent, type Job, LEASE_MS } from './model.js';
 import { jobQueue } from './queue.js';
 import { JobRepository, leaseToken, newJobId } from './repository.js';
-import { claimAndQueue, LEASE_MS } from './runner.js';
+import { claimAndQueue } from './runner.js';
 
 /** Slack keeps a response_url usable for 30 minutes. */
 const RESPONSE_URL_TTL_MS = 30 * 60_000;

@@ -1,9 +1,8 @@
 import { config } from '../config.js';
 import { logger } from '../log.js';
-import type { QueueMessage } from './model.js';
+import { LEASE_MS, type QueueMessage } from './model.js';
 import { jobQueue } from './queue.js';
 import { JobRepository, leaseToken } from './repository.js';
-import { LEASE_MS } from './runner.js';
 
 export interface SweepResult {
   found: number;

@@ -43,6 +43,9 @@ export class FakeSlack {
   private readonly refreshTokens = new Map<string, string>();
   private seq = 0;
   tokenRotation = false;
+  /** Lifetime of rotated tokens; short values make InstallProvider refresh them. */
+  tokenTtlSeconds = 43_200;
+  refreshes = 0;
 
   constructor(dataDir?: string) {
     this.messages = new Journal<SlackRecord>(dataDir ? join(dataDir, 'slack-messages.jsonl') : undefined);
@@ -57,7 +60,9 @@ export class FakeSlack {
 
   record(entry: Omit<SlackRecord, 'id' | 'ts'> & { ts?: string }): SlackRecord {
     const ts = entry.ts ?? this.nextTs();
-    return this.messages.push({ ...entry, id: `${ts}-${entry.kind}`, ts } as SlackRecord);
+    this.seq += 1;
+    // Ids are unique even when chat.update reuses a message's ts.
+    return this.messages.push({ ...entry, id: `m${String(this.seq).padStart(6, '0')}`, ts } as SlackRecord);
   }
 
   /** Issues a bot token for a team, as oauth.v2.access would. */
@@ -67,7 +72,7 @@ export class FakeSlack {
       this.tokens.set(token, { teamId });
       return { token };
     }
-    const expiresIn = 43_200;
+    const expiresIn = this.tokenTtlSeconds;
     this.tokens.set(token, { teamId, expiresAt: Date.now() + expiresIn * 1000 });
     const refreshToken = `xoxe-1-${randomBytes(8).toString('hex')}`;
     this.refreshTokens.set(refreshToken, teamId);
@@ -161,6 +166,7 @@ export class FakeSlack {
       teamId = this.refreshTokens.get(params.refresh_token as string);
       if (!teamId) return { ok: false, error: 'invalid_refresh_token' };
       this.refreshTokens.delete(params.refresh_token as string);
+      this.refreshes += 1;
     } else {
       const code = String(params.code ?? '');
       teamId = code.startsWith('sandbox-code-') ? code.slice('sandbox-code-'.length) : undefined;

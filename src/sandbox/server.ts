@@ -100,7 +100,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     if (url.pathname.startsWith('/_sandbox/response/') && method === 'POST') {
       const payload = parseWebApiBody(body, req.headers['content-type'] ?? 'application/json');
-      slack.record({ kind: 'response_url', responseUrlId: url.pathname.split('/').pop(), ...payload });
+      const { id: _id, ts: _ts, kind: _kind, ...message } = payload;
+      slack.record({ ...message, kind: 'response_url', responseUrlId: url.pathname.split('/').pop() });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
     }

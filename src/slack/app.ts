@@ -94,6 +94,12 @@ export function createSlackApp() {
     });
   }
 
+  // Any other button (a link button, or one whose feature is not built) is acknowledged, so
+  // Slack shows no error on it.
+  app.action(/.*/, async ({ ack }) => {
+    await ack();
+  });
+
   app.error(async (err) => {
     logger.error('bolt error', { error: err as Error });
   });

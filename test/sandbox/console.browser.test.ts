@@ -97,9 +97,9 @@ describe.skipIf(!existsSync(CHROMIUM))('console page (headless Chromium)', { tim
     const reply = page.locator('[data-testid="message"][data-kind="ack"]').last();
     await reply.getByText('/wa invite sign', { exact: false }).first().waitFor();
     expect(await reply.getAttribute('data-ephemeral')).toBe('true');
-    expect(await reply.innerText()).toContain('Only visible to you');
+    expect(await reply.textContent()).toContain('Only visible to you');
     // The header block renders as a header; inline code as <code>.
-    expect(await reply.locator('.block-header').innerText()).toContain('/wa');
+    expect(await reply.locator('.block-header').textContent()).toContain('/wa');
     expect(await reply.locator('code').count()).toBeGreaterThan(3);
     await page.screenshot({ path: '/tmp/console.png' });
     expect(jsErrors(page)).toEqual([]);
@@ -111,10 +111,10 @@ describe.skipIf(!existsSync(CHROMIUM))('console page (headless Chromium)', { tim
     await slash(page, 'frobnicate');
     const reply = page.locator('[data-testid="message"][data-kind="ack"]').last();
     await reply.getByText('Unknown subcommand').waitFor();
-    const text = await reply.innerText();
+    const text = await reply.textContent();
     expect(text).toContain('⚠️'); // :warning: rendered as an emoji
     expect(text).toContain('frobnicate');
-    expect(await reply.locator('code').first().innerText()).toBe('frobnicate');
+    expect(await reply.locator('code').first().textContent()).toBe('frobnicate');
     await page.close();
   });
 
@@ -131,12 +131,46 @@ describe.skipIf(!existsSync(CHROMIUM))('console page (headless Chromium)', { tim
     expect(new URLSearchParams((await request).postData() ?? '').get('user_id')).toBe('U0MEMBER');
     const reply = page.locator('[data-testid="message"][data-kind="ack"]').filter({ hasText: expected });
     await reply.waitFor();
-    expect(await reply.innerText()).toContain('Only visible to you');
+    expect(await reply.textContent()).toContain('Only visible to you');
     // Ephemeral answers are for the person who ran the command.
     await page.getByTestId('user-switch').selectOption('U0ADMIN');
     await reply.waitFor({ state: 'detached' });
     await page.getByTestId('user-switch').selectOption('U0MEMBER');
     await reply.waitFor();
+    await page.close();
+  });
+
+  it('follows response_url replies: replace_original in place, delete_original removes', async () => {
+    const page = await openConsole();
+    const request = page.waitForRequest((r) => r.url().endsWith('/slack/events'));
+    await slash(page, 'help');
+    const responseUrl = new URLSearchParams((await request).postData() ?? '').get('response_url') ?? '';
+    const ack = page.locator('[data-testid="message"][data-kind="ack"]');
+    await ack.getByText('/wa invite sign').first().waitFor();
+    const respond = (body: unknown) =>
+      fetch(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+
+    await respond({ replace_original: true, text: 'Working on it :hourglass_flowing_sand:' });
+    const replaced = page.locator('[data-testid="message"][data-kind="response_url"]');
+    await replaced.getByText('Working on it ⏳').waitFor();
+    expect(await ack.count()).toBe(0);
+    expect(await replaced.count()).toBe(1);
+    expect(await replaced.textContent()).toContain('Only visible to you');
+
+    await respond({ response_type: 'in_channel', text: 'Done for everyone' });
+    const shared = page
+      .locator('[data-testid="message"][data-kind="response_url"]')
+      .filter({ hasText: 'Done' });
+    await shared.waitFor();
+    expect(await shared.getAttribute('data-ephemeral')).toBe('false');
+
+    await respond({ delete_original: true });
+    await shared.waitFor({ state: 'detached' });
+    expect(await page.getByText('Working on it').count()).toBe(1);
     await page.close();
   });
 
@@ -167,14 +201,14 @@ describe.skipIf(!existsSync(CHROMIUM))('console page (headless Chromium)', { tim
     const message = page.locator(`[data-testid="message"][data-ts="${posted.ts}"]`);
     await message.waitFor();
     expect(await message.getAttribute('data-kind')).toBe('chat.postMessage');
-    expect(await message.locator('strong').innerText()).toBe('Bold');
+    expect(await message.locator('strong').textContent()).toBe('Bold');
     expect(await message.locator('a').getAttribute('href')).toBe('https://example.com');
-    expect(await message.locator('.mention').innerText()).toBe('@max.member');
+    expect(await message.locator('.mention').textContent()).toBe('@max.member');
     // Raw HTML in text stays text.
     expect(await message.locator('b').count()).toBe(0);
-    expect(await message.innerText()).toContain('<b>x</b>');
+    expect(await message.textContent()).toContain('<b>x</b>');
     expect(await message.locator('img').count()).toBe(0);
-    expect(await message.innerText()).toContain('<img src=x');
+    expect(await message.textContent()).toContain('<img src=x');
 
     const button = message.locator('button[data-action-id="x:y"]');
     const response = page.waitForResponse((r) => r.url().endsWith('/slack/events'));
@@ -266,7 +300,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console page (headless Chromium)', { tim
     const modal = page.getByTestId('modal');
     await modal.waitFor();
     expect(await modal.getAttribute('data-view-id')).toBe(viewId);
-    expect(await modal.getByTestId('modal-title').innerText()).toBe('A form');
+    expect(await modal.getByTestId('modal-title').textContent()).toBe('A form');
 
     // Required fields are checked before anything is sent, as Slack does.
     await modal.getByTestId('modal-submit').click();

@@ -963,6 +963,7 @@ async function sendMessageAction(entry, action, node) {
       subtype: 'bot_message',
       text: entry.text ?? '',
       ts: entry.ts,
+      user: 'U0BOT',
       bot_id: 'B0BOT',
       app_id: c.apiAppId,
       ...(entry.threadTs ? { thread_ts: entry.threadTs } : {}),
@@ -1453,6 +1454,8 @@ function applyResponseUrl(r) {
 }
 
 function isVisible(e) {
+  // A message posted to a user id is a DM: only that person sees it.
+  if (/^[UW]/.test(e.channel ?? '') && e.channel !== state.user) return false;
   return !e.user || e.user === state.user || !e.ephemeral;
 }
 
@@ -1507,7 +1510,7 @@ function renderEntry(e) {
       h(
         'div',
         { class: 'ephemeral-note' },
-        h('span', { class: 'eye' }, '👁'),
+        eyeIcon(),
         ' Only visible to you',
         h(
           'button',
@@ -1533,6 +1536,21 @@ function renderEntry(e) {
     avatar(appAuthor ? 'app' : 'slackbot'),
     body,
   );
+}
+
+function eyeIcon() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 20 20');
+  svg.setAttribute('class', 'eye');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute(
+    'd',
+    'M10 4C5.5 4 2.3 7.1 1 10c1.3 2.9 4.5 6 9 6s7.7-3.1 9-6c-1.3-2.9-4.5-6-9-6zm0 10a4 4 0 1 1 0-8 4 4 0 0 1 0 8zm0-2a2 2 0 1 0 0-4 2 2 0 0 0 0 4z',
+  );
+  svg.append(path);
+  return svg;
 }
 
 function channelTag(id) {
