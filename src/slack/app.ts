@@ -96,8 +96,27 @@ export function createSlackApp() {
 
   // Any other button (a link button, or one whose feature is not built) is acknowledged, so
   // Slack shows no error on it.
-  app.action(/.*/, async ({ ack }) => {
-    await ack();
+  app.action(/.*/, async ({ ack, action }) => {
+    const id = (action as { action_id?: string }).action_id ?? '';
+    if (!actionRoutes.some((r) => id.startsWith(r.prefix))) await ack();
+  });
+
+  // App Home shows the same job list as `/wa jobs`.
+  app.event('app_home_opened', async ({ event, client, body }) => {
+    if (event.tab !== 'home') return;
+    const tenant = tenantOf({
+      teamId: (body as { team_id?: string }).team_id,
+      enterpriseId: (body as { enterprise_id?: string }).enterprise_id,
+    });
+    const [{ JobRepository }, { jobsBlocks }] = await Promise.all([
+      import('../jobs/repository.js'),
+      import('../jobs/view.js'),
+    ]);
+    const jobs = await new JobRepository().list(tenant, { all: true, limit: 20 });
+    await client.views.publish({
+      user_id: event.user,
+      view: { type: 'home', blocks: jobsBlocks(jobs, true) },
+    });
   });
 
   app.error(async (err) => {

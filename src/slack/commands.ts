@@ -1,6 +1,7 @@
 import { contactCommands } from '../contacts/commands.js';
 import { deploymentCommands } from '../deployments/commands.js';
 import { inviteCommands } from '../invites/commands.js';
+import { jobsInput } from '../jobs/schemas.js';
 import { templateCommands } from '../templates/commands.js';
 import { type CommandSpec, defineCommand, noInput } from './command.js';
 
@@ -24,6 +25,9 @@ const coreCommands = [
     usage: '/wa jobs [--all]',
     summary: "List this workspace's running jobs (--all: with recently finished ones)",
     access: 'member',
+    flags: { all: 'boolean' },
+    schema: jobsInput,
+    handler: async () => (await import('../jobs/commands.js')).listJobs,
   }),
   defineCommand({
     path: 'audit',

@@ -17,7 +17,7 @@ export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddleware
 export const actionRoutes: Array<{
   prefix: string;
   load: () => Promise<(args: ActionArgs) => Promise<void>>;
-}> = [];
+}> = [{ prefix: 'jobs:cancel', load: async () => (await import('../jobs/commands.js')).cancelJobAction }];
 
 export const viewRoutes: Array<{ prefix: string; load: () => Promise<(args: ViewArgs) => Promise<void>> }> =
   [];

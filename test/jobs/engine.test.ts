@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ProviderError } from '../../src/http/errors.js';
-import { registerJobKind } from '../../src/jobs/kinds.js';
+import { registerJobKind, type StepIO } from '../../src/jobs/kinds.js';
 import type { Job, QueueMessage, StepResult } from '../../src/jobs/model.js';
 import { InProcessQueue, type JobQueue, setJobQueue } from '../../src/jobs/queue.js';
 import { JobRepository } from '../../src/jobs/repository.js';
@@ -37,7 +37,7 @@ registerJobKind(
     ({
       kind: 'test.scripted',
       payload: z.object({ n: z.number() }),
-      async step(job: Job, io) {
+      async step(job: Job, io: StepIO) {
         calls += 1;
         if ((job.data as { effect?: boolean }).effect !== false) {
           await io.effect('create', async () => ++sideEffects);

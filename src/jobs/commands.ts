@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+import { audit } from '../security/audit.js';
+import type { CommandContext, Reply } from '../slack/command.js';
+import type { ActionArgs } from '../slack/interactions.js';
+import { JobRepository } from './repository.js';
+import type { jobsInput } from './schemas.js';
+import { jobsReply } from './view.js';
+
+/** `/wa jobs [--all]`: reads DynamoDB only, so it answers on the ack path. */
+export async function listJobs(input: z.output<typeof jobsInput>, ctx: CommandContext): Promise<Reply> {
+  const jobs = await new JobRepository().list(ctx.tenant, { all: input.all ?? false, limit: 25 });
+  return jobsReply(jobs, input.all ?? false);
+}
+
+/** The Cancel button of a job: its requester or an admin may stop following it. */
+export async function cancelJobAction({ action, body, respond, tenant, client }: ActionArgs): Promise<void> {
+  const jobId = 'value' in action ? String(action.value ?? '') : '';
+  const repo = new JobRepository();
+  const job = await repo.get(tenant, jobId);
+  if (!job) {
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: `:warning: No job \`${jobId}\`.`,
+    });
+    return;
+  }
+  const { isAdmin } = await import('../slack/permissions.js');
+  if (job.createdBy !== body.user.id && !(await isAdmin(client, tenant, body.user.id))) {
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: `:no_entry: Only <@${job.createdBy}> (who started it) or an admin can cancel \`${job.id}\`.`,
+    });
+    return;
+  }
+  const cancelled = await repo.cancel(tenant, jobId, `cancelled by <@${body.user.id}>`, Date.now());
+  await audit(tenant, {
+    actor: body.user.id,
+    action: 'job.cancelled',
+    target: jobId,
+    outcome: cancelled ? 'ok' : 'refused',
+  });
+  await respond({
+    response_type: 'ephemeral',
+    replace_original: false,
+    text: cancelled
+      ? `:no_entry_sign: Cancelled \`${jobId}\` (${job.subject}).`
+      : `:information_source: \`${jobId}\` had already finished (${job.state}).`,
+  });
+}

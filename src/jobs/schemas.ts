@@ -1,0 +1,3 @@
+import { z } from 'zod';
+
+export const jobsInput = z.object({ all: z.boolean().optional() });

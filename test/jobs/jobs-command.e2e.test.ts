@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { registerJobKind } from '../../src/jobs/kinds.js';
+import { startJob } from '../../src/jobs/service.js';
+import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
+import { tenantId } from '../../src/store/keys.js';
+import { command, postSlack, slackMessages } from '../helpers/slack.js';
+
+let stack: LocalStack;
+
+registerJobKind(
+  'test.progress',
+  async () =>
+    ({
+      kind: 'test.progress',
+      payload: z.object({ label: z.string() }),
+      async step(job: { payload: { label: string }; data: { polls?: number } }) {
+        const polls = (job.data.polls ?? 0) + 1;
+        const text = `:hourglass_flowing_sand: ${job.payload.label}: poll ${polls}`;
+        return polls >= 3
+          ? {
+              type: 'done',
+              data: { polls },
+              progress: { text: `:white_check_mark: ${job.payload.label}: done` },
+            }
+          : { type: 'wait', until: Date.now() - 1, data: { polls }, progress: { text } };
+      },
+    }) as never,
+);
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0 });
+});
+afterAll(async () => {
+  await stack.close();
+});
+
+const T = tenantId('T0SANDBOX');
+const where = { tenant: T, userId: 'U0MEMBER', channelId: 'C0SANDBOX', responseUrl: undefined };
+
+describe('/wa jobs and job progress in Slack', () => {
+  it('given a running job, /wa jobs lists it; progress is one message kept current with chat.update', async () => {
+    const job = await startJob(where, {
+      kind: 'test.progress',
+      subject: 'Demo job',
+      payload: { label: 'demo' },
+    });
+    await stack.drain();
+    const listed = await command(stack.url, 'jobs');
+    expect(listed.json.text).toContain(job.id);
+    expect(JSON.stringify(listed.json.blocks)).toContain('jobs:cancel');
+
+    await stack.tick();
+    await stack.tick();
+    const messages = (await slackMessages(stack.url)).filter((m) => String(m.text).includes('demo'));
+    const posts = messages.filter((m) => m.kind === 'chat.postMessage');
+    const updates = messages.filter((m) => m.kind === 'chat.update');
+    expect(posts).toHaveLength(1);
+    expect(updates.length).toBe(2);
+    expect(updates.every((u) => u.ts === posts[0]?.ts)).toBe(true);
+    expect(updates.at(-1)?.text).toContain('done');
+
+    expect((await command(stack.url, 'jobs')).json.text).not.toContain(job.id);
+    expect((await command(stack.url, 'jobs --all')).json.text).toContain(`${job.id} test.progress succeeded`);
+  });
+
+  it('given a waiting job, its requester cancels it with the button; another member cannot', async () => {
+    const job = await startJob(where, {
+      kind: 'test.progress',
+      subject: 'Cancel me',
+      payload: { label: 'c' },
+    });
+    await stack.drain();
+    const click = (user: string) =>
+      postSlack(
+        stack.url,
+        `payload=${encodeURIComponent(
+          JSON.stringify({
+            type: 'block_actions',
+            team: { id: 'T0SANDBOX', domain: 'sandbox' },
+            user: { id: user, username: user, team_id: 'T0SANDBOX' },
+            api_app_id: 'A0SANDBOX',
+            token: 'x',
+            trigger_id: `${Date.now()}.1`,
+            channel: { id: 'C0SANDBOX', name: 'onboarding' },
+            container: { type: 'message', is_ephemeral: true },
+            response_url: `${stack.url}/_sandbox/response/cancel-${user}`,
+            actions: [
+              { type: 'button', action_id: 'jobs:cancel', block_id: 'b', value: job.id, action_ts: '1.2' },
+            ],
+            is_enterprise_install: false,
+          }),
+        )}`,
+      );
+    expect((await click('U0OTHER')).status).toBe(200);
+    const refused = (await slackMessages(stack.url)).filter((m) => m.responseUrlId === 'cancel-U0OTHER');
+    expect(refused.at(-1)?.text).toMatch(/Only <@U0MEMBER>/);
+    expect((await click('U0MEMBER')).status).toBe(200);
+    const done = (await slackMessages(stack.url)).filter((m) => m.responseUrlId === 'cancel-U0MEMBER');
+    expect(done.at(-1)?.text).toMatch(/Cancelled/);
+    expect((await command(stack.url, 'jobs --all')).json.text).toContain(`${job.id} test.progress cancelled`);
+  });
+});
