@@ -141,6 +141,10 @@ async function runStep(
     if (result.progress) await reporter.progress(result.progress);
     return result;
   } catch (err) {
+    if (err instanceof RateLimitedError) {
+      // Our own limit, not a failure: come back when the window has room, without using a retry.
+      return { type: 'wait', until: now + err.retryAfterMs + Math.floor(deps.random() * 250) };
+    }
     const reason = describeError(err);
     if (!isTransientFailure(err)) {
       logger.info('job step failed permanently', { jobId: job.id, kind: job.kind, error: err as Error });
