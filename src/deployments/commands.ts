@@ -1,4 +1,59 @@
-import { defineCommand } from '../slack/command.js';
+import { z } from 'zod';
+import { defineCommand, noInput } from '../slack/command.js';
+import { e164, id } from '../slack/schemas.js';
+import { PROFILE_LIMITS, PROFILE_VERTICALS } from './port.js';
+
+const deploymentId = id('deployment id');
+
+const method = z.enum(['sms', 'voice'], { error: 'must be sms or voice' });
+
+/** The OTP from the SMS or call: 6 digits (spaces and dashes people type are dropped). */
+export const otpCode = z
+  .string()
+  .transform((v) => v.replace(/[\s-]/g, ''))
+  .pipe(z.string().regex(/^\d{6}$/, { error: 'the code must be the 6 digits from the SMS or voice call' }));
+
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, { error: 'is empty' })
+    .max(max, { error: (iss) => `is ${String(iss.input).trim().length} characters; the limit is ${max}` });
+
+const httpUrl = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, { error: `is longer than ${max} characters` })
+    .pipe(z.url({ protocol: /^https?$/, error: (iss) => `${JSON.stringify(iss.input)} is not an http(s) URL` }));
+
+/** Verticals are matched without regard to case, and stored as WhatsApp spells them. */
+const vertical = z
+  .string()
+  .trim()
+  .transform((v) => PROFILE_VERTICALS.find((x) => x.toLowerCase() === v.toLowerCase()) ?? v)
+  .pipe(
+    z.enum(PROFILE_VERTICALS, {
+      error: (iss) => `${JSON.stringify(iss.input)} is not a WhatsApp vertical; use one of: ${PROFILE_VERTICALS.join(', ')}`,
+    }),
+  );
+
+export const profileSchema = z.object({
+  deploymentId,
+  about: text(PROFILE_LIMITS.about).optional(),
+  address: text(PROFILE_LIMITS.address).optional(),
+  description: text(PROFILE_LIMITS.description).optional(),
+  email: text(PROFILE_LIMITS.email)
+    .pipe(z.email({ error: (iss) => `${JSON.stringify(iss.input)} is not an email address` }))
+    .optional(),
+  vertical: vertical.optional(),
+  website: z
+    .array(httpUrl(PROFILE_LIMITS.website))
+    .max(PROFILE_LIMITS.websites, { error: `at most ${PROFILE_LIMITS.websites} websites` })
+    .optional(),
+});
+
+const handlers = () => import('./handlers.js');
 
 export const deploymentCommands = [
   defineCommand({
@@ -7,24 +62,56 @@ export const deploymentCommands = [
       '/wa deploy start <+E164> --waba <wabaId> --cert <vnameCertificate> [--method sms|voice] [--pin <pin>]',
     summary: 'Provision a WhatsApp number deployment (Vonage) and follow it to READY',
     access: 'admin',
+    positionals: ['phone'],
+    flags: { waba: 'value', cert: 'value', method: 'value', pin: 'value' },
+    schema: z.object({
+      phone: e164,
+      waba: z
+        .string()
+        .trim()
+        .regex(/^\d{5,32}$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a WABA id (digits only)` }),
+      cert: z
+        .string()
+        .trim()
+        .min(8, { error: 'is too short to be a verified-name certificate' })
+        .max(4096, { error: 'is too long to be a verified-name certificate' })
+        .regex(/^[A-Za-z0-9+/=_-]+$/, { error: 'is not a verified-name certificate (copy it from WhatsApp Manager)' }),
+      method: method.default('sms'),
+      pin: z
+        .string()
+        .trim()
+        .regex(/^\d{6}$/, { error: 'must be the 6-digit two-step verification PIN' })
+        .optional(),
+    }),
+    handler: async () => (await handlers()).deployStart,
   }),
   defineCommand({
     path: 'deploy status',
     usage: '/wa deploy status <deploymentId>',
     summary: 'Show a deployment',
     access: 'member',
+    positionals: ['deploymentId'],
+    schema: z.object({ deploymentId }),
+    handler: async () => (await handlers()).deployStatus,
   }),
   defineCommand({
     path: 'deploy verify',
     usage: '/wa deploy verify <deploymentId> <code>',
     summary: 'Submit the OTP code a deployment is waiting for',
     access: 'admin',
+    positionals: ['deploymentId', 'code'],
+    schema: z.object({ deploymentId, code: otpCode }),
+    handler: async () => (await handlers()).deployVerify,
   }),
   defineCommand({
     path: 'deploy resend',
     usage: '/wa deploy resend <deploymentId> [--method sms|voice]',
     summary: 'Send the OTP code again',
     access: 'admin',
+    positionals: ['deploymentId'],
+    flags: { method: 'value' },
+    schema: z.object({ deploymentId, method: method.default('sms') }),
+    handler: async () => (await handlers()).deployResend,
   }),
   defineCommand({
     path: 'deploy profile',
@@ -32,17 +119,80 @@ export const deploymentCommands = [
       '/wa deploy profile <deploymentId> [--about ..] [--address ..] [--description ..] [--email ..] [--vertical ..] [--website ..]',
     summary: "Show or change a deployment's business profile",
     access: 'admin',
+    positionals: ['deploymentId'],
+    flags: {
+      about: 'value',
+      address: 'value',
+      description: 'value',
+      email: 'value',
+      vertical: 'value',
+      website: 'multi',
+    },
+    schema: profileSchema,
+    handler: async () => (await handlers()).deployProfile,
+  }),
+  defineCommand({
+    path: 'deploy photo',
+    usage: '/wa deploy photo <deploymentId> <image url>',
+    summary: 'Set the profile photo (PNG/JPEG, 192 to 640×640 px, up to 5 MB)',
+    access: 'admin',
+    positionals: ['deploymentId', 'imageUrl'],
+    schema: z.object({ deploymentId, imageUrl: httpUrl(2048) }),
+    handler: async () => (await handlers()).deployPhoto,
+  }),
+  defineCommand({
+    path: 'deploy stickerpacks',
+    usage: '/wa deploy stickerpacks <deploymentId>',
+    summary: "List a deployment's stickerpacks",
+    access: 'member',
+    positionals: ['deploymentId'],
+    schema: z.object({ deploymentId }),
+    handler: async () => (await handlers()).deployStickerpacks,
+  }),
+  defineCommand({
+    path: 'deploy stickerpack-create',
+    usage:
+      '/wa deploy stickerpack-create <deploymentId> --name "<name>" --publisher "<publisher>" [--ios <App Store link>] [--android <Play Store link>]',
+    summary: 'Create a third-party stickerpack on a deployment',
+    access: 'admin',
+    positionals: ['deploymentId'],
+    flags: { name: 'value', publisher: 'value', ios: 'value', android: 'value' },
+    schema: z.object({
+      deploymentId,
+      name: text(128),
+      publisher: text(128),
+      ios: z
+        .string()
+        .trim()
+        .regex(/^https:\/\/(itunes|apps)\.apple\.com\/\S*id\d+$/, {
+          error: 'must be an App Store link like https://itunes.apple.com/app/id3133333',
+        })
+        .optional(),
+      android: z
+        .string()
+        .trim()
+        .regex(/^https:\/\/play\.google\.com\/store\/apps\/details\?id=[\w.]+$/, {
+          error: 'must be a Play Store link like https://play.google.com/store/apps/details?id=com.example',
+        })
+        .optional(),
+    }),
+    handler: async () => (await handlers()).deployStickerpackCreate,
   }),
   defineCommand({
     path: 'deploy delete',
     usage: '/wa deploy delete <deploymentId>',
     summary: 'Delete a deployment (asks for confirmation)',
     access: 'admin',
+    positionals: ['deploymentId'],
+    schema: z.object({ deploymentId }),
+    handler: async () => (await handlers()).deployDelete,
   }),
   defineCommand({
     path: 'deploy list',
     usage: '/wa deploy list',
     summary: "List this workspace's deployments",
     access: 'member',
+    schema: noInput,
+    handler: async () => (await handlers()).deployList,
   }),
 ];

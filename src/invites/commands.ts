@@ -1,4 +1,51 @@
+import { z } from 'zod';
 import { defineCommand } from '../slack/command.js';
+import { days, e164, email, id, name } from '../slack/schemas.js';
+
+const countries = z
+  .string()
+  .trim()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((c) => c.trim().toUpperCase())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(
+        z.string().regex(/^[A-Z]{2}$/, {
+          error: (iss) => `${JSON.stringify(iss.input)} is not a two-letter ISO country code (like US or MX)`,
+        }),
+      )
+      .min(1, { error: 'give at least one country code, like US,MX' })
+      .max(50, { error: 'at most 50 country codes' }),
+  );
+
+export const signSchema = z
+  .object({
+    inviteeName: name('invitee name', 100),
+    email,
+    phone: e164,
+    dossier: name('dossier name', 200).optional(),
+    remind: days(1, 89, 'the reminder interval').optional(),
+    expires: days(1, 90, 'the expiry').default(30),
+  })
+  .refine((v) => v.remind === undefined || v.remind < v.expires, {
+    path: ['remind'],
+    error: 'the reminder interval must be shorter than the expiry',
+  });
+
+export const partnerSchema = z.object({
+  clientName: name('client name', 100),
+  email: email.optional(),
+  phone: e164.optional(),
+  days: days(1, 30, 'the validity').optional(),
+  countries: countries.optional(),
+  number: id('Zavu phone number id').optional(),
+});
+
+const byId = z.object({ id: id('invite id (job id, dossier id or invitation id)') });
 
 export const inviteCommands = [
   defineCommand({
@@ -7,6 +54,10 @@ export const inviteCommands = [
       '/wa invite sign "<invitee name>" <email> <+E164> [--dossier "<name>"] [--remind <days>] [--expires <days>]',
     summary: 'Send a CM.com Sign signing invite over WhatsApp and follow it to signed',
     access: 'member',
+    positionals: ['inviteeName', 'email', 'phone'],
+    flags: { dossier: 'value', remind: 'value', expires: 'value' },
+    schema: signSchema,
+    handler: async () => (await import('./handlers.js')).inviteSign,
   }),
   defineCommand({
     path: 'invite partner',
@@ -14,17 +65,27 @@ export const inviteCommands = [
       '/wa invite partner "<client name>" [--email <e>] [--phone <+E164>] [--days <1-30>] [--countries US,MX] [--number <phoneNumberId>]',
     summary: 'Create a Zavu partner invitation link so a client connects their WhatsApp Business account',
     access: 'member',
+    positionals: ['clientName'],
+    flags: { email: 'value', phone: 'value', days: 'value', countries: 'value', number: 'value' },
+    schema: partnerSchema,
+    handler: async () => (await import('./handlers.js')).invitePartner,
   }),
   defineCommand({
     path: 'invite status',
     usage: '/wa invite status <id>',
     summary: 'Show a signing invite or partner invitation',
     access: 'member',
+    positionals: ['id'],
+    schema: byId,
+    handler: async () => (await import('./handlers.js')).inviteStatus,
   }),
   defineCommand({
     path: 'invite cancel',
     usage: '/wa invite cancel <id>',
     summary: 'Cancel a Zavu partner invitation',
     access: 'member',
+    positionals: ['id'],
+    schema: byId,
+    handler: async () => (await import('./handlers.js')).inviteCancel,
   }),
 ];

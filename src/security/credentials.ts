@@ -1,14 +1,19 @@
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { config } from '../config.js';
 import { UserError } from '../slack/command.js';
 import { ddb, tableName } from '../store/dynamo.js';
-import { keys, type TenantId } from '../store/keys.js';
+import { keys, pkOf, type TenantId } from '../store/keys.js';
 import { open, seal } from './envelope.js';
 
 /** What each provider needs, validated on the way in (the connect modal) and out. */
 export const credentialSchemas = {
-  'cm-sign': z.object({ keyId: z.string().min(1).max(200), secret: z.string().min(16).max(512) }),
+  'cm-sign': z.object({
+    keyId: z.string().min(1).max(200),
+    secret: z.string().min(16).max(512),
+    /** Sent by CM.com Sign as a custom webhook header (CM documents no signature scheme). */
+    webhookSecret: z.string().min(16).max(512).optional(),
+  }),
   'cm-channels': z.object({
     productToken: z.string().min(8).max(200),
     accountId: z.uuid(),
@@ -37,7 +42,11 @@ export const PROVIDER_LABELS: Record<CredentialProvider, string> = {
 
 /** The provider sandboxes accept these; the local stack uses them for workspaces without their own. */
 export const SANDBOX_CREDENTIALS: { [P in CredentialProvider]: Credentials<P> } = {
-  'cm-sign': { keyId: 'sandbox-key-id', secret: 'sandbox-cm-sign-secret-0123456789' },
+  'cm-sign': {
+    keyId: 'sandbox-key-id',
+    secret: 'sandbox-cm-sign-secret-0123456789',
+    webhookSecret: 'sandbox-cm-sign-webhook-secret-0123',
+  },
   'cm-channels': {
     productToken: 'sandbox-product-token',
     accountId: '00000000-0000-4000-8000-000000000001',
@@ -65,20 +74,31 @@ export interface CredentialMeta {
   changedAt: string;
 }
 
+/** Sealed values are bound to their provider too: a credential copied to another item does not open. */
+const purposeOf = (provider: CredentialProvider) => `credential:${provider}`;
+
 export async function getCredentials<P extends CredentialProvider>(
   tenant: TenantId,
   provider: P,
 ): Promise<Credentials<P>> {
-  const out = await ddb().send(
-    new GetCommand({ TableName: tableName(), Key: keys.credential(tenant, provider) }),
-  );
-  if (out.Item?.sealed) {
-    return credentialSchemas[provider].parse(
-      JSON.parse(await open(tenant, out.Item.sealed as string)),
-    ) as Credentials<P>;
-  }
+  const stored = await getStoredCredentials(tenant, provider);
+  if (stored) return stored;
   if (config().sandboxCredentials) return SANDBOX_CREDENTIALS[provider];
   throw new MissingCredentialsError(provider);
+}
+
+/** What this workspace stored itself (no sandbox fallback), or undefined. */
+export async function getStoredCredentials<P extends CredentialProvider>(
+  tenant: TenantId,
+  provider: P,
+): Promise<Credentials<P> | undefined> {
+  const out = await ddb().send(
+    new GetCommand({ TableName: tableName(), Key: keys.credential(tenant, provider), ConsistentRead: true }),
+  );
+  if (!out.Item?.sealed) return undefined;
+  return credentialSchemas[provider].parse(
+    JSON.parse(await open(tenant, out.Item.sealed as string, undefined, purposeOf(provider))),
+  ) as Credentials<P>;
 }
 
 export async function setCredentials<P extends CredentialProvider>(
@@ -95,13 +115,41 @@ export async function setCredentials<P extends CredentialProvider>(
       Item: {
         ...keys.credential(tenant, provider),
         ...meta,
-        sealed: await seal(tenant, JSON.stringify(parsed)),
+        sealed: await seal(tenant, JSON.stringify(parsed), undefined, purposeOf(provider)),
       },
     }),
   );
   return meta;
 }
 
-export async function removeCredentials(tenant: TenantId, provider: CredentialProvider): Promise<void> {
-  await ddb().send(new DeleteCommand({ TableName: tableName(), Key: keys.credential(tenant, provider) }));
+/** Returns whether anything was stored. */
+export async function removeCredentials(tenant: TenantId, provider: CredentialProvider): Promise<boolean> {
+  const out = await ddb().send(
+    new DeleteCommand({
+      TableName: tableName(),
+      Key: keys.credential(tenant, provider),
+      ReturnValues: 'ALL_OLD',
+    }),
+  );
+  return Boolean(out.Attributes);
+}
+
+/** Who changed which provider's credentials and when; never the values. */
+export async function listCredentialMeta(tenant: TenantId): Promise<CredentialMeta[]> {
+  const out = await ddb().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+      ExpressionAttributeValues: { ':pk': pkOf(tenant), ':c': 'CRED#' },
+      ProjectionExpression: 'provider, changedBy, changedAt',
+      ConsistentRead: true,
+    }),
+  );
+  return (out.Items ?? [])
+    .filter((i) => typeof i.provider === 'string' && i.provider in credentialSchemas)
+    .map((i) => ({
+      provider: i.provider as CredentialProvider,
+      changedBy: String(i.changedBy ?? ''),
+      changedAt: String(i.changedAt ?? ''),
+    }));
 }

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
 import { keys, type TenantId, tenantId } from '../store/keys.js';
@@ -70,4 +70,14 @@ export async function firstDelivery(tenant: TenantId, provider: string, eventId:
     if (isConditionFailed(err)) return false;
     throw err;
   }
+}
+
+/** Undoes `firstDelivery` when the first attempt failed, so the sender's retry is processed. */
+export async function forgetDelivery(tenant: TenantId, provider: string, eventId: string): Promise<void> {
+  await ddb().send(
+    new DeleteCommand({
+      TableName: tableName(),
+      Key: keys.idempotency(tenant, `event#${provider}#${eventId}`),
+    }),
+  );
 }

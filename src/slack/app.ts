@@ -1,13 +1,14 @@
 import { App, type Authorize, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
 import { config } from '../config.js';
 import { logger } from '../log.js';
+import { slackRetryGuard } from '../security/slack-retries.js';
 import { type TenantId, tenantOf } from '../store/keys.js';
 import type { CommandContext, Reply } from './command.js';
 import { errorReply } from './errors.js';
 import { InstallationNotFoundError } from './installation-store.js';
 import { actionRoutes, viewRoutes } from './interactions.js';
 import { installProvider, installUrl } from './oauth.js';
-import { isWorkspaceAdmin } from './permissions.js';
+import { isAdmin } from './permissions.js';
 import { runCommand } from './router.js';
 
 /**
@@ -52,6 +53,8 @@ export function createSlackApp() {
     }
     await next();
   });
+  // Slack's retries (X-Slack-Retry-Num) of an event or interaction already handled stop here.
+  app.use(slackRetryGuard);
 
   app.command('/wa', async ({ command, ack, context, client }) => {
     const tenant = tenantOf({
@@ -68,7 +71,7 @@ export function createSlackApp() {
       responseUrl: command.response_url,
       triggerId: command.trigger_id,
       client,
-      isAdmin: () => isWorkspaceAdmin(client, tenant, command.user_id),
+      isAdmin: () => isAdmin(client, tenant, command.user_id),
     };
     let reply: Reply;
     try {

@@ -59,7 +59,7 @@ export function parseFlags(tokens: string[], spec: FlagSpec = {}): Parsed {
     }
     const eq = token.indexOf('=');
     const name = token.slice(2, eq === -1 ? undefined : eq);
-    const kind = spec[name];
+    const kind = Object.hasOwn(spec, name) ? spec[name] : undefined;
     if (!kind) throw new ArgumentError(`unknown option --${name}`);
     if (kind === 'boolean') {
       if (eq !== -1) throw new ArgumentError(`--${name} takes no value`);
@@ -74,7 +74,7 @@ export function parseFlags(tokens: string[], spec: FlagSpec = {}): Parsed {
       i++;
     }
     if (kind === 'multi') flags[name] = [...((flags[name] as string[] | undefined) ?? []), value];
-    else if (name in flags) throw new ArgumentError(`--${name} is given twice`);
+    else if (Object.hasOwn(flags, name)) throw new ArgumentError(`--${name} is given twice`);
     else flags[name] = value;
   }
   return { positionals, flags };

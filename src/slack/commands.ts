@@ -3,6 +3,7 @@ import { deploymentCommands } from '../deployments/commands.js';
 import { inviteCommands } from '../invites/commands.js';
 import { jobsInput } from '../jobs/schemas.js';
 import { templateCommands } from '../templates/commands.js';
+import { adminUserInput, restrictInput } from './admins-schemas.js';
 import { type CommandSpec, defineCommand, noInput } from './command.js';
 
 const coreCommands = [
@@ -19,6 +20,8 @@ const coreCommands = [
     usage: '/wa connect',
     summary: "Set this workspace's provider credentials (opens a form)",
     access: 'admin',
+    schema: noInput,
+    handler: async () => (await import('./connect.js')).openConnect,
   }),
   defineCommand({
     path: 'jobs',
@@ -34,6 +37,43 @@ const coreCommands = [
     usage: '/wa audit',
     summary: 'Show the latest entries of the audit trail',
     access: 'admin',
+    schema: noInput,
+    handler: async () => (await import('./audit-view.js')).showAudit,
+  }),
+  defineCommand({
+    path: 'admins add',
+    usage: '/wa admins add @user',
+    summary: 'Let someone run admin commands (besides workspace admins and owners)',
+    access: 'admin',
+    positionals: ['user'],
+    schema: adminUserInput,
+    handler: async () => (await import('./admins.js')).addAdminCommand,
+  }),
+  defineCommand({
+    path: 'admins remove',
+    usage: '/wa admins remove @user',
+    summary: 'Take someone off the admin allowlist',
+    access: 'admin',
+    positionals: ['user'],
+    schema: adminUserInput,
+    handler: async () => (await import('./admins.js')).removeAdminCommand,
+  }),
+  defineCommand({
+    path: 'admins list',
+    usage: '/wa admins list',
+    summary: 'Show who can run admin commands, and which member commands are restricted',
+    access: 'member',
+    schema: noInput,
+    handler: async () => (await import('./admins.js')).listAdminsCommand,
+  }),
+  defineCommand({
+    path: 'admins restrict',
+    usage: '/wa admins restrict <invites|optins|verify|templates> <on|off>',
+    summary: 'Make a group of member commands admin-only (on) or open to everyone again (off)',
+    access: 'admin',
+    positionals: ['group', 'state'],
+    schema: restrictInput,
+    handler: async () => (await import('./admins.js')).restrictCommand,
   }),
 ];
 

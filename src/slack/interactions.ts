@@ -17,7 +17,14 @@ export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddleware
 export const actionRoutes: Array<{
   prefix: string;
   load: () => Promise<(args: ActionArgs) => Promise<void>>;
-}> = [{ prefix: 'jobs:cancel', load: async () => (await import('../jobs/commands.js')).cancelJobAction }];
+}> = [
+  { prefix: 'jobs:cancel', load: async () => (await import('../jobs/commands.js')).cancelJobAction },
+  { prefix: 'connect:', load: async () => (await import('./connect-interactions.js')).connectAction },
+  { prefix: 'invite:', load: async () => (await import('../invites/actions.js')).handleInviteAction },
+  { prefix: 'deploy:', load: async () => (await import('../deployments/interactions.js')).deployAction },
+];
 
-export const viewRoutes: Array<{ prefix: string; load: () => Promise<(args: ViewArgs) => Promise<void>> }> =
-  [];
+export const viewRoutes: Array<{ prefix: string; load: () => Promise<(args: ViewArgs) => Promise<void>> }> = [
+  { prefix: 'connect:', load: async () => (await import('./connect-interactions.js')).connectView },
+  { prefix: 'deploy:', load: async () => (await import('../deployments/interactions.js')).deployView },
+];

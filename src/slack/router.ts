@@ -2,6 +2,7 @@ import { ArgumentError, parseFlags, tokenize } from './args.js';
 import { type CommandContext, type Reply, UserError, validateInput } from './command.js';
 import { commands, commandsUnder, findCommand } from './commands.js';
 import { errorReply } from './errors.js';
+import { mayNeedAdmin, refusal, requiredAccess } from './permissions.js';
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
 
@@ -39,10 +40,9 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<Rep
       `:construction: \`/wa ${spec.path}\` is not built yet. Usage will be:\n\`${spec.usage}\``,
     );
   }
-  if (spec.access === 'admin' && !(await ctx.isAdmin())) {
-    return ephemeral(
-      `:no_entry: \`/wa ${spec.path}\` is for workspace admins and owners, and for people an admin has allowlisted. Ask one of them to run it.`,
-    );
+  // Admin commands, and member commands an admin has restricted in this workspace.
+  if (mayNeedAdmin(spec) && !(await ctx.isAdmin()) && (await requiredAccess(spec, ctx.tenant)) === 'admin') {
+    return refusal(spec, ctx);
   }
 
   let input: unknown;

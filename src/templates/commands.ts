@@ -1,4 +1,19 @@
+import { z } from 'zod';
 import { defineCommand } from '../slack/command.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** CM.com Channels template ids are GUIDs. */
+export const templateId = z
+  .string()
+  .trim()
+  .regex(UUID, {
+    error: (iss) =>
+      `${JSON.stringify(iss.input)} is not a template id (CM.com template ids look like 3f2b6c1e-0c4d-4e5f-8a9b-1c2d3e4f5a6b; \`/wa template list\` shows them)`,
+  })
+  .transform((v) => v.toLowerCase());
+
+const byId = z.object({ templateId });
 
 export const templateCommands = [
   defineCommand({
@@ -6,29 +21,74 @@ export const templateCommands = [
     usage: '/wa template list [<query>]',
     summary: 'List WhatsApp templates (CM.com Channels) with their approval state',
     access: 'member',
+    positionals: ['...query'],
+    schema: z.object({
+      query: z
+        .array(z.string())
+        .transform((words) => words.join(' ').trim())
+        .pipe(z.string().max(100, { error: 'the query is longer than 100 characters' })),
+    }),
+    handler: async () => (await import('./handlers.js')).listTemplates,
   }),
   defineCommand({
     path: 'template status',
     usage: '/wa template status <templateId>',
     summary: 'Show one template in full: languages, content, rejection reasons',
     access: 'member',
+    positionals: ['templateId'],
+    schema: byId,
+    handler: async () => (await import('./handlers.js')).templateStatus,
   }),
   defineCommand({
     path: 'template watch',
     usage: '/wa template watch <templateId>',
     summary: 'Watch a template until every language is approved or rejected',
     access: 'member',
+    positionals: ['templateId'],
+    schema: byId,
+    handler: async () => (await import('./handlers.js')).watchTemplate,
   }),
   defineCommand({
     path: 'template submit',
     usage: '/wa template submit <templateId>',
     summary: 'Request validation of a template and watch it',
     access: 'admin',
+    positionals: ['templateId'],
+    schema: byId,
+    handler: async () => (await import('./handlers.js')).submitTemplate,
   }),
   defineCommand({
     path: 'template send',
-    usage: '/wa template send <template-name> <language> <+E164>[,<+E164>...] [--param <value>]...',
+    usage:
+      '/wa template send <template-name> <language> <+E164>[,<+E164>...] [--param <value>]... [--header-url <https url>]',
     summary: 'Send an approved template to up to 20 opted-in recipients (CommBox)',
     access: 'member',
+    positionals: ['templateName', 'language', '...recipients'],
+    flags: { param: 'multi', 'header-url': 'value' },
+    schema: z.object({
+      templateName: z
+        .string()
+        .trim()
+        .regex(/^[A-Za-z0-9_]{1,512}$/, {
+          error: (iss) =>
+            `${JSON.stringify(iss.input)} is not a template name (letters, digits and underscores, as Meta names templates)`,
+        }),
+      language: z
+        .string()
+        .trim()
+        .regex(/^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,4})?$/, {
+          error: (iss) => `${JSON.stringify(iss.input)} is not a language code (like en, en_US or nl)`,
+        }),
+      recipients: z.array(z.string()),
+      param: z
+        .array(z.string().max(1024, { error: 'a parameter is longer than 1024 characters' }))
+        .max(20, { error: 'at most 20 parameters' })
+        .default([]),
+      'header-url': z
+        .url({ protocol: /^https$/, error: 'the header must be an https:// URL' })
+        .max(2000)
+        .optional(),
+    }),
+    handler: async () => (await import('./send.js')).sendTemplate,
   }),
 ];

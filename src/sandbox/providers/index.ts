@@ -23,7 +23,13 @@ export interface SandboxContext extends ExtensionContext {
 type Factory = (ctx: SandboxContext) => Promise<ProviderSandbox>;
 
 /** Each provider adds its factory here. */
-const factories: Factory[] = [];
+const factories: Factory[] = [
+  async (ctx) => (await import('./cm-channels.js')).startCmChannelsSandbox(ctx),
+  async (ctx) => (await import('./commbox.js')).startCommboxSandbox(ctx),
+  async (ctx) => (await import('./cm-sign.js')).startCmSignSandbox(ctx),
+  async (ctx) => (await import('./zavu.js')).startZavuSandbox(ctx),
+  async (ctx) => (await import('./vonage.js')).startVonageSandbox(ctx),
+];
 
 export async function startProviderSandboxes(ctx: ExtensionContext) {
   const sandboxCtx: SandboxContext = { ...ctx, faultRate: faultRateFromEnv() };

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { backoffDelay, JOB_RETRY } from '../http/backoff.js';
+import { isTransient, ProviderError, retryAfterOf } from '../http/errors.js';
+import { describeError } from '../jobs/describe.js';
+import type { JobKind } from '../jobs/kinds.js';
+import type { SlackMessage } from '../jobs/model.js';
+import { CommboxClient } from '../providers/commbox/client.js';
+import { maskPhone } from '../slack/schemas.js';
+import { activeOptIns } from './repository.js';
+import { contactSettings } from './settings.js';
+
+export const VerifyPayload = z.object({ numbers: z.array(z.string()).min(1).max(100) });
+export type VerifyPayload = z.output<typeof VerifyPayload>;
+
+/** One letter per number, aligned with the payload: valid, invalid, refused (opt-in gone), error. */
+type Code = 'v' | 'i' | 'r' | 'e';
+/** Small on purpose (it lives in the job item): the answers so far and transient failures in a row. */
+type VerifyData = { results?: string; fails?: number };
+
+/** The progress message is updated after this many numbers. */
+const PROGRESS_EVERY = 3;
+const MAX_FAILS = 5;
+
+export const CAVEAT =
+  "_This is CommBox's answer, not proof: the WhatsApp contacts check behind it was retired with the On-Premises API (Oct 2025) and may report any number as valid._";
+
+const WORDS: Record<Code, string> = {
+  v: ':white_check_mark: CommBox says valid',
+  i: ':x: CommBox says not valid',
+  r: ':no_bell: not checked: the opt-in was withdrawn meanwhile',
+  e: ':warning: CommBox refused to check it',
+};
+
+function report(numbers: string[], results: string, head: string, tail = ''): SlackMessage {
+  const lines = numbers
+    .slice(0, results.length)
+    .map((n, i) => `• ${maskPhone(n)}: ${WORDS[results[i] as Code]}`);
+  return { text: [head, ...lines, ...(tail ? [tail] : [])].join('\n') };
+}
+
+/**
+ * Bulk verification as one job: the numbers one after another under the CommBox rate limit
+ * (held in DynamoDB across Lambdas), one progress message updated as it goes, each answer at
+ * the end. Answers are kept when CommBox fails transiently, so no number is checked twice.
+ */
+export const contactVerify: JobKind<VerifyPayload, VerifyData> = {
+  kind: 'contact.verify',
+  payload: VerifyPayload,
+  async step(job, io) {
+    const numbers = job.payload.numbers;
+    const n = numbers.length;
+    let results = job.data.results ?? '';
+    // Consent may have been withdrawn since the command: check again right before calling.
+    const opted = await activeOptIns(job.tenant, numbers.slice(results.length));
+    const commbox = await CommboxClient.forTenant(job.tenant, {
+      perMinute: contactSettings().COMMBOX_RATE_PER_MINUTE,
+    });
+    const progressHead = () =>
+      `:hourglass_flowing_sand: Verifying ${n} numbers with CommBox: ${results.length} of ${n} done.`;
+    while (results.length < n) {
+      const number = numbers[results.length] as string;
+      if (!opted.has(number)) {
+        results += 'r';
+        continue;
+      }
+      try {
+        results += (await commbox.validateContact(number)).valid ? 'v' : 'i';
+      } catch (err) {
+        // A number CommBox refuses (400/404) is an answer about that number, not a job failure.
+        if (err instanceof ProviderError && err.kind === 'permanent') {
+          results += 'e';
+          continue;
+        }
+        if (!isTransient(err)) throw err;
+        const fails = (job.data.fails ?? 0) + 1;
+        if (fails >= MAX_FAILS) {
+          return {
+            type: 'fail',
+            reason: `${describeError(err)} ${results.length} of ${n} were checked before that.`,
+            data: { results, fails },
+          };
+        }
+        return {
+          type: 'wait',
+          until: io.now + backoffDelay(fails, JOB_RETRY, retryAfterOf(err)),
+          data: { results, fails },
+          progress: report(
+            numbers,
+            results,
+            `${progressHead()} CommBox is not answering properly; trying again shortly.`,
+          ),
+        };
+      }
+      if (n > 1 && results.length < n && results.length % PROGRESS_EVERY === 0)
+        await io.progress(report(numbers, results, progressHead()));
+    }
+    return {
+      type: 'done',
+      data: { results, fails: 0 },
+      progress: report(
+        numbers,
+        results,
+        `:mag: Verification with CommBox (${n} number${n > 1 ? 's' : ''}):`,
+        CAVEAT,
+      ),
+    };
+  },
+  failureMessage: (job, reason) => ({ text: `:x: ${job.subject}: ${reason}` }),
+};

@@ -1,0 +1,149 @@
+import { parsePhoneNumberWithError } from 'libphonenumber-js/min';
+import { audit } from '../security/audit.js';
+import { seal } from '../security/envelope.js';
+import type { CommandContext, Reply } from '../slack/command.js';
+import { maskPhone } from '../slack/schemas.js';
+import { startJob } from '../jobs/service.js';
+import { DEPLOYMENT_JOB, type DeploymentPayload } from './job.js';
+import { deleteConfirmation, stateWords } from './messages.js';
+import type { BusinessProfile, OtpMethod } from './port.js';
+import { getRecord, listRecords } from './records.js';
+import { sendToDeployment, startTask } from './requests.js';
+
+/**
+ * `/wa deploy ...` on the ack path: validate (done by the router with the specs' schemas),
+ * write DynamoDB, queue a job. Nothing here calls the provider.
+ */
+
+const ephemeral = (text: string, extra: Partial<Reply> = {}): Reply => ({ response_type: 'ephemeral', text, ...extra });
+const onIt = (what: string, jobId: string) =>
+  ephemeral(`:hourglass_flowing_sand: On it: ${what} (job \`${jobId}\`).`);
+
+export async function deployStart(
+  input: { phone: string; waba: string; cert: string; method: OtpMethod; pin?: string | undefined },
+  ctx: CommandContext,
+): Promise<Reply> {
+  const parsed = parsePhoneNumberWithError(input.phone);
+  const phone = maskPhone(input.phone);
+  const payload: DeploymentPayload = {
+    mode: 'provision',
+    countryCode: String(parsed.countryCallingCode),
+    number: String(parsed.nationalNumber),
+    phone,
+    wabaId: input.waba,
+    method: input.method,
+    sealed: await seal(ctx.tenant, JSON.stringify({ certificate: input.cert, pin: input.pin })),
+  };
+  const job = await startJob(ctx, { kind: DEPLOYMENT_JOB, subject: `Deployment of ${phone}`, payload });
+  await audit(ctx.tenant, { actor: ctx.userId, action: 'deployment.requested', target: phone, outcome: 'ok' });
+  return onIt(
+    `provisioning ${phone} (WABA ${input.waba}, code by ${input.method === 'voice' ? 'voice call' : 'SMS'}). The deployment id and every step follow in this channel`,
+    job.id,
+  );
+}
+
+export async function deployStatus(input: { deploymentId: string }, ctx: CommandContext): Promise<Reply> {
+  const record = await getRecord(ctx.tenant, input.deploymentId);
+  const job = await startTask(ctx, { op: 'status', deploymentId: input.deploymentId }, `Status of deployment ${input.deploymentId}`);
+  const known = record ? ` Last known: *${record.state}*, ${stateWords(record.state)}.` : '';
+  return onIt(`asking for deployment \`${input.deploymentId}\`.${known}`, job.id);
+}
+
+export async function deployVerify(input: { deploymentId: string; code: string }, ctx: CommandContext): Promise<Reply> {
+  const { jobId } = await sendToDeployment(ctx, input.deploymentId, {
+    type: 'otp',
+    data: { code: input.code, userId: ctx.userId },
+  });
+  await audit(ctx.tenant, {
+    actor: ctx.userId,
+    action: 'deployment.code_submitted',
+    target: input.deploymentId,
+    outcome: 'ok',
+  });
+  return onIt(`submitting the code for deployment \`${input.deploymentId}\`; the answer follows in its thread`, jobId);
+}
+
+export async function deployResend(
+  input: { deploymentId: string; method: OtpMethod },
+  ctx: CommandContext,
+): Promise<Reply> {
+  const { jobId } = await sendToDeployment(ctx, input.deploymentId, {
+    type: 'resend',
+    data: { method: input.method, userId: ctx.userId },
+  });
+  await audit(ctx.tenant, { actor: ctx.userId, action: 'deployment.otp_resend', target: input.deploymentId, outcome: 'ok' });
+  return onIt(`asking for a new code by ${input.method === 'voice' ? 'voice call' : 'SMS'} for deployment \`${input.deploymentId}\``, jobId);
+}
+
+/** Nothing changes until the confirmation button is pressed. */
+export async function deployDelete(input: { deploymentId: string }, _ctx: CommandContext): Promise<Reply> {
+  const confirm = deleteConfirmation(input.deploymentId);
+  return ephemeral(confirm.text, { ...(confirm.blocks ? { blocks: confirm.blocks } : {}) });
+}
+
+export async function deployList(_input: unknown, ctx: CommandContext): Promise<Reply> {
+  const records = await listRecords(ctx.tenant);
+  if (records.length === 0) {
+    return ephemeral('No deployments in this workspace yet. Start one with `/wa deploy start <+E164> --waba <id> --cert <certificate>`.');
+  }
+  const lines = records.map(
+    (r) =>
+      `• \`${r.deploymentId}\` ${r.phone ?? ''}: *${r.state}*${r.detail ? ` (${r.detail})` : ''}, by <@${r.createdBy}>, updated <!date^${Math.floor(r.updatedAt / 1000)}^{date_short_pretty} {time}|${new Date(r.updatedAt).toISOString()}>`,
+  );
+  return ephemeral(`*Deployments in this workspace* (${records.length}):\n${lines.join('\n')}`);
+}
+
+export async function deployProfile(
+  input: BusinessProfile & { deploymentId: string; website?: string[] | undefined },
+  ctx: CommandContext,
+): Promise<Reply> {
+  const { deploymentId, website, ...rest } = input;
+  const patch: BusinessProfile = Object.fromEntries(
+    Object.entries({ ...rest, websites: website }).filter(([, v]) => v !== undefined),
+  );
+  if (Object.keys(patch).length === 0) {
+    const job = await startTask(ctx, { op: 'profile-get', deploymentId }, `Profile of deployment ${deploymentId}`);
+    return onIt(`fetching the business profile of deployment \`${deploymentId}\``, job.id);
+  }
+  const job = await startTask(ctx, { op: 'profile-update', deploymentId, patch }, `Profile update of deployment ${deploymentId}`);
+  await audit(ctx.tenant, {
+    actor: ctx.userId,
+    action: 'deployment.profile_updated',
+    target: deploymentId,
+    outcome: 'ok',
+    detail: Object.keys(patch).join(', '),
+  });
+  return onIt(`updating ${Object.keys(patch).join(', ')} of deployment \`${deploymentId}\``, job.id);
+}
+
+export async function deployPhoto(input: { deploymentId: string; imageUrl: string }, ctx: CommandContext): Promise<Reply> {
+  const job = await startTask(
+    ctx,
+    { op: 'photo', deploymentId: input.deploymentId, imageUrl: input.imageUrl },
+    `Profile photo of deployment ${input.deploymentId}`,
+  );
+  await audit(ctx.tenant, { actor: ctx.userId, action: 'deployment.photo_set', target: input.deploymentId, outcome: 'ok' });
+  return onIt(`checking the image and setting it as the profile photo of deployment \`${input.deploymentId}\``, job.id);
+}
+
+export async function deployStickerpacks(input: { deploymentId: string }, ctx: CommandContext): Promise<Reply> {
+  const job = await startTask(ctx, { op: 'stickerpacks', deploymentId: input.deploymentId }, `Stickerpacks of deployment ${input.deploymentId}`);
+  return onIt(`listing the stickerpacks of deployment \`${input.deploymentId}\``, job.id);
+}
+
+export async function deployStickerpackCreate(
+  input: { deploymentId: string; name: string; publisher: string; ios?: string | undefined; android?: string | undefined },
+  ctx: CommandContext,
+): Promise<Reply> {
+  const job = await startTask(
+    ctx,
+    {
+      op: 'stickerpack-create',
+      deploymentId: input.deploymentId,
+      pack: { name: input.name, publisher: input.publisher, iosAppStoreLink: input.ios, androidAppStoreLink: input.android },
+    },
+    `New stickerpack for deployment ${input.deploymentId}`,
+  );
+  await audit(ctx.tenant, { actor: ctx.userId, action: 'deployment.stickerpack_created', target: input.deploymentId, outcome: 'ok' });
+  return onIt(`creating stickerpack "${input.name}" on deployment \`${input.deploymentId}\``, job.id);
+}

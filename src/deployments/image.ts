@@ -1,0 +1,106 @@
+/**
+ * Profile photo checks before anything is sent to the provider: a PNG or JPEG, at least 192 px
+ * and at most 640×640 px, at most 5 MB. Dimensions come from the file header (PNG IHDR, JPEG
+ * SOFn), so only the first bytes are read.
+ */
+export const PHOTO_LIMITS = { minPx: 192, maxPx: 640, maxBytes: 5 * 1024 * 1024 };
+const HEAD_BYTES = 256 * 1024;
+
+export interface ImageInfo {
+  format: 'png' | 'jpeg';
+  width: number;
+  height: number;
+}
+
+export type ImageCheck =
+  | { ok: true; format?: string; width?: number; height?: number; bytes?: number }
+  | { ok: false; problem: string };
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+export function imageInfo(buf: Buffer): ImageInfo | undefined {
+  if (buf.length >= 24 && buf.subarray(0, 8).equals(PNG_SIGNATURE) && buf.toString('latin1', 12, 16) === 'IHDR') {
+    return { format: 'png', width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+  }
+  if (buf.length >= 4 && buf[0] === 0xff && buf[1] === 0xd8) {
+    let i = 2;
+    while (i + 3 < buf.length) {
+      if (buf[i] !== 0xff) return undefined;
+      const marker = buf[i + 1] as number;
+      if (marker === 0xff) {
+        i += 1;
+        continue;
+      }
+      // Standalone markers carry no length.
+      if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
+        i += 2;
+        continue;
+      }
+      const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+      if (isSof) {
+        if (i + 9 > buf.length) return undefined;
+        return { format: 'jpeg', height: buf.readUInt16BE(i + 5), width: buf.readUInt16BE(i + 7) };
+      }
+      if (marker === 0xd9 || marker === 0xda) return undefined;
+      i += 2 + buf.readUInt16BE(i + 2);
+    }
+  }
+  return undefined;
+}
+
+/** What is wrong with an image for a profile photo, or undefined when it fits. */
+export function photoProblem(info: ImageInfo | undefined, bytes?: number): string | undefined {
+  if (bytes !== undefined && bytes > PHOTO_LIMITS.maxBytes) {
+    return `it is ${(bytes / 1024 / 1024).toFixed(1)} MB; the limit is 5 MB`;
+  }
+  if (!info) return 'it is not a PNG or JPEG image';
+  const { width, height } = info;
+  if (width < PHOTO_LIMITS.minPx || height < PHOTO_LIMITS.minPx) {
+    return `it is ${width}×${height} px; it must be at least ${PHOTO_LIMITS.minPx} px on each side`;
+  }
+  if (width > PHOTO_LIMITS.maxPx || height > PHOTO_LIMITS.maxPx) {
+    return `it is ${width}×${height} px; it must be at most ${PHOTO_LIMITS.maxPx}×${PHOTO_LIMITS.maxPx} px`;
+  }
+  return undefined;
+}
+
+/**
+ * Reads the head of the image at `url`. When it cannot be read (unreachable, refused), the
+ * provider gets the URL anyway and judges it itself; when it can, a wrong image is refused here.
+ */
+export async function checkImage(url: string, fetchImpl: typeof fetch = fetch): Promise<ImageCheck> {
+  let res: Response;
+  try {
+    res = await fetchImpl(url, { headers: { range: `bytes=0-${HEAD_BYTES - 1}` }, signal: AbortSignal.timeout(5_000) });
+  } catch {
+    return { ok: true };
+  }
+  if (!res.ok || !res.body) return { ok: true };
+  const total =
+    Number(res.headers.get('content-range')?.split('/')[1]) ||
+    (res.status === 200 ? Number(res.headers.get('content-length')) : 0) ||
+    undefined;
+  if (total && total > PHOTO_LIMITS.maxBytes) {
+    await res.body.cancel().catch(() => {});
+    return { ok: false, problem: photoProblem(undefined, total) as string };
+  }
+  const chunks: Buffer[] = [];
+  let read = 0;
+  const reader = res.body.getReader();
+  try {
+    while (read < HEAD_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(Buffer.from(value));
+      read += value.length;
+    }
+  } catch {
+    return { ok: true };
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const info = imageInfo(Buffer.concat(chunks));
+  const problem = photoProblem(info, total);
+  if (problem) return { ok: false, problem };
+  return { ok: true, ...info, ...(total ? { bytes: total } : {}) };
+}

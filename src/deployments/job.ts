@@ -1,0 +1,314 @@
+import { z } from 'zod';
+import type { JobKind, StepIO } from '../jobs/kinds.js';
+import type { InboxEvent, Job, StepResult } from '../jobs/model.js';
+import { open } from '../security/envelope.js';
+import { backendFor, deploymentSettings } from './backends.js';
+import { codePrompt, progressMessage, wrongCodeMessage } from './messages.js';
+import {
+  AWAITING_CODE,
+  DEPLOYMENT_REF,
+  type DeploymentState,
+  type OtpMethod,
+  type ProvisioningBackend,
+  type ProvisionRequest,
+  type ProvisionResult,
+} from './port.js';
+import { saveRecord, updateRecordState } from './records.js';
+
+/**
+ * One deployment from provisioning (or from the moment we start following it) to READY,
+ * DELETED or ERROR. Each run does at most one provider call: requests from people (a code, a
+ * resend, a delete) arrive as inbox events, are first copied into the job's data (no provider
+ * call, so nothing can lose them), and are then carried out one per run, each behind
+ * `io.effect` so a retry never repeats one that went through. Otherwise the run polls the
+ * deployment, since the provider sends no callbacks.
+ */
+
+export const DEPLOYMENT_JOB = 'deployment';
+
+const method = z.enum(['sms', 'voice']);
+
+export const deploymentPayload = z.discriminatedUnion('mode', [
+  z.object({
+    mode: z.literal('provision'),
+    countryCode: z.string().regex(/^\d{1,4}$/),
+    number: z.string().regex(/^\d{4,15}$/),
+    phone: z.string(),
+    wabaId: z.string(),
+    method,
+    /** `{certificate, pin}`, sealed for the tenant: the PIN is a second factor. */
+    sealed: z.string(),
+  }),
+  z.object({ mode: z.literal('follow'), deploymentId: z.string(), phone: z.string().optional() }),
+]);
+export type DeploymentPayload = z.output<typeof deploymentPayload>;
+
+export type DeploymentData = {
+  deploymentId?: string | undefined;
+  linked?: boolean | undefined;
+  state?: DeploymentState | undefined;
+  detail?: string | undefined;
+  history?: string[] | undefined;
+  prompted?: boolean | undefined;
+  pendingCode?: string | undefined;
+  codeBy?: string | undefined;
+  codeSeq?: number | undefined;
+  wrongTold?: number | undefined;
+  pendingResend?: OtpMethod | undefined;
+  resendSeq?: number | undefined;
+  deleteRequested?: boolean | undefined;
+  deleteSent?: boolean | undefined;
+  deleteSeq?: number | undefined;
+};
+
+/** What people ask of a deployment job, through `deliverEvent`. */
+export type DeploymentEvent =
+  | { type: 'otp'; data: { code: string; userId: string } }
+  | { type: 'resend'; data: { method: OtpMethod; userId: string } }
+  | { type: 'delete'; data: { userId: string } };
+
+/** A deployment that waits for a code this long without one is left (verify picks it up again). */
+const CODE_WAIT_MAX_MS = 7 * 86_400_000;
+
+type DJob = Job<DeploymentPayload, DeploymentData>;
+type Result = StepResult<DeploymentData>;
+
+export function absorb(data: DeploymentData, inbox: InboxEvent[]): Partial<DeploymentData> {
+  const patch: Partial<DeploymentData> = {};
+  let codeSeq = data.codeSeq ?? 0;
+  let resendSeq = data.resendSeq ?? 0;
+  let deleteSeq = data.deleteSeq ?? 0;
+  for (const event of inbox) {
+    const e = (event.data ?? {}) as { code?: unknown; method?: unknown; userId?: unknown };
+    const by = typeof e.userId === 'string' ? e.userId : undefined;
+    if (event.type === 'otp' && typeof e.code === 'string') {
+      Object.assign(patch, { pendingCode: e.code, codeBy: by, codeSeq: ++codeSeq });
+    } else if (event.type === 'resend') {
+      Object.assign(patch, { pendingResend: e.method === 'voice' ? 'voice' : 'sms', resendSeq: ++resendSeq });
+    } else if (event.type === 'delete' && !data.deleteSent) {
+      Object.assign(patch, { deleteRequested: true, deleteSeq: ++deleteSeq });
+    }
+  }
+  return patch;
+}
+
+const phoneOf = (job: DJob) => job.payload.phone ?? 'the number';
+
+async function provision(job: DJob, io: StepIO, backend: ProvisioningBackend): Promise<Result> {
+  const p = job.payload;
+  if (p.mode !== 'provision') throw new Error('provision() needs a provision payload');
+  await io.progress(progressMessage({ phone: p.phone }));
+  const secrets = JSON.parse(await open(job.tenant, p.sealed)) as { certificate: string; pin?: string };
+  const request: ProvisionRequest = {
+    countryCode: p.countryCode,
+    number: p.number,
+    wabaId: p.wabaId,
+    method: p.method,
+    certificate: secrets.certificate,
+    pin: secrets.pin,
+  };
+  const result = await io.effect(
+    'provision',
+    () => backend.provision(request),
+    () => reconcileProvision(backend, request),
+  );
+  if (result.kind === 'number-in-use') {
+    const where = result.existingId ? `deployment \`${result.existingId}\`` : 'another deployment';
+    const next = result.existingId
+      ? ` Use the existing deployment: \`/wa deploy status ${result.existingId}\`.`
+      : ' Use the existing deployment, or delete it first.';
+    return {
+      type: 'fail',
+      reason: `${p.phone} is already in use by ${where} (number-in-use).${next}`,
+    };
+  }
+  const dep = result.deployment;
+  await io.link(DEPLOYMENT_REF, dep.id);
+  await saveRecord(job.tenant, {
+    deploymentId: dep.id,
+    jobId: job.id,
+    phone: p.phone,
+    wabaId: p.wabaId,
+    state: dep.state,
+    detail: dep.detail,
+    createdBy: job.createdBy,
+    // The reporter keeps the job's report current: the progress message above is the thread.
+    channel: job.report.channel,
+    threadTs: job.report.threadTs,
+    createdAt: io.now,
+    updatedAt: io.now,
+  });
+  const data: Partial<DeploymentData> = {
+    deploymentId: dep.id,
+    linked: true,
+    state: dep.state,
+    detail: dep.detail,
+    history: [dep.state],
+  };
+  await io.progress(progressMessage({ id: dep.id, phone: p.phone, ...data }));
+  return { type: 'wait', until: io.now + deploymentSettings().DEPLOY_POLL_MS, data };
+}
+
+/**
+ * The POST may have gone through before a crash or a timeout. The API has no search, but
+ * provisioning the same number again answers `number-in-use` with the existing deployment's
+ * id: when that deployment is for our number and WABA, it is our own earlier attempt.
+ */
+export async function reconcileProvision(
+  backend: ProvisioningBackend,
+  request: ProvisionRequest,
+): Promise<ProvisionResult> {
+  const again = await backend.provision(request);
+  if (again.kind === 'created' || !again.existingId) return again;
+  const existing = await backend.get(again.existingId);
+  const same = (a: string | undefined, b: string) => a === undefined || a === b;
+  const ours =
+    same(existing.wabaId, request.wabaId) &&
+    same(existing.countryCode, request.countryCode) &&
+    same(existing.number, request.number);
+  return ours ? { kind: 'created', deployment: existing } : again;
+}
+
+async function act(job: DJob, io: StepIO, backend: ProvisioningBackend, id: string): Promise<Result | undefined> {
+  const d = job.data;
+  const now = io.now;
+  if (d.deleteRequested && !d.deleteSent) {
+    const out = await io.effect(`delete:${d.deleteSeq ?? 1}`, () => backend.remove(id));
+    if (out.ok) {
+      await io.post({ text: `:wastebasket: Deleting deployment \`${id}\`; I will say when it is gone.` });
+      return { type: 'wait', until: now, data: { deleteRequested: false, deleteSent: true } };
+    }
+    if (out.reason === 'not-found') {
+      await updateRecordState(job.tenant, id, { state: 'DELETED', detail: 'not found' });
+      return {
+        type: 'done',
+        data: { deleteRequested: false },
+        progress: { text: `:wastebasket: ${backend.label} no longer knows deployment \`${id}\`: nothing to delete.` },
+      };
+    }
+    await io.post({
+      text: `:hourglass: ${backend.label} cannot delete deployment \`${id}\` right now: it is in a transitional state${out.detail ? ` (${out.detail})` : ''} (conflict-deployment-state). If it is already being deleted, nothing more is needed; otherwise wait for it to settle and run \`/wa deploy delete ${id}\` again. I keep following it.`,
+    });
+    return { type: 'wait', until: now, data: { deleteRequested: false } };
+  }
+  if (d.deleteSent) {
+    // Codes and resends no longer mean anything for a deployment being deleted.
+    if (d.pendingCode || d.pendingResend) {
+      return { type: 'wait', until: now, data: { pendingCode: undefined, pendingResend: undefined } };
+    }
+    return undefined;
+  }
+  if (d.pendingResend) {
+    const method = d.pendingResend;
+    const out = await io.effect(`resend:${d.resendSeq ?? 1}`, () => backend.resendOtp(id, method));
+    await io.post({
+      text: out.ok
+        ? `:arrows_counterclockwise: A new code for deployment \`${id}\` is on its way by ${method === 'voice' ? 'voice call' : 'SMS'}.`
+        : `:information_source: ${backend.label} would not send a new code for deployment \`${id}\`${out.detail ? ` (${out.detail})` : ''} (conflict-resend-otp): it has either finished or is in an error state. In an error state, delete it (\`/wa deploy delete ${id}\`) and start again. I keep following it.`,
+    });
+    return { type: 'wait', until: now, data: { pendingResend: undefined } };
+  }
+  if (d.pendingCode) {
+    const code = d.pendingCode;
+    const seq = d.codeSeq ?? 1;
+    const out = await io.effect(
+      `verify:${seq}`,
+      () => backend.verify(id, code),
+      // A verify that went through before a crash shows in the deployment's state.
+      async () => {
+        const dep = await backend.get(id);
+        return AWAITING_CODE.includes(dep.state) ? undefined : { ok: true as const };
+      },
+    );
+    if (out.ok) {
+      await io.post({
+        text: `:white_check_mark: Code accepted for deployment \`${id}\`${d.codeBy ? ` (entered by <@${d.codeBy}>)` : ''}. ${backend.label} is finishing the deployment.`,
+      });
+      return { type: 'wait', until: now, data: { pendingCode: undefined } };
+    }
+    await io.post(wrongCodeMessage(id, out.detail));
+    return { type: 'wait', until: now, data: { pendingCode: undefined, wrongTold: seq } };
+  }
+  return undefined;
+}
+
+async function poll(job: DJob, io: StepIO, backend: ProvisioningBackend, id: string): Promise<Result> {
+  const d = job.data;
+  const settings = deploymentSettings();
+  const dep = await backend.get(id);
+  const changed = dep.state !== d.state || dep.detail !== d.detail;
+  const data: Partial<DeploymentData> = { state: dep.state, detail: dep.detail };
+  if (dep.state !== d.state) data.history = [...(d.history ?? []), dep.state].slice(-14);
+  const phone = phoneOf(job);
+  if (changed) {
+    await updateRecordState(job.tenant, id, { state: dep.state, detail: dep.detail, jobId: job.id });
+    await io.progress(progressMessage({ id, phone, state: dep.state, detail: dep.detail, history: data.history ?? d.history }));
+  }
+  switch (dep.state) {
+    case 'READY':
+      await io.post({
+        text: `:tada: ${phone} is *ready to use* on WhatsApp (deployment \`${id}\`). Set its business profile with \`/wa deploy profile ${id} --about ...\`.`,
+      });
+      return { type: 'done', data };
+    case 'DELETED':
+      await io.post({ text: `:wastebasket: Deployment \`${id}\` is deleted.` });
+      return { type: 'done', data };
+    case 'ERROR':
+      return {
+        type: 'fail',
+        data,
+        reason: `${backend.label} reports the deployment failed: ${dep.detail ?? 'no detail given'}. Fix the cause (a wrong --cert or --waba is the usual one), delete it with \`/wa deploy delete ${id}\` and start again with \`/wa deploy start\`.`,
+      };
+    case 'CODE_SENT':
+      if (!d.prompted) {
+        await io.post(codePrompt(id, job.createdBy));
+        data.prompted = true;
+      }
+      break;
+    case 'WRONG_CODE':
+      if (d.wrongTold !== (d.codeSeq ?? 0)) {
+        await io.post(wrongCodeMessage(id, dep.detail));
+        data.wrongTold = d.codeSeq ?? 0;
+      }
+      break;
+    default:
+  }
+  const awaiting = AWAITING_CODE.includes(dep.state);
+  if (awaiting && io.now - job.createdAt > CODE_WAIT_MAX_MS) {
+    return {
+      type: 'cancelled',
+      data,
+      reason: `no code was entered for a week. When you have one, \`/wa deploy verify ${id} <code>\` picks the deployment up again.`,
+    };
+  }
+  return { type: 'wait', until: io.now + (awaiting ? settings.DEPLOY_CODE_POLL_MS : settings.DEPLOY_POLL_MS), data };
+}
+
+export const deploymentJob: JobKind<DeploymentPayload, DeploymentData> = {
+  kind: DEPLOYMENT_JOB,
+  payload: deploymentPayload,
+  async step(job, io) {
+    if (io.inbox.length > 0) return { type: 'wait', until: io.now, data: absorb(job.data, io.inbox) };
+    const backend = await backendFor(job.tenant);
+    const id =
+      job.data.deploymentId ?? (job.payload.mode === 'follow' ? job.payload.deploymentId : undefined);
+    if (!id) return provision(job, io, backend);
+    if (!job.data.linked) {
+      await io.link(DEPLOYMENT_REF, id);
+      job.data = { ...job.data, deploymentId: id, linked: true };
+      const acted = await act(job, io, backend, id);
+      return acted
+        ? { ...acted, data: { ...acted.data, deploymentId: id, linked: true } }
+        : { type: 'wait', until: io.now, data: { deploymentId: id, linked: true } };
+    }
+    return (await act(job, io, backend, id)) ?? (await poll(job, io, backend, id));
+  },
+  failureMessage(job, reason) {
+    const id = job.data.deploymentId;
+    return {
+      text: `:x: Deployment${id ? ` \`${id}\`` : ''} for ${phoneOf(job)}: ${reason}`,
+    };
+  },
+};
+
+export default deploymentJob;

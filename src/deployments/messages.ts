@@ -1,0 +1,161 @@
+import type { KnownBlock, View } from '@slack/types';
+import type { SlackMessage } from '../jobs/model.js';
+import type { BusinessProfile, DeploymentState, Stickerpack } from './port.js';
+
+/** Block Kit for deployments: one place for the words people see. */
+
+export const ACTIONS = {
+  enterCode: 'deploy:enter-code',
+  resendSms: 'deploy:resend-sms',
+  resendVoice: 'deploy:resend-voice',
+  deleteConfirm: 'deploy:delete-confirm',
+  deleteCancel: 'deploy:delete-cancel',
+} as const;
+export const VERIFY_VIEW = 'deploy:verify';
+
+const STATE_WORDS: Record<DeploymentState, string> = {
+  INITIALIZING: 'initializing',
+  CREATING_CLUSTER: 'creating the WhatsApp cluster',
+  CLUSTER_CREATED: 'cluster created; sending the verification code',
+  CODE_SENT: 'verification code sent; waiting for it',
+  WRONG_CODE: 'the code entered was wrong',
+  CODE_VERIFIED: 'code verified',
+  FINALIZING: 'finalizing (checks and assignment to your API key)',
+  READY: 'ready to use',
+  ERROR: 'failed',
+  DELETING: 'being deleted',
+  DELETED: 'deleted',
+};
+
+const EMOJI: Partial<Record<DeploymentState, string>> = {
+  READY: ':white_check_mark:',
+  ERROR: ':x:',
+  DELETED: ':wastebasket:',
+  DELETING: ':wastebasket:',
+  CODE_SENT: ':iphone:',
+  WRONG_CODE: ':warning:',
+};
+
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
+const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+const button = (text: string, action_id: string, value: string, style?: 'primary' | 'danger') => ({
+  type: 'button' as const,
+  text: { type: 'plain_text' as const, text },
+  action_id,
+  value,
+  ...(style ? { style } : {}),
+});
+
+export function stateWords(state: DeploymentState): string {
+  return STATE_WORDS[state] ?? state;
+}
+
+export function progressMessage(p: {
+  id?: string | undefined;
+  phone: string;
+  state?: DeploymentState | undefined;
+  detail?: string | undefined;
+  history?: string[] | undefined;
+}): SlackMessage {
+  const head = p.id ? `Deployment \`${p.id}\` for ${p.phone}` : `Deployment for ${p.phone}`;
+  const text = p.state
+    ? `${EMOJI[p.state] ?? ':satellite:'} ${head}: *${p.state}*, ${stateWords(p.state)}${p.detail ? ` (${p.detail})` : ''}.`
+    : `:hourglass_flowing_sand: ${head}: provisioning with the provider…`;
+  const blocks: KnownBlock[] = [section(text)];
+  if (p.history?.length) blocks.push(context(p.history.join(' → ')));
+  return { text, blocks };
+}
+
+export function codePrompt(id: string, userId: string): SlackMessage {
+  const text = `:iphone: <@${userId}>, the verification code for deployment \`${id}\` is on its way by SMS or voice call. Enter it with the button, or \`/wa deploy verify ${id} <code>\`.`;
+  return { text, blocks: [section(text), codeActions(id)] };
+}
+
+export function wrongCodeMessage(id: string, detail?: string): SlackMessage {
+  const text = `:warning: That code was not accepted for deployment \`${id}\`${detail ? ` (${detail})` : ''}. Try again with the right code, or have a new one sent (\`/wa deploy resend ${id} [--method sms|voice]\`).`;
+  return { text, blocks: [section(text), codeActions(id)] };
+}
+
+function codeActions(id: string): KnownBlock {
+  return {
+    type: 'actions',
+    block_id: 'deploy-code',
+    elements: [
+      button('Enter code', ACTIONS.enterCode, id, 'primary'),
+      button('Resend by SMS', ACTIONS.resendSms, id),
+      button('Resend by voice call', ACTIONS.resendVoice, id),
+    ],
+  };
+}
+
+export function deleteConfirmation(id: string): SlackMessage {
+  const text = `:warning: Delete deployment \`${id}\`? The WhatsApp number stops working on it. This cannot be undone.`;
+  return {
+    text,
+    blocks: [
+      section(text),
+      {
+        type: 'actions',
+        block_id: 'deploy-delete',
+        elements: [
+          button('Delete deployment', ACTIONS.deleteConfirm, id, 'danger'),
+          button('Cancel', ACTIONS.deleteCancel, id),
+        ],
+      },
+    ],
+  };
+}
+
+export function codeModal(id: string, channel: string): View {
+  return {
+    type: 'modal',
+    callback_id: VERIFY_VIEW,
+    private_metadata: JSON.stringify({ id, channel }),
+    title: { type: 'plain_text', text: 'Verify WhatsApp number' },
+    submit: { type: 'plain_text', text: 'Verify' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      section(`Deployment \`${id}\``),
+      {
+        type: 'input',
+        block_id: 'code',
+        label: { type: 'plain_text', text: 'Verification code (6 digits)' },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'code',
+          min_length: 6,
+          max_length: 11,
+          placeholder: { type: 'plain_text', text: '123456' },
+        },
+      },
+    ],
+  };
+}
+
+export function profileMessage(id: string, profile: BusinessProfile, changed = false): SlackMessage {
+  const lines = [
+    ['About', profile.about],
+    ['Address', profile.address],
+    ['Description', profile.description],
+    ['Email', profile.email],
+    ['Vertical', profile.vertical],
+    ['Websites', profile.websites?.join(', ')],
+  ]
+    .map(([k, v]) => `*${k}:* ${v ? v : '_not set_'}`)
+    .join('\n');
+  const text = `${changed ? ':white_check_mark: Updated the business profile' : ':bust_in_silhouette: Business profile'} of deployment \`${id}\`:\n${lines}`;
+  return { text, blocks: [section(text)] };
+}
+
+export function stickerpacksMessage(id: string, packs: Stickerpack[], created = false): SlackMessage {
+  const list = packs.length
+    ? packs
+        .map(
+          (p) =>
+            `• *${p.name ?? p.id ?? '(unnamed)'}*${p.publisher ? ` by ${p.publisher}` : ''}${p.id ? ` (id \`${p.id}\`)` : ''}`,
+        )
+        .join('\n')
+    : '_none_';
+  const text = `${created ? ':white_check_mark: Created the stickerpack' : ':frame_with_picture: Stickerpacks'} of deployment \`${id}\`:\n${list}`;
+  return { text, blocks: [section(text)] };
+}

@@ -1,0 +1,129 @@
+/**
+ * The deployment port: everything the Slack side needs from a WhatsApp number provisioning
+ * backend. Vonage's WhatsApp Manager API (deprecated by Vonage since WhatsApp retired the
+ * On-Premises API) is the one implementation today (`src/providers/vonage/client.ts`); a
+ * successor is another class implementing `ProvisioningBackend` plus a line in `backends.ts`,
+ * with no change to commands, buttons or the deployment job.
+ *
+ * Expected refusals (number in use, wrong code, a state that does not allow the change) come
+ * back as values, not exceptions, so the job can word them; anything else is thrown
+ * (transient `ProviderError`s are retried by the job engine, the rest fail the job).
+ */
+
+export const DEPLOYMENT_STATES = [
+  'INITIALIZING',
+  'CREATING_CLUSTER',
+  'CLUSTER_CREATED',
+  'CODE_SENT',
+  'WRONG_CODE',
+  'CODE_VERIFIED',
+  'FINALIZING',
+  'READY',
+  'ERROR',
+  'DELETING',
+  'DELETED',
+] as const;
+export type DeploymentState = (typeof DEPLOYMENT_STATES)[number];
+
+export type OtpMethod = 'sms' | 'voice';
+
+export interface Deployment {
+  id: string;
+  state: DeploymentState;
+  /** The backend's words for the state, e.g. "Invalid vname certificate". */
+  detail?: string | undefined;
+  wabaId?: string | undefined;
+  countryCode?: string | undefined;
+  number?: string | undefined;
+}
+
+export interface ProvisionRequest {
+  /** International dialling code without `+`, e.g. `44`. */
+  countryCode: string;
+  /** National number without the dialling code, e.g. `7700900000`. */
+  number: string;
+  wabaId: string;
+  /** The verified-name certificate from the WhatsApp Business dashboard. */
+  certificate: string;
+  method: OtpMethod;
+  /** Two-step verification PIN, when the number has one. */
+  pin?: string | undefined;
+}
+
+export type ProvisionResult =
+  | { kind: 'created'; deployment: Deployment }
+  | { kind: 'number-in-use'; existingId?: string | undefined; detail?: string | undefined };
+
+export type Refusal<R extends string> = { ok: false; reason: R; detail?: string | undefined };
+export type Outcome<R extends string> = { ok: true } | Refusal<R>;
+
+export const PROFILE_VERTICALS = [
+  'Automotive',
+  'Beauty, Spa and Salon',
+  'Clothing and Apparel',
+  'Education',
+  'Entertainment',
+  'Event Planning and Service',
+  'Finance and Banking',
+  'Food and Grocery',
+  'Public Service',
+  'Hotel and Lodging',
+  'Medical and Health',
+  'Non-profit',
+  'Professional Services',
+  'Shopping and Retail',
+  'Travel and Transportation',
+  'Restaurant',
+  'Other',
+] as const;
+export type ProfileVertical = (typeof PROFILE_VERTICALS)[number];
+
+/** The documented limits of a WhatsApp business profile. */
+export const PROFILE_LIMITS = { about: 139, address: 256, description: 256, email: 128, website: 256, websites: 2 };
+
+export interface BusinessProfile {
+  about?: string | undefined;
+  address?: string | undefined;
+  description?: string | undefined;
+  email?: string | undefined;
+  vertical?: string | undefined;
+  websites?: string[] | undefined;
+}
+
+export interface Stickerpack {
+  id?: string | undefined;
+  name?: string | undefined;
+  publisher?: string | undefined;
+  iosAppStoreLink?: string | undefined;
+  androidAppStoreLink?: string | undefined;
+}
+
+export interface NewStickerpack {
+  name: string;
+  publisher: string;
+  iosAppStoreLink?: string | undefined;
+  androidAppStoreLink?: string | undefined;
+}
+
+export interface ProvisioningBackend {
+  /** Shown to people ("Vonage") and used as the provider of job refs. */
+  readonly label: string;
+  provision(request: ProvisionRequest): Promise<ProvisionResult>;
+  get(id: string): Promise<Deployment>;
+  verify(id: string, code: string): Promise<Outcome<'verification-failed'>>;
+  resendOtp(id: string, method: OtpMethod): Promise<Outcome<'conflict-resend-otp'>>;
+  remove(id: string): Promise<Outcome<'conflict-deployment-state' | 'not-found'>>;
+  getProfile(id: string): Promise<BusinessProfile>;
+  updateProfile(id: string, patch: BusinessProfile): Promise<BusinessProfile>;
+  setPhoto(id: string, imageUrl: string): Promise<{ imageUrl?: string | undefined }>;
+  listStickerpacks(id: string): Promise<Stickerpack[]>;
+  createStickerpack(id: string, pack: NewStickerpack): Promise<Stickerpack[]>;
+}
+
+/** States after which the number is being (or has been) taken through verification. */
+export const VERIFIED_STATES: readonly DeploymentState[] = ['CODE_VERIFIED', 'FINALIZING', 'READY'];
+/** States in which the backend waits for a person to enter the OTP. */
+export const AWAITING_CODE: readonly DeploymentState[] = ['CODE_SENT', 'WRONG_CODE'];
+
+/** Job refs use this provider name, whichever backend runs, so the Slack side never names one. */
+export const DEPLOYMENT_REF = 'deployment';

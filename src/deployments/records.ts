@@ -1,0 +1,81 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, isConditionFailed, tableName } from '../store/dynamo.js';
+import { pkOf, type TenantId } from '../store/keys.js';
+import type { DeploymentState } from './port.js';
+
+/**
+ * This workspace's own record of each deployment it provisioned or followed, for
+ * `/wa deploy list` (the provider has no list in its description) and for finding the job
+ * that follows a deployment. One item per deployment, written by the deployment job.
+ */
+export interface DeploymentRecord {
+  deploymentId: string;
+  jobId: string;
+  /** Masked, never the full number. */
+  phone?: string | undefined;
+  wabaId?: string | undefined;
+  state: DeploymentState;
+  detail?: string | undefined;
+  createdBy: string;
+  /** Where the deployment's progress message lives, so follow-ups go in its thread. */
+  channel?: string | undefined;
+  threadTs?: string | undefined;
+  createdAt: number;
+  updatedAt: number;
+}
+
+const key = (tenant: TenantId, id: string) => ({ pk: pkOf(tenant), sk: `DEPLOY#${id}` });
+
+export async function saveRecord(tenant: TenantId, record: DeploymentRecord): Promise<void> {
+  await ddb().send(new PutCommand({ TableName: tableName(), Item: { ...key(tenant, record.deploymentId), ...record } }));
+}
+
+/** Moves the recorded state; a record that does not exist yet is created by the next save. */
+export async function updateRecordState(
+  tenant: TenantId,
+  id: string,
+  patch: { state: DeploymentState; detail?: string | undefined; jobId?: string },
+  now = Date.now(),
+): Promise<void> {
+  try {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key(tenant, id),
+        UpdateExpression: `SET #state = :state, updatedAt = :now, detail = :detail${patch.jobId ? ', jobId = :job' : ''}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':state': patch.state,
+          ':now': now,
+          ':detail': patch.detail ?? null,
+          ...(patch.jobId ? { ':job': patch.jobId } : {}),
+        },
+      }),
+    );
+  } catch (err) {
+    if (!isConditionFailed(err)) throw err;
+  }
+}
+
+export async function getRecord(tenant: TenantId, id: string): Promise<DeploymentRecord | undefined> {
+  const out = await ddb().send(new GetCommand({ TableName: tableName(), Key: key(tenant, id) }));
+  return out.Item ? strip(out.Item) : undefined;
+}
+
+export async function listRecords(tenant: TenantId, limit = 50): Promise<DeploymentRecord[]> {
+  const out = await ddb().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
+      ExpressionAttributeValues: { ':pk': pkOf(tenant), ':d': 'DEPLOY#' },
+      Limit: limit,
+    }),
+  );
+  return (out.Items ?? []).map(strip).sort((a, b) => b.updatedAt - a.updatedAt);
+}
+
+function strip(item: Record<string, unknown>): DeploymentRecord {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return { ...(rest as unknown as DeploymentRecord), detail: (rest.detail as string | null) ?? undefined };
+}

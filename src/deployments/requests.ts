@@ -1,0 +1,55 @@
+import type { Job } from '../jobs/model.js';
+import { deliverEvent, jobIdForRef, startJob } from '../jobs/service.js';
+import type { CommandContext } from '../slack/command.js';
+import { DEPLOYMENT_JOB, type DeploymentData, type DeploymentEvent, type DeploymentPayload } from './job.js';
+import { DEPLOYMENT_REF } from './port.js';
+import { getRecord } from './records.js';
+import { DEPLOYMENT_TASK_JOB, type TaskPayload } from './task.js';
+
+/**
+ * What people ask of a deployment, on the ack path: no provider call here. A request goes to
+ * the job that follows the deployment (its inbox, which also wakes it); when no job follows it
+ * any more (READY long ago, or a deployment from before), a new job picks it up.
+ */
+type Ctx = Pick<CommandContext, 'tenant' | 'userId' | 'channelId' | 'responseUrl'>;
+
+export async function sendToDeployment(
+  ctx: Ctx,
+  id: string,
+  event: DeploymentEvent,
+): Promise<{ jobId: string; resumed: boolean }> {
+  if (await deliverEvent(ctx.tenant, DEPLOYMENT_REF, id, event)) {
+    return { jobId: (await jobIdForRef(ctx.tenant, DEPLOYMENT_REF, id)) ?? '?', resumed: false };
+  }
+  const seed: Partial<DeploymentData> =
+    event.type === 'otp'
+      ? { pendingCode: event.data.code, codeBy: event.data.userId, codeSeq: 1 }
+      : event.type === 'resend'
+        ? { pendingResend: event.data.method, resendSeq: 1 }
+        : { deleteRequested: true, deleteSeq: 1 };
+  const record = await getRecord(ctx.tenant, id);
+  const payload: DeploymentPayload = { mode: 'follow', deploymentId: id, phone: record?.phone };
+  const job: Job<DeploymentPayload> = await startJob(ctx, {
+    kind: DEPLOYMENT_JOB,
+    subject: `Deployment ${id}${record?.phone ? ` (${record.phone})` : ''}`,
+    payload,
+    data: seed,
+    ...(await threadOf(ctx, id)),
+  });
+  return { jobId: job.id, resumed: true };
+}
+
+export async function startTask(ctx: Ctx, payload: TaskPayload, subject: string) {
+  return startJob(ctx, {
+    kind: DEPLOYMENT_TASK_JOB,
+    subject,
+    payload,
+    ...(await threadOf(ctx, payload.deploymentId)),
+  });
+}
+
+/** Follow-ups go in the deployment's own thread when asked in the same channel. */
+async function threadOf(ctx: Ctx, id: string): Promise<{ threadTs?: string }> {
+  const record = await getRecord(ctx.tenant, id);
+  return record?.threadTs && record.channel === ctx.channelId ? { threadTs: record.threadTs } : {};
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { JobKind } from '../jobs/kinds.js';
+import { UserError } from '../slack/command.js';
+import { backendFor } from './backends.js';
+import { checkImage } from './image.js';
+import { profileMessage, progressMessage, stickerpacksMessage } from './messages.js';
+import { updateRecordState } from './records.js';
+
+/**
+ * One-shot deployment requests that talk to the provider (a read is a provider call too, so
+ * it never runs on the ack path): status, profile, photo, stickerpacks.
+ */
+export const DEPLOYMENT_TASK_JOB = 'deployment-task';
+
+const profilePatch = z.object({
+  about: z.string().optional(),
+  address: z.string().optional(),
+  description: z.string().optional(),
+  email: z.string().optional(),
+  vertical: z.string().optional(),
+  websites: z.array(z.string()).optional(),
+});
+
+export const taskPayload = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('status'), deploymentId: z.string() }),
+  z.object({ op: z.literal('profile-get'), deploymentId: z.string() }),
+  z.object({ op: z.literal('profile-update'), deploymentId: z.string(), patch: profilePatch }),
+  z.object({ op: z.literal('photo'), deploymentId: z.string(), imageUrl: z.string() }),
+  z.object({ op: z.literal('stickerpacks'), deploymentId: z.string() }),
+  z.object({
+    op: z.literal('stickerpack-create'),
+    deploymentId: z.string(),
+    pack: z.object({
+      name: z.string(),
+      publisher: z.string(),
+      iosAppStoreLink: z.string().optional(),
+      androidAppStoreLink: z.string().optional(),
+    }),
+  }),
+]);
+export type TaskPayload = z.output<typeof taskPayload>;
+
+export const deploymentTaskJob: JobKind<TaskPayload> = {
+  kind: DEPLOYMENT_TASK_JOB,
+  payload: taskPayload,
+  async step(job, io) {
+    const p = job.payload;
+    const id = p.deploymentId;
+    const backend = await backendFor(job.tenant);
+    switch (p.op) {
+      case 'status': {
+        const dep = await backend.get(id);
+        await updateRecordState(job.tenant, id, { state: dep.state, detail: dep.detail });
+        const where = dep.countryCode && dep.number ? `+${dep.countryCode}${'•'.repeat(Math.max(3, dep.number.length - 2))}${dep.number.slice(-2)}` : 'its number';
+        return { type: 'done', progress: progressMessage({ id, phone: where, state: dep.state, detail: dep.detail }) };
+      }
+      case 'profile-get':
+        return { type: 'done', progress: profileMessage(id, await backend.getProfile(id)) };
+      case 'profile-update':
+        return { type: 'done', progress: profileMessage(id, await backend.updateProfile(id, p.patch), true) };
+      case 'photo': {
+        const checked = await checkImage(p.imageUrl);
+        if (!checked.ok) throw new UserError(`the image at ${p.imageUrl} cannot be a profile photo: ${checked.problem}`);
+        await backend.setPhoto(id, p.imageUrl);
+        const seen = checked.width ? ` (${checked.format} ${checked.width}×${checked.height})` : '';
+        return {
+          type: 'done',
+          progress: { text: `:frame_with_picture: Profile photo of deployment \`${id}\` set from ${p.imageUrl}${seen}.` },
+        };
+      }
+      case 'stickerpacks':
+        return { type: 'done', progress: stickerpacksMessage(id, await backend.listStickerpacks(id)) };
+      case 'stickerpack-create': {
+        const created = await backend.createStickerpack(id, p.pack);
+        return {
+          type: 'done',
+          progress: stickerpacksMessage(id, created.length ? created : [{ name: p.pack.name, publisher: p.pack.publisher }], true),
+        };
+      }
+    }
+  },
+  failureMessage(job, reason) {
+    return { text: `:x: ${job.subject}: ${reason}` };
+  },
+};
+
+export default deploymentTaskJob;

@@ -1,0 +1,41 @@
+import { JobRepository } from '../jobs/repository.js';
+import { claimAndQueue } from '../jobs/runner.js';
+import type { ActionArgs } from '../slack/interactions.js';
+import { SIGN_KIND, USER_EVENTS } from './model.js';
+
+/**
+ * Buttons of the invites feature (`invite:*`). Bolt has already acked; the click only lands in
+ * the job's inbox and wakes it, so CM.com Sign is called from the job, never here.
+ */
+export async function handleInviteAction(args: ActionArgs): Promise<void> {
+  const action = args.body.actions[0];
+  if (action?.action_id !== 'invite:resend-email' || action.type !== 'button') return;
+  const jobId = action.value ?? '';
+  const userId = args.body.user.id;
+  const repo = new JobRepository();
+  const job = /^j[0-9a-z]{8,}$/.test(jobId) ? await repo.get(args.tenant, jobId) : undefined;
+  const say = async (text: string) => {
+    const channel = args.body.channel?.id;
+    if (channel) await args.client.chat.postEphemeral({ channel, user: userId, text });
+  };
+  if (!job || job.kind !== SIGN_KIND) {
+    await say(':warning: That invite is no longer known here.');
+    return;
+  }
+  const now = Date.now();
+  const delivered = await repo.deliver(
+    args.tenant,
+    job.id,
+    {
+      type: USER_EVENTS.resendEmail,
+      at: now,
+      data: { userId },
+    },
+    now,
+  );
+  if (!delivered) {
+    await say(`:information_source: That invite is no longer followed (job ${job.state}); nothing was sent.`);
+    return;
+  }
+  await claimAndQueue(job, { repo, now: () => now, random: Math.random });
+}

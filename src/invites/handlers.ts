@@ -1,0 +1,139 @@
+import { isTerminal, type Job } from '../jobs/model.js';
+import { JobRepository } from '../jobs/repository.js';
+import { claimAndQueue } from '../jobs/runner.js';
+import { jobIdForRef, startJob } from '../jobs/service.js';
+import { getCredentials } from '../security/credentials.js';
+import { type CommandContext, type Reply, UserError } from '../slack/command.js';
+import { maskPhone } from '../slack/schemas.js';
+import type { TenantId } from '../store/keys.js';
+import {
+  PARTNER_KIND,
+  type PartnerData,
+  type PartnerPayload,
+  SIGN_KIND,
+  type SignData,
+  type SignPayload,
+  USER_EVENTS,
+} from './model.js';
+import { partnerSummary, signSummary } from './render.js';
+
+const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
+
+export interface SignInput {
+  inviteeName: string;
+  email: string;
+  phone: string;
+  dossier?: string | undefined;
+  remind?: number | undefined;
+  expires: number;
+}
+
+/** `/wa invite sign`: checks, then a job does the provider calls. */
+export async function inviteSign(input: SignInput, ctx: CommandContext): Promise<Reply> {
+  await getCredentials(ctx.tenant, 'cm-sign'); // "not connected" is said now, not from a job
+  const payload: SignPayload = {
+    inviteeName: input.inviteeName,
+    email: input.email,
+    phone: input.phone,
+    dossierName: input.dossier ?? `Signing for ${input.inviteeName}`,
+    ...(input.remind ? { remindDays: input.remind } : {}),
+    expiresDays: input.expires,
+  };
+  const job = await startJob(ctx, {
+    kind: SIGN_KIND,
+    subject: `Signing invite for ${input.inviteeName}`,
+    payload,
+  });
+  return ephemeral(
+    `:hourglass_flowing_sand: On it: creating the CM.com Sign dossier “${payload.dossierName}” and sending the invite over WhatsApp to ${maskPhone(input.phone)} (job \`${job.id}\`). Updates follow in the channel.`,
+  );
+}
+
+export interface PartnerInput {
+  clientName: string;
+  email?: string | undefined;
+  phone?: string | undefined;
+  days?: number | undefined;
+  countries?: string[] | undefined;
+  number?: string | undefined;
+}
+
+/** `/wa invite partner`: the link reaches only the requester, from the job. */
+export async function invitePartner(input: PartnerInput, ctx: CommandContext): Promise<Reply> {
+  await getCredentials(ctx.tenant, 'zavu');
+  const payload: PartnerPayload = {
+    clientName: input.clientName,
+    ...(input.email ? { email: input.email } : {}),
+    ...(input.phone ? { phone: input.phone } : {}),
+    ...(input.days ? { days: input.days } : {}),
+    ...(input.countries?.length ? { countries: input.countries } : {}),
+    ...(input.number ? { number: input.number } : {}),
+  };
+  const job = await startJob(ctx, {
+    kind: PARTNER_KIND,
+    subject: `Partner invitation for ${input.clientName}`,
+    payload,
+  });
+  return ephemeral(
+    `:hourglass_flowing_sand: On it: creating a Zavu partner invitation for *${input.clientName}* (job \`${job.id}\`). The link comes to you only; a summary goes in the channel.`,
+  );
+}
+
+const INVITE_KINDS = [SIGN_KIND, PARTNER_KIND];
+
+/** A job id, a CM.com Sign dossier id or a Zavu invitation id, to the invite job following it. */
+export async function findInviteJob(tenant: TenantId, id: string, repo = new JobRepository()): Promise<Job> {
+  let jobId: string | undefined = /^j[0-9a-z]{8,}$/.test(id) ? id : undefined;
+  jobId ??= (await jobIdForRef(tenant, 'zavu', id)) ?? (await jobIdForRef(tenant, 'cm-sign', id));
+  const job = jobId ? await repo.get(tenant, jobId) : undefined;
+  if (!job || !INVITE_KINDS.includes(job.kind)) {
+    throw new UserError(
+      `I do not know an invite \`${id}\` in this workspace. Use the job id from the invite's message, the CM.com Sign dossier id or the Zavu invitation id.`,
+      'not_found',
+    );
+  }
+  return job;
+}
+
+/** Wakes the job with a user event (never a provider call on the ack path). */
+async function nudge(job: Job, type: string, userId: string, repo = new JobRepository()): Promise<boolean> {
+  const now = Date.now();
+  const delivered = await repo.deliver(job.tenant, job.id, { type, at: now, data: { userId } }, now);
+  if (delivered) await claimAndQueue(job, { repo, now: () => now, random: Math.random });
+  return delivered;
+}
+
+export async function inviteStatus(input: { id: string }, ctx: CommandContext): Promise<Reply> {
+  const job = await findInviteJob(ctx.tenant, input.id);
+  const summary =
+    job.kind === SIGN_KIND
+      ? signSummary(job.payload as SignPayload, job.data as SignData, job.id)
+      : partnerSummary(job.payload as PartnerPayload, job.data as PartnerData, job.id);
+  const checked = (job.data as { checkedAt?: number }).checkedAt;
+  let tail: string;
+  if (isTerminal(job.state)) tail = `This invite is no longer followed (job ${job.state}).`;
+  else {
+    await nudge(job, USER_EVENTS.refresh, ctx.userId);
+    tail = `${checked ? `Last checked with the provider ${new Date(checked).toISOString().slice(0, 16).replace('T', ' ')} UTC. ` : ''}I asked the provider for a fresh status; changes appear in the invite's thread.`;
+  }
+  return { response_type: 'ephemeral', text: `${summary.text}\n${tail}` };
+}
+
+export async function inviteCancel(input: { id: string }, ctx: CommandContext): Promise<Reply> {
+  const job = await findInviteJob(ctx.tenant, input.id);
+  if (job.kind !== PARTNER_KIND) {
+    throw new UserError(
+      '`/wa invite cancel` cancels Zavu partner invitations. CM.com Sign signing invites expire on their own (or can be withdrawn in the CM.com Sign dashboard).',
+      'wrong_kind',
+    );
+  }
+  const status = (job.data as PartnerData).status;
+  if (isTerminal(job.state) || !(await nudge(job, USER_EVENTS.cancel, ctx.userId))) {
+    return ephemeral(
+      `:information_source: Nothing to cancel: that invitation is already ${status ?? job.state}.`,
+    );
+  }
+  return ephemeral(
+    `:hourglass_flowing_sand: Cancelling the partner invitation for *${(job.payload as PartnerPayload).clientName}* (job \`${job.id}\`); the result appears in its thread.`,
+  );
+}

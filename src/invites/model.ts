@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import type { InvitationStatus } from '../providers/zavu/schemas.js';
+
+export const SIGN_KIND = 'invite.sign';
+export const PARTNER_KIND = 'invite.partner';
+
+export const SignPayload = z.object({
+  inviteeName: z.string().min(1).max(100),
+  email: z.string().min(3).max(254),
+  phone: z.string().regex(/^\+[1-9]\d{6,14}$/),
+  dossierName: z.string().min(1).max(200),
+  remindDays: z.number().int().min(1).max(89).optional(),
+  expiresDays: z.number().int().min(1).max(90),
+});
+export type SignPayload = z.output<typeof SignPayload>;
+
+export type SignStatus =
+  | 'sending'
+  | 'sent'
+  | 'undelivered'
+  | 'email_sent'
+  | 'viewed'
+  | 'signed'
+  | 'declined'
+  | 'expired';
+
+export interface SignData extends Record<string, unknown> {
+  dossierId?: string;
+  inviteeId?: string;
+  expiresAt?: string;
+  status?: SignStatus;
+  reminded?: boolean;
+  checkedAt?: number;
+}
+
+export const PartnerPayload = z.object({
+  clientName: z.string().min(1).max(100),
+  email: z.string().max(254).optional(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/)
+    .optional(),
+  days: z.number().int().min(1).max(30).optional(),
+  countries: z.array(z.string().regex(/^[A-Z]{2}$/)).optional(),
+  number: z.string().max(128).optional(),
+});
+export type PartnerPayload = z.output<typeof PartnerPayload>;
+
+export interface PartnerData extends Record<string, unknown> {
+  invitationId?: string;
+  status?: InvitationStatus;
+  expiresAt?: string;
+  senderId?: string;
+  failureReason?: string;
+  checkedAt?: number;
+}
+
+/** Events users cause (buttons, commands) travel through the job inbox like webhooks. */
+export const USER_EVENTS = {
+  resendEmail: 'user.resend-email',
+  cancel: 'user.cancel',
+  refresh: 'user.refresh',
+} as const;

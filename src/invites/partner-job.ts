@@ -1,0 +1,209 @@
+import { ProviderError } from '../http/errors.js';
+import type { JobKind, StepIO } from '../jobs/kinds.js';
+import type { Job, SlackMessage, StepResult } from '../jobs/model.js';
+import { jobIdForRef } from '../jobs/service.js';
+import { type ZavuClient, zavuClient } from '../providers/zavu/client.js';
+import { type Invitation, InvitationStatus } from '../providers/zavu/schemas.js';
+import { audit } from '../security/audit.js';
+import { PARTNER_KIND, type PartnerData, PartnerPayload, USER_EVENTS } from './model.js';
+import { partnerSummary, slackDate } from './render.js';
+import { inviteSettings } from './settings.js';
+
+type PartnerJob = Job<PartnerPayload, PartnerData>;
+const TERMINAL = ['completed', 'expired', 'cancelled'];
+/** Clock skew we allow between us and Zavu when matching a possibly-created invitation. */
+const SKEW_MS = 2 * 60_000;
+const NEAR_EXPIRY_MS = 60 * 60_000;
+
+const small = (i: Invitation) => ({ id: i.id, status: i.status, expiresAt: i.expiresAt });
+
+/**
+ * One partner invitation, followed to completed / expired / cancelled. The link goes to the
+ * requester only (it works like a credential) and is never stored: it is read back from Zavu
+ * when it has to be shown again.
+ */
+export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
+  kind: PARTNER_KIND,
+  payload: PartnerPayload,
+
+  async step(job: PartnerJob, io: StepIO): Promise<StepResult<PartnerData>> {
+    const p = job.payload;
+    const d: PartnerData = { ...job.data };
+    const before = d.status;
+    const posts: SlackMessage[] = [];
+    const client = await zavuClient(job.tenant, { timeoutMs: inviteSettings().httpTimeoutMs });
+    let url: string | undefined;
+
+    if (!d.invitationId) {
+      const created = await io.effect(
+        'invitation',
+        async () => {
+          const invitation = await client.create({
+            clientName: p.clientName,
+            ...(p.email ? { clientEmail: p.email } : {}),
+            ...(p.phone ? { clientPhone: p.phone } : {}),
+            ...(p.number ? { phoneNumberId: p.number } : {}),
+            ...(p.days ? { expiresInDays: p.days } : {}),
+            ...(p.countries?.length ? { allowedPhoneCountries: p.countries } : {}),
+          });
+          url = invitation.url;
+          return small(invitation);
+        },
+        async () => {
+          const found = await findCreated(job, client);
+          if (found) url = found.url;
+          return found ? small(found) : undefined;
+        },
+      );
+      d.invitationId = created.id;
+      d.status = created.status;
+      d.expiresAt = created.expiresAt;
+      await io.link('zavu', created.id);
+      await audit(job.tenant, {
+        actor: job.createdBy,
+        action: 'invite.partner.created',
+        target: created.id,
+        outcome: 'ok',
+      });
+    }
+    const invitationId = d.invitationId;
+
+    // The link, once, to the requester only.
+    await io.effect('link-shown', async () => {
+      url ??= (await client.get(invitationId)).url;
+      await io.ephemeral({
+        text: `:key: Partner invitation link for *${p.clientName}* (only you see this; it works like a password, so send it to the client directly): ${url}\nIt expires ${slackDate(d.expiresAt)}.`,
+      });
+      return true;
+    });
+
+    const apply = (inv: {
+      status: string;
+      senderId?: string | null | undefined;
+      failureReason?: string | null;
+    }) => {
+      const status = InvitationStatus.safeParse(inv.status);
+      if (!status.success || status.data === d.status) return;
+      if (d.status && TERMINAL.includes(d.status)) return;
+      d.status = status.data;
+      switch (status.data) {
+        case 'in_progress':
+          posts.push({
+            text: `:arrows_counterclockwise: ${p.clientName} opened the link and is connecting their account.`,
+          });
+          break;
+        case 'failed':
+          d.failureReason = inv.failureReason ?? undefined;
+          posts.push({
+            text: `:warning: ${p.clientName}'s attempt did not finish${inv.failureReason ? ` (\`${inv.failureReason}\`)` : ''}. The same link still works.`,
+          });
+          break;
+        case 'completed':
+          d.senderId = inv.senderId ?? undefined;
+          posts.push({
+            text: `:white_check_mark: ${p.clientName} connected their WhatsApp Business account${inv.senderId ? `: sender \`${inv.senderId}\`` : ''}.`,
+          });
+          break;
+        case 'expired':
+          posts.push({ text: `:hourglass: The invitation expired before ${p.clientName} connected.` });
+          break;
+        case 'cancelled':
+          posts.push({ text: ':no_entry_sign: The invitation was cancelled; the link no longer works.' });
+          break;
+      }
+    };
+
+    let poll = io.inbox.length === 0 && before !== undefined;
+    for (const event of io.inbox) {
+      if (event.type === USER_EVENTS.refresh) poll = true;
+      else if (event.type === USER_EVENTS.cancel) {
+        const by = (event.data as { userId?: string } | undefined)?.userId ?? job.createdBy;
+        if (d.status && TERMINAL.includes(d.status)) {
+          posts.push({
+            text: `:information_source: Nothing to cancel: the invitation is already ${d.status}.`,
+          });
+          continue;
+        }
+        try {
+          const cancelled = await io.effect('cancel', async () => small(await client.cancel(invitationId)));
+          posts.push({ text: `:wastebasket: <@${by}> cancelled the invitation.` });
+          apply(cancelled);
+          await audit(job.tenant, {
+            actor: by,
+            action: 'invite.partner.cancelled',
+            target: invitationId,
+            outcome: 'ok',
+          });
+        } catch (err) {
+          if (!(err instanceof ProviderError) || err.transient) throw err;
+          posts.push({ text: `:x: Zavu did not cancel the invitation: ${err.detail ?? err.message}.` });
+          poll = true;
+        }
+      } else if (event.type === 'invitation.status_changed') {
+        const inv = event.data as { status: string; senderId?: string | null; failureReason?: string | null };
+        apply(inv);
+      }
+    }
+
+    if (poll && !TERMINAL.includes(d.status ?? 'pending')) {
+      const inv = await client.get(invitationId);
+      d.checkedAt = io.now;
+      apply(inv);
+    }
+
+    if (d.status !== before) await io.progress(partnerSummary(p, d, job.id));
+    for (const message of posts) await io.post(message);
+
+    switch (d.status) {
+      case 'completed':
+        return { type: 'done', data: d };
+      case 'cancelled':
+        return { type: 'cancelled', reason: 'the invitation was cancelled', data: d };
+      case 'expired':
+        return { type: 'fail', reason: 'the invitation expired before the client connected.', data: d };
+    }
+    const expiresAt = Date.parse(d.expiresAt ?? '') || io.now + 7 * 86_400_000;
+    // Poll more often in the last hour, and once right after expiry.
+    const interval =
+      expiresAt - io.now < NEAR_EXPIRY_MS
+        ? Math.min(inviteSettings().pollMs, 5 * 60_000)
+        : inviteSettings().pollMs;
+    const next = [io.now + interval, expiresAt + 60_000].filter((t) => t > io.now);
+    return { type: 'wait', until: Math.min(...next, io.now + interval), data: d };
+  },
+
+  failureMessage(job, reason) {
+    return { text: `:x: Partner invitation for ${job.payload.clientName}: ${reason}` };
+  },
+};
+
+/**
+ * After a create whose outcome we did not see: the invitation we made, if Zavu has it. Ours is
+ * the one with our client name/email/phone, created after the effect started, that no other job
+ * follows. Newest first, so the pages needed are few.
+ */
+async function findCreated(job: PartnerJob, client: ZavuClient): Promise<Invitation | undefined> {
+  const since = (job.effects.invitation?.at ?? job.createdAt) - SKEW_MS;
+  const p = job.payload;
+  let cursor: string | undefined;
+  for (let page = 0; page < 5; page++) {
+    const out = await client.list({ limit: 50, ...(cursor ? { cursor } : {}) });
+    for (const inv of out.items) {
+      const created = Date.parse(inv.createdAt);
+      if (created < since) return undefined;
+      if (
+        inv.clientName === p.clientName &&
+        (inv.clientEmail ?? undefined) === p.email &&
+        (inv.clientPhone ?? undefined) === p.phone
+      ) {
+        const owner = await jobIdForRef(job.tenant, 'zavu', inv.id);
+        if (!owner || owner === job.id) return inv;
+      }
+    }
+    if (!out.nextCursor) return undefined;
+    cursor = out.nextCursor;
+  }
+  return undefined;
+}
+
+export default partnerInviteKind;

@@ -1,0 +1,245 @@
+import { ProviderError } from '../http/errors.js';
+import type { JobKind, StepIO } from '../jobs/kinds.js';
+import type { Job, SlackMessage, StepResult } from '../jobs/model.js';
+import { type CmSignClient, cmSignClient } from '../providers/cm-sign/client.js';
+import { type Dossier, WebhookEvent } from '../providers/cm-sign/schemas.js';
+import { audit } from '../security/audit.js';
+import { maskPhone } from '../slack/schemas.js';
+import { SIGN_KIND, type SignData, SignPayload, type SignStatus, USER_EVENTS } from './model.js';
+import { emailOffer, maskEmail, signSummary, slackDate } from './render.js';
+import { inviteSettings } from './settings.js';
+
+const DAY = 86_400_000;
+const RANK: Record<SignStatus, number> = {
+  sending: 0,
+  sent: 1,
+  undelivered: 2,
+  email_sent: 3,
+  viewed: 4,
+  signed: 9,
+  declined: 9,
+  expired: 9,
+};
+const TERMINAL: SignStatus[] = ['signed', 'declined', 'expired'];
+/** Invitee states CM reports once the invitee has signed (approvers are `approved`). */
+const SIGNED_STATES = ['signed', 'approved', 'completed'];
+
+type SignJob = Job<SignPayload, SignData>;
+
+/** When the requester hears "not signed yet": 2 days before expiry, or half-way for short ones. */
+export function reminderAt(expiresAt: string, expiresDays: number): number {
+  return Date.parse(expiresAt) - Math.min(2 * DAY, (expiresDays * DAY) / 2);
+}
+
+/**
+ * One signing invite, followed to signed / declined / expired. Webhook events in the inbox move
+ * it at once; a run without events is the scheduled fallback and polls GET /dossiers/{id}.
+ */
+export const signInviteKind: JobKind<SignPayload, SignData> = {
+  kind: SIGN_KIND,
+  payload: SignPayload,
+
+  async step(job: SignJob, io: StepIO): Promise<StepResult<SignData>> {
+    const p = job.payload;
+    const d: SignData = { ...job.data };
+    const before = d.status;
+    const posts: SlackMessage[] = [];
+    const client = await cmSignClient(job.tenant, { timeoutMs: inviteSettings().httpTimeoutMs });
+
+    const advance = (to: SignStatus, message?: SlackMessage) => {
+      if (RANK[to] <= RANK[d.status ?? 'sending'] && to !== 'email_sent') return false;
+      if (d.status && TERMINAL.includes(d.status)) return false;
+      d.status = to;
+      if (message) posts.push(message);
+      return true;
+    };
+
+    // 1. The dossier. CM.com Sign documents no way to look a dossier up by name or reference,
+    // so there is nothing to reconcile against (see docs/invites.md); the invite below is.
+    if (!d.dossierId) {
+      const dossier = await io.effect('dossier', async () => {
+        const created = await client.createDossier({
+          name: p.dossierName,
+          ...(p.remindDays ? { reminderIn: p.remindDays * 86_400 } : {}),
+          expiresIn: p.expiresDays * 86_400,
+          invitees: [{ name: p.inviteeName, email: p.email, phoneNumber: p.phone }],
+        });
+        return { id: created.id, inviteeId: created.invitees[0]?.id ?? '', expiresAt: created.expiresAt };
+      });
+      d.dossierId = dossier.id;
+      d.inviteeId = dossier.inviteeId;
+      d.expiresAt = dossier.expiresAt;
+      // Before the invite goes out, so its webhooks find this job.
+      await io.link('cm-sign', dossier.id);
+    }
+    const dossierId = d.dossierId;
+
+    // 2. The WhatsApp invite; reconciled by the dossier leaving `draft` once invites are out.
+    const justSent = !d.status || d.status === 'sending';
+    if (justSent) {
+      const invite = await io.effect(
+        'invite-whatsapp',
+        async () => {
+          const [sent] = await client.sendInvites(dossierId, [
+            { inviteeId: d.inviteeId ?? '', channel: 'whatsapp', expiresIn: p.expiresDays * 86_400 },
+          ]);
+          return { id: sent?.id ?? '', expiresAt: sent?.expiresAt ?? d.expiresAt };
+        },
+        async () => {
+          const dossier = await client.getDossier(dossierId);
+          return dossier.state !== 'draft' ? { id: '', expiresAt: dossier.expiresAt } : undefined;
+        },
+      );
+      d.expiresAt = invite.expiresAt ?? d.expiresAt;
+      d.status = 'sent';
+      await audit(job.tenant, {
+        actor: job.createdBy,
+        action: 'invite.sign.sent',
+        target: dossierId,
+        outcome: 'ok',
+        detail: `WhatsApp invite to ${maskPhone(p.phone)}`,
+      });
+    }
+
+    // 3. What happened since: webhook events, button clicks, or (no events) a scheduled poll.
+    let poll = io.inbox.length === 0 && !justSent;
+    for (const event of io.inbox) {
+      if (event.type === USER_EVENTS.refresh) {
+        poll = true;
+        continue;
+      }
+      if (event.type === USER_EVENTS.resendEmail) {
+        await resendByEmail(job, io, client, d, posts, event.data);
+        continue;
+      }
+      const parsed = WebhookEvent.shape.data.safeParse(event.data);
+      if (!parsed.success) continue;
+      const { dossier, invitee, invite } = parsed.data;
+      switch (event.type) {
+        case 'dossier.invite.viewed':
+          advance('viewed', { text: `:eyes: ${p.inviteeName} opened the signing invite.` });
+          break;
+        case 'dossier.invite.undelivered':
+          if (invite?.channel === 'email') {
+            posts.push({ text: `:warning: The email invite to ${maskEmail(p.email)} bounced.` });
+          } else if (d.status !== 'email_sent') advance('undelivered', emailOffer(p, job.id));
+          break;
+        case 'dossier.invite.expired':
+          advance('expired', { text: `:hourglass: The invite expired before ${p.inviteeName} signed.` });
+          break;
+        case 'dossier.invitee.state.updated':
+        case 'dossier.state.updated':
+          applyStates(p.inviteeName, dossier.state, invitee?.state ?? undefined, advance);
+          break;
+      }
+    }
+
+    if (poll && !TERMINAL.includes(d.status ?? 'sending')) {
+      const dossier = await client.getDossier(dossierId);
+      d.checkedAt = io.now;
+      applyDossier(p.inviteeName, dossier, d.inviteeId, advance);
+    }
+
+    // 4. Reminder to the requester, and expiry by our own clock if CM never says so.
+    const expiresAt = Date.parse(d.expiresAt ?? '') || job.createdAt + p.expiresDays * DAY;
+    const remindAt = reminderAt(new Date(expiresAt).toISOString(), p.expiresDays);
+    const status = d.status ?? 'sending';
+    if (!TERMINAL.includes(status) && !d.reminded && io.now >= remindAt && io.now < expiresAt) {
+      d.reminded = true;
+      posts.push({
+        text: `:alarm_clock: <@${job.createdBy}> ${p.inviteeName} has not signed “${p.dossierName}” yet; the invite expires ${slackDate(d.expiresAt)}.`,
+      });
+    }
+    if (!TERMINAL.includes(d.status ?? 'sending') && io.now > expiresAt + DAY) {
+      advance('expired', { text: `:hourglass: The invite expired before ${p.inviteeName} signed.` });
+    }
+
+    if (d.status !== before) await io.progress(signSummary(p, d, job.id));
+    for (const message of posts) await io.post(message);
+
+    switch (d.status) {
+      case 'signed':
+        return { type: 'done', data: d };
+      case 'declined':
+        return { type: 'fail', reason: `${p.inviteeName} declined to sign.`, data: d };
+      case 'expired':
+        return { type: 'fail', reason: `the invite expired ${slackDate(d.expiresAt)} unsigned.`, data: d };
+    }
+    const next = [io.now + inviteSettings().pollMs, expiresAt + 60_000];
+    if (!d.reminded && remindAt > io.now) next.push(remindAt);
+    return { type: 'wait', until: Math.min(...next.filter((t) => t > io.now)), data: d };
+  },
+
+  failureMessage(job, reason) {
+    return {
+      text: `:x: Signing invite for ${job.payload.inviteeName} (“${job.payload.dossierName}”): ${reason}`,
+    };
+  },
+};
+
+function applyStates(
+  name: string,
+  dossierState: string | undefined,
+  inviteeState: string | undefined,
+  advance: (to: SignStatus, message?: SlackMessage) => boolean,
+) {
+  if (dossierState === 'completed' || SIGNED_STATES.includes(inviteeState ?? '')) {
+    advance('signed', { text: `:white_check_mark: ${name} signed. The dossier is complete.` });
+  } else if (inviteeState === 'declined' || dossierState === 'declined') {
+    advance('declined', { text: `:no_entry_sign: ${name} declined to sign.` });
+  } else if (dossierState === 'expired') {
+    advance('expired', { text: `:hourglass: The invite expired before ${name} signed.` });
+  }
+}
+
+function applyDossier(
+  name: string,
+  dossier: Dossier,
+  inviteeId: string | undefined,
+  advance: (to: SignStatus, message?: SlackMessage) => boolean,
+) {
+  const invitee = dossier.invitees.find((i) => i.id === inviteeId) ?? dossier.invitees[0];
+  applyStates(name, dossier.completed ? 'completed' : dossier.state, invitee?.state ?? undefined, advance);
+}
+
+/** The "Resend by email" button: one email invite per job, never on the ack path. */
+async function resendByEmail(
+  job: SignJob,
+  io: StepIO,
+  client: CmSignClient,
+  d: SignData,
+  posts: SlackMessage[],
+  data: unknown,
+) {
+  const by = (data as { userId?: string } | undefined)?.userId ?? job.createdBy;
+  if (d.status && TERMINAL.includes(d.status)) {
+    posts.push({ text: `:information_source: Nothing to resend: the invite is already ${d.status}.` });
+    return;
+  }
+  if (job.effects['invite-email']?.status === 'done') {
+    posts.push({
+      text: `:information_source: The invite was already sent by email to ${maskEmail(job.payload.email)}.`,
+    });
+    return;
+  }
+  const dossierId = d.dossierId ?? '';
+  try {
+    await io.effect('invite-email', async () => {
+      const [sent] = await client.sendInvites(dossierId, [
+        { inviteeId: d.inviteeId ?? '', channel: 'email', expiresIn: job.payload.expiresDays * 86_400 },
+      ]);
+      return { id: sent?.id ?? '' };
+    });
+  } catch (err) {
+    if (err instanceof ProviderError && !err.transient) {
+      posts.push({ text: `:x: The email invite could not be sent: ${err.detail ?? err.message}.` });
+      return;
+    }
+    throw err;
+  }
+  d.status = 'email_sent';
+  posts.push({ text: `:e-mail: <@${by}> re-sent the invite by email to ${maskEmail(job.payload.email)}.` });
+  await audit(job.tenant, { actor: by, action: 'invite.sign.email', target: dossierId, outcome: 'ok' });
+}
+
+export default signInviteKind;

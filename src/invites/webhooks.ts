@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { bodyTooLarge, type HttpEvent, type HttpResult, header, json, rawBody } from '../http/apigw.js';
+import { deliverEvent } from '../jobs/service.js';
+import { logger } from '../log.js';
+import { FOLLOWED_EVENTS, WebhookEvent } from '../providers/cm-sign/schemas.js';
+import { ZavuWebhook } from '../providers/zavu/schemas.js';
+import { getCredentials, MissingCredentialsError } from '../security/credentials.js';
+import { verifySharedSecret, verifyZavuSignature } from '../security/signatures.js';
+import { firstDelivery, tenantForWebhook } from '../security/webhooks.js';
+import type { TenantId } from '../store/keys.js';
+
+/** The header CM.com Sign's webhook subscription is configured to send (`headers` field). */
+export const CM_SIGN_SECRET_HEADER = 'x-webhook-secret';
+
+/** A workspace without credentials is refused like a bad signature, not answered with a 500. */
+async function credentialsOrNone<P extends 'zavu' | 'cm-sign'>(tenant: TenantId, provider: P) {
+  try {
+    return await getCredentials(tenant, provider);
+  } catch (err) {
+    if (err instanceof MissingCredentialsError) return undefined;
+    throw err;
+  }
+}
+
+const unauthorized = () => json(401, { error: 'unauthorized' });
+const hookIdOf = (event: HttpEvent) => event.rawPath.split('/').filter(Boolean).pop() ?? '';
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * POST /webhooks/zavu/{hookId}: signature over the raw body first (HMAC-SHA256 of `${t}.${body}`,
+ * 5-minute tolerance), then replays dropped by event id, then the job following the invitation
+ * is woken.
+ */
+export async function zavuWebhook(event: HttpEvent): Promise<HttpResult> {
+  if (bodyTooLarge(event)) return json(413, { error: 'body too large' });
+  const tenant = await tenantForWebhook(hookIdOf(event));
+  if (!tenant) return json(404, { error: 'unknown webhook' });
+  const raw = rawBody(event);
+  const webhookSecret = (await credentialsOrNone(tenant, 'zavu'))?.webhookSecret ?? '';
+  if (!verifyZavuSignature(raw, header(event, 'x-zavu-signature'), webhookSecret)) {
+    logger.warn('zavu webhook refused: bad signature', { tenant });
+    return unauthorized();
+  }
+  const parsed = ZavuWebhook.safeParse(parseJson(raw));
+  if (!parsed.success) return json(400, { error: 'unexpected body' });
+  const body = parsed.data;
+  if (!(await firstDelivery(tenant, 'zavu', body.id))) return json(200, { ok: true, duplicate: true });
+  if (body.type !== 'invitation.status_changed') return json(200, { ok: true, ignored: body.type });
+  const delivered = await deliverEvent(tenant, 'zavu', body.data.id, { type: body.type, data: body.data });
+  return json(200, { ok: true, delivered });
+}
+
+/**
+ * POST /webhooks/cm-sign/{hookId}: CM.com Sign documents no signature, so the workspace's secret
+ * travels in a custom header set on the webhook subscription, compared in constant time. Event
+ * ids dedupe replays (a body hash where CM sends none).
+ */
+export async function cmSignWebhook(event: HttpEvent): Promise<HttpResult> {
+  if (bodyTooLarge(event)) return json(413, { error: 'body too large' });
+  const tenant = await tenantForWebhook(hookIdOf(event));
+  if (!tenant) return json(404, { error: 'unknown webhook' });
+  const webhookSecret = (await credentialsOrNone(tenant, 'cm-sign'))?.webhookSecret;
+  if (!webhookSecret || !verifySharedSecret(header(event, CM_SIGN_SECRET_HEADER), webhookSecret)) {
+    logger.warn('cm-sign webhook refused: bad or missing secret', { tenant });
+    return unauthorized();
+  }
+  const raw = rawBody(event);
+  const parsed = WebhookEvent.safeParse(parseJson(raw));
+  if (!parsed.success) return json(400, { error: 'unexpected body' });
+  const body = parsed.data;
+  const eventId = body.id ?? createHash('sha256').update(raw).digest('hex');
+  if (!(await firstDelivery(tenant, 'cm-sign', eventId))) return json(200, { ok: true, duplicate: true });
+  if (!(FOLLOWED_EVENTS as readonly string[]).includes(body.type)) {
+    return json(200, { ok: true, ignored: body.type });
+  }
+  const delivered = await deliverEvent(tenant, 'cm-sign', body.data.dossier.id, {
+    type: body.type,
+    data: body.data,
+  });
+  return json(200, { ok: true, delivered });
+}

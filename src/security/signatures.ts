@@ -1,0 +1,131 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Webhook request checks, one per provider scheme. Each runs on the raw body before anything
+ * parses it, answers only true/false (a result object would be truthy and invite
+ * `if (!verify(...))` bugs), never throws on hostile input, and compares in constant time.
+ */
+
+/** Zavu signs `${t}.${rawBody}`; a delivery older or newer than this is refused. */
+export const ZAVU_TOLERANCE_SECONDS = 5 * 60;
+
+/** Headers longer than this are not signatures (bounds the work done on hostile input). */
+const MAX_HEADER_LENGTH = 1024;
+const HEX_SHA256 = /^[0-9a-f]{64}$/i;
+
+type Body = string | Buffer | Uint8Array;
+
+function bytes(body: Body): Buffer {
+  return typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body);
+}
+
+function hmacHex(secret: string, ...parts: Buffer[]): string {
+  const mac = createHmac('sha256', secret);
+  for (const part of parts) mac.update(part);
+  return mac.digest('hex');
+}
+
+/**
+ * Equal in time independent of where the strings differ and of their lengths: both sides are
+ * hashed first, so a wrong-length guess costs the same as a right-length one.
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a, 'utf8').digest();
+  const y = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(x, y) && a === b;
+}
+
+function usableSecret(secret: unknown): secret is string {
+  return typeof secret === 'string' && secret.length > 0;
+}
+
+/**
+ * `X-Zavu-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, `${t}.${rawBody}`)>`.
+ * Several `v1` entries are accepted (secret rotation); the timestamp must be within
+ * ±5 minutes of `now` (milliseconds, as Date.now()).
+ */
+export function verifyZavuSignature(
+  rawBody: Body,
+  header: string | undefined | null,
+  secret: string,
+  now: number = Date.now(),
+  toleranceSeconds: number = ZAVU_TOLERANCE_SECONDS,
+): boolean {
+  if (!usableSecret(secret) || typeof header !== 'string' || header.length > MAX_HEADER_LENGTH) return false;
+  let t: string | undefined;
+  const candidates: string[] = [];
+  for (const part of header.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const key = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (key === 't') {
+      if (t !== undefined) return false; // two timestamps: ambiguous, refuse
+      t = value;
+    } else if (key === 'v1' && HEX_SHA256.test(value)) candidates.push(value.toLowerCase());
+  }
+  if (t === undefined || !/^\d{1,12}$/.test(t) || candidates.length === 0) return false;
+  const skew = Math.abs(Math.floor(now / 1000) - Number(t));
+  if (!Number.isFinite(skew) || skew > toleranceSeconds) return false;
+  const expected = hmacHex(secret, Buffer.from(`${t}.`, 'utf8'), bytes(rawBody));
+  let ok = false;
+  // Check every candidate so the time taken does not say which one matched.
+  for (const candidate of candidates) ok = constantTimeEqual(candidate, expected) || ok;
+  return ok;
+}
+
+/** Builds a Zavu signature header (the sandbox and tests sign with it). */
+export function signZavu(rawBody: Body, secret: string, now: number = Date.now()): string {
+  const t = String(Math.floor(now / 1000));
+  return `t=${t},v1=${hmacHex(secret, Buffer.from(`${t}.`, 'utf8'), bytes(rawBody))}`;
+}
+
+/** Meta: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(appSecret, rawBody)>`. */
+export function verifyMetaSignature(
+  rawBody: Body,
+  header: string | undefined | null,
+  appSecret: string,
+): boolean {
+  if (!usableSecret(appSecret) || typeof header !== 'string' || header.length > MAX_HEADER_LENGTH)
+    return false;
+  const trimmed = header.trim();
+  if (!trimmed.toLowerCase().startsWith('sha256=')) return false;
+  const given = trimmed.slice('sha256='.length);
+  if (!HEX_SHA256.test(given)) return false;
+  return constantTimeEqual(given.toLowerCase(), hmacHex(appSecret, bytes(rawBody)));
+}
+
+export function signMeta(rawBody: Body, appSecret: string): string {
+  return `sha256=${hmacHex(appSecret, bytes(rawBody))}`;
+}
+
+/** Meta's challenge is echoed as the response body: only plain token characters pass. */
+const SAFE_CHALLENGE = /^[\w.~-]{1,256}$/;
+
+/**
+ * Meta's subscription handshake: `GET ?hub.mode=subscribe&hub.verify_token=..&hub.challenge=..`.
+ * Returns the challenge to answer with (200, text/plain), or undefined (answer 403).
+ */
+export function verifyMetaHandshake(
+  query: Record<string, string | undefined> | null | undefined,
+  verifyToken: string,
+): string | undefined {
+  if (!query || !usableSecret(verifyToken)) return undefined;
+  const mode = query['hub.mode'];
+  const token = query['hub.verify_token'];
+  const challenge = query['hub.challenge'];
+  if (mode !== 'subscribe' || typeof token !== 'string' || typeof challenge !== 'string') return undefined;
+  if (token.length > MAX_HEADER_LENGTH || !SAFE_CHALLENGE.test(challenge)) return undefined;
+  return constantTimeEqual(token, verifyToken) ? challenge : undefined;
+}
+
+/**
+ * CM.com Sign documents no signature scheme: the endpoint is protected by a per-workspace
+ * secret carried in a header (or the URL), compared here in constant time. An empty secret
+ * never matches, and an optional `Bearer ` prefix is accepted.
+ */
+export function verifySharedSecret(header: string | undefined | null, secret: string): boolean {
+  if (!usableSecret(secret) || typeof header !== 'string' || header.length > MAX_HEADER_LENGTH) return false;
+  const given = header.replace(/^Bearer\s+/i, '').trim();
+  return given.length > 0 && constantTimeEqual(given, secret);
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { isRestrictableGroup, RESTRICTABLE } from '../security/access.js';
+
+const USER_ID = /^[UW][A-Z0-9]{2,20}$/;
+/** Slack escapes mentions in command text as `<@U123|name>` (or `<@U123>`). */
+const MENTION = /^<@([UW][A-Z0-9]{2,20})(?:\|[^<>]{0,80})?>$/;
+
+/** A mentioned user (`@name`, sent by Slack as `<@U123|name>`) or a bare user id. */
+export const userMention = z
+  .string({ error: 'missing <@user>' })
+  .max(120, 'that is not a user mention')
+  .transform((s, ctx) => {
+    const id = MENTION.exec(s)?.[1] ?? (USER_ID.test(s) ? s : undefined);
+    if (!id) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(s.slice(0, 40))} is not a user: mention them with @ so Slack sends their id`,
+      });
+      return z.NEVER;
+    }
+    return id;
+  });
+
+export const adminUserInput = z.object({ user: userMention });
+
+export const restrictInput = z.object({
+  group: z
+    .string({ error: 'missing <group>' })
+    .transform((g) => g.toLowerCase())
+    .refine(isRestrictableGroup, {
+      message: `the group is one of ${Object.keys(RESTRICTABLE).join(', ')}`,
+    }),
+  state: z.enum(['on', 'off'], { error: 'say on (admins only) or off (everyone)' }),
+});

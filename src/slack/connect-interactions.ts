@@ -1,0 +1,132 @@
+import { logger } from '../log.js';
+import { audit } from '../security/audit.js';
+import {
+  type CredentialProvider,
+  getStoredCredentials,
+  listCredentialMeta,
+  PROVIDER_LABELS,
+  removeCredentials,
+  setCredentials,
+} from '../security/credentials.js';
+import type { TenantId } from '../store/keys.js';
+import { formValues, formView, homeView, isProvider, parseConnectForm } from './connect.js';
+import type { ActionArgs, ViewArgs } from './interactions.js';
+import { isAdmin, whoCan } from './permissions.js';
+
+/**
+ * Buttons and the submission of the `/wa connect` modal. Every one checks again that the
+ * person is an admin: being shown the modal once is no licence for later clicks.
+ */
+
+async function refusedView(tenant: TenantId) {
+  return {
+    type: 'modal' as const,
+    callback_id: 'connect:home',
+    title: { type: 'plain_text' as const, text: 'Provider credentials' },
+    close: { type: 'plain_text' as const, text: 'Close' },
+    blocks: [
+      {
+        type: 'section' as const,
+        text: {
+          type: 'mrkdwn' as const,
+          text: `:no_entry: Only ${await whoCan(tenant)} can change credentials.`,
+        },
+      },
+    ],
+  };
+}
+
+async function metaOf(tenant: TenantId, provider: CredentialProvider) {
+  return (await listCredentialMeta(tenant)).find((m) => m.provider === provider);
+}
+
+export async function connectAction(args: ActionArgs): Promise<void> {
+  const { body, client, tenant } = args;
+  const actionId = (body.actions?.[0] as { action_id?: string } | undefined)?.action_id ?? '';
+  const view = body.view;
+  if (!view?.id) return; // connect buttons only live in the modal
+  const userId = body.user.id;
+  const update = async (next: Awaited<ReturnType<typeof homeView>>) => {
+    await client.views.update({ view_id: view.id, hash: view.hash, view: next });
+  };
+  if (!(await isAdmin(client, tenant, userId))) {
+    await audit(tenant, {
+      actor: userId,
+      action: 'credentials.open',
+      outcome: 'refused',
+      detail: 'not an admin',
+    });
+    await update(await refusedView(tenant));
+    return;
+  }
+  const [, verb, provider] = actionId.split(':');
+  if (verb === 'back') return update(await homeView(tenant));
+  if (!isProvider(provider)) return;
+  if (verb === 'edit') return update(formView(provider, await metaOf(tenant, provider)));
+  if (verb === 'remove') {
+    const removed = await removeCredentials(tenant, provider);
+    if (removed) {
+      await audit(tenant, { actor: userId, action: 'credentials.removed', target: provider, outcome: 'ok' });
+    }
+    return update(
+      await homeView(
+        tenant,
+        removed
+          ? `:wastebasket: ${PROVIDER_LABELS[provider]} credentials removed.`
+          : `:information_source: ${PROVIDER_LABELS[provider]} had no credentials to remove.`,
+      ),
+    );
+  }
+}
+
+export async function connectView(args: ViewArgs): Promise<void> {
+  const { ack, body, view, client, tenant } = args;
+  const userId = body.user.id;
+  let provider: unknown;
+  try {
+    provider = (JSON.parse(view.private_metadata || '{}') as { provider?: unknown }).provider;
+  } catch {
+    provider = undefined;
+  }
+  if (view.callback_id !== 'connect:form' || !isProvider(provider)) {
+    logger.warn('connect submission without a known provider', { callbackId: view.callback_id });
+    await ack();
+    return;
+  }
+  if (!(await isAdmin(client, tenant, userId))) {
+    await audit(tenant, {
+      actor: userId,
+      action: 'credentials.set',
+      target: provider,
+      outcome: 'refused',
+      detail: 'not an admin',
+    });
+    await ack({ response_action: 'update', view: await refusedView(tenant) });
+    return;
+  }
+  const stored = await getStoredCredentials(tenant, provider).catch((err) => {
+    // A stored value that no longer opens (moved, tampered, key lost) is replaced, not kept.
+    logger.warn('stored credentials do not open; replacing them', { provider, error: err as Error });
+    return undefined;
+  });
+  const result = parseConnectForm(provider, formValues(provider, view.state?.values), stored);
+  if (!result.ok) {
+    await ack({ response_action: 'errors', errors: result.errors });
+    return;
+  }
+  await setCredentials(tenant, provider, result.value, userId);
+  await audit(tenant, {
+    actor: userId,
+    action: 'credentials.set',
+    target: provider,
+    outcome: 'ok',
+    detail: stored ? 'replaced' : 'first set',
+  });
+  await ack({
+    response_action: 'update',
+    view: await homeView(
+      tenant,
+      `:white_check_mark: ${PROVIDER_LABELS[provider]} credentials saved. Nothing was sent to ${PROVIDER_LABELS[provider]}: the first command that uses them shows whether they work.`,
+    ),
+  });
+}

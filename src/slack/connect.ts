@@ -1,0 +1,359 @@
+import type { KnownBlock, View } from '@slack/types';
+import type { z } from 'zod';
+import {
+  type CredentialMeta,
+  type CredentialProvider,
+  type Credentials,
+  credentialSchemas,
+  listCredentialMeta,
+  PROVIDER_LABELS,
+} from '../security/credentials.js';
+import { webhookUrl } from '../security/webhooks.js';
+import type { TenantId } from '../store/keys.js';
+import { type CommandContext, type Reply, UserError } from './command.js';
+
+/**
+ * `/wa connect`: one modal. The home view lists each provider (set by whom and when, or not
+ * set) with a button; the button turns the modal into that provider's form (views.update, so
+ * there is never a stale view underneath); saving or removing turns it back into the home
+ * view with a notice. Values are validated with the credential schemas, sealed at rest, never
+ * put back into a view, never logged.
+ */
+
+export interface Field {
+  key: string;
+  label: string;
+  max: number;
+  hint?: string;
+  multiline?: boolean;
+  /** Optional in the schema too: the form never requires it. */
+  optional?: boolean;
+}
+
+export const PROVIDERS = Object.keys(credentialSchemas) as CredentialProvider[];
+
+export const CONNECT_FORMS: Record<CredentialProvider, { help: string; fields: Field[] }> = {
+  'cm-sign': {
+    help: 'CM.com Sign sends signing invites. The key id and secret sign a short-lived token for every request.',
+    fields: [
+      { key: 'keyId', label: 'Key id', max: 200 },
+      { key: 'secret', label: 'Secret', max: 512, hint: 'At least 16 characters.' },
+      {
+        key: 'webhookSecret',
+        label: 'Webhook secret',
+        max: 512,
+        optional: true,
+        hint: 'Any 16+ characters. Put the same value in the x-webhook-secret header of the CM.com Sign webhook subscription; without it, CM.com Sign callbacks are refused.',
+      },
+    ],
+  },
+  'cm-channels': {
+    help: 'CM.com Channels holds your WhatsApp templates and their approval status.',
+    fields: [
+      { key: 'productToken', label: 'Product token', max: 200 },
+      { key: 'accountId', label: 'Account id', max: 36, hint: 'The GUID of your CM.com account.' },
+      { key: 'channelRequestId', label: 'WhatsApp channel request id', max: 200 },
+    ],
+  },
+  zavu: {
+    help: 'Zavu creates partner invitation links. The webhook secret checks the signature of its callbacks.',
+    fields: [
+      { key: 'apiKey', label: 'API key', max: 512 },
+      { key: 'webhookSecret', label: 'Webhook signing secret', max: 512 },
+    ],
+  },
+  commbox: {
+    help: 'CommBox sends templated WhatsApp messages and checks contacts.',
+    fields: [
+      { key: 'apiKey', label: 'API key', max: 512 },
+      { key: 'streamId', label: 'Encrypted stream id', max: 512 },
+    ],
+  },
+  vonage: {
+    help: 'Vonage WhatsApp Manager provisions number deployments. Give either the application id and its private key (a JWT is made per request), or a bearer JWT.',
+    fields: [
+      { key: 'applicationId', label: 'Application id', max: 36 },
+      { key: 'privateKey', label: 'Private key (PEM)', max: 3000, multiline: true },
+      { key: 'bearerJwt', label: 'Or: bearer JWT', max: 3000, multiline: true },
+    ],
+  },
+  meta: {
+    help: "Meta's template status webhooks: the app secret checks their signature; the verify token answers Meta's subscription handshake.",
+    fields: [
+      { key: 'appSecret', label: 'App secret', max: 200 },
+      {
+        key: 'verifyToken',
+        label: 'Verify token',
+        max: 200,
+        hint: 'Any string of 8+ characters; type the same into Meta\u2019s webhook setup.',
+      },
+    ],
+  },
+};
+
+export const blockIdOf = (key: string) => `f_${key}`;
+const ACTION_ID = 'value';
+
+export function isProvider(p: unknown): p is CredentialProvider {
+  return typeof p === 'string' && Object.hasOwn(credentialSchemas, p);
+}
+
+function title(text: string) {
+  return { type: 'plain_text' as const, text: text.length > 24 ? `${text.slice(0, 23)}…` : text };
+}
+
+function changedLine(meta: CredentialMeta): string {
+  const ms = Date.parse(meta.changedAt);
+  const date = Number.isNaN(ms)
+    ? 'an unknown date'
+    : `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${meta.changedAt}>`;
+  const who = /^[UW][A-Z0-9]{2,20}$/.test(meta.changedBy) ? `<@${meta.changedBy}>` : 'someone';
+  return `set, last changed by ${who} on ${date}`;
+}
+
+export async function homeView(tenant: TenantId, notice?: string): Promise<View> {
+  const metas = new Map((await listCredentialMeta(tenant)).map((m) => [m.provider, m]));
+  const [zavu, cmSign, meta] = await Promise.all([
+    webhookUrl(tenant, 'zavu'),
+    webhookUrl(tenant, 'cm-sign'),
+    webhookUrl(tenant, 'meta'),
+  ]);
+  const blocks: KnownBlock[] = [];
+  if (notice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: notice } });
+  blocks.push(
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: "Credentials this workspace's `/wa` commands use with each provider. They are encrypted with this workspace's key and never shown again: to change one, enter it anew.",
+      },
+    },
+    { type: 'divider' },
+  );
+  for (const p of PROVIDERS) {
+    const m = metas.get(p);
+    blocks.push({
+      type: 'section',
+      block_id: `p_${p}`,
+      text: {
+        type: 'mrkdwn',
+        text: `*${PROVIDER_LABELS[p]}*\n${m ? `:large_green_circle: ${changedLine(m)}` : ':white_circle: not set'}`,
+      },
+      accessory: {
+        type: 'button',
+        action_id: `connect:edit:${p}`,
+        value: p,
+        text: { type: 'plain_text', text: m ? 'Change or remove' : 'Set' },
+      },
+    });
+  }
+  blocks.push(
+    { type: 'divider' },
+    {
+      type: 'section',
+      block_id: 'webhooks',
+      text: {
+        type: 'mrkdwn',
+        text: [
+          "*Webhook URLs* for this workspace (paste them into each provider's webhook settings):",
+          `• Zavu: \`${zavu}\` (signed with the Zavu webhook secret)`,
+          `• CM.com Sign: \`${cmSign}\` (with the CM.com Sign webhook secret in an \`x-webhook-secret\` header)`,
+          `• Meta: \`${meta}\` (verify token and app secret from Meta above)`,
+        ].join('\n'),
+      },
+    },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: 'Only workspace admins/owners and the allowlist (`/wa admins list`) can use this form. Every change is in `/wa audit`.',
+        },
+      ],
+    },
+  );
+  return {
+    type: 'modal',
+    callback_id: 'connect:home',
+    title: title('Provider credentials'),
+    close: { type: 'plain_text', text: 'Done' },
+    blocks,
+  };
+}
+
+export function formView(provider: CredentialProvider, meta?: CredentialMeta): View {
+  const form = CONNECT_FORMS[provider];
+  const isSet = Boolean(meta);
+  // Vonage takes one of two shapes, so its inputs are all optional and checked on submission.
+  const optional = isSet || provider === 'vonage';
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `${form.help}${meta ? `\n:large_green_circle: Currently ${changedLine(meta)}. *Leave a field empty to keep its current value.*` : ''}`,
+      },
+    },
+  ];
+  for (const f of form.fields) {
+    blocks.push({
+      type: 'input',
+      block_id: blockIdOf(f.key),
+      optional: optional || Boolean(f.optional),
+      label: { type: 'plain_text', text: f.label },
+      ...(f.hint ? { hint: { type: 'plain_text', text: f.hint } } : {}),
+      element: {
+        type: 'plain_text_input',
+        action_id: ACTION_ID,
+        max_length: f.max,
+        ...(f.multiline ? { multiline: true } : {}),
+      },
+    });
+  }
+  blocks.push({
+    type: 'actions',
+    block_id: 'nav',
+    elements: [
+      { type: 'button', action_id: 'connect:back', text: { type: 'plain_text', text: '← All providers' } },
+      ...(isSet
+        ? [
+            {
+              type: 'button' as const,
+              action_id: `connect:remove:${provider}`,
+              value: provider,
+              style: 'danger' as const,
+              text: { type: 'plain_text' as const, text: 'Remove credentials' },
+              confirm: {
+                title: { type: 'plain_text' as const, text: 'Remove credentials?' },
+                text: {
+                  type: 'plain_text' as const,
+                  text: `Commands that use ${PROVIDER_LABELS[provider]} will stop working in this workspace until new credentials are set.`,
+                },
+                confirm: { type: 'plain_text' as const, text: 'Remove' },
+                deny: { type: 'plain_text' as const, text: 'Keep' },
+                style: 'danger' as const,
+              },
+            },
+          ]
+        : []),
+    ],
+  });
+  return {
+    type: 'modal',
+    callback_id: 'connect:form',
+    private_metadata: JSON.stringify({ provider }),
+    title: title(PROVIDER_LABELS[provider]),
+    submit: { type: 'plain_text', text: 'Save' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks,
+  };
+}
+
+export type FormValues = Record<string, string | null | undefined>;
+
+export type FormResult<P extends CredentialProvider> =
+  | { ok: true; value: Credentials<P> }
+  | { ok: false; errors: Record<string, string> };
+
+/** Words for a schema issue; never the value itself. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const i = issue as { code: string; format?: string; minimum?: unknown; maximum?: unknown; input?: unknown };
+  if (i.code === 'invalid_type') return 'Required.';
+  if (i.code === 'too_small') return `Too short: at least ${i.minimum} characters.`;
+  if (i.code === 'too_big') return `Too long: at most ${i.maximum} characters.`;
+  if (i.code === 'invalid_format') {
+    if (i.format === 'uuid') return 'Must be a GUID like 3f2c8a4e-1b7d-4c9a-9e2f-0a1b2c3d4e5f.';
+    if (i.format === 'includes') return 'Paste the whole PEM key, with its BEGIN/END PRIVATE KEY lines.';
+    if (i.format === 'regex') return 'Must be a JWT: three base64url parts separated by dots.';
+  }
+  return 'Not valid.';
+}
+
+/**
+ * Turns a submitted form into credentials. Empty fields keep the stored value (when the
+ * provider is set); every error is keyed by the input's block id for `response_action: errors`.
+ */
+export function parseConnectForm<P extends CredentialProvider>(
+  provider: P,
+  values: FormValues,
+  stored?: Credentials<P>,
+): FormResult<P> {
+  const form = CONNECT_FORMS[provider];
+  const errors: Record<string, string> = {};
+  const given: Record<string, string> = {};
+  for (const f of form.fields) {
+    const raw = values[f.key];
+    if (typeof raw !== 'string') continue;
+    const v = raw.trim();
+    if (v.length > f.max) errors[blockIdOf(f.key)] = `Too long: at most ${f.max} characters.`;
+    else if (v) given[f.key] = v;
+  }
+  if (Object.keys(errors).length) return { ok: false, errors };
+  const first = blockIdOf((form.fields[0] as Field).key);
+  if (Object.keys(given).length === 0) {
+    return {
+      ok: false,
+      errors: {
+        [first]: stored
+          ? 'Nothing to change: enter new values, or remove the credentials.'
+          : provider === 'vonage'
+            ? 'Required: an application id and private key, or a bearer JWT.'
+            : 'Required.',
+      },
+    };
+  }
+
+  let schema: z.ZodType;
+  let value: Record<string, unknown>;
+  const base = (stored ?? {}) as Record<string, unknown>;
+  if (provider === 'vonage') {
+    const [appShape, jwtShape] = credentialSchemas.vonage.options;
+    const app = 'applicationId' in given || 'privateKey' in given;
+    if (app && 'bearerJwt' in given) {
+      return {
+        ok: false,
+        errors: {
+          [blockIdOf('bearerJwt')]: 'Give an application id and private key, or a bearer JWT: not both.',
+        },
+      };
+    }
+    if (app) {
+      schema = appShape;
+      value = {
+        applicationId: given.applicationId ?? base.applicationId,
+        privateKey: given.privateKey ?? base.privateKey,
+      };
+    } else {
+      schema = jwtShape;
+      value = { bearerJwt: given.bearerJwt };
+    }
+  } else {
+    schema = credentialSchemas[provider];
+    value = { ...base, ...given };
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data as Credentials<P> };
+  for (const issue of parsed.error.issues) {
+    const key = String(issue.path[0] ?? (form.fields[0] as Field).key);
+    errors[blockIdOf(key)] ??= describeIssue(issue);
+  }
+  return { ok: false, errors };
+}
+
+/** Reads `view.state.values` into field values, by block id. */
+export function formValues(
+  provider: CredentialProvider,
+  state: Record<string, Record<string, { value?: string | null }>> | undefined,
+): FormValues {
+  const out: FormValues = {};
+  for (const f of CONNECT_FORMS[provider].fields) out[f.key] = state?.[blockIdOf(f.key)]?.[ACTION_ID]?.value;
+  return out;
+}
+
+/** The slash command: opens the home view (it may call Slack, never a provider). */
+export async function openConnect(_input: unknown, ctx: CommandContext): Promise<Reply> {
+  if (!ctx.triggerId)
+    throw new UserError('Slack sent no trigger to open the form with; run `/wa connect` again.');
+  await ctx.client.views.open({ trigger_id: ctx.triggerId, view: await homeView(ctx.tenant) });
+  return { response_type: 'ephemeral', text: ':gear: Opened the provider credentials form.' };
+}

@@ -1,0 +1,127 @@
+import type { KnownBlock } from '@slack/types';
+import { z } from 'zod';
+import { ProviderError } from '../http/errors.js';
+import type { JobKind } from '../jobs/kinds.js';
+import type { SlackMessage } from '../jobs/model.js';
+import { CmChannelsClient, type Template, type TemplateSummary } from '../providers/cm-channels/client.js';
+import { languageState, overallState, STATE_LABEL, shortDate, truncate } from './state.js';
+
+export const LookupPayload = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('list'), query: z.string().max(100).optional() }),
+  z.object({ op: z.literal('status'), templateId: z.string().min(1).max(64) }),
+]);
+export type LookupPayload = z.output<typeof LookupPayload>;
+
+/** How many templates one answer shows; one more is fetched to know whether there are more. */
+const PAGE = 20;
+
+/** Read-only template lookups: the step calls CM.com and answers the requester ephemerally. */
+export const templateLookup: JobKind<LookupPayload> = {
+  kind: 'template.lookup',
+  payload: LookupPayload,
+  maxAttempts: 4,
+  async step(job, io) {
+    const cm = await CmChannelsClient.forTenant(job.tenant);
+    if (job.payload.op === 'list') {
+      const items = await cm.listTemplates({ q: job.payload.query, skip: 0, take: PAGE + 1 });
+      await io.ephemeral(listMessage(items, job.payload.query));
+      return { type: 'done' };
+    }
+    try {
+      await io.ephemeral(statusMessage(await cm.getTemplate(job.payload.templateId)));
+    } catch (err) {
+      if (err instanceof ProviderError && err.status === 404) {
+        await io.ephemeral(notFound(job.payload.templateId));
+        return { type: 'done' };
+      }
+      throw err;
+    }
+    return { type: 'done' };
+  },
+  failureMessage: (job, reason) => ({
+    text: `:x: ${job.subject}: I could not look it up. ${reason}`,
+  }),
+};
+
+export const notFound = (id: string): SlackMessage => ({
+  text: `:warning: There is no template \`${id}\` in this workspace's CM.com account. \`/wa template list\` shows the ones there are.`,
+});
+
+function listMessage(items: TemplateSummary[], query?: string): SlackMessage {
+  if (items.length === 0) {
+    return {
+      text: query
+        ? `:mag: No templates match "${query}".`
+        : ':mag: This CM.com account has no WhatsApp templates yet.',
+    };
+  }
+  const shown = items.slice(0, PAGE);
+  const lines = shown.map((t) => {
+    const langs = Object.entries(t.languages)
+      .map(([key, l]) => {
+        const s = languageState(l);
+        const why =
+          s === 'rejected' && l.rejectionReason
+            ? ` (${truncate(l.rejectionReason, 80)}${l.rejectedOnUtc ? `, ${shortDate(l.rejectedOnUtc)}` : ''})`
+            : '';
+        return `${key}: ${s}${why}`;
+      })
+      .join(', ');
+    return `• *${t.name}* \`${t.id}\` · ${t.category ?? 'no category'} · ${STATE_LABEL[overallState(t)]}${langs ? `\n    ${langs}` : ''}`;
+  });
+  const more =
+    items.length > PAGE ? `\n_More templates match: narrow it with \`/wa template list <query>\`._` : '';
+  const title = query ? `Templates matching "${query}"` : 'WhatsApp templates';
+  return { text: `*${title}*\n${lines.join('\n')}${more}`, blocks: sections(`*${title}*`, lines, more) };
+}
+
+function statusMessage(t: Template): SlackMessage {
+  const lines: string[] = [];
+  lines.push(`*${t.name}* \`${t.id}\``);
+  lines.push(
+    `Category: ${t.category ?? '—'} · Meta name: \`${t.facebookName ?? t.name}\` · Overall: ${STATE_LABEL[overallState(t)]}`,
+  );
+  if (t.rejectionReason)
+    lines.push(
+      `Rejection reason: ${truncate(t.rejectionReason, 300)}${t.rejectedOnUtc ? ` (${shortDate(t.rejectedOnUtc)})` : ''}`,
+    );
+  const fields = t.settings?.replacementFields ?? [];
+  if (fields.length) {
+    lines.push(
+      `Replacement fields: ${fields
+        .slice()
+        .sort((a, b) => (a.index ?? 0) - (b.index ?? 0))
+        .map((f) => `{{${(f.index ?? 0) + 1}}} ${f.name ?? '?'} (${f.type ?? 'text'})`)
+        .join(', ')}`,
+    );
+  }
+  const langLines = Object.entries(t.languages).map(([key, l]) => {
+    const s = languageState(l);
+    const parts = [`*${key}*${l.name && l.name !== key ? ` (${l.name})` : ''}: ${STATE_LABEL[s]}`];
+    if (s === 'rejected' || l.rejectionReason)
+      parts.push(
+        `reason: ${truncate(l.rejectionReason ?? 'none given', 300)}${l.rejectedOnUtc ? ` (${shortDate(l.rejectedOnUtc)})` : ''}`,
+      );
+    if (s === 'approved' && l.fulfilledOnUtc) parts.push(`approved ${shortDate(l.fulfilledOnUtc)}`);
+    const content = l.content ? `\n>${truncate(l.content, 500).replace(/\n/g, '\n>')}` : '\n>_(no content)_';
+    return `${parts.join(' · ')}${content}`;
+  });
+  if (langLines.length === 0) langLines.push('_No languages yet._');
+  return { text: [...lines, ...langLines].join('\n'), blocks: sections(lines.join('\n'), langLines, '') };
+}
+
+/** Packs lines into sections of at most ~2900 characters (Slack's limit is 3000). */
+function sections(head: string, lines: string[], tail: string): KnownBlock[] {
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: head } }];
+  let chunk = '';
+  for (const line of [...lines, ...(tail ? [tail.trim()] : [])]) {
+    const l = truncate(line, 2900);
+    if (chunk.length + l.length + 1 > 2900) {
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+      chunk = '';
+    }
+    chunk += `${chunk ? '\n' : ''}${l}`;
+  }
+  if (chunk) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+  return blocks.slice(0, 50);
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** Template watching knobs, read and validated once (tests shorten the poll interval). */
+const Schema = z.object({
+  /** Seconds between polls of a pending template (CM says Meta takes about 2 working days). */
+  TEMPLATE_POLL_SECONDS: z.coerce.number().min(0).max(86_400).default(600),
+  /** Give up watching a template still pending after this many days. */
+  TEMPLATE_WATCH_MAX_DAYS: z.coerce.number().min(1).max(90).default(14),
+  /** After the verdict, keep listening for Meta PAUSED/DISABLED/FLAGGED webhooks this long. */
+  TEMPLATE_MONITOR_DAYS: z.coerce.number().min(0).max(365).default(30),
+});
+
+let cached: z.output<typeof Schema> | undefined;
+
+export function templateSettings() {
+  if (!cached) {
+    const parsed = Schema.safeParse(process.env);
+    if (!parsed.success) throw new Error(`Invalid template settings: ${z.prettifyError(parsed.error)}`);
+    cached = parsed.data;
+  }
+  return cached;
+}
+
+export function resetTemplateSettings(): void {
+  cached = undefined;
+}

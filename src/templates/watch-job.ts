@@ -1,0 +1,344 @@
+import { z } from 'zod';
+import { ProviderError } from '../http/errors.js';
+import type { JobKind, StepIO } from '../jobs/kinds.js';
+import type { Job, StepResult } from '../jobs/model.js';
+import { CmChannelsClient, Template } from '../providers/cm-channels/client.js';
+import { audit } from '../security/audit.js';
+import { META_EVENT_TYPE, MetaTemplateStatus, metaReason, metaRef } from './meta.js';
+import { templateSettings } from './settings.js';
+import {
+  isDecided,
+  isWaiting,
+  type LangState,
+  languageState,
+  metaName,
+  normLang,
+  STATE_LABEL,
+  shortDate,
+  truncate,
+} from './state.js';
+
+export const WatchPayload = z.object({
+  templateId: z.string().min(1).max(64),
+  /** `/wa template submit`: request validation first (refused when incomplete). */
+  submit: z.boolean().default(false),
+});
+export type WatchPayload = z.output<typeof WatchPayload>;
+
+interface LangInfo {
+  s: LangState;
+  /** The language's display name, when it differs from its key (Meta may name it either way). */
+  n?: string | undefined;
+  /** Rejection reason (truncated) and date. */
+  r?: string | undefined;
+  d?: string | undefined;
+  /** The verdict came from a Meta webhook before CM.com showed it. */
+  m?: boolean | undefined;
+}
+
+/** Small on purpose: it lives in the job item. */
+type WatchData = {
+  phase?: 'watch' | 'monitor';
+  submitted?: boolean;
+  linked?: boolean;
+  name?: string;
+  polls?: number;
+  startedAt?: number;
+  summary?: string;
+  langs?: Record<string, LangInfo>;
+  /** Latest Meta event per language (normalised code), or `*` when Meta named none. */
+  meta?: Record<string, { e: string; r?: string | undefined }>;
+  verdict?: 'approved' | 'rejected';
+  monitorUntil?: number;
+};
+
+type Result = StepResult<WatchData>;
+type WatchJob = Job<WatchPayload, WatchData>;
+
+const DAY = 86_400_000;
+
+/**
+ * Watches one template to its verdict: polls CM.com Channels every TEMPLATE_POLL_SECONDS until
+ * every language is approved or rejected; a Meta `message_template_status_update` webhook for it
+ * wakes the job at once (its word decides languages CM still shows as waiting). After the verdict
+ * the job keeps listening to Meta for TEMPLATE_MONITOR_DAYS and reports PAUSED/DISABLED/FLAGGED.
+ * With `submit`, it first refuses incomplete templates and requests validation (once, as an effect).
+ */
+export const templateWatch: JobKind<WatchPayload, WatchData> = {
+  kind: 'template.watch',
+  payload: WatchPayload,
+  async step(job, io) {
+    const d = job.data;
+    // Webhook events are folded into the job's data in a step of their own that calls no
+    // provider: a step that fails transiently drops the inbox it consumed (see docs).
+    if (io.inbox.length > 0) return foldInbox(job, io);
+    if (d.phase === 'monitor') return { type: 'done' };
+
+    const cm = await CmChannelsClient.forTenant(job.tenant);
+    let t: Template;
+    try {
+      t = await cm.getTemplate(job.payload.templateId);
+    } catch (err) {
+      if (err instanceof ProviderError && err.status === 404) {
+        return {
+          type: 'fail',
+          reason: `There is no template \`${job.payload.templateId}\` in this workspace's CM.com account; \`/wa template list\` shows the ones there are.`,
+        };
+      }
+      throw err;
+    }
+    const data: WatchData = {
+      name: t.name,
+      polls: (d.polls ?? 0) + 1,
+      startedAt: d.startedAt ?? io.now,
+    };
+    if (!d.linked) {
+      await io.link('meta', metaRef(metaName(t)));
+      data.linked = true;
+    }
+
+    if (job.payload.submit && !d.submitted) {
+      const submitted = await submit(job, io, cm, t);
+      if ('type' in submitted) return submitted;
+      t = submitted.template;
+      data.submitted = true;
+    }
+    return judge(job, io, t.name, cmLangs(t), data);
+  },
+  failureMessage: (job, reason) => ({
+    text: `:x: ${job.data.name ? `Template *${job.data.name}*` : job.subject}: ${reason}`,
+  }),
+};
+
+async function submit(
+  job: WatchJob,
+  io: StepIO,
+  cm: CmChannelsClient,
+  t: Template,
+): Promise<Result | { template: Template }> {
+  const langs = Object.entries(t.languages);
+  const incomplete = langs.filter(([, l]) => languageState(l) === 'incomplete').map(([k]) => k);
+  if (langs.length === 0 || incomplete.length > 0) {
+    await audit(job.tenant, {
+      actor: job.createdBy,
+      action: 'template.submit',
+      target: job.payload.templateId,
+      outcome: 'refused',
+      detail: 'incomplete',
+    });
+    return {
+      type: 'fail',
+      reason:
+        langs.length === 0
+          ? 'it has no languages yet, so it cannot be submitted. Add a language in CM.com, then run `/wa template submit` again. Nothing was submitted.'
+          : `it is incomplete: ${incomplete.join(', ')} ${incomplete.length > 1 ? 'have' : 'has'} empty content or missing fields. Complete ${incomplete.length > 1 ? 'them' : 'it'} in CM.com, then run \`/wa template submit ${job.payload.templateId}\` again. Nothing was submitted.`,
+    };
+  }
+  const states = langs.map(([, l]) => languageState(l));
+  if (states.every((s) => s === 'approved')) {
+    return {
+      type: 'done',
+      progress: {
+        text: `:white_check_mark: Template *${t.name}* is already approved in every language; nothing to submit.`,
+      },
+    };
+  }
+  if (states.some(isWaiting) && !states.some((s) => s === 'draft' || s === 'rejected')) {
+    await io.progress({ text: `:inbox_tray: Template *${t.name}* was already submitted; watching it.` });
+    return { template: t };
+  }
+  const id = job.payload.templateId;
+  const validated = await io.effect(
+    `validate:${id}`,
+    () => cm.requestValidation(id),
+    async () => {
+      // After a crash mid-call: if CM shows it requested or pending, the request went through.
+      const now = await cm.getTemplate(id);
+      return Object.values(now.languages).some((l) => isWaiting(languageState(l))) ? now : undefined;
+    },
+  );
+  await audit(job.tenant, { actor: job.createdBy, action: 'template.submitted', target: id, outcome: 'ok' });
+  await io.progress({
+    text: `:inbox_tray: Requested validation of template *${t.name}*; watching it until Meta decides.`,
+  });
+  // The effect's stored result may be a plain object from DynamoDB: read it through the schema.
+  return { template: Template.parse(validated) };
+}
+
+function metaFor(meta: WatchData['meta'], key: string, name: string | null | undefined, only: boolean) {
+  if (!meta) return undefined;
+  const k = normLang(key);
+  const n = name ? normLang(name) : undefined;
+  const entries = Object.entries(meta);
+  return (
+    meta[k] ??
+    (n ? meta[n] : undefined) ??
+    entries.find(([mk]) => mk.split('_')[0] === k || k.split('_')[0] === mk)?.[1] ??
+    (only ? (meta['*'] ?? (entries.length === 1 ? entries[0]?.[1] : undefined)) : undefined)
+  );
+}
+
+/** Per-language state from CM.com, before Meta's word is folded in. */
+function cmLangs(t: Template): Record<string, LangInfo> {
+  return Object.fromEntries(
+    Object.entries(t.languages).map(([key, l]) => [
+      key,
+      {
+        s: languageState(l),
+        r: l.rejectionReason ? truncate(l.rejectionReason, 200) : undefined,
+        d: shortDate(l.rejectedOnUtc),
+        ...(l.name && normLang(l.name) !== normLang(key) ? { n: l.name } : {}),
+      },
+    ]),
+  );
+}
+
+/**
+ * Folds Meta's latest word into languages CM.com does not show as decided, then reports the
+ * verdict when every language is decided, or waits for the next poll.
+ */
+async function judge(
+  job: WatchJob,
+  io: StepIO,
+  name: string,
+  base: Record<string, LangInfo>,
+  data: WatchData,
+  meta: WatchData['meta'] = job.data.meta,
+): Promise<Result> {
+  const settings = templateSettings();
+  const entries = Object.entries(base);
+  const langs: Record<string, LangInfo> = {};
+  for (const [key, info] of entries) {
+    let { s, r, m } = info;
+    if (!isDecided(s) || m) {
+      const ev = metaFor(meta, key, info.n, entries.length === 1);
+      if (ev?.e === 'APPROVED') [s, m] = ['approved', true];
+      else if (ev?.e === 'REJECTED') [s, r, m] = ['rejected', ev.r ?? r, true];
+    }
+    langs[key] = { ...info, s, r, m };
+  }
+  const states = Object.values(langs).map((x) => x.s);
+  const id = job.payload.templateId;
+
+  if (states.length > 0 && states.every(isDecided)) {
+    const verdict = states.includes('rejected') ? 'rejected' : 'approved';
+    const detail = Object.entries(langs)
+      .map(
+        ([k, x]) =>
+          `• ${k}: ${STATE_LABEL[x.s]}${x.s === 'rejected' ? `: ${x.r ?? 'no reason given'}${x.d ? ` (${x.d})` : ''}` : ''}${x.m ? ' _(Meta webhook)_' : ''}`,
+      )
+      .join('\n');
+    const head =
+      verdict === 'approved'
+        ? `:white_check_mark: Template *${name}* is approved in every language.`
+        : `:x: Template *${name}* was rejected.`;
+    const monitorDays = settings.TEMPLATE_MONITOR_DAYS;
+    const monitorUntil = io.now + monitorDays * DAY;
+    await io.progress({
+      text: `${head}${monitorDays > 0 ? ` I'll report Meta status changes (paused, disabled, flagged) until ${new Date(monitorUntil).toISOString().slice(0, 10)}.` : ''}`,
+    });
+    await io.post({ text: `${head}\n${detail}` });
+    await audit(job.tenant, { actor: 'system', action: `template.${verdict}`, target: id, outcome: 'ok' });
+    const done = { ...data, langs, verdict, summary: verdict } satisfies WatchData;
+    if (monitorDays === 0) return { type: 'done', data: done };
+    return { type: 'wait', until: monitorUntil, data: { ...done, phase: 'monitor', monitorUntil } };
+  }
+
+  if (!states.some(isWaiting)) {
+    const pending = Object.entries(langs)
+      .filter(([, x]) => !isDecided(x.s))
+      .map(([k, x]) => `${k} ${x.s === 'incomplete' ? 'is incomplete' : 'was never submitted'}`);
+    return {
+      type: 'done',
+      data: { ...data, langs },
+      progress: {
+        text: `:information_source: Template *${name}* is not waiting for approval, so there is nothing to watch${pending.length ? `: ${pending.join(', ')}` : ' (it has no languages)'}. An admin can submit it with \`/wa template submit ${id}\` once it is complete.`,
+      },
+    };
+  }
+
+  const started = data.startedAt ?? job.data.startedAt ?? io.now;
+  if (io.now - started > settings.TEMPLATE_WATCH_MAX_DAYS * DAY) {
+    return {
+      type: 'done',
+      data: { ...data, langs },
+      progress: {
+        text: `:hourglass: Template *${name}* is still waiting for Meta after ${settings.TEMPLATE_WATCH_MAX_DAYS} days; I stopped watching. Run \`/wa template watch ${id}\` to watch it again.`,
+      },
+    };
+  }
+  const summary = Object.entries(langs)
+    .map(([k, x]) => `${k}: ${x.s}`)
+    .join(', ');
+  return {
+    type: 'wait',
+    until: io.now + settings.TEMPLATE_POLL_SECONDS * 1000,
+    data: { ...data, langs, summary, phase: 'watch' },
+    ...(summary !== job.data.summary
+      ? {
+          progress: {
+            text: `:hourglass_flowing_sand: Watching template *${name}* (\`${id}\`): ${Object.entries(langs)
+              .map(([k, x]) => `${k} ${STATE_LABEL[x.s]}`)
+              .join(', ')}. Meta usually decides within 2 working days; I'll report the verdict here.`,
+          },
+        }
+      : {}),
+  };
+}
+
+const LATER_EVENTS: Record<string, string> = {
+  PAUSED: ':double_vertical_bar: paused by Meta',
+  DISABLED: ':no_entry: disabled by Meta',
+  FLAGGED: ':triangular_flag_on_post: flagged by Meta (quality is low; it may be paused)',
+  REINSTATED: ':arrow_forward: reinstated by Meta',
+  IN_APPEAL: ':scales: in appeal',
+  APPROVED: ':white_check_mark: approved by Meta',
+  REJECTED: ':x: rejected by Meta',
+  PENDING_DELETION: ':wastebasket: pending deletion',
+  DELETED: ':wastebasket: deleted',
+};
+
+async function foldInbox(job: WatchJob, io: StepIO): Promise<Result> {
+  const d = job.data;
+  const meta = { ...(d.meta ?? {}) };
+  const notes: string[] = [];
+  for (const ev of io.inbox) {
+    if (ev.type !== META_EVENT_TYPE) continue;
+    const parsed = MetaTemplateStatus.safeParse(ev.data);
+    if (!parsed.success) continue;
+    const v = parsed.data;
+    const lang = v.message_template_language ? normLang(v.message_template_language) : '*';
+    const reason = metaReason(v);
+    const before = meta[lang]?.e;
+    meta[lang] = { e: v.event.toUpperCase(), r: reason ? truncate(reason, 200) : undefined };
+    if (d.phase === 'monitor' && before !== meta[lang].e) {
+      const langState = d.langs
+        ? Object.entries(d.langs).find(([k]) => normLang(k) === lang)?.[1]?.s
+        : undefined;
+      // The verdict itself arrives again as a webhook after polling saw it: not news.
+      if (!before && langState && meta[lang].e === langState.toUpperCase()) continue;
+      notes.push(
+        `Template *${d.name ?? job.payload.templateId}*${v.message_template_language ? ` (${v.message_template_language})` : ''} is now ${LATER_EVENTS[meta[lang].e] ?? meta[lang].e}${reason ? `: ${reason}` : ''}.`,
+      );
+    }
+  }
+  if (d.phase !== 'monitor') {
+    // Decide from the last poll plus Meta's word, without calling CM.com: a step that fails
+    // transiently loses the inbox it consumed. Undecided: the next poll comes as planned.
+    if (!d.langs || !d.name) return { type: 'wait', until: io.now, data: { meta } };
+    return judge(job, io, d.name, d.langs, { meta }, meta);
+  }
+  for (const text of notes) await io.post({ text: `:bell: ${text}` });
+  if (notes.length) {
+    await audit(job.tenant, {
+      actor: 'system',
+      action: 'template.meta_status',
+      target: job.payload.templateId,
+      outcome: 'ok',
+      detail: Object.entries(meta)
+        .map(([k, v]) => `${k}=${v.e}`)
+        .join(', '),
+    });
+  }
+  return { type: 'wait', until: d.monitorUntil ?? io.now, data: { meta } };
+}

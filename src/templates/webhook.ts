@@ -1,0 +1,100 @@
+import { createHash, createHmac } from 'node:crypto';
+import { type HttpEvent, type HttpResult, header, rawBody, text } from '../http/apigw.js';
+import { deliverEvent } from '../jobs/service.js';
+import { logger } from '../log.js';
+import { getCredentials, MissingCredentialsError } from '../security/credentials.js';
+import { firstDelivery, forgetDelivery, safeEqual, tenantForWebhook } from '../security/webhooks.js';
+import type { TenantId } from '../store/keys.js';
+import { META_EVENT_TYPE, MetaTemplateStatus, MetaWebhookBody, metaRef } from './meta.js';
+
+/**
+ * `GET|POST /webhooks/meta/{hookId}`: Meta's subscription handshake and its signed
+ * `message_template_status_update` events. The hook id (last path segment) names the tenant;
+ * nothing in the body is trusted before the signature over the raw body checks out.
+ */
+export async function handleMetaWebhook(event: HttpEvent): Promise<HttpResult> {
+  const hookId = event.rawPath.split('/').filter(Boolean).pop() ?? '';
+  const tenant = hookId && hookId !== 'meta' ? await tenantForWebhook(hookId) : undefined;
+  const method = event.requestContext.http.method;
+  if (method === 'GET') return handshake(event, tenant);
+  if (!tenant) return text(404, 'unknown webhook');
+
+  const creds = await metaCredentials(tenant);
+  const body = rawBody(event);
+  const given = header(event, 'x-hub-signature-256') ?? '';
+  const expected = creds ? `sha256=${createHmac('sha256', creds.appSecret).update(body).digest('hex')}` : '';
+  if (!creds || !safeEqual(given, expected)) {
+    logger.warn('meta webhook with a bad signature', { tenant });
+    return text(401, 'bad signature');
+  }
+
+  let parsed: ReturnType<typeof MetaWebhookBody.parse>;
+  try {
+    parsed = MetaWebhookBody.parse(JSON.parse(body));
+  } catch {
+    return text(400, 'unreadable body');
+  }
+  let delivered = 0;
+  for (const [i, entry] of parsed.entry.entries()) {
+    for (const [j, change] of entry.changes.entries()) {
+      if (change.field !== 'message_template_status_update') continue;
+      const value = MetaTemplateStatus.safeParse(change.value);
+      if (!value.success) continue;
+      const v = value.data;
+      // Meta sends no event id: the content and its time identify a delivery (retries repeat both).
+      const eventId = createHash('sha256')
+        .update(
+          JSON.stringify([
+            entry.id,
+            entry.time,
+            v.message_template_id,
+            v.message_template_language,
+            v.event,
+            i,
+            j,
+          ]),
+        )
+        .digest('base64url')
+        .slice(0, 32);
+      if (!(await firstDelivery(tenant, 'meta', eventId))) continue;
+      let ok: boolean;
+      try {
+        ok = await deliverEvent(tenant, 'meta', metaRef(v.message_template_name), {
+          type: META_EVENT_TYPE,
+          data: v,
+        });
+      } catch (err) {
+        // Not delivered: let Meta's retry through (it retries on anything but a 200).
+        await forgetDelivery(tenant, 'meta', eventId);
+        throw err;
+      }
+      if (ok) delivered += 1;
+      else logger.info('meta template event for a template nobody watches', { tenant, event: v.event });
+    }
+  }
+  // Meta retries anything but a 200: unwatched templates are answered 200 too.
+  return text(200, JSON.stringify({ received: true, delivered }), 'application/json');
+}
+
+async function metaCredentials(tenant: TenantId) {
+  try {
+    return await getCredentials(tenant, 'meta');
+  } catch (err) {
+    if (err instanceof MissingCredentialsError) return undefined;
+    throw err;
+  }
+}
+
+async function handshake(event: HttpEvent, tenant: TenantId | undefined): Promise<HttpResult> {
+  const q = event.queryStringParameters ?? {};
+  const creds = tenant ? await metaCredentials(tenant) : undefined;
+  if (
+    !creds ||
+    q['hub.mode'] !== 'subscribe' ||
+    typeof q['hub.challenge'] !== 'string' ||
+    !safeEqual(q['hub.verify_token'] ?? '', creds.verifyToken)
+  ) {
+    return text(403, 'forbidden');
+  }
+  return text(200, q['hub.challenge']);
+}

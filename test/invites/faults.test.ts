@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { isTerminal } from '../../src/jobs/model.js';
+import type { LocalStack } from '../../src/sandbox/server.js';
+import { job, jobIdIn, run, sandboxState, startStack } from './helpers.js';
+
+let stack: LocalStack;
+beforeAll(async () => {
+  // A third of provider requests fail (500, 429 or no answer), from a seeded sequence.
+  stack = await startStack({
+    SANDBOX_FAULT_RATE: '0.3',
+    SANDBOX_FAULT_SEED: '44',
+    INVITES_HTTP_TIMEOUT_MS: '250',
+  });
+});
+afterAll(async () => {
+  vi.useRealTimers();
+  await stack?.close();
+});
+
+describe('invites under provider faults', () => {
+  it('creates every dossier and invitation exactly once and still follows each to the end', async () => {
+    const jobs: string[] = [];
+    for (let n = 1; n <= 4; n++) {
+      jobs.push(
+        jobIdIn(
+          (
+            await run(
+              stack,
+              `invite sign "Signer ${n}" s${n}@example.com +3161234567${n} --dossier "Fault dossier ${n}"`,
+            )
+          ).text,
+        ),
+      );
+      jobs.push(jobIdIn((await run(stack, `invite partner "Fault client ${n}"`)).text));
+    }
+    expect(jobs.every(Boolean)).toBe(true);
+
+    // Retries wait with backoff (up to 30 minutes): move the clock an hour per round.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    for (let round = 0; round < 30; round++) {
+      const states = await Promise.all(jobs.map(async (id) => (await job(id)).state));
+      if (states.every(isTerminal)) break;
+      vi.setSystemTime(Date.now() + 60 * 60_000);
+      await stack.tick();
+    }
+
+    const finals = await Promise.all(jobs.map(job));
+    expect(finals.map((j) => `${j.subject}: ${j.state}`)).toEqual(
+      finals.map((j) => `${j.subject}: succeeded`),
+    );
+
+    const state = await sandboxState(stack);
+    const stats = state as unknown as Record<string, { stats: { faults: number } }>;
+    expect(stats['cm-sign']?.stats.faults).toBeGreaterThan(0);
+    expect(stats.zavu?.stats.faults).toBeGreaterThan(0);
+    for (let n = 1; n <= 4; n++) {
+      const dossiers = state['cm-sign'].dossiers.filter((d) => d.name === `Fault dossier ${n}`);
+      expect(dossiers).toHaveLength(1);
+      expect(dossiers[0]?.invites).toHaveLength(1);
+      expect(state.zavu.invitations.filter((i) => i.clientName === `Fault client ${n}`)).toHaveLength(1);
+    }
+  });
+});

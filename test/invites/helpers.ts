@@ -1,0 +1,118 @@
+import { createHmac } from 'node:crypto';
+import { expect } from 'vitest';
+import { JobRepository } from '../../src/jobs/repository.js';
+import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
+import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
+import { webhookUrl } from '../../src/security/webhooks.js';
+import { tenantId } from '../../src/store/keys.js';
+import { command, postSlack, slackMessages } from '../helpers/slack.js';
+
+export const T = tenantId('T0SANDBOX');
+
+export async function startStack(env: Record<string, string> = {}): Promise<LocalStack> {
+  return startLocalStack({ port: 0, env: { LOG_LEVEL: 'ERROR', ...env } });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: sandbox records are read loosely by the assertions
+type Rec = Record<string, any>;
+
+export async function sandboxState(stack: LocalStack) {
+  const res = await fetch(`${stack.url}/_sandbox/state`);
+  return (await res.json()) as {
+    'cm-sign': { dossiers: Array<Rec>; webhooks: { deliveries: Array<{ status: number }> } };
+    zavu: { invitations: Array<Rec>; webhooks: { deliveries: Array<{ status: number }> } };
+  };
+}
+
+/** Calls a control route of a provider sandbox (on its own server). */
+export async function control(provider: 'cm-sign' | 'zavu', path: string, body: unknown = {}) {
+  const base = new URL(process.env[provider === 'zavu' ? 'ZAVU_BASE_URL' : 'CM_SIGN_BASE_URL'] ?? '').origin;
+  const res = await fetch(`${base}/_sandbox/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
+}
+
+/** Turns a provider sandbox's webhooks on or off (its own control route). */
+export async function setWebhooks(provider: 'cm-sign' | 'zavu', enabled: boolean) {
+  const base = new URL(process.env[provider === 'zavu' ? 'ZAVU_BASE_URL' : 'CM_SIGN_BASE_URL'] ?? '').origin;
+  const res = await fetch(`${base}/_sandbox/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ enabled }),
+  });
+  expect(res.status).toBe(200);
+}
+
+/** Runs `/wa <text>` and waits until the work it started has finished. */
+export async function run(stack: LocalStack, text: string, over: Record<string, string> = {}) {
+  const res = await command(stack.url, text, over);
+  expect(res.status).toBe(200);
+  await stack.drain();
+  return res.json;
+}
+
+export const jobIdIn = (text: string | undefined) => /job `(j[0-9a-z]+)`/.exec(text ?? '')?.[1] ?? '';
+
+export async function job(id: string) {
+  const j = await new JobRepository().get(T, id);
+  if (!j) throw new Error(`no job ${id}`);
+  return j;
+}
+
+/** The job's progress message (latest version) and the posts in its thread. */
+export async function threadOf(stack: LocalStack, jobId: string) {
+  const j = await job(jobId);
+  const ts = j.report.progressTs;
+  const all = await slackMessages(stack.url);
+  const progress = all.filter(
+    (m) => m.ts === ts && (m.kind === 'chat.postMessage' || m.kind === 'chat.update'),
+  );
+  const posts = all.filter((m) => m.kind === 'chat.postMessage' && m.thread_ts === ts);
+  return { job: j, progress: progress.at(-1)?.text ?? '', posts: posts.map((m) => m.text ?? ''), all };
+}
+
+export function clickButton(stack: LocalStack, actionId: string, value: string, user = 'U0ADMIN') {
+  return postSlack(
+    stack.url,
+    `payload=${encodeURIComponent(
+      JSON.stringify({
+        type: 'block_actions',
+        team: { id: 'T0SANDBOX', domain: 'sandbox' },
+        user: { id: user, username: user, team_id: 'T0SANDBOX' },
+        api_app_id: 'A0SANDBOX',
+        token: 'x',
+        trigger_id: `${Date.now()}.1`,
+        channel: { id: 'C0SANDBOX', name: 'onboarding' },
+        container: { type: 'message', is_ephemeral: false },
+        response_url: `${stack.url}/_sandbox/response/click-${user}`,
+        actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, action_ts: '1.2' }],
+        is_enterprise_install: false,
+      }),
+    )}`,
+  );
+}
+
+export async function postWebhook(
+  provider: 'zavu' | 'cm-sign',
+  body: unknown,
+  headers: (raw: string) => Record<string, string>,
+) {
+  const raw = JSON.stringify(body);
+  const res = await fetch(await webhookUrl(T, provider), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers(raw) },
+    body: raw,
+  });
+  return res.status;
+}
+
+export const zavuSignature = (
+  raw: string,
+  t = Math.floor(Date.now() / 1000),
+  secret = SANDBOX_CREDENTIALS.zavu.webhookSecret,
+) => `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${raw}`).digest('hex')}`;
+
+export const CM_SECRET = SANDBOX_CREDENTIALS['cm-sign'].webhookSecret ?? '';

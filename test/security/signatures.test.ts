@@ -1,0 +1,226 @@
+import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  constantTimeEqual,
+  signMeta,
+  signZavu,
+  verifyMetaHandshake,
+  verifyMetaSignature,
+  verifySharedSecret,
+  verifyZavuSignature,
+} from '../../src/security/signatures.js';
+
+const SECRET = 'whsec_test_secret_0123456789';
+const NOW = 1_760_000_000_000;
+const t = Math.floor(NOW / 1000);
+const hmac = (secret: string, data: string) => createHmac('sha256', secret).update(data).digest('hex');
+
+/** Bodies including every kind of unicode, and headers of every shape. */
+const body = fc.string({ unit: 'binary', maxLength: 400 });
+const anyHeader = fc.oneof(
+  fc.string({ maxLength: 300 }),
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.constantFrom('', ' ', ',', '=', 't=', 'v1=', 't=,v1=', 'sha256=', 'sha256'),
+);
+
+describe('verifyZavuSignature', () => {
+  it('accepts a signature made as Zavu documents it', () => {
+    const raw = '{"id":"evt_1","type":"invitation.status_changed"}';
+    const header = `t=${t},v1=${hmac(SECRET, `${t}.${raw}`)}`;
+    expect(verifyZavuSignature(raw, header, SECRET, NOW)).toBe(true);
+    expect(verifyZavuSignature(Buffer.from(raw), header, SECRET, NOW)).toBe(true);
+  });
+
+  it('accepts any v1 of several (secret rotation) and upper-case hex', () => {
+    const raw = '{}';
+    const good = hmac(SECRET, `${t}.${raw}`);
+    expect(verifyZavuSignature(raw, `t=${t},v1=${'0'.repeat(64)},v1=${good}`, SECRET, NOW)).toBe(true);
+    expect(verifyZavuSignature(raw, `t=${t}, v1=${good.toUpperCase()}`, SECRET, NOW)).toBe(true);
+  });
+
+  it('refuses stale and future timestamps beyond 5 minutes, accepts within', () => {
+    const raw = '{"a":1}';
+    const at = (ts: number) => `t=${ts},v1=${hmac(SECRET, `${ts}.${raw}`)}`;
+    expect(verifyZavuSignature(raw, at(t - 300), SECRET, NOW)).toBe(true);
+    expect(verifyZavuSignature(raw, at(t + 300), SECRET, NOW)).toBe(true);
+    expect(verifyZavuSignature(raw, at(t - 301), SECRET, NOW)).toBe(false);
+    expect(verifyZavuSignature(raw, at(t + 301), SECRET, NOW)).toBe(false);
+    // A replay of a once-valid delivery an hour later is stale.
+    expect(verifyZavuSignature(raw, at(t), SECRET, NOW + 3_600_000)).toBe(false);
+  });
+
+  it('refuses a signature whose timestamp was swapped (t is signed)', () => {
+    const raw = '{"a":1}';
+    const sig = hmac(SECRET, `${t - 1000}.${raw}`);
+    expect(verifyZavuSignature(raw, `t=${t},v1=${sig}`, SECRET, NOW)).toBe(false);
+  });
+
+  it('refuses forged, wrong-secret, truncated, oversized and duplicated-t headers', () => {
+    const raw = '{"b":2}';
+    const good = hmac(SECRET, `${t}.${raw}`);
+    for (const header of [
+      `t=${t},v1=${hmac('other-secret', `${t}.${raw}`)}`,
+      `t=${t},v1=${good.slice(0, 63)}`,
+      `t=${t},v1=${good}0`,
+      `t=${t},v1=${good.slice(0, 32)}`,
+      `t=${t},v0=${good}`,
+      `v1=${good}`,
+      `t=${t}`,
+      `t=${t},t=${t},v1=${good}`,
+      `t=${t}.5,v1=${good}`,
+      `t=-${t},v1=${good}`,
+      `t=${t},v1=${good},${'x'.repeat(2000)}`,
+      `t=${t},v1=${'g'.repeat(64)}`,
+    ]) {
+      expect(verifyZavuSignature(raw, header, SECRET, NOW), header.slice(0, 80)).toBe(false);
+    }
+    expect(verifyZavuSignature(raw, undefined, SECRET, NOW)).toBe(false);
+    expect(verifyZavuSignature(raw, null, SECRET, NOW)).toBe(false);
+    expect(verifyZavuSignature(raw, `t=${t},v1=${hmac('', `${t}.${raw}`)}`, '', NOW)).toBe(false);
+  });
+
+  it('property: a correct signature verifies for any unicode body, and any change to the body breaks it', () => {
+    fc.assert(
+      fc.property(body, fc.string({ unit: 'binary', minLength: 1, maxLength: 5 }), (raw, extra) => {
+        const header = signZavu(raw, SECRET, NOW);
+        expect(verifyZavuSignature(raw, header, SECRET, NOW)).toBe(true);
+        expect(verifyZavuSignature(raw + extra, header, SECRET, NOW)).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: random headers never verify and never throw', () => {
+    fc.assert(
+      fc.property(body, anyHeader, (raw, header) => {
+        expect(verifyZavuSignature(raw, header, SECRET, NOW)).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('property: timestamps outside the tolerance fail, inside pass', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -100_000, max: 100_000 }), (skew) => {
+        const header = signZavu('{}', SECRET, NOW + skew * 1000);
+        expect(verifyZavuSignature('{}', header, SECRET, NOW)).toBe(Math.abs(skew) <= 300);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: mutating any character of the signature makes it fail', () => {
+    const raw = '{"x":"ü🙂"}';
+    const header = signZavu(raw, SECRET, NOW);
+    const sigStart = header.indexOf('v1=') + 3;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: sigStart, max: header.length - 1 }),
+        fc.constantFrom(...'0123456789abcdef'),
+        (i, ch) => {
+          fc.pre(header[i] !== ch);
+          const mutated = `${header.slice(0, i)}${ch}${header.slice(i + 1)}`;
+          expect(verifyZavuSignature(raw, mutated, SECRET, NOW)).toBe(false);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('verifyMetaSignature', () => {
+  it('accepts X-Hub-Signature-256 as Meta sends it, refuses others', () => {
+    const raw = '{"object":"whatsapp_business_account","entry":[]}';
+    const header = `sha256=${hmac(SECRET, raw)}`;
+    expect(verifyMetaSignature(raw, header, SECRET)).toBe(true);
+    expect(verifyMetaSignature(raw, header.toUpperCase().replace('SHA256=', 'sha256='), SECRET)).toBe(true);
+    expect(verifyMetaSignature(raw, `sha1=${hmac(SECRET, raw)}`, SECRET)).toBe(false);
+    expect(verifyMetaSignature(raw, hmac(SECRET, raw), SECRET)).toBe(false);
+    expect(verifyMetaSignature(raw, `sha256=${hmac('wrong', raw)}`, SECRET)).toBe(false);
+    expect(verifyMetaSignature(raw, `sha256=${hmac(SECRET, raw).slice(1)}`, SECRET)).toBe(false);
+    expect(verifyMetaSignature(`${raw} `, header, SECRET)).toBe(false);
+    expect(verifyMetaSignature(raw, header, '')).toBe(false);
+    expect(verifyMetaSignature(raw, undefined, SECRET)).toBe(false);
+  });
+
+  it('property: round trip for any body; random headers never verify', () => {
+    fc.assert(
+      fc.property(body, anyHeader, (raw, header) => {
+        expect(verifyMetaSignature(raw, signMeta(raw, SECRET), SECRET)).toBe(true);
+        expect(verifyMetaSignature(raw, signMeta(raw, `${SECRET}x`), SECRET)).toBe(false);
+        expect(verifyMetaSignature(raw, header, SECRET)).toBe(false);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('verifyMetaHandshake', () => {
+  const token = 'verify-token-123';
+  it('answers the challenge for the right token only', () => {
+    const q = { 'hub.mode': 'subscribe', 'hub.verify_token': token, 'hub.challenge': '1158201444' };
+    expect(verifyMetaHandshake(q, token)).toBe('1158201444');
+    expect(verifyMetaHandshake({ ...q, 'hub.verify_token': 'nope' }, token)).toBeUndefined();
+    expect(verifyMetaHandshake({ ...q, 'hub.mode': 'unsubscribe' }, token)).toBeUndefined();
+    expect(verifyMetaHandshake({ ...q, 'hub.challenge': undefined }, token)).toBeUndefined();
+    expect(verifyMetaHandshake(q, '')).toBeUndefined();
+    expect(verifyMetaHandshake(null, token)).toBeUndefined();
+    expect(verifyMetaHandshake(undefined, token)).toBeUndefined();
+  });
+
+  it('never reflects markup: a challenge with unsafe characters is refused', () => {
+    for (const challenge of ['<script>alert(1)</script>', 'a b', '', 'x'.repeat(257), 'é']) {
+      const q = { 'hub.mode': 'subscribe', 'hub.verify_token': token, 'hub.challenge': challenge };
+      expect(verifyMetaHandshake(q, token)).toBeUndefined();
+    }
+  });
+
+  it('property: random queries never pass', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom('hub.mode', 'hub.verify_token', 'hub.challenge', 'x'), fc.string()),
+        (q) => {
+          fc.pre(q['hub.verify_token'] !== token);
+          expect(verifyMetaHandshake(q, token)).toBeUndefined();
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('verifySharedSecret', () => {
+  it('accepts the secret (optionally as a bearer token), refuses the rest', () => {
+    expect(verifySharedSecret(SECRET, SECRET)).toBe(true);
+    expect(verifySharedSecret(`Bearer ${SECRET}`, SECRET)).toBe(true);
+    expect(verifySharedSecret(SECRET.slice(0, -1), SECRET)).toBe(false);
+    expect(verifySharedSecret(`${SECRET}x`, SECRET)).toBe(false);
+    expect(verifySharedSecret('', '')).toBe(false);
+    expect(verifySharedSecret('', SECRET)).toBe(false);
+    expect(verifySharedSecret(undefined, SECRET)).toBe(false);
+    expect(verifySharedSecret(SECRET, '')).toBe(false);
+  });
+
+  it('property: only the exact secret passes', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (guess) => {
+        fc.pre(guess.replace(/^Bearer\s+/i, '').trim() !== SECRET);
+        expect(verifySharedSecret(guess, SECRET)).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('constantTimeEqual', () => {
+  it('property: agrees with === for any strings, of any lengths', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
+        expect(constantTimeEqual(a, b)).toBe(a === b);
+        expect(constantTimeEqual(a, a)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
