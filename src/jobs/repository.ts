@@ -182,7 +182,13 @@ export class JobRepository {
             ExpressionAttributeValues: values,
           }),
         );
-        return { ...next, version: current.version + 1, leaseOwner: undefined, leaseUntil: undefined };
+        return {
+          ...next,
+          inbox: remaining,
+          version: current.version + 1,
+          leaseOwner: undefined,
+          leaseUntil: undefined,
+        };
       } catch (err) {
         if (!isConditionFailed(err)) throw err;
         const fresh = await this.get(current.tenant, current.id);

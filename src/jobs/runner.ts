@@ -64,8 +64,10 @@ export async function runMessage(
     }
   }
 
-  if (outcome.type === 'fail' && kind) {
-    const msg = kind.failureMessage?.(job as never, outcome.reason) ?? {
+  // A step that chose to fail has said so in its own progress; a thrown failure gets the kind's words.
+  if (outcome.type === 'fail' && kind && !('progress' in outcome && outcome.progress)) {
+    const data = { ...job.data, ...(outcome.data ?? {}) };
+    const msg = kind.failureMessage?.({ ...job, data } as never, outcome.reason) ?? {
       text: `:x: ${job.subject}: failed. ${outcome.reason} Run \`/wa jobs --all\` to see it, and start it again once fixed.`,
     };
     await reporter
@@ -79,10 +81,12 @@ export async function runMessage(
       message.lease,
       outcome,
       deps.now(),
-      consumed,
+      // A step that failed transiently has not acted on its events: keep them for the retry.
+      outcome.type === 'retry' ? 0 : consumed,
     );
-    if (finished.state === 'waiting' && (finished.inbox?.length ?? 0) > 0) {
-      // Webhook events arrived while this step ran: go again now rather than at the next sweep.
+    if (finished.state === 'waiting' && (finished.dueAt ?? Number.POSITIVE_INFINITY) <= deps.now()) {
+      // Due already (events arrived while the step ran, or the step asked to go on at once):
+      // run again now rather than at the next sweep.
       await claimAndQueue(finished, deps);
     }
     return finished;

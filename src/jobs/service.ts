@@ -87,6 +87,20 @@ export async function deliverEvent(
 ): Promise<boolean> {
   const jobId = await jobIdForRef(tenant, provider, objectId);
   if (!jobId) return false;
+  return deliverToJob(tenant, jobId, event, repo, now);
+}
+
+/**
+ * An event for a job known by id (a button click, a code typed in a modal): kept in its inbox
+ * and run at once. Returns false when the job is no longer active.
+ */
+export async function deliverToJob(
+  tenant: TenantId,
+  jobId: string,
+  event: Omit<InboxEvent, 'at'>,
+  repo = new JobRepository(),
+  now = Date.now(),
+): Promise<boolean> {
   const delivered = await repo.deliver(tenant, jobId, { ...event, at: now }, now);
   if (delivered) await claimAndQueue({ tenant, id: jobId }, { repo, now: () => now, random: Math.random });
   return delivered;

@@ -72,7 +72,11 @@ export const templateWatch: JobKind<WatchPayload, WatchData> = {
     // Webhook events are folded into the job's data in a step of their own that calls no
     // provider: a step that fails transiently drops the inbox it consumed (see docs).
     if (io.inbox.length > 0) return foldInbox(job, io);
-    if (d.phase === 'monitor') return { type: 'done' };
+    if (d.phase === 'monitor') {
+      // Woken without events before the window ends (a stray claim): keep listening.
+      const until = d.monitorUntil ?? io.now;
+      return io.now >= until ? { type: 'done' } : { type: 'wait', until };
+    }
 
     const cm = await CmChannelsClient.forTenant(job.tenant);
     let t: Template;

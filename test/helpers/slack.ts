@@ -54,7 +54,13 @@ export async function postSlack(baseUrl: string, body: string, opts: SignedPostO
   return {
     status: res.status,
     text,
-    json: json as { text?: string; blocks?: unknown[]; response_type?: string },
+    json: json as {
+      text?: string;
+      blocks?: unknown[];
+      response_type?: string;
+      response_action?: string;
+      errors?: Record<string, string>;
+    },
   };
 }
 

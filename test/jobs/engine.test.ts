@@ -83,7 +83,7 @@ describe('job engine', () => {
   });
 
   it('given two sweepers racing for one due job, exactly one claims it', async () => {
-    script = [() => silentWait(Date.now() - 1)];
+    script = [() => silentWait(Date.now() + 500)];
     const job = await startJob(ctx, { kind: 'test.scripted', subject: 'race', payload: { n: 2 } });
     await runMessage(queue.take()[0] as QueueMessage);
     const now = Date.now() + 1000;

@@ -23,7 +23,7 @@ registerJobKind(
               data: { polls },
               progress: { text: `:white_check_mark: ${job.payload.label}: done` },
             }
-          : { type: 'wait', until: Date.now() - 1, data: { polls }, progress: { text } };
+          : { type: 'wait', until: Date.now() + 300, data: { polls }, progress: { text } };
       },
     }) as never,
 );
@@ -50,8 +50,10 @@ describe('/wa jobs and job progress in Slack', () => {
     expect(listed.json.text).toContain(job.id);
     expect(JSON.stringify(listed.json.blocks)).toContain('jobs:cancel');
 
-    await stack.tick();
-    await stack.tick();
+    for (let i = 0; i < 2; i++) {
+      await new Promise((r) => setTimeout(r, 310));
+      await stack.tick();
+    }
     const messages = (await slackMessages(stack.url)).filter((m) => String(m.text).includes('demo'));
     const posts = messages.filter((m) => m.kind === 'chat.postMessage');
     const updates = messages.filter((m) => m.kind === 'chat.update');
