@@ -84,9 +84,9 @@ export async function runMessage(
       // A step that failed transiently has not acted on its events: keep them for the retry.
       outcome.type === 'retry' ? 0 : consumed,
     );
-    if (finished.state === 'waiting' && (finished.dueAt ?? Number.POSITIVE_INFINITY) <= deps.now()) {
-      // Due already (events arrived while the step ran, or the step asked to go on at once):
-      // run again now rather than at the next sweep.
+    if (finished.state === 'waiting' && (finished.inbox?.length ?? 0) > 0) {
+      // Webhook events arrived while this step ran: go again now rather than at the next sweep.
+      // (A step that merely asks to be due now waits for the sweep, which paces polling.)
       await claimAndQueue(finished, deps);
     }
     return finished;

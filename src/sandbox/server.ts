@@ -3,7 +3,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { HttpEvent, HttpResult } from '../http/apigw.js';
 import { MAX_BODY_BYTES } from '../http/apigw.js';
 import {
@@ -284,6 +289,12 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   const { TableNames } = await client.send(new ListTablesCommand({}));
   if (!TableNames?.includes(tableName))
     await client.send(new CreateTableCommand(createTableInput(tableName)));
+  // dynalite creates tables asynchronously (slower with a DATA_DIR): writes before ACTIVE fail.
+  for (let i = 0; i < 200; i++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
   client.destroy();
 }
 

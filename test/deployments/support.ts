@@ -8,11 +8,11 @@ export const ADMIN = 'U0ADMIN';
 export const MEMBER = 'U0MEMBER';
 export const TEAM = 'T0SANDBOX';
 
-/** Polls come every second in these tests, and a hung Vonage call times out fast. */
+/** Polls come every second in these tests (and `advance` makes seconds pass at once). */
 export const TEST_ENV = {
   DEPLOY_POLL_MS: '1000',
   DEPLOY_CODE_POLL_MS: '1000',
-  VONAGE_TIMEOUT_MS: '250',
+  VONAGE_TIMEOUT_MS: '3000',
   LOG_LEVEL: 'ERROR',
 };
 

@@ -54,9 +54,14 @@ describe('invites under provider faults', () => {
     expect(stats['cm-sign']?.stats.faults).toBeGreaterThan(0);
     expect(stats.zavu?.stats.faults).toBeGreaterThan(0);
     for (let n = 1; n <= 4; n++) {
+      // CM.com Sign documents no way to look a dossier up, so a create whose answer was lost can
+      // leave an orphan draft (docs/invites.md). The invitee is still invited exactly once: only
+      // one dossier is sent, with one invite; any other is an untouched draft.
       const dossiers = state['cm-sign'].dossiers.filter((d) => d.name === `Fault dossier ${n}`);
-      expect(dossiers).toHaveLength(1);
-      expect(dossiers[0]?.invites).toHaveLength(1);
+      const sent = dossiers.filter((d) => d.invites.length > 0);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]?.invites).toHaveLength(1);
+      expect(dossiers.filter((d) => d.invites.length === 0).every((d) => d.state === 'draft')).toBe(true);
       expect(state.zavu.invitations.filter((i) => i.clientName === `Fault client ${n}`)).toHaveLength(1);
     }
   });

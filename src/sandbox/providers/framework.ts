@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 /**
  * What every provider sandbox shares: a real HTTP server on 127.0.0.1, JSON helpers, a tiny
  * router with :params, and fault injection. With SANDBOX_FAULT_RATE = r, a share r of requests
- * gets a 500, a 429 with Retry-After, or no answer at all (the client must time out), in equal parts.
+ * gets a 500, a 429 with Retry-After, or no answer at all (the client must time out), in equal parts;
+ * half of the unanswered requests were applied before the answer was lost.
  */
 export interface SandboxRequest {
   method: string;
@@ -83,22 +84,31 @@ export async function startSandbox(
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     stats.requests += 1;
 
-    if (faults.rate > 0 && random() < faults.rate) {
+    // The sandbox's own control routes (`/_sandbox/...`) never fail.
+    let withholdAnswer = false;
+    if (faults.rate > 0 && !url.pathname.startsWith('/_') && random() < faults.rate) {
       stats.faults += 1;
       const kinds = faults.kinds ?? ['500', '429', 'hang'];
       const kind = kinds[Math.floor(random() * kinds.length)] ?? '500';
       if (kind === 'hang') {
         hanging.add(res);
+        // Half the time the provider did the work and only the answer is lost, as with a real
+        // timeout: the client cannot tell which, so it must reconcile before trying again.
+        if (random() < 0.5) return;
+        withholdAnswer = true;
+      } else {
+        const status = kind === '429' ? 429 : 500;
+        send(res, {
+          status,
+          body: faults.errorBody?.(status) ?? { error: status === 429 ? 'throttled' : 'internal error' },
+          headers: status === 429 ? { 'retry-after': '1' } : {},
+        });
         return;
       }
-      const status = kind === '429' ? 429 : 500;
-      send(res, {
-        status,
-        body: faults.errorBody?.(status) ?? { error: status === 429 ? 'throttled' : 'internal error' },
-        headers: status === 429 ? { 'retry-after': '1' } : {},
-      });
-      return;
     }
+    const reply = (out: SandboxResponse) => {
+      if (!withholdAnswer) send(res, out);
+    };
 
     for (const r of routes) {
       if (r.method !== req.method) continue;
@@ -110,13 +120,12 @@ export async function startSandbox(
         try {
           body = JSON.parse(rawBody.toString('utf8'));
         } catch {
-          send(res, { status: 400, body: { error: 'body is not valid JSON' } });
+          reply({ status: 400, body: { error: 'body is not valid JSON' } });
           return;
         }
       }
       try {
-        send(
-          res,
+        reply(
           await r.handler({
             method: req.method,
             path: url.pathname,
@@ -128,11 +137,11 @@ export async function startSandbox(
           }),
         );
       } catch (err) {
-        send(res, { status: 500, body: { error: (err as Error).message } });
+        reply({ status: 500, body: { error: (err as Error).message } });
       }
       return;
     }
-    send(res, { status: 404, body: { error: `no route ${req.method} ${url.pathname}` } });
+    reply({ status: 404, body: { error: `no route ${req.method} ${url.pathname}` } });
   });
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -100,7 +100,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Invalid = Array<{ name: string; reason: string }>;
 
-export function problem(status: number, code: string, title: string, detail: string, invalid?: Invalid): SandboxResponse {
+export function problem(
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  invalid?: Invalid,
+): SandboxResponse {
   const generic = ['not-found', 'unauthorized', 'forbidden', 'internal-error'].includes(code);
   return {
     status,
@@ -115,7 +121,13 @@ export function problem(status: number, code: string, title: string, detail: str
 }
 
 const unprocessable = (invalid: Invalid, code = 'unprocessable', status = 422) =>
-  problem(status, code, 'Unprocessable Entity', `Invalid parameters: ${invalid.map((i) => i.name).join(', ')}`, invalid);
+  problem(
+    status,
+    code,
+    'Unprocessable Entity',
+    `Invalid parameters: ${invalid.map((i) => i.name).join(', ')}`,
+    invalid,
+  );
 
 function decodePart(part: string | undefined): Record<string, unknown> | undefined {
   try {
@@ -151,7 +163,9 @@ export interface LoggedCall {
 }
 
 export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderSandbox> {
-  const store = new RecordStore<SandboxDeployment>(ctx.dataDir ? join(ctx.dataDir, 'sandbox-vonage.jsonl') : undefined);
+  const store = new RecordStore<SandboxDeployment>(
+    ctx.dataDir ? join(ctx.dataDir, 'sandbox-vonage.jsonl') : undefined,
+  );
   const log: LoggedCall[] = [];
 
   const view = (d: SandboxDeployment) => ({
@@ -172,7 +186,12 @@ export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderS
     route(method, `${VONAGE_BASE_PATH}${pattern}`, (req) => {
       let out: SandboxResponse;
       if (!acceptsToken(req.headers.authorization)) {
-        out = problem(401, 'unauthorized', 'You did not provide correct credentials.', "Check that you're using the correct credentials, and that your account has this feature enabled");
+        out = problem(
+          401,
+          'unauthorized',
+          'You did not provide correct credentials.',
+          "Check that you're using the correct credentials, and that your account has this feature enabled",
+        );
       } else if (needsDeployment) {
         const d = store.get(req.params.id ?? '');
         out = d ? handler(req, d) : notFound(req.params.id ?? '');
@@ -189,7 +208,8 @@ export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderS
       return out;
     });
 
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   const invalidJson = () =>
     problem(400, 'invalid-json', 'Invalid JSON', 'The request body did not contain valid JSON');
 
@@ -210,7 +230,11 @@ export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderS
           typeof v === 'string' && new RegExp(`^\\d{${min},${max}}$`).test(v);
         check('country_code', digits(1, 4), 'country_code must be 1 to 4 digits');
         check('number', digits(4, 15), 'number must be 4 to 15 digits, without the country code');
-        check('vname_certificate', (v) => typeof v === 'string' && v.length > 0, 'vname_certificate must be a string');
+        check(
+          'vname_certificate',
+          (v) => typeof v === 'string' && v.length > 0,
+          'vname_certificate must be a string',
+        );
         check('method', (v) => v === 'sms' || v === 'voice', 'method must be sms or voice');
         check('waba_id', digits(1, 32), 'waba_id must be digits');
         check('pin', digits(6, 6), 'pin must be 6 digits', false);
@@ -219,7 +243,12 @@ export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderS
           .all()
           .find((d) => d.country_code === b.country_code && d.number === b.number && d.state !== 'DELETED');
         if (existing) {
-          return problem(409, 'number-in-use', 'Number already in use', `Active deployment already exists with id ${existing.id}`);
+          return problem(
+            409,
+            'number-in-use',
+            'Number already in use',
+            `Active deployment already exists with id ${existing.id}`,
+          );
         }
         const d = store.put({
           id: randomUUID(),
@@ -260,9 +289,21 @@ export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderS
     }),
     api('DELETE', '/deployments/:id', (_req, dep) => {
       const d = dep as SandboxDeployment;
-      const transitional: State[] = ['INITIALIZING', 'CREATING_CLUSTER', 'CODE_VERIFIED', 'FINALIZING', 'DELETING', 'DELETED'];
+      const transitional: State[] = [
+        'INITIALIZING',
+        'CREATING_CLUSTER',
+        'CODE_VERIFIED',
+        'FINALIZING',
+        'DELETING',
+        'DELETED',
+      ];
       if (transitional.includes(d.state)) {
-        return problem(409, 'conflict-deployment-state', 'Conflict', `Deployment cannot be deleted because it is in the ${d.state} state.`);
+        return problem(
+          409,
+          'conflict-deployment-state',
+          'Conflict',
+          `Deployment cannot be deleted because it is in the ${d.state} state.`,
+        );
       }
       save(d, { state: 'DELETING', detail: DETAIL.DELETING, seen: false });
       return { status: 204 };
@@ -271,10 +312,19 @@ export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderS
       const d = dep as SandboxDeployment;
       if (!isObject(req.body)) return invalidJson();
       if (req.body.method !== undefined && req.body.method !== 'sms' && req.body.method !== 'voice') {
-        return unprocessable([{ name: 'method', reason: 'method must be sms or voice' }], 'unprocessable', 400);
+        return unprocessable(
+          [{ name: 'method', reason: 'method must be sms or voice' }],
+          'unprocessable',
+          400,
+        );
       }
       if (d.state !== 'CODE_SENT' && d.state !== 'WRONG_CODE') {
-        return problem(409, 'conflict-resend-otp', 'Deployment Completed, Resend Failed', `OTP not required: the deployment is in the ${d.state} state.`);
+        return problem(
+          409,
+          'conflict-resend-otp',
+          'Deployment Completed, Resend Failed',
+          `OTP not required: the deployment is in the ${d.state} state.`,
+        );
       }
       const method = (req.body.method as string | undefined) ?? d.method;
       save(d, { state: 'CODE_SENT', detail: DETAIL.CODE_SENT, seen: false, otpSends: d.otpSends + 1 });
@@ -287,18 +337,35 @@ export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderS
         return unprocessable([{ name: 'code', reason: 'code must be a string' }], 'unprocessable', 400);
       }
       if (d.state !== 'CODE_SENT' && d.state !== 'WRONG_CODE') {
-        return problem(422, 'verification-failed', 'Verification Failed', `Deployment is in the ${d.state} state and is not waiting for a code.`);
+        return problem(
+          422,
+          'verification-failed',
+          'Verification Failed',
+          `Deployment is in the ${d.state} state and is not waiting for a code.`,
+        );
       }
       if (req.body.code !== SANDBOX_OTP) {
-        save(d, { state: 'WRONG_CODE', detail: DETAIL.WRONG_CODE, seen: false, wrongCodes: d.wrongCodes + 1 });
-        return problem(422, 'verification-failed', 'Verification Failed', 'Deployment could not be created because the verification failed.', [
-          { name: 'code', reason: 'Invalid code provided.' },
-        ]);
+        save(d, {
+          state: 'WRONG_CODE',
+          detail: DETAIL.WRONG_CODE,
+          seen: false,
+          wrongCodes: d.wrongCodes + 1,
+        });
+        return problem(
+          422,
+          'verification-failed',
+          'Verification Failed',
+          'Deployment could not be created because the verification failed.',
+          [{ name: 'code', reason: 'Invalid code provided.' }],
+        );
       }
       save(d, { state: 'CODE_VERIFIED', detail: DETAIL.CODE_VERIFIED, seen: false });
       return { status: 201, body: { deployment_id: d.id, status: 'Code verified' } };
     }),
-    api('GET', '/deployments/:id/profile', (_req, d) => ({ status: 200, body: (d as SandboxDeployment).profile })),
+    api('GET', '/deployments/:id/profile', (_req, d) => ({
+      status: 200,
+      body: (d as SandboxDeployment).profile,
+    })),
     api('PATCH', '/deployments/:id/profile', (req, dep) => {
       const d = dep as SandboxDeployment;
       if (!isObject(req.body)) return invalidJson();
@@ -308,14 +375,25 @@ export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderS
       for (const [name, max] of Object.entries(limits)) {
         const v = b[name];
         if (v === undefined) continue;
-        if (typeof v !== 'string' || v.length < 1 || v.length > max) invalid.push({ name, reason: `${name} must be 1 to ${max} characters` });
+        if (typeof v !== 'string' || v.length < 1 || v.length > max)
+          invalid.push({ name, reason: `${name} must be 1 to ${max} characters` });
       }
-      if (typeof b.email === 'string' && !/^[^@\s]+@[^@\s]+$/.test(b.email)) invalid.push({ name: 'email', reason: 'Email format invalid' });
-      if (b.vertical !== undefined && !VERTICALS.includes(b.vertical as string)) invalid.push({ name: 'vertical', reason: 'vertical is not recognized by WhatsApp' });
+      if (typeof b.email === 'string' && !/^[^@\s]+@[^@\s]+$/.test(b.email))
+        invalid.push({ name: 'email', reason: 'Email format invalid' });
+      if (b.vertical !== undefined && !VERTICALS.includes(b.vertical as string))
+        invalid.push({ name: 'vertical', reason: 'vertical is not recognized by WhatsApp' });
       if (b.websites !== undefined) {
         const w = b.websites;
-        if (!Array.isArray(w) || w.length < 1 || w.length > 2 || w.some((x) => typeof x !== 'string' || x.length > 256)) {
-          invalid.push({ name: 'websites', reason: 'websites must be 1 or 2 URLs of at most 256 characters' });
+        if (
+          !Array.isArray(w) ||
+          w.length < 1 ||
+          w.length > 2 ||
+          w.some((x) => typeof x !== 'string' || x.length > 256)
+        ) {
+          invalid.push({
+            name: 'websites',
+            reason: 'websites must be 1 or 2 URLs of at most 256 characters',
+          });
         }
       }
       if (invalid.length) return unprocessable(invalid, 'unprocessable-profile-update');
@@ -349,7 +427,8 @@ export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderS
       const b = req.body;
       const invalid: Invalid = [];
       for (const name of ['publisher', 'name']) {
-        if (typeof b[name] !== 'string' || !(b[name] as string).length) invalid.push({ name, reason: `${name} is required` });
+        if (typeof b[name] !== 'string' || !(b[name] as string).length)
+          invalid.push({ name, reason: `${name} is required` });
       }
       if (invalid.length) return unprocessable(invalid);
       const pack = {
@@ -357,7 +436,9 @@ export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderS
         name: b.name as string,
         publisher: b.publisher as string,
         ...(typeof b.ios_app_store_link === 'string' ? { ios_app_store_link: b.ios_app_store_link } : {}),
-        ...(typeof b.android_app_store_link === 'string' ? { android_app_store_link: b.android_app_store_link } : {}),
+        ...(typeof b.android_app_store_link === 'string'
+          ? { android_app_store_link: b.android_app_store_link }
+          : {}),
       };
       save(d, { stickerpacks: [...d.stickerpacks, pack] });
       return { status: 200, body: { stickerpacks: [pack] } };
@@ -368,7 +449,12 @@ export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderS
     rate: ctx.faultRate,
     errorBody: (status) =>
       status === 429
-        ? problem(429, 'throttled', 'Throttled', 'Exceeded rate limit for this API, please wait and try again').body
+        ? problem(
+            429,
+            'throttled',
+            'Throttled',
+            'Exceeded rate limit for this API, please wait and try again',
+          ).body
         : problem(500, 'internal-error', 'Internal Error', 'Something went wrong on our side').body,
   });
 
