@@ -1,9 +1,10 @@
-import { createHash, createHmac } from 'node:crypto';
-import { type HttpEvent, type HttpResult, header, rawBody, text } from '../http/apigw.js';
+import { createHash } from 'node:crypto';
+import { bodyTooLarge, type HttpEvent, type HttpResult, header, rawBody, text } from '../http/apigw.js';
 import { deliverEvent } from '../jobs/service.js';
 import { logger } from '../log.js';
 import { getCredentials, MissingCredentialsError } from '../security/credentials.js';
-import { firstDelivery, forgetDelivery, safeEqual, tenantForWebhook } from '../security/webhooks.js';
+import { verifyMetaHandshake, verifyMetaSignature } from '../security/signatures.js';
+import { firstDelivery, forgetDelivery, tenantForWebhook } from '../security/webhooks.js';
 import type { TenantId } from '../store/keys.js';
 import { META_EVENT_TYPE, MetaTemplateStatus, MetaWebhookBody, metaRef } from './meta.js';
 
@@ -17,13 +18,12 @@ export async function handleMetaWebhook(event: HttpEvent): Promise<HttpResult> {
   const tenant = hookId && hookId !== 'meta' ? await tenantForWebhook(hookId) : undefined;
   const method = event.requestContext.http.method;
   if (method === 'GET') return handshake(event, tenant);
+  if (bodyTooLarge(event)) return text(413, 'request body too large');
   if (!tenant) return text(404, 'unknown webhook');
 
   const creds = await metaCredentials(tenant);
   const body = rawBody(event);
-  const given = header(event, 'x-hub-signature-256') ?? '';
-  const expected = creds ? `sha256=${createHmac('sha256', creds.appSecret).update(body).digest('hex')}` : '';
-  if (!creds || !safeEqual(given, expected)) {
+  if (!creds || !verifyMetaSignature(body, header(event, 'x-hub-signature-256'), creds.appSecret)) {
     logger.warn('meta webhook with a bad signature', { tenant });
     return text(401, 'bad signature');
   }
@@ -86,15 +86,7 @@ async function metaCredentials(tenant: TenantId) {
 }
 
 async function handshake(event: HttpEvent, tenant: TenantId | undefined): Promise<HttpResult> {
-  const q = event.queryStringParameters ?? {};
   const creds = tenant ? await metaCredentials(tenant) : undefined;
-  if (
-    !creds ||
-    q['hub.mode'] !== 'subscribe' ||
-    typeof q['hub.challenge'] !== 'string' ||
-    !safeEqual(q['hub.verify_token'] ?? '', creds.verifyToken)
-  ) {
-    return text(403, 'forbidden');
-  }
-  return text(200, q['hub.challenge']);
+  const challenge = creds ? verifyMetaHandshake(event.queryStringParameters, creds.verifyToken) : undefined;
+  return challenge === undefined ? text(403, 'forbidden') : text(200, challenge);
 }
