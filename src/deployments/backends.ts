@@ -13,7 +13,12 @@ import type { ProvisioningBackend } from './port.js';
  */
 const SettingsSchema = z.object({
   DEPLOY_POLL_MS: z.coerce.number().int().min(1).max(3_600_000).default(20_000),
-  DEPLOY_CODE_POLL_MS: z.coerce.number().int().min(1).max(86_400_000).default(5 * 60_000),
+  DEPLOY_CODE_POLL_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400_000)
+    .default(5 * 60_000),
   VONAGE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(8_000),
 });
 

@@ -25,7 +25,9 @@ const httpUrl = (max: number) =>
     .string()
     .trim()
     .max(max, { error: `is longer than ${max} characters` })
-    .pipe(z.url({ protocol: /^https?$/, error: (iss) => `${JSON.stringify(iss.input)} is not an http(s) URL` }));
+    .pipe(
+      z.url({ protocol: /^https?$/, error: (iss) => `${JSON.stringify(iss.input)} is not an http(s) URL` }),
+    );
 
 /** Verticals are matched without regard to case, and stored as WhatsApp spells them. */
 const vertical = z
@@ -34,7 +36,8 @@ const vertical = z
   .transform((v) => PROFILE_VERTICALS.find((x) => x.toLowerCase() === v.toLowerCase()) ?? v)
   .pipe(
     z.enum(PROFILE_VERTICALS, {
-      error: (iss) => `${JSON.stringify(iss.input)} is not a WhatsApp vertical; use one of: ${PROFILE_VERTICALS.join(', ')}`,
+      error: (iss) =>
+        `${JSON.stringify(iss.input)} is not a WhatsApp vertical; use one of: ${PROFILE_VERTICALS.join(', ')}`,
     }),
   );
 
@@ -69,13 +72,17 @@ export const deploymentCommands = [
       waba: z
         .string()
         .trim()
-        .regex(/^\d{5,32}$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a WABA id (digits only)` }),
+        .regex(/^\d{5,32}$/, {
+          error: (iss) => `${JSON.stringify(iss.input)} is not a WABA id (digits only)`,
+        }),
       cert: z
         .string()
         .trim()
         .min(8, { error: 'is too short to be a verified-name certificate' })
         .max(4096, { error: 'is too long to be a verified-name certificate' })
-        .regex(/^[A-Za-z0-9+/=_-]+$/, { error: 'is not a verified-name certificate (copy it from WhatsApp Manager)' }),
+        .regex(/^[A-Za-z0-9+/=_-]+$/, {
+          error: 'is not a verified-name certificate (copy it from WhatsApp Manager)',
+        }),
       method: method.default('sms'),
       pin: z
         .string()

@@ -1,9 +1,9 @@
 import { parsePhoneNumberWithError } from 'libphonenumber-js/min';
+import { startJob } from '../jobs/service.js';
 import { audit } from '../security/audit.js';
 import { seal } from '../security/envelope.js';
 import type { CommandContext, Reply } from '../slack/command.js';
 import { maskPhone } from '../slack/schemas.js';
-import { startJob } from '../jobs/service.js';
 import { DEPLOYMENT_JOB, type DeploymentPayload } from './job.js';
 import { deleteConfirmation, stateWords } from './messages.js';
 import type { BusinessProfile, OtpMethod } from './port.js';
@@ -15,7 +15,11 @@ import { sendToDeployment, startTask } from './requests.js';
  * write DynamoDB, queue a job. Nothing here calls the provider.
  */
 
-const ephemeral = (text: string, extra: Partial<Reply> = {}): Reply => ({ response_type: 'ephemeral', text, ...extra });
+const ephemeral = (text: string, extra: Partial<Reply> = {}): Reply => ({
+  response_type: 'ephemeral',
+  text,
+  ...extra,
+});
 const onIt = (what: string, jobId: string) =>
   ephemeral(`:hourglass_flowing_sand: On it: ${what} (job \`${jobId}\`).`);
 
@@ -35,7 +39,12 @@ export async function deployStart(
     sealed: await seal(ctx.tenant, JSON.stringify({ certificate: input.cert, pin: input.pin })),
   };
   const job = await startJob(ctx, { kind: DEPLOYMENT_JOB, subject: `Deployment of ${phone}`, payload });
-  await audit(ctx.tenant, { actor: ctx.userId, action: 'deployment.requested', target: phone, outcome: 'ok' });
+  await audit(ctx.tenant, {
+    actor: ctx.userId,
+    action: 'deployment.requested',
+    target: phone,
+    outcome: 'ok',
+  });
   return onIt(
     `provisioning ${phone} (WABA ${input.waba}, code by ${input.method === 'voice' ? 'voice call' : 'SMS'}). The deployment id and every step follow in this channel`,
     job.id,
@@ -44,12 +53,19 @@ export async function deployStart(
 
 export async function deployStatus(input: { deploymentId: string }, ctx: CommandContext): Promise<Reply> {
   const record = await getRecord(ctx.tenant, input.deploymentId);
-  const job = await startTask(ctx, { op: 'status', deploymentId: input.deploymentId }, `Status of deployment ${input.deploymentId}`);
+  const job = await startTask(
+    ctx,
+    { op: 'status', deploymentId: input.deploymentId },
+    `Status of deployment ${input.deploymentId}`,
+  );
   const known = record ? ` Last known: *${record.state}*, ${stateWords(record.state)}.` : '';
   return onIt(`asking for deployment \`${input.deploymentId}\`.${known}`, job.id);
 }
 
-export async function deployVerify(input: { deploymentId: string; code: string }, ctx: CommandContext): Promise<Reply> {
+export async function deployVerify(
+  input: { deploymentId: string; code: string },
+  ctx: CommandContext,
+): Promise<Reply> {
   const { jobId } = await sendToDeployment(ctx, input.deploymentId, {
     type: 'otp',
     data: { code: input.code, userId: ctx.userId },
@@ -60,7 +76,10 @@ export async function deployVerify(input: { deploymentId: string; code: string }
     target: input.deploymentId,
     outcome: 'ok',
   });
-  return onIt(`submitting the code for deployment \`${input.deploymentId}\`; the answer follows in its thread`, jobId);
+  return onIt(
+    `submitting the code for deployment \`${input.deploymentId}\`; the answer follows in its thread`,
+    jobId,
+  );
 }
 
 export async function deployResend(
@@ -71,8 +90,16 @@ export async function deployResend(
     type: 'resend',
     data: { method: input.method, userId: ctx.userId },
   });
-  await audit(ctx.tenant, { actor: ctx.userId, action: 'deployment.otp_resend', target: input.deploymentId, outcome: 'ok' });
-  return onIt(`asking for a new code by ${input.method === 'voice' ? 'voice call' : 'SMS'} for deployment \`${input.deploymentId}\``, jobId);
+  await audit(ctx.tenant, {
+    actor: ctx.userId,
+    action: 'deployment.otp_resend',
+    target: input.deploymentId,
+    outcome: 'ok',
+  });
+  return onIt(
+    `asking for a new code by ${input.method === 'voice' ? 'voice call' : 'SMS'} for deployment \`${input.deploymentId}\``,
+    jobId,
+  );
 }
 
 /** Nothing changes until the confirmation button is pressed. */
@@ -84,7 +111,9 @@ export async function deployDelete(input: { deploymentId: string }, _ctx: Comman
 export async function deployList(_input: unknown, ctx: CommandContext): Promise<Reply> {
   const records = await listRecords(ctx.tenant);
   if (records.length === 0) {
-    return ephemeral('No deployments in this workspace yet. Start one with `/wa deploy start <+E164> --waba <id> --cert <certificate>`.');
+    return ephemeral(
+      'No deployments in this workspace yet. Start one with `/wa deploy start <+E164> --waba <id> --cert <certificate>`.',
+    );
   }
   const lines = records.map(
     (r) =>
@@ -102,10 +131,18 @@ export async function deployProfile(
     Object.entries({ ...rest, websites: website }).filter(([, v]) => v !== undefined),
   );
   if (Object.keys(patch).length === 0) {
-    const job = await startTask(ctx, { op: 'profile-get', deploymentId }, `Profile of deployment ${deploymentId}`);
+    const job = await startTask(
+      ctx,
+      { op: 'profile-get', deploymentId },
+      `Profile of deployment ${deploymentId}`,
+    );
     return onIt(`fetching the business profile of deployment \`${deploymentId}\``, job.id);
   }
-  const job = await startTask(ctx, { op: 'profile-update', deploymentId, patch }, `Profile update of deployment ${deploymentId}`);
+  const job = await startTask(
+    ctx,
+    { op: 'profile-update', deploymentId, patch },
+    `Profile update of deployment ${deploymentId}`,
+  );
   await audit(ctx.tenant, {
     actor: ctx.userId,
     action: 'deployment.profile_updated',
@@ -116,23 +153,47 @@ export async function deployProfile(
   return onIt(`updating ${Object.keys(patch).join(', ')} of deployment \`${deploymentId}\``, job.id);
 }
 
-export async function deployPhoto(input: { deploymentId: string; imageUrl: string }, ctx: CommandContext): Promise<Reply> {
+export async function deployPhoto(
+  input: { deploymentId: string; imageUrl: string },
+  ctx: CommandContext,
+): Promise<Reply> {
   const job = await startTask(
     ctx,
     { op: 'photo', deploymentId: input.deploymentId, imageUrl: input.imageUrl },
     `Profile photo of deployment ${input.deploymentId}`,
   );
-  await audit(ctx.tenant, { actor: ctx.userId, action: 'deployment.photo_set', target: input.deploymentId, outcome: 'ok' });
-  return onIt(`checking the image and setting it as the profile photo of deployment \`${input.deploymentId}\``, job.id);
+  await audit(ctx.tenant, {
+    actor: ctx.userId,
+    action: 'deployment.photo_set',
+    target: input.deploymentId,
+    outcome: 'ok',
+  });
+  return onIt(
+    `checking the image and setting it as the profile photo of deployment \`${input.deploymentId}\``,
+    job.id,
+  );
 }
 
-export async function deployStickerpacks(input: { deploymentId: string }, ctx: CommandContext): Promise<Reply> {
-  const job = await startTask(ctx, { op: 'stickerpacks', deploymentId: input.deploymentId }, `Stickerpacks of deployment ${input.deploymentId}`);
+export async function deployStickerpacks(
+  input: { deploymentId: string },
+  ctx: CommandContext,
+): Promise<Reply> {
+  const job = await startTask(
+    ctx,
+    { op: 'stickerpacks', deploymentId: input.deploymentId },
+    `Stickerpacks of deployment ${input.deploymentId}`,
+  );
   return onIt(`listing the stickerpacks of deployment \`${input.deploymentId}\``, job.id);
 }
 
 export async function deployStickerpackCreate(
-  input: { deploymentId: string; name: string; publisher: string; ios?: string | undefined; android?: string | undefined },
+  input: {
+    deploymentId: string;
+    name: string;
+    publisher: string;
+    ios?: string | undefined;
+    android?: string | undefined;
+  },
   ctx: CommandContext,
 ): Promise<Reply> {
   const job = await startTask(
@@ -140,10 +201,20 @@ export async function deployStickerpackCreate(
     {
       op: 'stickerpack-create',
       deploymentId: input.deploymentId,
-      pack: { name: input.name, publisher: input.publisher, iosAppStoreLink: input.ios, androidAppStoreLink: input.android },
+      pack: {
+        name: input.name,
+        publisher: input.publisher,
+        iosAppStoreLink: input.ios,
+        androidAppStoreLink: input.android,
+      },
     },
     `New stickerpack for deployment ${input.deploymentId}`,
   );
-  await audit(ctx.tenant, { actor: ctx.userId, action: 'deployment.stickerpack_created', target: input.deploymentId, outcome: 'ok' });
+  await audit(ctx.tenant, {
+    actor: ctx.userId,
+    action: 'deployment.stickerpack_created',
+    target: input.deploymentId,
+    outcome: 'ok',
+  });
   return onIt(`creating stickerpack "${input.name}" on deployment \`${input.deploymentId}\``, job.id);
 }

@@ -19,7 +19,11 @@ export type ImageCheck =
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 export function imageInfo(buf: Buffer): ImageInfo | undefined {
-  if (buf.length >= 24 && buf.subarray(0, 8).equals(PNG_SIGNATURE) && buf.toString('latin1', 12, 16) === 'IHDR') {
+  if (
+    buf.length >= 24 &&
+    buf.subarray(0, 8).equals(PNG_SIGNATURE) &&
+    buf.toString('latin1', 12, 16) === 'IHDR'
+  ) {
     return { format: 'png', width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
   }
   if (buf.length >= 4 && buf[0] === 0xff && buf[1] === 0xd8) {
@@ -71,7 +75,10 @@ export function photoProblem(info: ImageInfo | undefined, bytes?: number): strin
 export async function checkImage(url: string, fetchImpl: typeof fetch = fetch): Promise<ImageCheck> {
   let res: Response;
   try {
-    res = await fetchImpl(url, { headers: { range: `bytes=0-${HEAD_BYTES - 1}` }, signal: AbortSignal.timeout(5_000) });
+    res = await fetchImpl(url, {
+      headers: { range: `bytes=0-${HEAD_BYTES - 1}` },
+      signal: AbortSignal.timeout(5_000),
+    });
   } catch {
     return { ok: true };
   }

@@ -30,7 +30,13 @@ export async function deployAction(args: ActionArgs): Promise<void> {
   }
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) return;
   if (!(await isAdmin(client, tenant, userId))) {
-    await audit(tenant, { actor: userId, action: `deployment.${actionId.split(':')[1]}`, target: id, outcome: 'refused', detail: 'not an admin' });
+    await audit(tenant, {
+      actor: userId,
+      action: `deployment.${actionId.split(':')[1]}`,
+      target: id,
+      outcome: 'refused',
+      detail: 'not an admin',
+    });
     await say(`:no_entry: Only ${await whoCan(tenant)} can do that for a deployment.`);
     return;
   }
@@ -44,13 +50,18 @@ export async function deployAction(args: ActionArgs): Promise<void> {
       const method = actionId === ACTIONS.resendVoice ? 'voice' : 'sms';
       const { jobId } = await sendToDeployment(ctx, id, { type: 'resend', data: { method, userId } });
       await audit(tenant, { actor: userId, action: 'deployment.otp_resend', target: id, outcome: 'ok' });
-      await say(`:arrows_counterclockwise: Asking for a new code by ${method === 'voice' ? 'voice call' : 'SMS'} (job \`${jobId}\`).`);
+      await say(
+        `:arrows_counterclockwise: Asking for a new code by ${method === 'voice' ? 'voice call' : 'SMS'} (job \`${jobId}\`).`,
+      );
       return;
     }
     case ACTIONS.deleteConfirm: {
       const { jobId } = await sendToDeployment(ctx, id, { type: 'delete', data: { userId } });
       await audit(tenant, { actor: userId, action: 'deployment.delete', target: id, outcome: 'ok' });
-      await say(`:wastebasket: Deleting deployment \`${id}\` (job \`${jobId}\`); progress follows in the channel.`, true);
+      await say(
+        `:wastebasket: Deleting deployment \`${id}\` (job \`${jobId}\`); progress follows in the channel.`,
+        true,
+      );
       return;
     }
     default:
@@ -69,16 +80,31 @@ export async function deployView(args: ViewArgs): Promise<void> {
   const raw = view.state.values.code?.code?.value ?? '';
   const code = otpCode.safeParse(raw);
   if (!code.success) {
-    await args.ack({ response_action: 'errors', errors: { code: 'Enter the 6 digits from the SMS or voice call, like 123456.' } });
+    await args.ack({
+      response_action: 'errors',
+      errors: { code: 'Enter the 6 digits from the SMS or voice call, like 123456.' },
+    });
     return;
   }
   if (!meta.id || !/^[A-Za-z0-9_-]{1,128}$/.test(meta.id)) {
-    await args.ack({ response_action: 'errors', errors: { code: 'This form has lost its deployment; use /wa deploy verify.' } });
+    await args.ack({
+      response_action: 'errors',
+      errors: { code: 'This form has lost its deployment; use /wa deploy verify.' },
+    });
     return;
   }
   if (!(await isAdmin(client, tenant, userId))) {
-    await audit(tenant, { actor: userId, action: 'deployment.code_submitted', target: meta.id, outcome: 'refused', detail: 'not an admin' });
-    await args.ack({ response_action: 'errors', errors: { code: `Only ${await whoCan(tenant)} can verify a deployment.` } });
+    await audit(tenant, {
+      actor: userId,
+      action: 'deployment.code_submitted',
+      target: meta.id,
+      outcome: 'refused',
+      detail: 'not an admin',
+    });
+    await args.ack({
+      response_action: 'errors',
+      errors: { code: `Only ${await whoCan(tenant)} can verify a deployment.` },
+    });
     return;
   }
   await sendToDeployment({ tenant, userId, channelId: meta.channel ?? userId }, meta.id, {

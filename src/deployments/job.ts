@@ -17,11 +17,10 @@ import { saveRecord, updateRecordState } from './records.js';
 
 /**
  * One deployment from provisioning (or from the moment we start following it) to READY,
- * DELETED or ERROR. Each run does at most one provider call: requests from people (a code, a
- * resend, a delete) arrive as inbox events, are first copied into the job's data (no provider
- * call, so nothing can lose them), and are then carried out one per run, each behind
- * `io.effect` so a retry never repeats one that went through. Otherwise the run polls the
- * deployment, since the provider sends no callbacks.
+ * DELETED or ERROR. Requests from people (a code, a resend, a delete) arrive as inbox events
+ * (which also wake the job), are kept in the job's data until done, and are carried out one
+ * per run, each behind `io.effect` with a reconcile, so a retry never repeats one that went
+ * through. A run with nothing to do polls the deployment: the provider sends no callbacks.
  */
 
 export const DEPLOYMENT_JOB = 'deployment';
@@ -169,11 +168,24 @@ export async function reconcileProvision(
   return ours ? { kind: 'created', deployment: existing } : again;
 }
 
-async function act(job: DJob, io: StepIO, backend: ProvisioningBackend, id: string): Promise<Result | undefined> {
+async function act(
+  job: DJob,
+  io: StepIO,
+  backend: ProvisioningBackend,
+  id: string,
+): Promise<Result | undefined> {
   const d = job.data;
   const now = io.now;
   if (d.deleteRequested && !d.deleteSent) {
-    const out = await io.effect(`delete:${d.deleteSeq ?? 1}`, () => backend.remove(id));
+    const out = await io.effect(
+      `delete:${d.deleteSeq ?? 1}`,
+      () => backend.remove(id),
+      // A delete that went through before a crash shows in the deployment's state.
+      async () => {
+        const dep = await backend.get(id);
+        return dep.state === 'DELETING' || dep.state === 'DELETED' ? { ok: true as const } : undefined;
+      },
+    );
     if (out.ok) {
       await io.post({ text: `:wastebasket: Deleting deployment \`${id}\`; I will say when it is gone.` });
       return { type: 'wait', until: now, data: { deleteRequested: false, deleteSent: true } };
@@ -183,7 +195,9 @@ async function act(job: DJob, io: StepIO, backend: ProvisioningBackend, id: stri
       return {
         type: 'done',
         data: { deleteRequested: false },
-        progress: { text: `:wastebasket: ${backend.label} no longer knows deployment \`${id}\`: nothing to delete.` },
+        progress: {
+          text: `:wastebasket: ${backend.label} no longer knows deployment \`${id}\`: nothing to delete.`,
+        },
       };
     }
     await io.post({
@@ -242,7 +256,15 @@ async function poll(job: DJob, io: StepIO, backend: ProvisioningBackend, id: str
   const phone = phoneOf(job);
   if (changed) {
     await updateRecordState(job.tenant, id, { state: dep.state, detail: dep.detail, jobId: job.id });
-    await io.progress(progressMessage({ id, phone, state: dep.state, detail: dep.detail, history: data.history ?? d.history }));
+    await io.progress(
+      progressMessage({
+        id,
+        phone,
+        state: dep.state,
+        detail: dep.detail,
+        history: data.history ?? d.history,
+      }),
+    );
   }
   switch (dep.state) {
     case 'READY':
@@ -281,27 +303,34 @@ async function poll(job: DJob, io: StepIO, backend: ProvisioningBackend, id: str
       reason: `no code was entered for a week. When you have one, \`/wa deploy verify ${id} <code>\` picks the deployment up again.`,
     };
   }
-  return { type: 'wait', until: io.now + (awaiting ? settings.DEPLOY_CODE_POLL_MS : settings.DEPLOY_POLL_MS), data };
+  return {
+    type: 'wait',
+    until: io.now + (awaiting ? settings.DEPLOY_CODE_POLL_MS : settings.DEPLOY_POLL_MS),
+    data,
+  };
 }
 
 export const deploymentJob: JobKind<DeploymentPayload, DeploymentData> = {
   kind: DEPLOYMENT_JOB,
   payload: deploymentPayload,
   async step(job, io) {
-    if (io.inbox.length > 0) return { type: 'wait', until: io.now, data: absorb(job.data, io.inbox) };
+    // Requests that arrived are merged into the data first. The engine keeps the inbox when a
+    // run fails transiently, and merging the same events into the same data gives the same
+    // sequence numbers, so the effect keys below stay the same across retries.
+    const patch: Partial<DeploymentData> = io.inbox.length > 0 ? absorb(job.data, io.inbox) : {};
+    job.data = { ...job.data, ...patch };
     const backend = await backendFor(job.tenant);
     const id =
       job.data.deploymentId ?? (job.payload.mode === 'follow' ? job.payload.deploymentId : undefined);
-    if (!id) return provision(job, io, backend);
-    if (!job.data.linked) {
+    let result: Result;
+    if (!id) result = await provision(job, io, backend);
+    else if (!job.data.linked) {
       await io.link(DEPLOYMENT_REF, id);
+      Object.assign(patch, { deploymentId: id, linked: true });
       job.data = { ...job.data, deploymentId: id, linked: true };
-      const acted = await act(job, io, backend, id);
-      return acted
-        ? { ...acted, data: { ...acted.data, deploymentId: id, linked: true } }
-        : { type: 'wait', until: io.now, data: { deploymentId: id, linked: true } };
-    }
-    return (await act(job, io, backend, id)) ?? (await poll(job, io, backend, id));
+      result = (await act(job, io, backend, id)) ?? { type: 'wait', until: io.now };
+    } else result = (await act(job, io, backend, id)) ?? (await poll(job, io, backend, id));
+    return { ...result, data: { ...patch, ...result.data } };
   },
   failureMessage(job, reason) {
     const id = job.data.deploymentId;

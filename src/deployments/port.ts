@@ -79,7 +79,14 @@ export const PROFILE_VERTICALS = [
 export type ProfileVertical = (typeof PROFILE_VERTICALS)[number];
 
 /** The documented limits of a WhatsApp business profile. */
-export const PROFILE_LIMITS = { about: 139, address: 256, description: 256, email: 128, website: 256, websites: 2 };
+export const PROFILE_LIMITS = {
+  about: 139,
+  address: 256,
+  description: 256,
+  email: 128,
+  website: 256,
+  websites: 2,
+};
 
 export interface BusinessProfile {
   about?: string | undefined;

@@ -27,7 +27,9 @@ export interface DeploymentRecord {
 const key = (tenant: TenantId, id: string) => ({ pk: pkOf(tenant), sk: `DEPLOY#${id}` });
 
 export async function saveRecord(tenant: TenantId, record: DeploymentRecord): Promise<void> {
-  await ddb().send(new PutCommand({ TableName: tableName(), Item: { ...key(tenant, record.deploymentId), ...record } }));
+  await ddb().send(
+    new PutCommand({ TableName: tableName(), Item: { ...key(tenant, record.deploymentId), ...record } }),
+  );
 }
 
 /** Moves the recorded state; a record that does not exist yet is created by the next save. */

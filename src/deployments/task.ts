@@ -43,7 +43,7 @@ export type TaskPayload = z.output<typeof taskPayload>;
 export const deploymentTaskJob: JobKind<TaskPayload> = {
   kind: DEPLOYMENT_TASK_JOB,
   payload: taskPayload,
-  async step(job, io) {
+  async step(job) {
     const p = job.payload;
     const id = p.deploymentId;
     const backend = await backendFor(job.tenant);
@@ -51,8 +51,14 @@ export const deploymentTaskJob: JobKind<TaskPayload> = {
       case 'status': {
         const dep = await backend.get(id);
         await updateRecordState(job.tenant, id, { state: dep.state, detail: dep.detail });
-        const where = dep.countryCode && dep.number ? `+${dep.countryCode}${'•'.repeat(Math.max(3, dep.number.length - 2))}${dep.number.slice(-2)}` : 'its number';
-        return { type: 'done', progress: progressMessage({ id, phone: where, state: dep.state, detail: dep.detail }) };
+        const where =
+          dep.countryCode && dep.number
+            ? `+${dep.countryCode}${'•'.repeat(Math.max(3, dep.number.length - 2))}${dep.number.slice(-2)}`
+            : 'its number';
+        return {
+          type: 'done',
+          progress: progressMessage({ id, phone: where, state: dep.state, detail: dep.detail }),
+        };
       }
       case 'profile-get':
         return { type: 'done', progress: profileMessage(id, await backend.getProfile(id)) };
@@ -60,12 +66,15 @@ export const deploymentTaskJob: JobKind<TaskPayload> = {
         return { type: 'done', progress: profileMessage(id, await backend.updateProfile(id, p.patch), true) };
       case 'photo': {
         const checked = await checkImage(p.imageUrl);
-        if (!checked.ok) throw new UserError(`the image at ${p.imageUrl} cannot be a profile photo: ${checked.problem}`);
+        if (!checked.ok)
+          throw new UserError(`the image at ${p.imageUrl} cannot be a profile photo: ${checked.problem}`);
         await backend.setPhoto(id, p.imageUrl);
         const seen = checked.width ? ` (${checked.format} ${checked.width}×${checked.height})` : '';
         return {
           type: 'done',
-          progress: { text: `:frame_with_picture: Profile photo of deployment \`${id}\` set from ${p.imageUrl}${seen}.` },
+          progress: {
+            text: `:frame_with_picture: Profile photo of deployment \`${id}\` set from ${p.imageUrl}${seen}.`,
+          },
         };
       }
       case 'stickerpacks':
@@ -74,7 +83,11 @@ export const deploymentTaskJob: JobKind<TaskPayload> = {
         const created = await backend.createStickerpack(id, p.pack);
         return {
           type: 'done',
-          progress: stickerpacksMessage(id, created.length ? created : [{ name: p.pack.name, publisher: p.pack.publisher }], true),
+          progress: stickerpacksMessage(
+            id,
+            created.length ? created : [{ name: p.pack.name, publisher: p.pack.publisher }],
+            true,
+          ),
         };
       }
     }

@@ -157,6 +157,10 @@ export class JobRepository {
       ];
       names['#data'] = 'data';
       const removes = ['leaseOwner', 'leaseUntil'];
+      if (next.refs?.length) {
+        sets.push('refs = :refs');
+        values[':refs'] = next.refs;
+      }
       if (next.lastError !== undefined) {
         sets.push('lastError = :err');
         values[':err'] = next.lastError;

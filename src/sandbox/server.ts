@@ -189,6 +189,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   slack.tokenRotation = process.env.SLACK_TOKEN_ROTATION === 'true';
   const { resetConfig, config } = await import('../config.js');
   resetConfig();
+  // Caches keyed by tenant would otherwise keep pointing at an earlier stack's fake Slack.
+  (await import('../slack/tenant-client.js')).clearSlackClients();
+  (await import('../slack/permissions.js')).clearAdminCache();
   (await import('../store/dynamo.js')).resetDdb();
   await ensureTable(dynalite.url, config().tableName);
   await seedSandboxInstallation();

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { LocalStack } from '../../src/sandbox/server.js';
 import { problem } from '../../src/sandbox/providers/vonage.js';
+import type { LocalStack } from '../../src/sandbox/server.js';
 import { advanceUntil, click, deployCommand, type LoggedCall, startStack, vonageState } from './support.js';
 
 /**
@@ -41,8 +41,20 @@ const SUPPLEMENT: Record<string, Record<string, Operation>> = {
   '/deployments/{deployment_id}/stickerpacks': {
     get: {
       responses: {
-        '200': { content: { 'application/json': { schema: { type: 'object', required: ['stickerpacks'], properties: { stickerpacks: { type: 'array', items: STICKERPACK } } } } } },
-        '404': { content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorNotFound' } } } },
+        '200': {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['stickerpacks'],
+                properties: { stickerpacks: { type: 'array', items: STICKERPACK } },
+              },
+            },
+          },
+        },
+        '404': {
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorNotFound' } } },
+        },
       },
     },
     post: {
@@ -64,8 +76,16 @@ const SUPPLEMENT: Record<string, Record<string, Operation>> = {
         },
       },
       responses: {
-        '200': { content: { 'application/json': { schema: { type: 'object', properties: { stickerpacks: { type: 'array', items: STICKERPACK } } } } } },
-        '422': { content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorUnprocessable' } } } },
+        '200': {
+          content: {
+            'application/json': {
+              schema: { type: 'object', properties: { stickerpacks: { type: 'array', items: STICKERPACK } } },
+            },
+          },
+        },
+        '422': {
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorUnprocessable' } } },
+        },
       },
     },
   },
@@ -85,7 +105,10 @@ function validator(schema: Json): ValidateFunction {
   return v;
 }
 
-function findOperation(method: string, path: string): { template: string; op: Operation; inSpec: boolean } | undefined {
+function findOperation(
+  method: string,
+  path: string,
+): { template: string; op: Operation; inSpec: boolean } | undefined {
   for (const [paths, inSpec] of [
     [spec.paths, true],
     [SUPPLEMENT, false],
@@ -112,7 +135,8 @@ function problems(
     // A request made wrong on purpose: only the answer is checked.
   } else if (reqSchema) {
     const v = validator(reqSchema);
-    if (!v(call.body)) out.push(`${where} request: ${ajv.errorsText(v.errors)} in ${JSON.stringify(call.body)}`);
+    if (!v(call.body))
+      out.push(`${where} request: ${ajv.errorsText(v.errors)} in ${JSON.stringify(call.body)}`);
   } else if (call.body !== undefined) out.push(`${where} takes no body but got ${JSON.stringify(call.body)}`);
   const response = found.op.responses[String(call.status)];
   if (!response) return [...out, `${where} does not declare status ${call.status}`];
@@ -120,7 +144,8 @@ function problems(
   if (resSchema) {
     const v = validator(resSchema);
     if (!v(call.response)) out.push(`${where} ${call.status} response: ${ajv.errorsText(v.errors)}`);
-  } else if (call.response !== undefined) out.push(`${where} ${call.status} declares no body but one was sent`);
+  } else if (call.response !== undefined)
+    out.push(`${where} ${call.status} declares no body but one was sent`);
   return out;
 }
 
@@ -134,17 +159,26 @@ beforeAll(async () => {
 
   // Everything the client does: provision, poll, a wrong code, a resend, the right code,
   // profile read and write, photo, stickerpacks, status, delete; and number-in-use.
-  await deployCommand(stack, 'deploy start +31612345670 --waba 9990001 --cert AbCdEFGHiJK123456 --pin 246810');
+  await deployCommand(
+    stack,
+    'deploy start +31612345670 --waba 9990001 --cert AbCdEFGHiJK123456 --pin 246810',
+  );
   const id = (await vonageState(stack)).deployments[0]?.id as string;
   await advanceUntil(stack, id, 'CODE_SENT');
   await deployCommand(stack, `deploy verify ${id} 000000`);
   await deployCommand(stack, `deploy resend ${id} --method voice`);
   await deployCommand(stack, `deploy verify ${id} 123456`);
   await advanceUntil(stack, id, 'READY');
-  await deployCommand(stack, `deploy profile ${id} --about "About us" --address "1 Main St" --description Bakery --email a@b.example --vertical Restaurant --website https://a.example`);
+  await deployCommand(
+    stack,
+    `deploy profile ${id} --about "About us" --address "1 Main St" --description Bakery --email a@b.example --vertical Restaurant --website https://a.example`,
+  );
   await deployCommand(stack, `deploy profile ${id}`);
   await deployCommand(stack, `deploy photo ${id} https://img.invalid/photo.png`);
-  await deployCommand(stack, `deploy stickerpack-create ${id} --name Pack --publisher Acme --ios https://itunes.apple.com/app/id3133333`);
+  await deployCommand(
+    stack,
+    `deploy stickerpack-create ${id} --name Pack --publisher Acme --ios https://itunes.apple.com/app/id3133333`,
+  );
   await deployCommand(stack, `deploy stickerpacks ${id}`);
   await deployCommand(stack, `deploy status ${id}`);
   await deployCommand(stack, `deploy resend ${id}`); // conflict-resend-otp: it is READY
@@ -176,14 +210,19 @@ describe('Vonage client and sandbox against the OpenAPI description', () => {
       expect(seen, op).toContain(op);
     }
     const statuses = new Set(calls.map((c) => `${c.method} ${c.status}`));
-    for (const s of ['POST 202', 'POST 409', 'POST 422', 'POST 201', 'DELETE 204', 'GET 404']) expect(statuses).toContain(s);
+    for (const s of ['POST 202', 'POST 409', 'POST 422', 'POST 201', 'DELETE 204', 'GET 404'])
+      expect(statuses).toContain(s);
   });
 
   it('every request the client sent, and every sandbox answer, conforms', () => {
     expect(calls.length).toBeGreaterThan(20);
-    expect(calls.flatMap(problems)).toEqual([]);
+    expect(calls.flatMap((c) => problems(c))).toEqual([]);
     // Outside the 0.1.4 description: only the stickerpack routes.
-    expect(calls.filter((c) => !findOperation(c.method, c.path)?.inSpec).every((c) => c.path.endsWith('/stickerpacks'))).toBe(true);
+    expect(
+      calls
+        .filter((c) => !findOperation(c.method, c.path)?.inSpec)
+        .every((c) => c.path.endsWith('/stickerpacks')),
+    ).toBe(true);
   });
 
   it('the sandbox error answers the client never provokes conform too (RFC 7807, with invalid_parameters)', async () => {
@@ -204,7 +243,10 @@ describe('Vonage client and sandbox against the OpenAPI description', () => {
     const answers = [
       await send('GET', `/deployments/${id.deployment_id}`, undefined, false),
       await send('POST', '/deployments', { country_code: '31', number: 'abc', method: 'fax' }),
-      await send('PATCH', `/deployments/${id.deployment_id}/profile`, { about: 'x'.repeat(140), vertical: 'Bakery' }),
+      await send('PATCH', `/deployments/${id.deployment_id}/profile`, {
+        about: 'x'.repeat(140),
+        vertical: 'Bakery',
+      }),
       await send('POST', `/deployments/${id.deployment_id}/profile/photo`, { image_url: 'not a url' }),
       await send('GET', `/deployments/${id.deployment_id}/profile/photo`),
       await send('DELETE', `/deployments/${id.deployment_id}`),

@@ -26,7 +26,9 @@ afterAll(async () => {
 async function driveToReady(stack: LocalStack, number: string, maxPolls = 80): Promise<string> {
   let verified = false;
   for (let i = 0; i < maxPolls; i++) {
-    const dep = (await vonageState(stack)).deployments.find((d) => `+${d.country_code}${d.number}` === number);
+    const dep = (await vonageState(stack)).deployments.find(
+      (d) => `+${d.country_code}${d.number}` === number,
+    );
     const all = await texts(stack);
     if (dep && all.some((t) => t.includes('*ready to use*') && t.includes(dep.id))) return dep.id;
     if (dep && !verified && all.some((t) => t.includes(`verification code for deployment \`${dep.id}\``))) {
@@ -110,7 +112,9 @@ describe('crash recovery', () => {
     });
     await advance(stack);
     const vonage = await vonageState(stack);
-    expect(vonage.deployments.filter((d) => d.number === '612340002').map((d) => d.id)).toEqual([deployment_id]);
+    expect(vonage.deployments.filter((d) => d.number === '612340002').map((d) => d.id)).toEqual([
+      deployment_id,
+    ]);
     expect((await texts(stack)).some((t) => t.includes(deployment_id) && !t.includes(':x:'))).toBe(true);
     await stack.close();
     stacks.pop();
@@ -134,6 +138,8 @@ describe('crash recovery', () => {
     const res = await deployCommand(stack, `deploy verify ${id} 123456`);
     expect(res.json.text).toMatch(/submitting the code/);
     expect(await driveToReady(stack, '+31612340003')).toBe(id);
-    expect((await vonageState(stack)).requests.filter((r) => r.method === 'POST' && r.pattern === '/deployments')).toHaveLength(0);
+    expect(
+      (await vonageState(stack)).requests.filter((r) => r.method === 'POST' && r.pattern === '/deployments'),
+    ).toHaveLength(0);
   });
 });

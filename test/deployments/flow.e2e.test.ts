@@ -34,7 +34,10 @@ describe('deployment from Slack to READY', () => {
   let id = '';
 
   it('given an admin, when they start a deployment, then it is provisioned in the job and its id reported', async () => {
-    const res = await deployCommand(stack, `deploy start ${NUMBER} --waba 123456789012 --cert AbCdEFGHiJK123456`);
+    const res = await deployCommand(
+      stack,
+      `deploy start ${NUMBER} --waba 123456789012 --cert AbCdEFGHiJK123456`,
+    );
     expect(res.status).toBe(200);
     expect(res.json.text).toMatch(/On it: provisioning \+31•+78/);
     expect(res.json.text).not.toContain('612345678');
@@ -42,7 +45,12 @@ describe('deployment from Slack to READY', () => {
     const vonage = await vonageState(stack);
     expect(vonage.deployments).toHaveLength(1);
     const dep = vonage.deployments[0] as NonNullable<(typeof vonage.deployments)[number]>;
-    expect(dep).toMatchObject({ country_code: '31', number: '612345678', waba_id: '123456789012', state: 'INITIALIZING' });
+    expect(dep).toMatchObject({
+      country_code: '31',
+      number: '612345678',
+      waba_id: '123456789012',
+      state: 'INITIALIZING',
+    });
     id = dep.id;
     expect((await texts(stack)).some((t) => t.includes(id) && t.includes('INITIALIZING'))).toBe(true);
   });
@@ -53,7 +61,9 @@ describe('deployment from Slack to READY', () => {
     for (const state of ['CREATING_CLUSTER', 'CLUSTER_CREATED', 'CODE_SENT']) {
       expect(all.some((t) => t.includes(id) && t.includes(state))).toBe(true);
     }
-    const prompt = (await messages(stack)).find((m) => String(m.text).includes('verification code for deployment'));
+    const prompt = (await messages(stack)).find((m) =>
+      String(m.text).includes('verification code for deployment'),
+    );
     expect(prompt?.text).toContain(`<@${ADMIN}>`);
     const buttons = JSON.stringify(prompt?.blocks);
     expect(buttons).toContain('deploy:enter-code');
@@ -78,7 +88,10 @@ describe('deployment from Slack to READY', () => {
     const modal = view?.view as { callback_id: string; private_metadata: string };
 
     const bad = await submitView(stack, modal, { code: '12ab' });
-    expect(bad.json).toMatchObject({ response_action: 'errors', errors: { code: expect.stringMatching(/6 digits/) } });
+    expect(bad.json).toMatchObject({
+      response_action: 'errors',
+      errors: { code: expect.stringMatching(/6 digits/) },
+    });
     expect((await vonageState(stack)).requests.filter((r) => r.pattern.endsWith('/verify'))).toHaveLength(0);
 
     const wrong = await submitView(stack, modal, { code: '654 321' });
@@ -95,7 +108,9 @@ describe('deployment from Slack to READY', () => {
     await advance(stack);
     const all = await messages(stack);
     expect(all.some((m) => m.kind === 'chat.update' && String(m.text).includes('WRONG_CODE'))).toBe(true);
-    const wrongPosts = all.filter((m) => m.kind === 'chat.postMessage' && String(m.text).includes('not accepted'));
+    const wrongPosts = all.filter(
+      (m) => m.kind === 'chat.postMessage' && String(m.text).includes('not accepted'),
+    );
     expect(wrongPosts).toHaveLength(1);
     expect(JSON.stringify(wrongPosts[0]?.blocks)).toContain('deploy:resend-voice');
   });
@@ -119,7 +134,9 @@ describe('deployment from Slack to READY', () => {
     expect(all.some((t) => t.includes('Code accepted'))).toBe(true);
     expect(all.some((t) => t.includes('*ready to use*'))).toBe(true);
     // Provisioned exactly once.
-    expect((await vonageState(stack)).requests.filter((r) => r.method === 'POST' && r.pattern === '/deployments')).toHaveLength(1);
+    expect(
+      (await vonageState(stack)).requests.filter((r) => r.method === 'POST' && r.pattern === '/deployments'),
+    ).toHaveLength(1);
   });
 
   it('then /wa deploy list shows it from our own records, to members too', async () => {
@@ -173,15 +190,21 @@ describe('deployment from Slack to READY', () => {
     await deployCommand(stack, `deploy start +447911123456 --waba 1234567 --cert AbCdEFGHiJK123456`);
     await advance(stack);
     const all = await texts(stack);
-    expect(all.some((t) => t.includes('number-in-use') && t.includes(`/wa deploy status ${first?.id}`))).toBe(true);
+    expect(all.some((t) => t.includes('number-in-use') && t.includes(`/wa deploy status ${first?.id}`))).toBe(
+      true,
+    );
     expect((await vonageState(stack)).deployments.filter((d) => d.number === '7911123456')).toHaveLength(1);
   });
 
   it('given a bad certificate, when the deployment fails, then the detail and what to do are reported', async () => {
     await deployCommand(stack, `deploy start +33612345678 --waba 1234567 --cert invalidCERT123`);
-    const dep = (await vonageState(stack)).deployments.find((d) => d.number === '612345678' && d.country_code === '33');
+    const dep = (await vonageState(stack)).deployments.find(
+      (d) => d.number === '612345678' && d.country_code === '33',
+    );
     await advanceUntil(stack, dep?.id ?? '', 'ERROR');
     const all = await texts(stack);
-    expect(all.some((t) => t.includes('Invalid vname certificate') && t.includes('/wa deploy delete'))).toBe(true);
+    expect(all.some((t) => t.includes('Invalid vname certificate') && t.includes('/wa deploy delete'))).toBe(
+      true,
+    );
   });
 });

@@ -10,7 +10,11 @@ export function pngHead(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(height, 12);
   ihdr[16] = 8;
   ihdr[17] = 6;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ihdr, Buffer.alloc(64)]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    ihdr,
+    Buffer.alloc(64),
+  ]);
 }
 
 /** A JPEG head: SOI, an APP0 segment, then SOF0 with the size. */
@@ -33,7 +37,10 @@ export async function imageServer(files: Record<string, { body: Buffer; type: st
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': file.type, 'content-length': String(file.size ?? file.body.length) });
+    res.writeHead(200, {
+      'content-type': file.type,
+      'content-length': String(file.size ?? file.body.length),
+    });
     res.write(file.body);
     // A claimed size larger than the body: the rest never comes; a reader must stop at the header.
     if (!file.size || file.size <= file.body.length) res.end();

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../src/sandbox/server.js';
+import { removeCredentials, setCredentials } from '../../src/security/credentials.js';
+import { tenantId } from '../../src/store/keys.js';
 import { imageServer, jpegHead, pngHead } from './images.js';
 import { advanceUntil, deployCommand, MEMBER, startStack, texts, vonageState } from './support.js';
 
@@ -46,27 +48,60 @@ async function refused(text: string, pattern: RegExp) {
 
 describe('bad input is refused with a clear error before anything is sent', () => {
   it('when the number is not E.164 or not valid, then it says so', async () => {
-    await refused('deploy start 0612345678 --waba 123456 --cert AbCdEFGHiJK123456', /not a phone number in E\.164 form/);
-    await refused('deploy start +999123 --waba 123456 --cert AbCdEFGHiJK123456', /E\.164|not a valid phone number/);
+    await refused(
+      'deploy start 0612345678 --waba 123456 --cert AbCdEFGHiJK123456',
+      /not a phone number in E\.164 form/,
+    );
+    await refused(
+      'deploy start +999123 --waba 123456 --cert AbCdEFGHiJK123456',
+      /E\.164|not a valid phone number/,
+    );
   });
   it('when --waba or --cert is missing or malformed, then it names the flag', async () => {
     await refused('deploy start +31612345678 --cert AbCdEFGHiJK123456', /missing --waba/);
     await refused('deploy start +31612345678 --waba 123456', /missing --cert/);
-    await refused('deploy start +31612345678 --waba abc --cert AbCdEFGHiJK123456', /--waba: "abc" is not a WABA id/);
-    await refused('deploy start +31612345678 --waba 123456 --cert AbCdEFGHiJK123456 --method fax', /--method: must be sms or voice/);
-    await refused('deploy start +31612345678 --waba 123456 --cert AbCdEFGHiJK123456 --pin 12', /--pin: must be the 6-digit/);
+    await refused(
+      'deploy start +31612345678 --waba abc --cert AbCdEFGHiJK123456',
+      /--waba: "abc" is not a WABA id/,
+    );
+    await refused(
+      'deploy start +31612345678 --waba 123456 --cert AbCdEFGHiJK123456 --method fax',
+      /--method: must be sms or voice/,
+    );
+    await refused(
+      'deploy start +31612345678 --waba 123456 --cert AbCdEFGHiJK123456 --pin 12',
+      /--pin: must be the 6-digit/,
+    );
   });
   it('when the code is not 6 digits, then it is refused', async () => {
     await refused(`deploy verify ${id} 12345`, /6 digits/);
     await refused(`deploy verify ${id}`, /missing <code>/);
   });
   it('when profile fields break the documented limits, then each is named', async () => {
-    await refused(`deploy profile ${id} --about "${'a'.repeat(140)}"`, /--about: is 140 characters; the limit is 139/);
-    await refused(`deploy profile ${id} --address "${'a'.repeat(257)}"`, /--address: is 257 characters; the limit is 256/);
-    await refused(`deploy profile ${id} --description "${'d'.repeat(257)}"`, /--description: is 257 characters/);
-    await refused(`deploy profile ${id} --email "${'e'.repeat(120)}@example.com"`, /--email: is 132 characters; the limit is 128/);
-    await refused(`deploy profile ${id} --email not-an-email`, /--email: "not-an-email" is not an email address/);
-    await refused(`deploy profile ${id} --vertical Bakery`, /--vertical: "Bakery" is not a WhatsApp vertical; use one of: Automotive/);
+    await refused(
+      `deploy profile ${id} --about "${'a'.repeat(140)}"`,
+      /--about: is 140 characters; the limit is 139/,
+    );
+    await refused(
+      `deploy profile ${id} --address "${'a'.repeat(257)}"`,
+      /--address: is 257 characters; the limit is 256/,
+    );
+    await refused(
+      `deploy profile ${id} --description "${'d'.repeat(257)}"`,
+      /--description: is 257 characters/,
+    );
+    await refused(
+      `deploy profile ${id} --email "${'e'.repeat(120)}@example.com"`,
+      /--email: is 132 characters; the limit is 128/,
+    );
+    await refused(
+      `deploy profile ${id} --email not-an-email`,
+      /--email: "not-an-email" is not an email address/,
+    );
+    await refused(
+      `deploy profile ${id} --vertical Bakery`,
+      /--vertical: "Bakery" is not a WhatsApp vertical; use one of: Automotive/,
+    );
     await refused(
       `deploy profile ${id} --website https://a.example --website https://b.example --website https://c.example`,
       /at most 2 websites/,
@@ -98,7 +133,11 @@ describe('business profile, photo and stickerpacks', () => {
       websites: ['https://bakery.example', 'https://shop.bakery.example'],
       email: 'hello@bakery.example',
     });
-    expect((await texts(stack)).some((t) => t.includes('Updated the business profile') && t.includes('Fresh bread daily'))).toBe(true);
+    expect(
+      (await texts(stack)).some(
+        (t) => t.includes('Updated the business profile') && t.includes('Fresh bread daily'),
+      ),
+    ).toBe(true);
   });
 
   it('when no flag is given, then the profile is shown', async () => {
@@ -109,9 +148,13 @@ describe('business profile, photo and stickerpacks', () => {
 
   it('when the photo is a fitting PNG or JPEG, then it is set; otherwise the reason is given and nothing is sent', async () => {
     await deployCommand(stack, `deploy photo ${id} ${images.url}/ok.png`);
-    expect((await vonageState(stack)).deployments.find((d) => d.id === id)?.photo).toBe(`${images.url}/ok.png`);
+    expect((await vonageState(stack)).deployments.find((d) => d.id === id)?.photo).toBe(
+      `${images.url}/ok.png`,
+    );
     await deployCommand(stack, `deploy photo ${id} ${images.url}/ok.jpg`);
-    expect((await vonageState(stack)).deployments.find((d) => d.id === id)?.photo).toBe(`${images.url}/ok.jpg`);
+    expect((await vonageState(stack)).deployments.find((d) => d.id === id)?.photo).toBe(
+      `${images.url}/ok.jpg`,
+    );
 
     for (const [file, reason] of [
       ['small.png', 'it is 100×300 px; it must be at least 192 px'],
@@ -122,7 +165,9 @@ describe('business profile, photo and stickerpacks', () => {
       await deployCommand(stack, `deploy photo ${id} ${images.url}/${file}`);
       expect((await texts(stack)).some((t) => t.includes(file) && t.includes(reason))).toBe(true);
     }
-    expect((await vonageState(stack)).deployments.find((d) => d.id === id)?.photo).toBe(`${images.url}/ok.jpg`);
+    expect((await vonageState(stack)).deployments.find((d) => d.id === id)?.photo).toBe(
+      `${images.url}/ok.jpg`,
+    );
   });
 
   it('when a stickerpack is created and listed, then Vonage gets the documented body and the list shows it', async () => {
@@ -130,20 +175,35 @@ describe('business profile, photo and stickerpacks', () => {
       stack,
       `deploy stickerpack-create ${id} --name "Bakery pack" --publisher "Bakery Inc" --android https://play.google.com/store/apps/details?id=com.bakery`,
     );
-    const create = (await vonageState(stack)).requests.find((r) => r.method === 'POST' && r.pattern.endsWith('/stickerpacks'));
+    const create = (await vonageState(stack)).requests.find(
+      (r) => r.method === 'POST' && r.pattern.endsWith('/stickerpacks'),
+    );
     expect(create?.body).toEqual({
       publisher: 'Bakery Inc',
       name: 'Bakery pack',
       android_app_store_link: 'https://play.google.com/store/apps/details?id=com.bakery',
     });
     await deployCommand(stack, `deploy stickerpacks ${id}`, MEMBER);
-    expect((await texts(stack)).some((t) => t.includes(':frame_with_picture: Stickerpacks') && t.includes('Bakery pack'))).toBe(true);
+    expect(
+      (await texts(stack)).some(
+        (t) => t.includes(':frame_with_picture: Stickerpacks') && t.includes('Bakery pack'),
+      ),
+    ).toBe(true);
   });
 
   it('when the status is asked for, then the fresh state is shown', async () => {
     const res = await deployCommand(stack, `deploy status ${id}`, MEMBER);
     expect(res.json.text).toContain('Last known: *READY*');
     expect((await texts(stack)).at(-1)).toMatch(/READY/);
+  });
+
+  it('given credentials Vonage refuses, when a deployment is asked about, then the admin is told to use /wa connect', async () => {
+    await setCredentials(tenantId('T0SANDBOX'), 'vonage', { bearerJwt: 'not.the.right-jwt' }, 'U0ADMIN');
+    await deployCommand(stack, `deploy status ${id}`);
+    expect((await texts(stack)).at(-1)).toMatch(
+      /Vonage refused this workspace's credentials.*`\/wa connect`/,
+    );
+    await removeCredentials(tenantId('T0SANDBOX'), 'vonage');
   });
 
   it('when the deployment is unknown to Vonage, then the 404 detail is reported', async () => {

@@ -63,7 +63,11 @@ export interface LoggedCall {
 export async function vonageState(stack: LocalStack) {
   const res = await fetch(`${stack.url}/_sandbox/state`);
   const all = (await res.json()) as {
-    vonage: { deployments: SandboxDeployment[]; requests: LoggedCall[]; stats: { faults: number; requests: number } };
+    vonage: {
+      deployments: SandboxDeployment[];
+      requests: LoggedCall[];
+      stats: { faults: number; requests: number };
+    };
   };
   return all.vonage;
 }

@@ -122,7 +122,10 @@ const fromPack = (p: z.output<typeof stickerpackSchema>): Stickerpack => ({
   androidAppStoreLink: p.android_app_store_link,
 });
 
-function refusedWith<C extends string>(err: unknown, ...codes: C[]): { reason: C; detail?: string } | undefined {
+function refusedWith<C extends string>(
+  err: unknown,
+  ...codes: C[]
+): { reason: C; detail?: string } | undefined {
   if (err instanceof ProviderError && err.kind === 'permanent' && (codes as string[]).includes(err.code)) {
     return { reason: err.code as C, detail: err.detail };
   }
@@ -241,7 +244,9 @@ export class VonageProvisioning implements ProvisioningBackend {
   }
 
   async listStickerpacks(id: string): Promise<Stickerpack[]> {
-    const out = await this.http.request('GET', this.path(id, '/stickerpacks'), { schema: stickerpacksSchema });
+    const out = await this.http.request('GET', this.path(id, '/stickerpacks'), {
+      schema: stickerpacksSchema,
+    });
     return out.stickerpacks.map(fromPack);
   }
 

@@ -1,0 +1,116 @@
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  exportPKCS8,
+  exportSPKI,
+  generateKeyPair,
+  importSPKI,
+  jwtVerify,
+} from 'jose';
+import { describe, expect, it } from 'vitest';
+import { imageInfo, photoProblem } from '../../src/deployments/image.js';
+import { absorb } from '../../src/deployments/job.js';
+import { vonageAuthHeader } from '../../src/providers/vonage/auth.js';
+import { parseVonageError } from '../../src/providers/vonage/client.js';
+import { acceptsToken } from '../../src/sandbox/providers/vonage.js';
+import { jpegHead, pngHead } from './images.js';
+
+describe('Vonage RFC 7807 errors', () => {
+  it('maps the last segment of the problem type to the code, and keeps detail and invalid parameters', () => {
+    expect(
+      parseVonageError(409, {
+        type: 'https://developer.nexmo.com/api-errors/whatsapp-provisioning#number-in-use',
+        title: 'Number already in use',
+        detail: 'Active deployment already exists with id 21801df5-a3f6-4bd6-8b66-5bde51a909c7',
+        instance: 'bf0ca0bf927b3b52e3cb03217e1a1ddf',
+      }),
+    ).toEqual({
+      code: 'number-in-use',
+      detail: 'Active deployment already exists with id 21801df5-a3f6-4bd6-8b66-5bde51a909c7',
+    });
+    expect(
+      parseVonageError(422, {
+        type: 'https://developer.nexmo.com/api-errors/whatsapp-provisioning#verification-failed',
+        title: 'Verification Failed',
+        detail: 'Deployment could not be created because the verification failed.',
+        instance: 'x',
+        invalid_parameters: [{ name: 'code', reason: 'Invalid code provided.' }],
+      }),
+    ).toEqual({
+      code: 'verification-failed',
+      detail:
+        'Deployment could not be created because the verification failed.; code: Invalid code provided.',
+    });
+    expect(
+      parseVonageError(404, { type: 'https://developer.nexmo.com/api-errors#not-found', title: 'Not Found' })
+        .code,
+    ).toBe('not-found');
+    expect(parseVonageError(429, { type: 'https://example.com/errors/throttled' }).code).toBe('throttled');
+    expect(parseVonageError(500, 'gateway error')).toEqual({});
+  });
+});
+
+describe('Vonage application JWT', () => {
+  it('signs RS256 with application_id, iat, jti and exp, which the sandbox accepts', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const applicationId = '4f1c6a2e-8b1d-4c55-9d7e-0a1b2c3d4e5f';
+    const header = await vonageAuthHeader({ applicationId, privateKey: await exportPKCS8(privateKey) });
+    const token = header.authorization?.replace('Bearer ', '') ?? '';
+    expect(decodeProtectedHeader(token).alg).toBe('RS256');
+    const claims = decodeJwt(token);
+    expect(claims.application_id).toBe(applicationId);
+    expect(typeof claims.jti).toBe('string');
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(900);
+    await jwtVerify(token, await importSPKI(await exportSPKI(publicKey), 'RS256'));
+    expect(acceptsToken(header.authorization)).toBe(true);
+    // Each request gets a fresh token.
+    const again = await vonageAuthHeader({ applicationId, privateKey: await exportPKCS8(privateKey) });
+    expect(decodeJwt(again.authorization?.slice(7) ?? '').jti).not.toBe(claims.jti);
+  });
+
+  it('passes a pasted bearer JWT as is; the sandbox refuses anything else', async () => {
+    expect(await vonageAuthHeader({ bearerJwt: 'sandbox.vonage.jwt' })).toEqual({
+      authorization: 'Bearer sandbox.vonage.jwt',
+    });
+    expect(acceptsToken('Bearer sandbox.vonage.jwt')).toBe(true);
+    expect(acceptsToken(undefined)).toBe(false);
+    expect(acceptsToken('Bearer a.b.c')).toBe(false);
+    const hs = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from('{"application_id":"4f1c6a2e-8b1d-4c55-9d7e-0a1b2c3d4e5f","iat":1}').toString('base64url')}.sig`;
+    expect(acceptsToken(`Bearer ${hs}`)).toBe(false);
+  });
+});
+
+describe('profile photo header reader', () => {
+  it('reads PNG and JPEG sizes and applies the documented limits', () => {
+    expect(imageInfo(pngHead(640, 480))).toEqual({ format: 'png', width: 640, height: 480 });
+    expect(imageInfo(jpegHead(192, 200))).toEqual({ format: 'jpeg', width: 192, height: 200 });
+    expect(imageInfo(Buffer.from('GIF89a'))).toBeUndefined();
+    expect(photoProblem({ format: 'png', width: 192, height: 640 })).toBeUndefined();
+    expect(photoProblem({ format: 'png', width: 191, height: 640 })).toMatch(/at least 192/);
+    expect(photoProblem({ format: 'jpeg', width: 641, height: 200 })).toMatch(/at most 640×640/);
+    expect(photoProblem({ format: 'png', width: 300, height: 300 }, 5 * 1024 * 1024 + 1)).toMatch(
+      /limit is 5 MB/,
+    );
+  });
+});
+
+describe('requests arriving at a deployment job', () => {
+  it('get the same sequence numbers when merged again after a failed run, so effects are not repeated', () => {
+    const inbox = [
+      { type: 'otp', at: 1, data: { code: '111111', userId: 'U1' } },
+      { type: 'resend', at: 2, data: { method: 'voice', userId: 'U1' } },
+      { type: 'otp', at: 3, data: { code: '123456', userId: 'U2' } },
+    ];
+    const data = { codeSeq: 2, resendSeq: 0 };
+    const first = absorb(data, inbox);
+    expect(first).toEqual({
+      pendingCode: '123456',
+      codeBy: 'U2',
+      codeSeq: 4,
+      pendingResend: 'voice',
+      resendSeq: 1,
+    });
+    expect(absorb(data, inbox)).toEqual(first);
+    expect(absorb({ deleteSent: true }, [{ type: 'delete', at: 1, data: { userId: 'U1' } }])).toEqual({});
+  });
+});
