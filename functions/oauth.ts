@@ -3,10 +3,12 @@ import { logger } from '../src/log.js';
 import { ResponseRecorder, toIncomingMessage } from '../src/slack/node-http-adapter.js';
 import { installProvider } from '../src/slack/oauth.js';
 
-const installer = installProvider();
+// Created at cold start; installProvider() returns the same instance while the configuration stands.
+installProvider();
 
 /** GET /slack/install and GET /slack/oauth_redirect, through @slack/oauth's InstallProvider. */
 export const handler = async (event: HttpEvent): Promise<HttpResult> => {
+  const installer = installProvider();
   const req = toIncomingMessage(event);
   const res = new ResponseRecorder();
   try {

@@ -6,10 +6,13 @@ import { DynamoInstallationStore } from './installation-store.js';
 export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'files:read'];
 
 let provider: InstallProvider | undefined;
+let providerConfig: ReturnType<typeof config> | undefined;
 
 export function installProvider(): InstallProvider {
-  if (!provider) {
+  // One per cold start; a reloaded configuration (a restarted local stack) gets a new one.
+  if (!provider || providerConfig !== config()) {
     const c = config();
+    providerConfig = c;
     provider = new InstallProvider({
       clientId: c.slack.clientId,
       clientSecret: c.slack.clientSecret,
