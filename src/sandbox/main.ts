@@ -16,6 +16,23 @@ console.log(`WhatsApp onboarding local stack on ${stack.url}
       : `\n  signing secret:   ${DEV_SIGNING_SECRET} (development default)`
   }`);
 
+// In AWS an EventBridge schedule sweeps every minute; here the sandbox clock ticks every
+// SCHEDULE_SECONDS (0 turns it off; the console's Tick button and POST /_sandbox/scheduler/tick remain).
+const every = Number(process.env.SCHEDULE_SECONDS ?? 10);
+if (every > 0) {
+  let running = false;
+  setInterval(() => {
+    if (running) return;
+    running = true;
+    stack
+      .tick()
+      .catch((err) => console.error('scheduled tick failed', err))
+      .finally(() => {
+        running = false;
+      });
+  }, every * 1000).unref();
+}
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     stack.close().finally(() => process.exit(0));

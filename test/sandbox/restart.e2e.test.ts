@@ -23,7 +23,7 @@ async function freePort(): Promise<number> {
 async function startStack(port: number): Promise<string> {
   const url = `http://127.0.0.1:${port}`;
   child = spawn(join('node_modules', '.bin', 'tsx'), ['src/sandbox/main.ts'], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'ERROR' },
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'ERROR', SCHEDULE_SECONDS: '0' },
     stdio: 'ignore',
   });
   for (let i = 0; i < 150; i++) {

@@ -8,6 +8,22 @@ const SLACK_ACK_MS = 3000;
 const BOT_NAME = 'WA Onboarding';
 
 const EMOJI = {
+  satellite: '📡',
+  inbox_tray: '📥',
+  outbox_tray: '📤',
+  wastebasket: '🗑️',
+  mag: '🔍',
+  arrows_counterclockwise: '🔄',
+  no_bell: '🔕',
+  frame_with_picture: '🖼️',
+  triangular_flag_on_post: '🚩',
+  scales: '⚖️',
+  grey_question: '❔',
+  gear: '⚙️',
+  double_vertical_bar: '⏸️',
+  bust_in_silhouette: '👤',
+  arrow_forward: '▶️',
+  alarm_clock: '⏰',
   warning: '⚠️',
   white_check_mark: '✅',
   heavy_check_mark: '✔️',
@@ -1783,8 +1799,28 @@ function setupUserSwitch() {
   });
 }
 
+function setupTick() {
+  const button = $('tick');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    const started = performance.now();
+    try {
+      const res = await fetch('/_sandbox/scheduler/tick', { method: 'POST' });
+      const out = await res.json();
+      const ms = Math.round(performance.now() - started);
+      setStatus(`Tick: ${out.claimed ?? 0} due job(s) ran · ${ms} ms`, res.ok ? 'ok' : 'error');
+      await poll();
+    } catch (err) {
+      setStatus(`Tick failed: ${err.message}`, 'error');
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
 async function main() {
   setupComposer();
+  setupTick();
   state.config = await loadConfig();
   const c = state.config;
   $('channel-name').textContent = c.channelName;
