@@ -18,7 +18,9 @@ export const esbuildOptions: BuildOptions = {
   legalComments: 'none',
   external: ['@aws-sdk/*'],
   // CommonJS dependencies (Bolt, axios) call require() for Node built-ins.
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
   logLevel: 'warning',
 };
 
