@@ -1,12 +1,35 @@
-import { readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { type BuildOptions, build } from 'esbuild';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 
 /**
  * One ESM bundle per Lambda: dist/<function>/index.mjs exporting `handler`. The AWS SDK v3 is
  * left out: the nodejs24.x runtime provides it, and bundling it only slows cold starts.
+ * Modules loaded with `await import()` go to dist/<function>/chunks/ and load when first used,
+ * so a cold start parses only what its first request needs. esbuild's metafile for each function
+ * goes to dist/<function>.meta.json (bench/weigh.ts reads it).
  */
 export const FUNCTIONS_DIR = 'functions';
+
+/**
+ * zod's `z` namespace re-exports all of its ~50 locales (260 KB minified) and no bundler can drop
+ * them; the app speaks English only, so only `en` (zod's default) is kept.
+ */
+export const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core|mini)$/.test(args.resolveDir)
+        ? { path: join(args.resolveDir, '..', 'locales', 'index.js'), namespace: 'zod-en' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
+      contents: 'export { default as en } from "./en.js";',
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 
 export const esbuildOptions: BuildOptions = {
   bundle: true,
@@ -17,6 +40,7 @@ export const esbuildOptions: BuildOptions = {
   sourcemap: 'linked',
   legalComments: 'none',
   external: ['@aws-sdk/*'],
+  plugins: [zodEnglishOnly],
   // CommonJS dependencies (Bolt, axios) call require() for Node built-ins.
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
@@ -24,20 +48,62 @@ export const esbuildOptions: BuildOptions = {
   logLevel: 'warning',
 };
 
-export async function buildAll(outdir = 'dist'): Promise<Array<{ name: string; kb: number }>> {
+/** Per-function output: index.mjs plus lazily loaded chunks beside it. */
+export function functionBuildOptions(entry: string, outdir: string): BuildOptions {
+  return {
+    ...esbuildOptions,
+    entryPoints: { index: entry },
+    outdir,
+    splitting: true,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    metafile: true,
+  };
+}
+
+/** Bytes of the entry file and of the chunks it imports statically: what a cold start loads. */
+export function coldBytes(metafile: Metafile, entryFile: string): number {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const imp of metafile.outputs[file]?.imports ?? [])
+      if (imp.kind === 'import-statement') visit(imp.path);
+  };
+  visit(entryFile);
+  return [...seen].reduce((sum, f) => sum + (metafile.outputs[f]?.bytes ?? 0), 0);
+}
+
+export async function buildAll(
+  outdir = 'dist',
+): Promise<Array<{ name: string; kb: number; coldKb: number; totalKb: number }>> {
   const names = readdirSync(FUNCTIONS_DIR)
     .filter((f) => f.endsWith('.ts'))
     .map((f) => basename(f, '.ts'));
-  const sizes: Array<{ name: string; kb: number }> = [];
+  const sizes: Array<{ name: string; kb: number; coldKb: number; totalKb: number }> = [];
   for (const name of names) {
-    const outfile = join(outdir, name, 'index.mjs');
-    await build({ ...esbuildOptions, entryPoints: [join(FUNCTIONS_DIR, `${name}.ts`)], outfile });
-    sizes.push({ name, kb: Math.round(statSync(outfile).size / 102.4) / 10 });
+    const dir = join(outdir, name);
+    const { metafile } = await build(functionBuildOptions(join(FUNCTIONS_DIR, `${name}.ts`), dir));
+    if (!metafile) throw new Error('esbuild returned no metafile');
+    // Beside the function's folder, not in it: serverless.yml packages dist/<fn>/**.
+    writeFileSync(join(outdir, `${name}.meta.json`), JSON.stringify(metafile));
+    const kb = (n: number) => Math.round(n / 102.4) / 10;
+    const entry = join(dir, 'index.mjs');
+    const total = Object.entries(metafile.outputs)
+      .filter(([f]) => f.endsWith('.mjs'))
+      .reduce((s, [, o]) => s + o.bytes, 0);
+    sizes.push({
+      name,
+      kb: kb(statSync(entry).size),
+      coldKb: kb(coldBytes(metafile, entry)),
+      totalKb: kb(total),
+    });
   }
   return sizes;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const sizes = await buildAll();
-  for (const { name, kb } of sizes) console.log(`dist/${name}/index.mjs  ${kb} KB`);
+  for (const { name, kb, coldKb, totalKb } of sizes)
+    console.log(`dist/${name}/index.mjs  ${kb} KB (cold path ${coldKb} KB, with lazy chunks ${totalKb} KB)`);
 }

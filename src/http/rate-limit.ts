@@ -1,61 +1,209 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
-import { keys, type TenantId } from '../store/keys.js';
+import { pkOf, type TenantId } from '../store/keys.js';
 import { RateLimitedError } from './errors.js';
 
 export interface RateLimit {
-  /** Requests allowed per minute, spread evenly: a 1-second window holds limit/60 (at least 1). */
+  /** Requests allowed in any sliding minute. */
   perMinute: number;
 }
 
 export interface RateLimiter {
+  /** Resolves when a request may go out now (waiting up to MAX_WAIT_MS); else RateLimitedError. */
   acquire(tenant: TenantId, bucket: string, limit: RateLimit, now?: number): Promise<void>;
 }
 
-const WINDOW_MS = 1000;
+/**
+ * Requests go out on a schedule of evenly spaced slots (GCRA with no burst): slot k of a bucket
+ * is at `start + k * spacing`. 600/min gives slots 100.17 ms apart, so 600 slots span 60.1 s.
+ * A slot may be used up to TOLERANCE_MS late (timers fire late under load; requests travel), and
+ * the extra SLACK_MS per minute absorbs exactly that plus clock skew between Lambdas: any sliding
+ * minute at the provider sees at most `perMinute` requests. (Fixed one-second windows of limit/60
+ * do not: a sliding minute overlaps 61 of them.)
+ */
+const SLACK_MS = 100;
+const TOLERANCE_MS = 50;
+/** A request waits in-process for a slot this long at most; beyond it, the job is rescheduled. */
+export const MAX_WAIT_MS = 1_000;
+/** One reservation takes at most this much schedule, so slots a process then leaves unused are few. */
+const HORIZON_MS = 2_000;
 
-function perWindow(limit: RateLimit): number {
-  return Math.max(1, Math.floor((limit.perMinute * WINDOW_MS) / 60_000));
+export function slotSpacingMs(limit: RateLimit): number {
+  return (60_000 + SLACK_MS) / limit.perMinute;
+}
+
+/** Where slots are reserved. `start` is the first reserved slot; null when the schedule is full beyond `latest`. */
+export interface SlotStore {
+  reserve(
+    tenant: TenantId,
+    bucket: string,
+    count: number,
+    spacing: number,
+    now: number,
+    latest: number,
+  ): Promise<{ start: number } | { busyUntil: number }>;
+}
+
+interface Lane {
+  slots: number[];
+  reserving: Promise<void> | undefined;
+  waiting: number;
+  /** Times of recent acquires, to size the next reservation to the demand. */
+  recent: number[];
 }
 
 /**
- * A fixed-window counter per tenant and bucket in DynamoDB, so the limit holds across
- * concurrent Lambdas. One-second windows of limit/60 keep every sliding minute within the
- * provider's per-minute limit (a one-minute window would allow 2x at its edges).
+ * Reserves slots in batches sized to recent demand (one store write covers up to HORIZON_MS of
+ * requests for a busy bucket, one request for an idle one) and hands them out in order, each
+ * caller sleeping until its slot.
  */
-export class DynamoRateLimiter implements RateLimiter {
-  async acquire(tenant: TenantId, bucket: string, limit: RateLimit, now = Date.now()): Promise<void> {
-    const window = Math.floor(now / WINDOW_MS);
+export class SlotRateLimiter implements RateLimiter {
+  private readonly lanes = new Map<string, Lane>();
+
+  constructor(
+    private readonly store: SlotStore,
+    private readonly clock: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {}
+
+  async acquire(tenant: TenantId, bucket: string, limit: RateLimit): Promise<void> {
+    const key = `${tenant}#${bucket}`;
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { slots: [], reserving: undefined, waiting: 0, recent: [] };
+      this.lanes.set(key, lane);
+    }
+    const spacing = slotSpacingMs(limit);
+    lane.waiting += 1;
     try {
-      await ddb().send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: keys.rate(tenant, bucket, window),
-          UpdateExpression: 'ADD n :one SET #ttl = :ttl',
-          ConditionExpression: 'attribute_not_exists(n) OR n < :limit',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':limit': perWindow(limit),
-            ':ttl': epochSeconds(now) + 120,
-          },
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailed(err)) throw new RateLimitedError(bucket, (window + 1) * WINDOW_MS - now);
-      throw err;
+      for (;;) {
+        const now = this.clock();
+        while (lane.slots.length > 0 && (lane.slots[0] as number) < now - TOLERANCE_MS) lane.slots.shift();
+        const slot = lane.slots.shift();
+        if (slot !== undefined) {
+          if (slot > now) await this.sleep(slot - now);
+          // A timer that fired too late would bunch this request with the next slot's.
+          if (this.clock() > slot + TOLERANCE_MS) continue;
+          lane.recent.push(slot);
+          return;
+        }
+        if (!lane.reserving) lane.reserving = this.reserve(tenant, bucket, lane, spacing, now);
+        await lane.reserving;
+      }
+    } finally {
+      lane.waiting -= 1;
+    }
+  }
+
+  private async reserve(tenant: TenantId, bucket: string, lane: Lane, spacing: number, now: number) {
+    try {
+      while (lane.recent.length > 0 && (lane.recent[0] as number) < now - HORIZON_MS) lane.recent.shift();
+      const most = Math.max(1, Math.floor(HORIZON_MS / spacing));
+      const count = Math.min(most, Math.max(lane.waiting, lane.recent.length));
+      const got = await this.store.reserve(tenant, bucket, count, spacing, now, now + MAX_WAIT_MS);
+      if ('busyUntil' in got) throw new RateLimitedError(bucket, Math.max(1, got.busyUntil - now));
+      for (let i = 0; i < count; i++) lane.slots.push(got.start + i * spacing);
+    } finally {
+      lane.reserving = undefined;
     }
   }
 }
 
-/** The same fixed windows in memory, for unit tests and single-process tools. */
-export class MemoryRateLimiter implements RateLimiter {
-  private readonly counts = new Map<string, number>();
-  async acquire(tenant: TenantId, bucket: string, limit: RateLimit, now = Date.now()): Promise<void> {
-    const window = Math.floor(now / WINDOW_MS);
-    const key = `${tenant}#${bucket}#${window}`;
-    const n = this.counts.get(key) ?? 0;
-    if (n >= perWindow(limit)) throw new RateLimitedError(bucket, (window + 1) * WINDOW_MS - now);
-    this.counts.set(key, n + 1);
+/**
+ * The schedule in DynamoDB, one item per tenant and bucket holding `tat`, the time of its next
+ * free slot. A reservation is one conditional update: `tat += count * spacing` while the bucket is
+ * busy (tat in [now, latest]), or `tat = now + count * spacing` once it has gone idle (tat < now).
+ * Concurrent Lambdas therefore get disjoint slots, and a quiet bucket costs nothing.
+ */
+export class DynamoSlotStore implements SlotStore {
+  private readonly lastTat = new Map<string, number>();
+
+  async reserve(
+    tenant: TenantId,
+    bucket: string,
+    count: number,
+    spacing: number,
+    now: number,
+    latest: number,
+  ): Promise<{ start: number } | { busyUntil: number }> {
+    const Key = { pk: pkOf(tenant), sk: `RATE#${bucket}` };
+    const span = count * spacing;
+    const ttl = epochSeconds(now) + 3_600;
+    const mapKey = `${tenant}#${bucket}`;
+    let busyFirst = (this.lastTat.get(mapKey) ?? 0) >= now;
+    for (let tries = 0; tries < 2; tries++, busyFirst = !busyFirst) {
+      try {
+        if (busyFirst) {
+          const out = await ddb().send(
+            new UpdateCommand({
+              TableName: tableName(),
+              Key,
+              UpdateExpression: 'SET tat = tat + :span, #ttl = :ttl',
+              ConditionExpression: 'tat BETWEEN :now AND :latest',
+              ExpressionAttributeNames: { '#ttl': 'ttl' },
+              ExpressionAttributeValues: { ':span': span, ':now': now, ':latest': latest, ':ttl': ttl },
+              ReturnValues: 'UPDATED_NEW',
+            }),
+          );
+          const tat = out.Attributes?.tat as number;
+          this.lastTat.set(mapKey, tat);
+          return { start: tat - span };
+        }
+        await ddb().send(
+          new UpdateCommand({
+            TableName: tableName(),
+            Key,
+            UpdateExpression: 'SET tat = :tat, #ttl = :ttl',
+            ConditionExpression: 'attribute_not_exists(tat) OR tat < :now',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':tat': now + span, ':now': now, ':ttl': ttl },
+          }),
+        );
+        this.lastTat.set(mapKey, now + span);
+        return { start: now };
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err;
+      }
+    }
+    // Neither idle nor within reach: the schedule is taken beyond `latest`.
+    const out = await ddb().send(new GetCommand({ TableName: tableName(), Key }));
+    const tat = (out.Item?.tat as number | undefined) ?? now;
+    this.lastTat.set(mapKey, tat);
+    return { busyUntil: Math.max(tat, latest) };
+  }
+}
+
+/** The same schedule in memory, for unit tests and single-process tools. */
+export class MemorySlotStore implements SlotStore {
+  private readonly tat = new Map<string, number>();
+  async reserve(
+    tenant: TenantId,
+    bucket: string,
+    count: number,
+    spacing: number,
+    now: number,
+    latest: number,
+  ) {
+    const key = `${tenant}#${bucket}`;
+    const tat = this.tat.get(key) ?? 0;
+    if (tat > latest) return { busyUntil: tat };
+    const start = Math.max(tat, now);
+    this.tat.set(key, start + count * spacing);
+    return { start };
+  }
+}
+
+/** The limit held across Lambdas (what ProviderHttp uses by default). */
+export class DynamoRateLimiter extends SlotRateLimiter {
+  constructor() {
+    super(new DynamoSlotStore());
+  }
+}
+
+/** The same limiter in memory, for unit tests and single-process tools. */
+export class MemoryRateLimiter extends SlotRateLimiter {
+  constructor() {
+    super(new MemorySlotStore());
   }
 }

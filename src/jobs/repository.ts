@@ -4,6 +4,7 @@ import { config } from '../config.js';
 import { ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
 import { keys, pkOf, type TenantId, tenantFromPk } from '../store/keys.js';
 import { DUE_INDEX } from '../store/table.js';
+import { indexWrite } from './capacity.js';
 import { type InboxEvent, isTerminal, type Job, type JobState, type StepOutcome } from './model.js';
 
 /** Time-sortable, short enough to type: `j` + base36 ms + 6 random base36 chars. */
@@ -57,6 +58,7 @@ export class JobRepository {
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+    if (job.dueAt !== undefined) indexWrite(1);
   }
 
   async get(tenant: TenantId, id: string): Promise<Job | undefined> {
@@ -186,6 +188,8 @@ export class JobRepository {
             ExpressionAttributeValues: values,
           }),
         );
+        // Leaving the due index is one index write; a new due time moves the key (delete + put).
+        indexWrite(terminal ? 1 : next.dueAt !== current.dueAt ? 2 : 0);
         return {
           ...next,
           inbox: remaining,
@@ -226,6 +230,7 @@ export class JobRepository {
           },
         }),
       );
+      indexWrite(2);
       return true;
     } catch (err) {
       if (isConditionFailed(err)) return false;
@@ -255,6 +260,7 @@ export class JobRepository {
           },
         }),
       );
+      indexWrite(1);
       return true;
     } catch (err) {
       if (isConditionFailed(err)) return false;
@@ -277,14 +283,24 @@ export class JobRepository {
     return (opts.all ? jobs : jobs.filter((j) => ACTIVE.includes(j.state))).slice(0, opts.limit ?? 25);
   }
 
-  /** Keys of jobs in one shard of the due index whose time has come, oldest first. */
-  async due(shard: string, now: number, limit: number, startKey?: Record<string, unknown>) {
+  /**
+   * Keys of jobs in one shard of the due index whose time has come, oldest first; with `after`,
+   * only those that fell due after it (the scheduler's incremental passes).
+   */
+  async due(shard: string, now: number, limit: number, startKey?: Record<string, unknown>, after?: number) {
     const out = await ddb().send(
       new QueryCommand({
         TableName: tableName(),
         IndexName: DUE_INDEX,
-        KeyConditionExpression: 'dueShard = :s AND dueAt <= :now',
-        ExpressionAttributeValues: { ':s': shard, ':now': now },
+        KeyConditionExpression:
+          after === undefined
+            ? 'dueShard = :s AND dueAt <= :now'
+            : 'dueShard = :s AND dueAt BETWEEN :after AND :now',
+        ExpressionAttributeValues: {
+          ':s': shard,
+          ':now': now,
+          ...(after === undefined ? {} : { ':after': after }),
+        },
         Limit: limit,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
@@ -293,6 +309,7 @@ export class JobRepository {
       keys: (out.Items ?? []).map((i) => ({
         tenant: tenantFromPk(i.pk as string),
         jobId: (i.sk as string).slice(4),
+        dueAt: i.dueAt as number,
       })),
       next: out.LastEvaluatedKey,
     };

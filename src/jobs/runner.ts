@@ -12,6 +12,7 @@ import { type Job, LEASE_MS, type QueueMessage, type StepOutcome } from './model
 import { jobQueue } from './queue.js';
 import { SlackReporter } from './report.js';
 import { ConflictError, JobRepository, leaseToken } from './repository.js';
+import type { RunMessage } from './sweep.js';
 
 export interface RunnerDeps {
   repo: JobRepository;
@@ -175,4 +176,60 @@ export async function claimAndQueue(
   if (!claimed) return false;
   await jobQueue().send([{ tenant: job.tenant, jobId: job.id, lease, job: claimed }]);
   return true;
+}
+
+export interface LaneResult {
+  steps: number;
+  /** Jobs of the run someone else had taken, or that were no longer due. */
+  skipped: number;
+  /** Jobs handed to a new run because this worker's time ran out first. */
+  handedOver: number;
+}
+
+/**
+ * Runs a run (see dispatchLoop): its claimed job, then each next job of the same tenant, claimed
+ * just before it runs, until the run's time is up. When the worker's own `deadline` comes first,
+ * the rest goes back to the queue as a new run, so the tenant's backlog keeps flowing between
+ * scheduler passes. A failure of the first job fails the message as before (the queue retries
+ * it under the same lease); a failure of a later one is logged, and its lease expiry makes it
+ * due again.
+ */
+export async function runLane(
+  message: RunMessage,
+  deps: RunnerDeps = defaults(),
+  deadline = Number.POSITIVE_INFINITY,
+): Promise<LaneResult> {
+  const result: LaneResult = { steps: 1, skipped: 0, handedOver: 0 };
+  await runMessage(message, deps);
+  const next = message.next ?? [];
+  const until = message.until ?? 0;
+  let i = 0;
+  for (; i < next.length && deps.now() < Math.min(until, deadline); i++) {
+    const jobId = next[i] as string;
+    const lease = leaseToken();
+    try {
+      const job = await deps.repo.claim(message.tenant, jobId, lease, deps.now(), LEASE_MS);
+      if (!job) {
+        result.skipped += 1;
+        continue;
+      }
+      await runMessage({ tenant: message.tenant, jobId, lease, job }, deps);
+      result.steps += 1;
+    } catch (err) {
+      logger.error('job step failed in a run', { jobId, error: err as Error });
+    }
+  }
+  if (i < next.length && deps.now() < until) {
+    const rest = next.slice(i);
+    while (rest.length > 0) {
+      const jobId = rest.shift() as string;
+      const lease = leaseToken();
+      const job = await deps.repo.claim(message.tenant, jobId, lease, deps.now(), LEASE_MS);
+      if (!job) continue;
+      result.handedOver = rest.length + 1;
+      await jobQueue().send([{ tenant: message.tenant, jobId, lease, job, next: rest, until } as RunMessage]);
+      break;
+    }
+  }
+  return result;
 }

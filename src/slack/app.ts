@@ -8,8 +8,6 @@ import { errorReply } from './errors.js';
 import { InstallationNotFoundError } from './installation-store.js';
 import { actionRoutes, viewRoutes } from './interactions.js';
 import { installProvider, installUrl } from './oauth.js';
-import { isAdmin } from './permissions.js';
-import { runCommand } from './router.js';
 
 /**
  * Tokens come from InstallProvider.authorize, which refreshes rotated tokens itself. A
@@ -71,11 +69,12 @@ export function createSlackApp() {
       responseUrl: command.response_url,
       triggerId: command.trigger_id,
       client,
-      isAdmin: () => isAdmin(client, tenant, command.user_id),
+      // Loaded on first use: the cold path holds Bolt and config, not the command surface.
+      isAdmin: async () => (await import('./permissions.js')).isAdmin(client, tenant, command.user_id),
     };
     let reply: Reply;
     try {
-      reply = await runCommand(command.text ?? '', ctx);
+      reply = await (await import('./router.js')).runCommand(command.text ?? '', ctx);
     } catch (err) {
       reply = errorReply(err);
     }

@@ -41,7 +41,8 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<Rep
     );
   }
   // Admin commands, and member commands an admin has restricted in this workspace.
-  if (mayNeedAdmin(spec) && !(await ctx.isAdmin()) && (await requiredAccess(spec, ctx.tenant)) === 'admin') {
+  // Settings first (one GetItem): Slack's users.info is asked only when the command needs an admin.
+  if (mayNeedAdmin(spec) && (await requiredAccess(spec, ctx.tenant)) === 'admin' && !(await ctx.isAdmin())) {
     return refusal(spec, ctx);
   }
 

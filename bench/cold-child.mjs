@@ -1,0 +1,52 @@
+// One cold start in a fresh Node process: import a bundle, then (optionally) answer one signed
+// slash command through its handler. Prints {"importMs", "firstAckMs"}.
+//   node bench/cold-child.mjs <bundle.mjs> [<command> <text>]
+import { createHmac } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+
+const [bundle, command, text] = process.argv.slice(2);
+const t0 = performance.now();
+const mod = await import(pathToFileURL(bundle).href);
+const importMs = performance.now() - t0;
+
+let firstAckMs;
+let status;
+if (command) {
+  const body = new URLSearchParams({
+    token: 'legacy',
+    team_id: 'T0SANDBOX',
+    team_domain: 'sandbox',
+    channel_id: 'C0SANDBOX',
+    channel_name: 'onboarding',
+    user_id: 'U0MEMBER',
+    user_name: 'max',
+    command,
+    text,
+    api_app_id: 'A0SANDBOX',
+    is_enterprise_install: 'false',
+    response_url: 'http://127.0.0.1:9/response',
+    trigger_id: '1.1.1',
+  }).toString();
+  const ts = Math.floor(Date.now() / 1000);
+  const signature = `v0=${createHmac('sha256', process.env.SLACK_SIGNING_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
+  const event = {
+    version: '2.0',
+    routeKey: 'POST /slack/events',
+    rawPath: '/slack/events',
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': signature,
+    },
+    requestContext: { http: { method: 'POST', path: '/slack/events' }, timeEpoch: Date.now() },
+    body,
+    isBase64Encoded: false,
+  };
+  const t1 = performance.now();
+  const res = await mod.handler(event, {});
+  firstAckMs = performance.now() - t1;
+  status = res?.statusCode;
+}
+process.stdout.write(`${JSON.stringify({ importMs, firstAckMs, status })}\n`);
+process.exit(0);
