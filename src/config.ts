@@ -88,8 +88,13 @@ const EnvSchema = z
 
 export type Config = z.output<typeof EnvSchema>;
 
+/** The environment without empty variables: `FOO=` in .env or `${env:FOO, ''}` in serverless.yml means "not set". */
+export function definedEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => Boolean(e[1])));
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = EnvSchema.safeParse(definedEnv(env));
   if (!parsed.success) {
     throw new Error(`Invalid configuration: ${z.prettifyError(parsed.error)}`);
   }

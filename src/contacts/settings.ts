@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { definedEnv } from '../config.js';
 
 /** Contact verification knobs, read and validated once. */
 const Schema = z.object({
@@ -14,7 +15,7 @@ let cached: z.output<typeof Schema> | undefined;
 
 export function contactSettings() {
   if (!cached) {
-    const parsed = Schema.safeParse(process.env);
+    const parsed = Schema.safeParse(definedEnv());
     if (!parsed.success) throw new Error(`Invalid contact settings: ${z.prettifyError(parsed.error)}`);
     cached = parsed.data;
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { config } from '../config.js';
+import { config, definedEnv } from '../config.js';
 import type { TenantId } from '../store/keys.js';
 import type { ProvisioningBackend } from './port.js';
 
@@ -25,7 +25,7 @@ const SettingsSchema = z.object({
 let cached: z.output<typeof SettingsSchema> | undefined;
 
 export function deploymentSettings() {
-  cached ??= SettingsSchema.parse(process.env);
+  cached ??= SettingsSchema.parse(definedEnv());
   return cached;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { definedEnv } from '../config.js';
 
 /**
  * Knobs of the invites feature, read and validated once. The poll interval is the fallback for
@@ -17,7 +18,7 @@ let cached: { pollMs: number; httpTimeoutMs: number } | undefined;
 
 export function inviteSettings() {
   if (!cached) {
-    const env = Env.parse(process.env);
+    const env = Env.parse(definedEnv());
     cached = { pollMs: env.INVITES_POLL_MINUTES * 60_000, httpTimeoutMs: env.INVITES_HTTP_TIMEOUT_MS };
   }
   return cached;

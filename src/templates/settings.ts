@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { definedEnv } from '../config.js';
 
 /** Template watching knobs, read and validated once (tests shorten the poll interval). */
 const Schema = z.object({
@@ -14,7 +15,7 @@ let cached: z.output<typeof Schema> | undefined;
 
 export function templateSettings() {
   if (!cached) {
-    const parsed = Schema.safeParse(process.env);
+    const parsed = Schema.safeParse(definedEnv());
     if (!parsed.success) throw new Error(`Invalid template settings: ${z.prettifyError(parsed.error)}`);
     cached = parsed.data;
   }
