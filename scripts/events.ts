@@ -1,6 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { DEV_SIGNING_SECRET } from '../src/config.js';
+import { slackSignature, slashCommandBody } from '../src/sandbox/slack-requests.js';
 
 /**
  * Writes sample Lambda events for `sls invoke local` into events/. Slack events carry a
@@ -35,27 +35,15 @@ function apiEvent(method: string, path: string, body: string, headers: Record<st
 }
 
 function slashCommand(text: string) {
-  const body = new URLSearchParams({
-    token: 'x',
-    team_id: 'T0SANDBOX',
-    team_domain: 'sandbox',
-    channel_id: 'C0SANDBOX',
-    channel_name: 'onboarding',
-    user_id: 'U0ADMIN',
-    user_name: 'ada.admin',
-    command: '/wa',
-    text,
-    api_app_id: 'A0SANDBOX',
-    is_enterprise_install: 'false',
+  const body = slashCommandBody('http://127.0.0.1:3000', text, {
     response_url: 'http://127.0.0.1:3000/_sandbox/response/sample',
     trigger_id: '1.2.3',
-  }).toString();
-  const ts = String(Math.floor(Date.now() / 1000));
-  const signature = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+  });
+  const ts = Math.floor(Date.now() / 1000);
   return apiEvent('POST', '/slack/events', body, {
     'content-type': 'application/x-www-form-urlencoded',
-    'x-slack-request-timestamp': ts,
-    'x-slack-signature': signature,
+    'x-slack-request-timestamp': String(ts),
+    'x-slack-signature': slackSignature(body, ts, secret),
   });
 }
 

@@ -28,6 +28,10 @@ export function shardOf(jobId: string, shards = config().dueShards): string {
 
 const ACTIVE: JobState[] = ['queued', 'running', 'waiting'];
 
+/** The condition every change to a job that is still going shares, with its values. */
+const IS_ACTIVE = 'attribute_exists(pk) AND #state IN (:queued, :running, :waiting)';
+const ACTIVE_VALUES = { ':queued': 'queued', ':running': 'running', ':waiting': 'waiting' };
+
 type Item = Job & { pk: string; sk: string; dueShard?: string; ttl?: number };
 
 function toJob(item: Record<string, unknown>): Job {
@@ -83,15 +87,12 @@ export class JobRepository {
           Key: keys.job(tenant, id),
           UpdateExpression:
             'SET leaseOwner = :owner, leaseUntil = :until, #state = :running, updatedAt = :now ADD version :one',
-          ConditionExpression:
-            'attribute_exists(pk) AND #state IN (:queued, :running, :waiting) AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+          ConditionExpression: `${IS_ACTIVE} AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)`,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
+            ...ACTIVE_VALUES,
             ':owner': owner,
             ':until': now + leaseMs,
-            ':running': 'running',
-            ':queued': 'queued',
-            ':waiting': 'waiting',
             ':now': now,
             ':one': 1,
           },
@@ -216,17 +217,15 @@ export class JobRepository {
           Key: keys.job(tenant, id),
           UpdateExpression:
             'SET inbox = list_append(if_not_exists(inbox, :empty), :event), dueAt = :now, dueShard = :shard, updatedAt = :now ADD version :one',
-          ConditionExpression: 'attribute_exists(pk) AND #state IN (:queued, :running, :waiting)',
+          ConditionExpression: IS_ACTIVE,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
+            ...ACTIVE_VALUES,
             ':empty': [],
             ':event': [event],
             ':now': now,
             ':shard': shardOf(id),
             ':one': 1,
-            ':queued': 'queued',
-            ':running': 'running',
-            ':waiting': 'waiting',
           },
         }),
       );
@@ -246,17 +245,15 @@ export class JobRepository {
           Key: keys.job(tenant, id),
           UpdateExpression:
             'SET #state = :cancelled, lastError = :reason, updatedAt = :now, #ttl = :ttl REMOVE dueAt, dueShard, leaseOwner, leaseUntil ADD version :one',
-          ConditionExpression: 'attribute_exists(pk) AND #state IN (:queued, :running, :waiting)',
+          ConditionExpression: IS_ACTIVE,
           ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
           ExpressionAttributeValues: {
+            ...ACTIVE_VALUES,
             ':cancelled': 'cancelled',
             ':reason': reason,
             ':now': now,
             ':ttl': epochSeconds(now) + config().jobRetentionDays * 86_400,
             ':one': 1,
-            ':queued': 'queued',
-            ':running': 'running',
-            ':waiting': 'waiting',
           },
         }),
       );
