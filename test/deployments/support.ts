@@ -2,7 +2,7 @@ import { sweep } from '../../src/jobs/sweep.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { startLocalStack } from '../../src/sandbox/server.js';
 import { clearSlackClients } from '../../src/slack/tenant-client.js';
-import { command, postSlack, slackMessages } from '../helpers/slack.js';
+import { clickButton, command, interaction as sharedInteraction, slackMessages } from '../helpers/slack.js';
 
 export const ADMIN = 'U0ADMIN';
 export const MEMBER = 'U0MEMBER';
@@ -82,18 +82,7 @@ export async function texts(stack: LocalStack): Promise<string[]> {
 }
 
 function interaction(stack: LocalStack, payload: Record<string, unknown>) {
-  return postSlack(
-    stack.url,
-    `payload=${encodeURIComponent(
-      JSON.stringify({
-        team: { id: TEAM, domain: 'sandbox' },
-        api_app_id: 'A0SANDBOX',
-        token: 'legacy-token',
-        is_enterprise_install: false,
-        ...payload,
-      }),
-    )}`,
-  );
+  return sharedInteraction(stack.url, payload);
 }
 
 const trigger = () => `${Date.now()}.1.${Math.random().toString(16).slice(2)}`;
@@ -101,17 +90,7 @@ const userOf = (id: string) => ({ id, username: id.toLowerCase(), name: id.toLow
 
 /** A click on a button of a message in the channel, as Slack sends it. */
 export async function click(stack: LocalStack, actionId: string, value: string, user = ADMIN) {
-  const res = await interaction(stack, {
-    type: 'block_actions',
-    user: userOf(user),
-    trigger_id: trigger(),
-    response_url: `${stack.url}/_sandbox/response/${Math.random().toString(36).slice(2)}`,
-    channel: { id: 'C0SANDBOX', name: 'onboarding' },
-    container: { type: 'message', message_ts: '1.000001', channel_id: 'C0SANDBOX', is_ephemeral: false },
-    actions: [
-      { type: 'button', action_id: actionId, block_id: 'b', value, action_ts: `${Date.now() / 1000}` },
-    ],
-  });
+  const res = await clickButton(stack.url, actionId, value, { user });
   await stack.drain();
   return res;
 }

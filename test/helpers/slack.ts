@@ -50,3 +50,41 @@ export async function slackMessages(baseUrl: string) {
   const res = await fetch(`${baseUrl}/_sandbox/slack/messages`);
   return (await res.json()) as Array<Record<string, unknown> & { kind: string; text?: string; ts: string }>;
 }
+
+/** An interaction (button click, modal submission) from the sandbox workspace, signed as Slack signs it. */
+export function interaction(baseUrl: string, payload: Record<string, unknown>) {
+  return postSlack(
+    baseUrl,
+    `payload=${encodeURIComponent(
+      JSON.stringify({
+        team: { id: 'T0SANDBOX', domain: 'sandbox' },
+        api_app_id: 'A0SANDBOX',
+        token: 'legacy-token',
+        is_enterprise_install: false,
+        enterprise: null,
+        ...payload,
+      }),
+    )}`,
+  );
+}
+
+/** A click on a button of a channel message; its response_url is `/_sandbox/response/<responseUrlId>`. */
+export function clickButton(
+  baseUrl: string,
+  actionId: string,
+  value: string,
+  opts: { user?: string; responseUrlId?: string } = {},
+) {
+  const user = opts.user ?? 'U0ADMIN';
+  return interaction(baseUrl, {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0SANDBOX' },
+    trigger_id: `${Date.now()}.1.${Math.random().toString(16).slice(2)}`,
+    channel: { id: 'C0SANDBOX', name: 'onboarding' },
+    container: { type: 'message', message_ts: '1.000001', channel_id: 'C0SANDBOX', is_ephemeral: false },
+    response_url: `${baseUrl}/_sandbox/response/${opts.responseUrlId ?? Math.random().toString(36).slice(2)}`,
+    actions: [
+      { type: 'button', action_id: actionId, block_id: 'b', value, action_ts: `${Date.now() / 1000}` },
+    ],
+  });
+}

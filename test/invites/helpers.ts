@@ -5,7 +5,7 @@ import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
 import { webhookUrl } from '../../src/security/webhooks.js';
 import { tenantId } from '../../src/store/keys.js';
-import { command, postSlack, slackMessages } from '../helpers/slack.js';
+import { command, clickButton as sharedClick, slackMessages } from '../helpers/slack.js';
 
 export const T = tenantId('T0SANDBOX');
 
@@ -75,24 +75,7 @@ export async function threadOf(stack: LocalStack, jobId: string) {
 }
 
 export function clickButton(stack: LocalStack, actionId: string, value: string, user = 'U0ADMIN') {
-  return postSlack(
-    stack.url,
-    `payload=${encodeURIComponent(
-      JSON.stringify({
-        type: 'block_actions',
-        team: { id: 'T0SANDBOX', domain: 'sandbox' },
-        user: { id: user, username: user, team_id: 'T0SANDBOX' },
-        api_app_id: 'A0SANDBOX',
-        token: 'x',
-        trigger_id: `${Date.now()}.1`,
-        channel: { id: 'C0SANDBOX', name: 'onboarding' },
-        container: { type: 'message', is_ephemeral: false },
-        response_url: `${stack.url}/_sandbox/response/click-${user}`,
-        actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, action_ts: '1.2' }],
-        is_enterprise_install: false,
-      }),
-    )}`,
-  );
+  return sharedClick(stack.url, actionId, value, { user, responseUrlId: `click-${user}` });
 }
 
 export async function postWebhook(

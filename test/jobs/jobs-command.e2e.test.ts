@@ -4,7 +4,7 @@ import { registerJobKind } from '../../src/jobs/kinds.js';
 import { startJob } from '../../src/jobs/service.js';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { tenantId } from '../../src/store/keys.js';
-import { command, postSlack, slackMessages } from '../helpers/slack.js';
+import { clickButton, command, slackMessages } from '../helpers/slack.js';
 
 let stack: LocalStack;
 
@@ -74,26 +74,7 @@ describe('/wa jobs and job progress in Slack', () => {
     });
     await stack.drain();
     const click = (user: string) =>
-      postSlack(
-        stack.url,
-        `payload=${encodeURIComponent(
-          JSON.stringify({
-            type: 'block_actions',
-            team: { id: 'T0SANDBOX', domain: 'sandbox' },
-            user: { id: user, username: user, team_id: 'T0SANDBOX' },
-            api_app_id: 'A0SANDBOX',
-            token: 'x',
-            trigger_id: `${Date.now()}.1`,
-            channel: { id: 'C0SANDBOX', name: 'onboarding' },
-            container: { type: 'message', is_ephemeral: true },
-            response_url: `${stack.url}/_sandbox/response/cancel-${user}`,
-            actions: [
-              { type: 'button', action_id: 'jobs:cancel', block_id: 'b', value: job.id, action_ts: '1.2' },
-            ],
-            is_enterprise_install: false,
-          }),
-        )}`,
-      );
+      clickButton(stack.url, 'jobs:cancel', job.id, { user, responseUrlId: `cancel-${user}` });
     expect((await click('U0OTHER')).status).toBe(200);
     const refused = (await slackMessages(stack.url)).filter((m) => m.responseUrlId === 'cancel-U0OTHER');
     expect(refused.at(-1)?.text).toMatch(/Only <@U0MEMBER>/);
