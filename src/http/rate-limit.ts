@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
-import { pkOf, type TenantId } from '../store/keys.js';
+import { keys, type TenantId } from '../store/keys.js';
 import { RateLimitedError } from './errors.js';
 
 export interface RateLimit {
@@ -127,7 +127,7 @@ export class DynamoSlotStore implements SlotStore {
     now: number,
     latest: number,
   ): Promise<{ start: number } | { busyUntil: number }> {
-    const Key = { pk: pkOf(tenant), sk: `RATE#${bucket}` };
+    const Key = keys.rate(tenant, bucket);
     const span = count * spacing;
     const ttl = epochSeconds(now) + 3_600;
     const mapKey = `${tenant}#${bucket}`;

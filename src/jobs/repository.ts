@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
-import { ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
+import { conditionally, ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
 import { keys, pkOf, type TenantId, tenantFromPk } from '../store/keys.js';
 import { DUE_INDEX } from '../store/table.js';
 import { indexWrite } from './capacity.js';
@@ -210,59 +210,49 @@ export class JobRepository {
 
   /** A webhook event for the job: kept in its inbox, and the job is due now. */
   async deliver(tenant: TenantId, id: string, event: InboxEvent, now: number): Promise<boolean> {
-    try {
-      await ddb().send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: keys.job(tenant, id),
-          UpdateExpression:
-            'SET inbox = list_append(if_not_exists(inbox, :empty), :event), dueAt = :now, dueShard = :shard, updatedAt = :now ADD version :one',
-          ConditionExpression: IS_ACTIVE,
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ...ACTIVE_VALUES,
-            ':empty': [],
-            ':event': [event],
-            ':now': now,
-            ':shard': shardOf(id),
-            ':one': 1,
-          },
-        }),
-      );
-      indexWrite(2);
-      return true;
-    } catch (err) {
-      if (isConditionFailed(err)) return false;
-      throw err;
-    }
+    const applied = await conditionally(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.job(tenant, id),
+        UpdateExpression:
+          'SET inbox = list_append(if_not_exists(inbox, :empty), :event), dueAt = :now, dueShard = :shard, updatedAt = :now ADD version :one',
+        ConditionExpression: IS_ACTIVE,
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ...ACTIVE_VALUES,
+          ':empty': [],
+          ':event': [event],
+          ':now': now,
+          ':shard': shardOf(id),
+          ':one': 1,
+        },
+      }),
+    );
+    if (applied) indexWrite(2);
+    return applied;
   }
 
   async cancel(tenant: TenantId, id: string, reason: string, now: number): Promise<boolean> {
-    try {
-      await ddb().send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: keys.job(tenant, id),
-          UpdateExpression:
-            'SET #state = :cancelled, lastError = :reason, updatedAt = :now, #ttl = :ttl REMOVE dueAt, dueShard, leaseOwner, leaseUntil ADD version :one',
-          ConditionExpression: IS_ACTIVE,
-          ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
-          ExpressionAttributeValues: {
-            ...ACTIVE_VALUES,
-            ':cancelled': 'cancelled',
-            ':reason': reason,
-            ':now': now,
-            ':ttl': epochSeconds(now) + config().jobRetentionDays * 86_400,
-            ':one': 1,
-          },
-        }),
-      );
-      indexWrite(1);
-      return true;
-    } catch (err) {
-      if (isConditionFailed(err)) return false;
-      throw err;
-    }
+    const applied = await conditionally(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.job(tenant, id),
+        UpdateExpression:
+          'SET #state = :cancelled, lastError = :reason, updatedAt = :now, #ttl = :ttl REMOVE dueAt, dueShard, leaseOwner, leaseUntil ADD version :one',
+        ConditionExpression: IS_ACTIVE,
+        ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ...ACTIVE_VALUES,
+          ':cancelled': 'cancelled',
+          ':reason': reason,
+          ':now': now,
+          ':ttl': epochSeconds(now) + config().jobRetentionDays * 86_400,
+          ':one': 1,
+        },
+      }),
+    );
+    if (applied) indexWrite(1);
+    return applied;
   }
 
   /** The tenant's jobs, newest first: active ones, or all kept ones. */

@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, isConditionFailed, tableName } from '../store/dynamo.js';
+import { conditionally, ddb, isConditionFailed, tableName } from '../store/dynamo.js';
 import { keys, type TenantId } from '../store/keys.js';
 
 /**
@@ -102,26 +102,20 @@ export async function addAdmin(tenant: TenantId, userId: string, by: string, now
 
 /** Removes from the allowlist; false if the user was not on it. */
 export async function removeAdmin(tenant: TenantId, userId: string, by: string, now = Date.now()) {
-  try {
-    await ddb().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.settings(tenant),
-        UpdateExpression: 'DELETE admins :u SET accessChangedBy = :by, accessChangedAt = :at',
-        ConditionExpression: 'contains(admins, :id)',
-        ExpressionAttributeValues: {
-          ':u': new Set([userId]),
-          ':id': userId,
-          ':by': by,
-          ':at': new Date(now).toISOString(),
-        },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionFailed(err)) return false;
-    throw err;
-  }
+  return conditionally(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.settings(tenant),
+      UpdateExpression: 'DELETE admins :u SET accessChangedBy = :by, accessChangedAt = :at',
+      ConditionExpression: 'contains(admins, :id)',
+      ExpressionAttributeValues: {
+        ':u': new Set([userId]),
+        ':id': userId,
+        ':by': by,
+        ':at': new Date(now).toISOString(),
+      },
+    }),
+  );
 }
 
 /** Makes a group admin-only (on) or open to members again (off); false if nothing changed. */
@@ -132,26 +126,20 @@ export async function setRestricted(
   by: string,
   now = Date.now(),
 ): Promise<boolean> {
-  try {
-    await ddb().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.settings(tenant),
-        UpdateExpression: `${on ? 'ADD' : 'DELETE'} restricted :g SET accessChangedBy = :by, accessChangedAt = :at`,
-        ConditionExpression: on
-          ? '(attribute_not_exists(restricted) OR NOT contains(restricted, :name))'
-          : 'contains(restricted, :name)',
-        ExpressionAttributeValues: {
-          ':g': new Set([group]),
-          ':name': group,
-          ':by': by,
-          ':at': new Date(now).toISOString(),
-        },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionFailed(err)) return false;
-    throw err;
-  }
+  return conditionally(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.settings(tenant),
+      UpdateExpression: `${on ? 'ADD' : 'DELETE'} restricted :g SET accessChangedBy = :by, accessChangedAt = :at`,
+      ConditionExpression: on
+        ? '(attribute_not_exists(restricted) OR NOT contains(restricted, :name))'
+        : 'contains(restricted, :name)',
+      ExpressionAttributeValues: {
+        ':g': new Set([group]),
+        ':name': group,
+        ':by': by,
+        ':at': new Date(now).toISOString(),
+      },
+    }),
+  );
 }

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
-import { ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
+import { conditionally, ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
 import { keys, type TenantId, tenantId } from '../store/keys.js';
 
 /**
@@ -54,22 +54,16 @@ export function safeEqual(a: string, b: string): boolean {
  * conditional put, kept for a week.
  */
 export async function firstDelivery(tenant: TenantId, provider: string, eventId: string, now = Date.now()) {
-  try {
-    await ddb().send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: {
-          ...keys.idempotency(tenant, `event#${provider}#${eventId}`),
-          ttl: epochSeconds(now) + 7 * 86_400,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionFailed(err)) return false;
-    throw err;
-  }
+  return conditionally(
+    new PutCommand({
+      TableName: tableName(),
+      Item: {
+        ...keys.idempotency(tenant, `event#${provider}#${eventId}`),
+        ttl: epochSeconds(now) + 7 * 86_400,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
 }
 
 /** Undoes `firstDelivery` when the first attempt failed, so the sender's retry is processed. */

@@ -1,5 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  type DeleteCommand,
+  DynamoDBDocumentClient,
+  type PutCommand,
+  type UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 
 let client: DynamoDBDocumentClient | undefined;
@@ -29,6 +34,18 @@ export function resetDdb(): void {
 
 export function isConditionFailed(err: unknown): boolean {
   return (err as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Sends a conditional write: true when it was applied, false when its condition did not hold. */
+export async function conditionally(command: PutCommand | UpdateCommand | DeleteCommand): Promise<boolean> {
+  try {
+    // The document client's send is overloaded per command; each of these is a single-item write.
+    await ddb().send(command as UpdateCommand);
+    return true;
+  } catch (err) {
+    if (isConditionFailed(err)) return false;
+    throw err;
+  }
 }
 
 export const epochSeconds = (ms: number) => Math.floor(ms / 1000);

@@ -36,7 +36,8 @@ export const keys = {
     sk: `REF#${provider}#${objectId}`,
   }),
   audit: (t: TenantId, at: string, id: string) => ({ pk: pkOf(t), sk: `AUDIT#${at}#${id}` }),
-  rate: (t: TenantId, bucket: string, window: number) => ({ pk: pkOf(t), sk: `RATE#${bucket}#${window}` }),
+  /** A provider's request schedule for the tenant (see src/http/rate-limit.ts). */
+  rate: (t: TenantId, bucket: string) => ({ pk: pkOf(t), sk: `RATE#${bucket}` }),
   /** Webhook ids are unguessable and map a provider's callback to its tenant. */
   webhook: (hookId: string) => ({ pk: `HOOK#${hookId}`, sk: 'HOOK' }),
 };

@@ -8,7 +8,7 @@ beforeAll(async () => {
   // A third of provider requests fail (500, 429 or no answer), from a seeded sequence.
   stack = await startStack({
     SANDBOX_FAULT_RATE: '0.3',
-    SANDBOX_FAULT_SEED: '44',
+    SANDBOX_FAULT_SEED: '1',
     INVITES_HTTP_TIMEOUT_MS: '250',
   });
 });

@@ -54,9 +54,10 @@ describe('hard kill and restart with DATA_DIR', () => {
     let url = await startStack(port);
     const ack = await command(url, 'invite partner "Kill Nine Corp"');
     expect(ack.json.text).toMatch(/On it/i);
-    // Wait for the job's first step: the invitation exists at the provider.
-    for (let i = 0; i < 100; i++) {
-      if ((await state(url)).zavu.invitations.some((inv) => inv.clientName === 'Kill Nine Corp')) break;
+    // Wait for the job's first step to finish: the invitation exists and the job reported it.
+    for (let i = 0; i < 150; i++) {
+      const created = (await state(url)).zavu.invitations.some((inv) => inv.clientName === 'Kill Nine Corp');
+      if (created && /waiting/.test((await command(url, 'jobs')).json.text ?? '')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const before = (await slackMessages(url)).length;

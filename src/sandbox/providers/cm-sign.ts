@@ -116,22 +116,6 @@ function validationProblem(error: z.ZodError): SandboxResponse {
   return problem(400, 'One or more validation errors occurred.', errors);
 }
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function faultRandom(offset: number): (() => number) | undefined {
-  const seed = process.env.SANDBOX_FAULT_SEED;
-  return seed && Number.isFinite(Number(seed)) ? seeded(Number(seed) + offset) : undefined;
-}
-
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function publicDossier(d: DossierRecord) {
@@ -335,7 +319,6 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
     ],
     {
       rate: ctx.faultRate,
-      ...(faultRandom(1) ? { random: faultRandom(1) } : {}),
       errorBody: (status) =>
         problem(status, status === 429 ? 'Too many requests' : 'An unexpected error occurred').body,
     },

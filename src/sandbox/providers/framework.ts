@@ -75,7 +75,7 @@ export async function startSandbox(
 ): Promise<RunningSandbox> {
   const stats = { requests: 0, faults: 0, byRoute: {} as Record<string, number> };
   const hanging = new Set<ServerResponse>();
-  const random = faults.random ?? Math.random;
+  const random = faults.random ?? seededFromEnv(name) ?? Math.random;
 
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -191,6 +191,24 @@ export async function deliverWebhook(
 
 export const hmacHex = (secret: string, data: string) =>
   createHmac('sha256', secret).update(data).digest('hex');
+
+/**
+ * With SANDBOX_FAULT_SEED set, each sandbox draws its faults from its own repeatable sequence
+ * (mulberry32, seeded with the seed and the sandbox's name), so a fault test can be replayed.
+ */
+function seededFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): (() => number) | undefined {
+  const seed = Number(env.SANDBOX_FAULT_SEED);
+  if (!env.SANDBOX_FAULT_SEED || !Number.isFinite(seed)) return undefined;
+  let a = seed >>> 0;
+  for (const ch of name) a = (Math.imul(a, 31) + ch.charCodeAt(0)) >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /** The fault rate from the environment, clamped to [0, 1]. */
 export function faultRateFromEnv(env: NodeJS.ProcessEnv = process.env): number {

@@ -6,7 +6,6 @@ import { signZavu } from '../../security/signatures.js';
 import { safeEqual, webhookUrl } from '../../security/webhooks.js';
 import { tenantId } from '../../store/keys.js';
 import { RecordStore } from '../journal.js';
-import { faultRandom } from './cm-sign.js';
 import {
   deliverWebhook,
   route,
@@ -252,7 +251,6 @@ export async function startZavuSandbox(ctx: SandboxContext): Promise<ProviderSan
     ],
     {
       rate: ctx.faultRate,
-      ...(faultRandom(2) ? { random: faultRandom(2) } : {}),
       errorBody: (status) =>
         status === 429
           ? { error: { code: 'rate_limited', message: 'Too many requests' } }
