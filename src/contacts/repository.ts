@@ -5,6 +5,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { clock } from '../clock.js';
 import { ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
 import { keys, pkOf, type TenantId } from '../store/keys.js';
 
@@ -66,7 +67,7 @@ export async function activeOptIns(tenant: TenantId, numbers: string[]): Promise
 export async function recordOptIn(
   tenant: TenantId,
   init: { e164: string; source: string; business: string; recordedBy: string },
-  now = Date.now(),
+  now = clock.now(),
 ): Promise<OptIn> {
   const optin: OptIn = { ...init, status: 'active', recordedAt: new Date(now).toISOString() };
   await ddb().send(
@@ -80,7 +81,7 @@ export async function withdrawOptIn(
   tenant: TenantId,
   e164: string,
   by: string,
-  now = Date.now(),
+  now = clock.now(),
 ): Promise<OptIn | undefined> {
   try {
     const out = await ddb().send(
@@ -116,7 +117,7 @@ export async function reserveVerifications(
   tenant: TenantId,
   n: number,
   cap: number,
-  now = Date.now(),
+  now = clock.now(),
 ): Promise<{ ok: true; used: number } | { ok: false; left: number }> {
   try {
     const out = await ddb().send(

@@ -1,4 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { clock } from '../clock.js';
 import { ddb, isConditionFailed, tableName } from '../store/dynamo.js';
 import { pkOf, type TenantId } from '../store/keys.js';
 import type { DeploymentState } from './port.js';
@@ -37,7 +38,7 @@ export async function updateRecordState(
   tenant: TenantId,
   id: string,
   patch: { state: DeploymentState; detail?: string | undefined; jobId?: string },
-  now = Date.now(),
+  now = clock.now(),
 ): Promise<void> {
   try {
     await ddb().send(

@@ -1,5 +1,7 @@
 export type ProviderName = 'cm-sign' | 'zavu' | 'cm-channels' | 'commbox' | 'vonage' | 'slack';
 
+import { clock } from '../clock.js';
+
 export type ProviderErrorKind =
   /** 5xx, 429, timeouts, network: worth another try later. */
   | 'transient'
@@ -73,7 +75,7 @@ export function retryAfterOf(err: unknown): number | undefined {
 }
 
 /** `Retry-After` is either seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+export function parseRetryAfter(value: string | null, now = clock.now()): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);

@@ -1,4 +1,5 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { clock as appClock } from '../clock.js';
 import { ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
 import { keys, type TenantId } from '../store/keys.js';
 import { RateLimitedError } from './errors.js';
@@ -62,7 +63,7 @@ export class SlotRateLimiter implements RateLimiter {
 
   constructor(
     private readonly store: SlotStore,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: () => number = appClock.now,
     private readonly sleep: (ms: number) => Promise<void> = (ms) =>
       new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}

@@ -1,3 +1,4 @@
+import { clock } from '../clock.js';
 import { JobRepository } from '../jobs/repository.js';
 import { claimAndQueue } from '../jobs/runner.js';
 import type { ActionArgs } from '../slack/interactions.js';
@@ -22,7 +23,7 @@ export async function handleInviteAction(args: ActionArgs): Promise<void> {
     await say(':warning: That invite is no longer known here.');
     return;
   }
-  const now = Date.now();
+  const now = clock.now();
   const delivered = await repo.deliver(
     args.tenant,
     job.id,

@@ -1,3 +1,4 @@
+import { clock } from '../clock.js';
 import { isTerminal, type Job } from '../jobs/model.js';
 import { JobRepository } from '../jobs/repository.js';
 import { claimAndQueue } from '../jobs/runner.js';
@@ -97,7 +98,7 @@ export async function findInviteJob(tenant: TenantId, id: string, repo = new Job
 
 /** Wakes the job with a user event (never a provider call on the ack path). */
 async function nudge(job: Job, type: string, userId: string, repo = new JobRepository()): Promise<boolean> {
-  const now = Date.now();
+  const now = clock.now();
   const delivered = await repo.deliver(job.tenant, job.id, { type, at: now, data: { userId } }, now);
   if (delivered) await claimAndQueue(job, { repo, now: () => now, random: Math.random });
   return delivered;

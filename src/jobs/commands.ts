@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { clock } from '../clock.js';
 import { audit } from '../security/audit.js';
 import type { CommandContext, Reply } from '../slack/command.js';
 import type { ActionArgs } from '../slack/interactions.js';
@@ -34,7 +35,7 @@ export async function cancelJobAction({ action, body, respond, tenant, client }:
     });
     return;
   }
-  const cancelled = await repo.cancel(tenant, jobId, `cancelled by <@${body.user.id}>`, Date.now());
+  const cancelled = await repo.cancel(tenant, jobId, `cancelled by <@${body.user.id}>`, clock.now());
   await audit(tenant, {
     actor: body.user.id,
     action: 'job.cancelled',

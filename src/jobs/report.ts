@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { clock } from '../clock.js';
 import { logger } from '../log.js';
 import type { ReportTo, SlackMessage } from './model.js';
 
@@ -13,7 +14,7 @@ export class SlackReporter {
   constructor(
     private readonly client: () => Promise<WebClient>,
     readonly report: ReportTo,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = clock.now,
   ) {}
 
   async progress(message: SlackMessage): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { clock } from '../clock.js';
 import { config } from '../config.js';
 import { conditionally, ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
 import { keys, pkOf, type TenantId, tenantFromPk } from '../store/keys.js';
@@ -8,7 +9,7 @@ import { indexWrite } from './capacity.js';
 import { type InboxEvent, isTerminal, type Job, type JobState, type StepOutcome } from './model.js';
 
 /** Time-sortable, short enough to type: `j` + base36 ms + 6 random base36 chars. */
-export function newJobId(now = Date.now()): string {
+export function newJobId(now = clock.now()): string {
   return `j${now.toString(36)}${BigInt(`0x${randomBytes(4).toString('hex')}`)
     .toString(36)
     .padStart(6, '0')

@@ -1,4 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { clock } from '../clock.js';
 import { backoffDelay, JOB_RETRY } from '../http/backoff.js';
 import { ProviderError, RateLimitedError, retryAfterOf } from '../http/errors.js';
 import { logger } from '../log.js';
@@ -20,7 +21,7 @@ export interface RunnerDeps {
   random: () => number;
 }
 
-const defaults = (): RunnerDeps => ({ repo: new JobRepository(), now: Date.now, random: Math.random });
+const defaults = (): RunnerDeps => ({ repo: new JobRepository(), now: clock.now, random: Math.random });
 
 /** Transient: worth another try later. Everything else fails the job at once. */
 function isTransientFailure(err: unknown): boolean {

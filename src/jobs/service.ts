@@ -1,4 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { clock } from '../clock.js';
 import type { CommandContext } from '../slack/command.js';
 import { ddb, tableName } from '../store/dynamo.js';
 import { keys, type TenantId } from '../store/keys.js';
@@ -27,7 +28,7 @@ export async function startJob<P>(
   ctx: Pick<CommandContext, 'tenant' | 'userId' | 'channelId' | 'responseUrl'>,
   init: StartJob<P>,
   repo = new JobRepository(),
-  now = Date.now(),
+  now = clock.now(),
 ): Promise<Job<P>> {
   const lease = leaseToken();
   const job: Job<P> = {
@@ -83,7 +84,7 @@ export async function deliverEvent(
   objectId: string,
   event: Omit<InboxEvent, 'at'>,
   repo = new JobRepository(),
-  now = Date.now(),
+  now = clock.now(),
 ): Promise<boolean> {
   const jobId = await jobIdForRef(tenant, provider, objectId);
   if (!jobId) return false;
@@ -99,7 +100,7 @@ export async function deliverToJob(
   jobId: string,
   event: Omit<InboxEvent, 'at'>,
   repo = new JobRepository(),
-  now = Date.now(),
+  now = clock.now(),
 ): Promise<boolean> {
   const delivered = await repo.deliver(tenant, jobId, { ...event, at: now }, now);
   if (delivered) await claimAndQueue({ tenant, id: jobId }, { repo, now: () => now, random: Math.random });

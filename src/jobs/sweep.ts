@@ -1,3 +1,4 @@
+import { clock as appClock } from '../clock.js';
 import { config } from '../config.js';
 import { logger } from '../log.js';
 import type { TenantId } from '../store/keys.js';
@@ -20,7 +21,7 @@ export async function sweep(
   opts: { now?: number; pageSize?: number; budgetMs?: number; repo?: JobRepository } = {},
 ): Promise<SweepResult> {
   const started = Date.now();
-  const now = opts.now ?? started;
+  const now = opts.now ?? appClock.now();
   const repo = opts.repo ?? new JobRepository();
   const pageSize = opts.pageSize ?? 100;
   const budgetMs = opts.budgetMs ?? 40_000;
@@ -156,7 +157,7 @@ export async function dispatchLoop(opts: DispatchOptions): Promise<DispatchResul
 export async function dispatchPass(
   opts: Omit<DispatchOptions, 'loopUntil'> = {},
 ): Promise<{ full: boolean; found: number; runs: number; dispatched: number }> {
-  const clock = opts.clock ?? Date.now;
+  const clock = opts.clock ?? appClock.now;
   const repo = opts.repo ?? new JobRepository();
   const lanes = opts.lanes ?? DISPATCH.lanes;
   const maxRun = opts.maxRun ?? DISPATCH.maxRun;

@@ -9,6 +9,7 @@ import {
   DynamoDBClient,
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
+import { SimulatedClock, setClock } from '../clock.js';
 import type { HttpEvent, HttpResult } from '../http/apigw.js';
 import { MAX_BODY_BYTES } from '../http/apigw.js';
 import {
@@ -40,6 +41,8 @@ export interface LocalStack {
   tick(): Promise<unknown>;
   /** Waits until the in-process queue is idle (work started by commands has finished). */
   drain(): Promise<void>;
+  /** The simulated clock every function and sandbox of this stack reads. */
+  clock: SimulatedClock;
 }
 
 const CONSOLE_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'console');
@@ -50,6 +53,8 @@ const CONSOLE_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'console'
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const host = options.host ?? '127.0.0.1';
+  const clock = new SimulatedClock();
+  setClock(clock);
   const dynalite = await startDynalite(options.dataDir);
   const slack = new FakeSlack(options.dataDir);
 
@@ -249,6 +254,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return {
     url,
     slack,
+    clock,
     tick: () => hooks.tick(),
     drain: () => hooks.drain(),
     async close() {
@@ -256,6 +262,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dynalite.close();
+      setClock(undefined);
     },
   };
 }

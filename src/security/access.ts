@@ -1,4 +1,5 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { clock } from '../clock.js';
 import { conditionally, ddb, isConditionFailed, tableName } from '../store/dynamo.js';
 import { keys, type TenantId } from '../store/keys.js';
 
@@ -72,7 +73,7 @@ export class AllowlistFullError extends Error {
 }
 
 /** Adds to the allowlist; false if the user was already on it. */
-export async function addAdmin(tenant: TenantId, userId: string, by: string, now = Date.now()) {
+export async function addAdmin(tenant: TenantId, userId: string, by: string, now = clock.now()) {
   try {
     await ddb().send(
       new UpdateCommand({
@@ -101,7 +102,7 @@ export async function addAdmin(tenant: TenantId, userId: string, by: string, now
 }
 
 /** Removes from the allowlist; false if the user was not on it. */
-export async function removeAdmin(tenant: TenantId, userId: string, by: string, now = Date.now()) {
+export async function removeAdmin(tenant: TenantId, userId: string, by: string, now = clock.now()) {
   return conditionally(
     new UpdateCommand({
       TableName: tableName(),
@@ -124,7 +125,7 @@ export async function setRestricted(
   group: RestrictableGroup,
   on: boolean,
   by: string,
-  now = Date.now(),
+  now = clock.now(),
 ): Promise<boolean> {
   return conditionally(
     new UpdateCommand({

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { clock } from '../clock.js';
 import { config } from '../config.js';
 import { redact } from '../log.js';
 import { ddb, epochSeconds, tableName } from '../store/dynamo.js';
@@ -20,7 +21,7 @@ export interface AuditEntry {
  * Appends to the tenant's audit trail. Entries are passed through the log redactor (phone
  * numbers masked, secret-looking fields dropped) and expire by TTL after the retention period.
  */
-export async function audit(tenant: TenantId, entry: AuditEntry, now = Date.now()): Promise<void> {
+export async function audit(tenant: TenantId, entry: AuditEntry, now = clock.now()): Promise<void> {
   const at = new Date(now).toISOString();
   await ddb().send(
     new PutCommand({

@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { clock } from '../clock.js';
 import { config } from '../config.js';
 import { UserError } from '../slack/command.js';
 import { ddb, tableName } from '../store/dynamo.js';
@@ -108,7 +109,7 @@ export async function setCredentials<P extends CredentialProvider>(
   changedBy: string,
 ): Promise<CredentialMeta> {
   const parsed = credentialSchemas[provider].parse(value);
-  const meta = { provider, changedBy, changedAt: new Date().toISOString() };
+  const meta = { provider, changedBy, changedAt: new Date(clock.now()).toISOString() };
   await ddb().send(
     new PutCommand({
       TableName: tableName(),

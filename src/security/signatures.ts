@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { clock } from '../clock.js';
 
 /**
  * Webhook request checks, one per provider scheme. Each runs on the raw body before anything
@@ -42,13 +43,13 @@ function usableSecret(secret: unknown): secret is string {
 /**
  * `X-Zavu-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, `${t}.${rawBody}`)>`.
  * Several `v1` entries are accepted (secret rotation); the timestamp must be within
- * ±5 minutes of `now` (milliseconds, as Date.now()).
+ * ±5 minutes of `now` (milliseconds, as clock.now()).
  */
 export function verifyZavuSignature(
   rawBody: Body,
   header: string | undefined | null,
   secret: string,
-  now: number = Date.now(),
+  now: number = clock.now(),
   toleranceSeconds: number = ZAVU_TOLERANCE_SECONDS,
 ): boolean {
   if (!usableSecret(secret) || typeof header !== 'string' || header.length > MAX_HEADER_LENGTH) return false;
@@ -75,7 +76,7 @@ export function verifyZavuSignature(
 }
 
 /** Builds a Zavu signature header (the sandbox and tests sign with it). */
-export function signZavu(rawBody: Body, secret: string, now: number = Date.now()): string {
+export function signZavu(rawBody: Body, secret: string, now: number = clock.now()): string {
   const t = String(Math.floor(now / 1000));
   return `t=${t},v1=${hmacHex(secret, Buffer.from(`${t}.`, 'utf8'), bytes(rawBody))}`;
 }

@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { clock } from '../clock.js';
 import { config } from '../config.js';
 import { conditionally, ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
 import { keys, type TenantId, tenantId } from '../store/keys.js';
@@ -53,7 +54,7 @@ export function safeEqual(a: string, b: string): boolean {
  * Records a provider event id once; a replay (providers retry) returns false. The record is a
  * conditional put, kept for a week.
  */
-export async function firstDelivery(tenant: TenantId, provider: string, eventId: string, now = Date.now()) {
+export async function firstDelivery(tenant: TenantId, provider: string, eventId: string, now = clock.now()) {
   return conditionally(
     new PutCommand({
       TableName: tableName(),

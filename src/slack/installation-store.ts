@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/oauth';
+import { clock } from '../clock.js';
 import { open, seal } from '../security/envelope.js';
 import { ddb, tableName } from '../store/dynamo.js';
 import { keys, type TenantId, tenantOf } from '../store/keys.js';
@@ -38,7 +39,7 @@ export class DynamoInstallationStore implements InstallationStore {
           botUserId: installation.bot?.userId,
           installedBy: installation.user.id,
           isEnterpriseInstall: Boolean(installation.isEnterpriseInstall),
-          updatedAt: new Date().toISOString(),
+          updatedAt: new Date(clock.now()).toISOString(),
           sealed: await seal(tenant, JSON.stringify(installation)),
         },
       }),

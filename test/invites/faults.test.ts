@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminal } from '../../src/jobs/model.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { job, jobIdIn, run, sandboxState, startStack } from './helpers.js';
@@ -13,7 +13,6 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  vi.useRealTimers();
   await stack?.close();
 });
 
@@ -36,11 +35,10 @@ describe('invites under provider faults', () => {
     expect(jobs.every(Boolean)).toBe(true);
 
     // Retries wait with backoff (up to 30 minutes): move the clock an hour per round.
-    vi.useFakeTimers({ toFake: ['Date'] });
     for (let round = 0; round < 30; round++) {
       const states = await Promise.all(jobs.map(async (id) => (await job(id)).state));
       if (states.every(isTerminal)) break;
-      vi.setSystemTime(Date.now() + 60 * 60_000);
+      stack.clock.advance(60 * 60_000);
       await stack.tick();
     }
 

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'vitest';
+import { clock } from '../../src/clock.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
@@ -94,7 +95,7 @@ export async function postWebhook(
 
 export const zavuSignature = (
   raw: string,
-  t = Math.floor(Date.now() / 1000),
+  t = Math.floor(clock.now() / 1000),
   secret = SANDBOX_CREDENTIALS.zavu.webhookSecret,
 ) => `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${raw}`).digest('hex')}`;
 

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { slackMessages } from '../helpers/slack.js';
 import {
@@ -21,7 +21,6 @@ afterAll(async () => {
   await stack?.close();
 });
 afterEach(async () => {
-  vi.useRealTimers();
   await setWebhooks('zavu', true);
 });
 
@@ -102,8 +101,7 @@ describe('/wa invite partner', () => {
     expect(t.job.effects.invitation?.status).toBe('started');
     expect((await invitations()).filter((i) => i.clientName === 'Lost Answer Ltd')).toHaveLength(1);
 
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 60 * 60_000);
+    stack.clock.advance(60 * 60_000);
     await stack.tick(); // the retry reconciles by listing invitations
     const mine = (await invitations()).filter((i) => i.clientName === 'Lost Answer Ltd');
     expect(mine).toHaveLength(1);
@@ -121,7 +119,7 @@ describe('/wa invite partner', () => {
     const event = {
       id: 'evt_replay_1',
       type: 'invitation.status_changed',
-      timestamp: Date.now(),
+      timestamp: stack.clock.now(),
       senderId: null,
       projectId: 'prj_sandbox',
       data: { id, status: 'in_progress' },
@@ -134,7 +132,7 @@ describe('/wa invite partner', () => {
     ).toBe(401);
     expect(
       await postWebhook('zavu', event, (raw) => ({
-        'x-zavu-signature': zavuSignature(raw, Math.floor(Date.now() / 1000) - 301),
+        'x-zavu-signature': zavuSignature(raw, Math.floor(stack.clock.now() / 1000) - 301),
       })),
     ).toBe(401);
     await stack.drain();
@@ -185,8 +183,7 @@ describe('/wa invite partner', () => {
     let t = await threadOf(stack, a);
     expect(t.posts).toHaveLength(0);
 
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 16 * 60_000);
+    stack.clock.advance(16 * 60_000);
     await stack.tick(); // Hooli/Stark complete at Zavu; the sweep polls them
     t = await threadOf(stack, a);
     expect(t.posts.at(-1)).toMatch(/Hooli connected their WhatsApp Business account: sender `snd_/);
@@ -195,7 +192,7 @@ describe('/wa invite partner', () => {
 
     await setWebhooks('zavu', true);
     const c = jobIdIn((await run(stack, 'invite partner "Wayne" --days 1')).text);
-    vi.setSystemTime(Date.now() + 86_400_000 + 120_000);
+    stack.clock.advance(86_400_000 + 120_000);
     await stack.tick();
     t = await threadOf(stack, c);
     expect(t.posts.at(-1)).toContain('expired before Wayne connected');

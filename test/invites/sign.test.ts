@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { slackMessages } from '../helpers/slack.js';
 import {
@@ -22,7 +22,6 @@ afterAll(async () => {
   await stack?.close();
 });
 afterEach(async () => {
-  vi.useRealTimers();
   await setWebhooks('cm-sign', true);
 });
 
@@ -135,8 +134,7 @@ describe('/wa invite sign', () => {
     expect(t.job.state).toBe('waiting');
     expect(t.progress).toContain('waiting for the invitee');
 
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 16 * 60_000); // the scheduled poll comes due
+    stack.clock.advance(16 * 60_000); // the scheduled poll comes due
     await stack.tick();
     t = await threadOf(stack, jobId);
     expect(t.posts.at(-1)).toContain('Cleo Curie signed');
@@ -146,9 +144,8 @@ describe('/wa invite sign', () => {
   it('reminds the requester before expiry, then reports the expiry', async () => {
     const reply = await run(stack, 'invite sign "Dora Dirac" dora@example.com +31612345672 --expires 3');
     const jobId = jobIdIn(reply.text);
-    const start = Date.now();
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(start + 2 * 86_400_000); // 1 day left: inside the 2-day reminder window
+    const start = stack.clock.now();
+    stack.clock.advance(start + 2 * 86_400_000 - stack.clock.now()); // 1 day left: inside the 2-day reminder window
     await setWebhooks('cm-sign', false); // the sandbox must not move the invite on
     await stack.tick();
     let t = await threadOf(stack, jobId);
@@ -157,7 +154,7 @@ describe('/wa invite sign', () => {
     ).toHaveLength(1);
 
     await setWebhooks('cm-sign', true);
-    vi.setSystemTime(start + 3 * 86_400_000 + 120_000);
+    stack.clock.advance(start + 3 * 86_400_000 + 120_000 - stack.clock.now());
     await stack.tick();
     t = await threadOf(stack, jobId);
     expect(t.posts.at(-1)).toContain('expired before Dora Dirac signed');
@@ -198,8 +195,7 @@ describe('/wa invite sign', () => {
     const jobId = jobIdIn(reply.text);
     expect((await threadOf(stack, jobId)).job.effects['invite-whatsapp']?.status).toBe('started');
 
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 60 * 60_000);
+    stack.clock.advance(60 * 60_000);
     await stack.tick(); // the retry sees the dossier out of draft: the invite went out
     const dossiers = (await sandboxState(stack))['cm-sign'].dossiers.filter((d) => d.name === 'Lost answer');
     expect(dossiers).toHaveLength(1);

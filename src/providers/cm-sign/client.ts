@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { clock } from '../../clock.js';
 import { config } from '../../config.js';
 import { ProviderHttp } from '../../http/client.js';
 import { getCredentials } from '../../security/credentials.js';
@@ -21,7 +22,7 @@ const TOKEN_TTL_S = 60;
  */
 export async function cmSignToken(
   creds: { keyId: string; secret: string },
-  now = Date.now(),
+  now = clock.now(),
 ): Promise<string> {
   const iat = Math.floor(now / 1000);
   return new SignJWT({})

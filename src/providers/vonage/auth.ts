@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { importPKCS8, SignJWT } from 'jose';
+import { clock } from '../../clock.js';
 import type { Credentials } from '../../security/credentials.js';
 
 type VonageCredentials = Credentials<'vonage'>;
@@ -16,7 +17,7 @@ const keys = new Map<string, Promise<CryptoKey>>();
  */
 export async function vonageAuthHeader(
   creds: VonageCredentials,
-  now = Date.now(),
+  now = clock.now(),
 ): Promise<Record<string, string>> {
   if ('bearerJwt' in creds) return { authorization: `Bearer ${creds.bearerJwt}` };
   const cacheKey = `${creds.applicationId}:${creds.privateKey.length}:${creds.privateKey.slice(-24)}`;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { clock } from '../../clock.js';
 import { SANDBOX_CREDENTIALS } from '../../security/credentials.js';
 import { RecordStore } from '../journal.js';
 import {
@@ -280,7 +281,7 @@ export async function startCmChannelsSandbox(ctx: SandboxContext): Promise<Provi
   const store = new RecordStore<SandboxTemplate>(
     ctx.dataDir ? join(ctx.dataDir, 'sandbox', 'cm-channels-templates.jsonl') : undefined,
   );
-  if (store.all().length === 0) for (const t of seeds(new Date().toISOString())) store.put(t);
+  if (store.all().length === 0) for (const t of seeds(new Date(clock.now()).toISOString())) store.put(t);
   /** Decisions made since the last tick, for the Meta webhook. */
   const changes: Array<{
     templateId: string;
@@ -315,7 +316,7 @@ export async function startCmChannelsSandbox(ctx: SandboxContext): Promise<Provi
 
   /** One poll: Meta moves on for every language waiting on it. */
   function poll(t: SandboxTemplate): void {
-    const now = new Date().toISOString();
+    const now = new Date(clock.now()).toISOString();
     t.polls += 1;
     for (const [key, l] of Object.entries(t.languages)) {
       if (l.state === 'requested') {
@@ -391,7 +392,7 @@ export async function startCmChannelsSandbox(ctx: SandboxContext): Promise<Provi
             400,
             `The template is incomplete: ${incomplete.map(([k]) => k).join(', ') || 'no languages'}.`,
           );
-        const now = new Date().toISOString();
+        const now = new Date(clock.now()).toISOString();
         for (const [, l] of langs) {
           if (l.state !== 'draft' && l.state !== 'rejected') continue;
           Object.assign(l, {
@@ -427,7 +428,7 @@ export async function startCmChannelsSandbox(ctx: SandboxContext): Promise<Provi
           entry: [
             {
               id: '102290129340398',
-              time: Math.floor(Date.now() / 1000),
+              time: Math.floor(clock.now() / 1000),
               changes: [
                 {
                   field: 'message_template_status_update',

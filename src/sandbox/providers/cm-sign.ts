@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import { z } from 'zod';
+import { clock } from '../../clock.js';
 import { SANDBOX_CREDENTIALS } from '../../security/credentials.js';
 import { webhookUrl } from '../../security/webhooks.js';
 import { tenantId } from '../../store/keys.js';
@@ -174,7 +175,10 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
     if (!header.startsWith('Bearer '))
       return problem(401, 'Authorization header with a Bearer token is required');
     try {
-      const { payload, protectedHeader } = await jwtVerify(header.slice(7), key, { algorithms: ['HS256'] });
+      const { payload, protectedHeader } = await jwtVerify(header.slice(7), key, {
+        algorithms: ['HS256'],
+        currentDate: new Date(clock.now()),
+      });
       if (protectedHeader.kid !== creds.keyId) return problem(401, 'Unknown key id (kid)');
       if (!payload.iat || !payload.nbf || !payload.exp)
         return problem(401, 'Token must carry iat, nbf and exp');
@@ -197,7 +201,7 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
     const body = {
       id: randomUUID(),
       type,
-      createdAt: iso(Date.now()),
+      createdAt: iso(clock.now()),
       data: {
         dossier: { id: d.id, name: d.name, state: d.state },
         ...(extra.invitee ? { invitee: { id: extra.invitee.id, state: extra.invitee.state } } : {}),
@@ -233,7 +237,7 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
         guarded((req) => {
           const parsed = CreateBody.safeParse(req.body);
           if (!parsed.success) return validationProblem(parsed.error);
-          const now = Date.now();
+          const now = clock.now();
           const expiresIn = parsed.data.expiresIn ?? 30 * 86_400;
           const dossier: DossierRecord = {
             id: randomUUID(),
@@ -276,7 +280,7 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
           if (d.state === 'completed' || d.state === 'expired') {
             return problem(409, `Dossier is ${d.state}; no invites can be sent`);
           }
-          const now = Date.now();
+          const now = clock.now();
           const created: InviteRecord[] = [];
           for (const [n, entry] of parsed.data.entries()) {
             const invitee = d.invitees.find((i) => i.id === entry.inviteeId);
@@ -330,7 +334,7 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
     basePath: '/sign/v1',
     running,
     async tick() {
-      const now = Date.now();
+      const now = clock.now();
       for (const d of store.all()) {
         if (d.state !== 'pending') continue;
         const invite = d.invites.at(-1);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { clock } from '../../clock.js';
 import { SANDBOX_CREDENTIALS } from '../../security/credentials.js';
 import { RecordStore } from '../journal.js';
 import { registerFaultScript, scriptableFaults } from './cm-channels.js';
@@ -36,7 +37,7 @@ interface ValidationRecord {
 
 const envelope = (status: number, description: string, data: unknown = null): SandboxResponse => ({
   status,
-  body: { status, description, response_time: new Date().toISOString(), data },
+  body: { status, description, response_time: new Date(clock.now()).toISOString(), data },
 });
 
 const notOnWhatsApp = (digits: string) => digits.endsWith('0000');
@@ -101,7 +102,7 @@ export async function startCommboxSandbox(ctx: SandboxContext): Promise<Provider
       status === 429
         ? 'Too Many Requests - Too many requests have been made in a short period of time (Throttling)'
         : 'Server Error - The server could not return the representation due to an internal server error',
-    response_time: new Date().toISOString(),
+    response_time: new Date(clock.now()).toISOString(),
     data: null,
   }));
   registerFaultScript('commbox', faults.script);
@@ -125,7 +126,7 @@ export async function startCommboxSandbox(ctx: SandboxContext): Promise<Provider
             ? { to, status: 'failed', error: 'Recipient is not a valid WhatsApp user' }
             : { to, status: 'sent', message_id: `wamid.${newId()}` };
         });
-        sends.put({ id: newId(), at: new Date().toISOString(), body: req.body, results });
+        sends.put({ id: newId(), at: new Date(clock.now()).toISOString(), body: req.body, results });
         return envelope(200, 'Operation successful', results);
       }),
       route('POST', '/whatsapp/uploadmedia/:stream', async (req) => {
@@ -149,7 +150,7 @@ export async function startCommboxSandbox(ctx: SandboxContext): Promise<Provider
           return envelope(400, 'Bad Request - field pic (file) is required');
         const rec = uploads.put({
           id: String(BigInt(`0x${randomBytes(6).toString('hex')}`)),
-          at: new Date().toISOString(),
+          at: new Date(clock.now()).toISOString(),
           filename: pic.name,
           type: pic.type,
           size: pic.size,
@@ -163,7 +164,7 @@ export async function startCommboxSandbox(ctx: SandboxContext): Promise<Provider
         if (!/^\d{7,15}$/.test(phone))
           return envelope(400, 'Bad Request - PHONE_NUMBER must be digits with country code');
         const valid = !notOnWhatsApp(phone);
-        validations.put({ id: newId(), at: new Date().toISOString(), phone, valid });
+        validations.put({ id: newId(), at: new Date(clock.now()).toISOString(), phone, valid });
         return envelope(200, 'Operation successful', { valid, wa_id: phone });
       }),
     ],

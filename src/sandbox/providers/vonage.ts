@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { clock } from '../../clock.js';
 import { resetDeploymentSettings } from '../../deployments/backends.js';
 import { SANDBOX_CREDENTIALS } from '../../security/credentials.js';
 import { RecordStore } from '../journal.js';
@@ -138,7 +139,7 @@ function decodePart(part: string | undefined): Record<string, unknown> | undefin
 }
 
 /** The sandbox's bearer token, or an RS256 application JWT (not expired) naming an application UUID. */
-export function acceptsToken(authorization: string | undefined, now = Date.now()): boolean {
+export function acceptsToken(authorization: string | undefined, now = clock.now()): boolean {
   const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (!token) return false;
   const sandbox = SANDBOX_CREDENTIALS.vonage;
@@ -265,7 +266,7 @@ export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderS
           otpSends: 0,
           profile: {},
           stickerpacks: [],
-          createdAt: new Date().toISOString(),
+          createdAt: new Date(clock.now()).toISOString(),
         });
         return { status: 202, body: view(d) };
       },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { clock } from '../../clock.js';
 import { SANDBOX_CREDENTIALS } from '../../security/credentials.js';
 import { signZavu } from '../../security/signatures.js';
 import { safeEqual, webhookUrl } from '../../security/webhooks.js';
@@ -103,7 +104,7 @@ export async function startZavuSandbox(ctx: SandboxContext): Promise<ProviderSan
     const body = {
       id: `evt_${hex(8)}`,
       type: 'invitation.status_changed',
-      timestamp: Date.now(),
+      timestamp: clock.now(),
       senderId: inv.senderId,
       projectId: 'prj_sandbox',
       data: publicInvitation(inv),
@@ -156,7 +157,7 @@ export async function startZavuSandbox(ctx: SandboxContext): Promise<ProviderSan
               `Phone number ${b.phoneNumberId} was not found in this project`,
             );
           }
-          const now = Date.now();
+          const now = clock.now();
           const token = hex(12);
           seq += 1;
           const inv: InvitationRecord = {
@@ -234,7 +235,7 @@ export async function startZavuSandbox(ctx: SandboxContext): Promise<ProviderSan
             );
           }
           if (inv.status !== 'cancelled') {
-            change(inv, 'cancelled', Date.now());
+            change(inv, 'cancelled', clock.now());
             sendLater(inv);
           }
           return { status: 200, body: { invitation: publicInvitation(inv) } };
@@ -265,7 +266,7 @@ export async function startZavuSandbox(ctx: SandboxContext): Promise<ProviderSan
     running,
     async tick() {
       await Promise.all([...inFlight]);
-      const now = Date.now();
+      const now = clock.now();
       for (const inv of store.all()) {
         if (inv.status !== 'pending' && inv.status !== 'in_progress') continue;
         if (now > Date.parse(inv.expiresAt)) {
