@@ -6,7 +6,7 @@ import { FOLLOWED_EVENTS, WebhookEvent } from '../providers/cm-sign/schemas.js';
 import { ZavuWebhook } from '../providers/zavu/schemas.js';
 import { getCredentials, MissingCredentialsError } from '../security/credentials.js';
 import { verifySharedSecret, verifyZavuSignature } from '../security/signatures.js';
-import { firstDelivery, tenantForWebhook } from '../security/webhooks.js';
+import { type Once, processOnce, tenantForWebhook } from '../security/webhooks.js';
 import type { TenantId } from '../store/keys.js';
 
 /** The header CM.com Sign's webhook subscription is configured to send (`headers` field). */
@@ -51,10 +51,18 @@ export async function zavuWebhook(event: HttpEvent): Promise<HttpResult> {
   const parsed = ZavuWebhook.safeParse(parseJson(raw));
   if (!parsed.success) return json(400, { error: 'unexpected body' });
   const body = parsed.data;
-  if (!(await firstDelivery(tenant, 'zavu', body.id))) return json(200, { ok: true, duplicate: true });
   if (body.type !== 'invitation.status_changed') return json(200, { ok: true, ignored: body.type });
-  const delivered = await deliverEvent(tenant, 'zavu', body.data.id, { type: body.type, data: body.data });
-  return json(200, { ok: true, delivered });
+  const once = await processOnce(tenant, 'zavu', body.id, () =>
+    deliverEvent(tenant, 'zavu', body.data.id, { type: body.type, data: body.data }),
+  );
+  return answerOnce(once);
+}
+
+/** 200 once processed or already processed; 409 while another attempt holds it (retry later). */
+function answerOnce(once: Once<boolean>): HttpResult {
+  if (once.state === 'busy') return json(409, { error: 'being processed, retry later' });
+  if (once.state === 'duplicate') return json(200, { ok: true, duplicate: true });
+  return json(200, { ok: true, delivered: once.value });
 }
 
 /**
@@ -76,13 +84,11 @@ export async function cmSignWebhook(event: HttpEvent): Promise<HttpResult> {
   if (!parsed.success) return json(400, { error: 'unexpected body' });
   const body = parsed.data;
   const eventId = body.id ?? createHash('sha256').update(raw).digest('hex');
-  if (!(await firstDelivery(tenant, 'cm-sign', eventId))) return json(200, { ok: true, duplicate: true });
   if (!(FOLLOWED_EVENTS as readonly string[]).includes(body.type)) {
     return json(200, { ok: true, ignored: body.type });
   }
-  const delivered = await deliverEvent(tenant, 'cm-sign', body.data.dossier.id, {
-    type: body.type,
-    data: body.data,
-  });
-  return json(200, { ok: true, delivered });
+  const once = await processOnce(tenant, 'cm-sign', eventId, () =>
+    deliverEvent(tenant, 'cm-sign', body.data.dossier.id, { type: body.type, data: body.data }),
+  );
+  return answerOnce(once);
 }

@@ -67,6 +67,80 @@ export async function firstDelivery(tenant: TenantId, provider: string, eventId:
   );
 }
 
+/** How long a claimed event blocks another attempt: past it, a crashed attempt no longer does. */
+export const EVENT_LEASE_MS = 60_000;
+
+export type Once<T> =
+  | { state: 'processed'; value: T }
+  /** Already processed: answer 2xx so the sender stops retrying. */
+  | { state: 'duplicate' }
+  /** Another attempt holds it right now: answer non-2xx so the sender retries later. */
+  | { state: 'busy' };
+
+/**
+ * Runs `work` for a provider event at most once per event id, and records the event as
+ * processed only once `work` has succeeded. Call it after the signature check. The record is
+ * first a short claim (so two concurrent deliveries of one event do not both run); on success it
+ * becomes "done" for a week; if `work` throws the claim is dropped, and if the process dies the
+ * claim lapses after EVENT_LEASE_MS, so the provider's retry of a failed delivery is processed
+ * instead of being answered "duplicate" and lost.
+ */
+export async function processOnce<T>(
+  tenant: TenantId,
+  provider: string,
+  eventId: string,
+  work: () => Promise<T>,
+  now = clock.now(),
+): Promise<Once<T>> {
+  const key = keys.idempotency(tenant, `event#${provider}#${eventId}`);
+  const claimed = await conditionally(
+    new PutCommand({
+      TableName: tableName(),
+      Item: { ...key, state: 'claimed', leaseUntil: now + EVENT_LEASE_MS, ttl: epochSeconds(now) + 86_400 },
+      // Free, or a claim whose holder died: an old-style record (no state) counts as done.
+      ConditionExpression: 'attribute_not_exists(pk) OR (#s = :claimed AND leaseUntil < :now)',
+      ExpressionAttributeNames: { '#s': 'state' },
+      ExpressionAttributeValues: { ':claimed': 'claimed', ':now': now },
+    }),
+  );
+  if (!claimed) {
+    const held = await ddb().send(
+      new GetCommand({
+        TableName: tableName(),
+        Key: key,
+        ConsistentRead: true,
+        ProjectionExpression: '#s',
+        ExpressionAttributeNames: { '#s': 'state' },
+      }),
+    );
+    return held.Item?.state === 'claimed' ? { state: 'busy' } : { state: 'duplicate' };
+  }
+  let value: T;
+  try {
+    value = await work();
+  } catch (err) {
+    await ddb()
+      .send(
+        new DeleteCommand({
+          TableName: tableName(),
+          Key: key,
+          ConditionExpression: '#s = :claimed',
+          ExpressionAttributeNames: { '#s': 'state' },
+          ExpressionAttributeValues: { ':claimed': 'claimed' },
+        }),
+      )
+      .catch(() => undefined); // the lease lapses anyway
+    throw err;
+  }
+  await ddb().send(
+    new PutCommand({
+      TableName: tableName(),
+      Item: { ...key, state: 'done', ttl: epochSeconds(now) + 7 * 86_400 },
+    }),
+  );
+  return { state: 'processed', value };
+}
+
 /** Undoes `firstDelivery` when the first attempt failed, so the sender's retry is processed. */
 export async function forgetDelivery(tenant: TenantId, provider: string, eventId: string): Promise<void> {
   await ddb().send(
