@@ -1,0 +1,307 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { BlockList, isIP } from 'node:net';
+import { definedEnv } from '../config.js';
+
+/**
+ * The one way the app fetches a URL a person gave it (a PDF to sign, a profile photo): blind
+ * SSRF is the risk, so a URL is only fetched when
+ * - it is `https:` on port 443 (no other scheme, no other port, no credentials in it);
+ * - every address its host resolves to is a public unicast address: loopback, private
+ *   (RFC 1918, CGNAT, ULA), link-local (cloud metadata 169.254.169.254 and fd00:ec2::254
+ *   included), multicast, documentation and reserved ranges are refused, IPv4-mapped and NAT64
+ *   IPv6 forms by the IPv4 address they carry;
+ * - the connection goes to the address that was checked (the lookup is pinned, so a second DNS
+ *   answer cannot swap in an internal address between check and connect);
+ * - each redirect (at most 3) is checked the same way before it is followed;
+ * - the body stops at `maxBytes` and the whole exchange at `timeoutMs` (wall clock).
+ *
+ * Tests and the local stack fetch from servers on 127.0.0.1 over plain http; they name those
+ * exact origins in an allowlist (`SAFE_FETCH_TEST_ALLOWLIST`, or the `allow` option). The
+ * allowlist is refused outside the local stack (when KMS_KEY_ID is set, i.e. in AWS), and it
+ * only opens the origins it names: every other URL is checked as above.
+ */
+
+export type SafeFetchCode =
+  | 'bad_url'
+  | 'not_https'
+  | 'bad_port'
+  | 'blocked_address'
+  | 'dns_failed'
+  | 'too_many_redirects'
+  | 'too_large'
+  | 'timeout'
+  | 'http_status'
+  | 'network';
+
+export class SafeFetchError extends Error {
+  override readonly name = 'SafeFetchError';
+  constructor(
+    readonly code: SafeFetchCode,
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface SafeFetchOptions {
+  maxBytes: number;
+  timeoutMs: number;
+  /** Redirects followed, each checked again (default and maximum 3). */
+  maxRedirects?: number;
+  headers?: Record<string, string>;
+  /**
+   * Headers sent only while the request stays on this origin (e.g. a bearer token for Slack's
+   * file host); a redirect elsewhere drops them.
+   */
+  originHeaders?: { origin: string; headers: Record<string, string> };
+  /** Exact origins (`http://127.0.0.1:4567`) that skip the scheme, port and address checks. Tests only. */
+  allow?: string[];
+  /** DNS, replaceable in tests. Returns every address of the host. */
+  resolve?: (host: string) => Promise<Array<{ address: string; family: number }>>;
+}
+
+export interface SafeFetchResult {
+  status: number;
+  url: string;
+  contentType: string | undefined;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+
+const blocked = new BlockList();
+for (const [net, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
+  blocked.addSubnet(net, bits, 'ipv4');
+}
+for (const [net, bits] of [
+  ['::', 128],
+  ['::1', 128],
+  ['100::', 64],
+  ['2001::', 23],
+  ['2001:db8::', 32],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+] as const) {
+  blocked.addSubnet(net, bits, 'ipv6');
+}
+
+/** The IPv4 address an IPv6 address carries (IPv4-mapped, IPv4-compatible, NAT64), if any. */
+function embeddedV4(address: string): string | undefined {
+  const lower = address.toLowerCase();
+  const dotted = lower.match(/^(?:::ffff:|::|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/);
+  if (dotted) return dotted[1];
+  const hex = lower.match(/^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/);
+  if (hex) {
+    const hi = Number.parseInt(hex[1] as string, 16);
+    const lo = Number.parseInt(hex[2] as string, 16);
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  return undefined;
+}
+
+/** True for any address the app must never connect to on a person's behalf. */
+export function isBlockedAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 4) return blocked.check(address, 'ipv4');
+  if (family === 6) {
+    const v4 = embeddedV4(address);
+    if (v4) return blocked.check(v4, 'ipv4');
+    return blocked.check(address, 'ipv6');
+  }
+  return true;
+}
+
+const defaultResolve = (host: string) => dnsLookup(host, { all: true, verbatim: true });
+
+let envAllowlist: string[] | undefined;
+
+/**
+ * Origins named by SAFE_FETCH_TEST_ALLOWLIST (comma-separated). Only the local stack and tests
+ * may set it: with KMS_KEY_ID set (AWS) it is an error, so it can never be on in a deployment.
+ */
+export function testAllowlist(env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env === process.env && envAllowlist) return envAllowlist;
+  const e = definedEnv(env);
+  const list = (e.SAFE_FETCH_TEST_ALLOWLIST ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => new URL(s).origin);
+  if (list.length && e.KMS_KEY_ID) {
+    throw new Error('SAFE_FETCH_TEST_ALLOWLIST is for tests and the local stack only; it is refused in AWS');
+  }
+  if (env === process.env) envAllowlist = list;
+  return list;
+}
+
+/** Tests and the local stack change the environment; this forgets the cached allowlist. */
+export function resetSafeFetch(): void {
+  envAllowlist = undefined;
+}
+
+interface Target {
+  url: URL;
+  address: string;
+  family: number;
+}
+
+async function check(raw: string, opts: SafeFetchOptions): Promise<Target> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new SafeFetchError('bad_url', 'not a valid URL');
+  }
+  if (url.username || url.password) throw new SafeFetchError('bad_url', 'URLs with credentials are refused');
+  const allowed = [...(opts.allow ?? []), ...testAllowlist()].includes(url.origin);
+  if (allowed) {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    return { url, address: isIP(host) ? host : '127.0.0.1', family: isIP(host) || 4 };
+  }
+  if (url.protocol !== 'https:') throw new SafeFetchError('not_https', 'only https URLs are fetched');
+  if (url.port !== '' && url.port !== '443') throw new SafeFetchError('bad_port', 'only port 443 is fetched');
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  let addresses: Array<{ address: string; family: number }>;
+  if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
+  else {
+    try {
+      addresses = await (opts.resolve ?? defaultResolve)(host);
+    } catch (err) {
+      throw new SafeFetchError('dns_failed', 'the host name does not resolve', undefined, { cause: err });
+    }
+  }
+  if (addresses.length === 0) throw new SafeFetchError('dns_failed', 'the host name does not resolve');
+  // Every answer must be public: a host with one internal address is refused outright.
+  if (addresses.some((a) => isBlockedAddress(a.address))) {
+    throw new SafeFetchError('blocked_address', 'the host resolves to an address that is not public');
+  }
+  const first = addresses[0] as { address: string; family: number };
+  return { url, address: first.address, family: first.family };
+}
+
+function once(
+  target: Target,
+  headers: Record<string, string>,
+  opts: SafeFetchOptions,
+  signal: AbortSignal,
+): Promise<{ res: IncomingMessage }> {
+  const { url, address, family } = target;
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port || (url.protocol === 'https:' ? 443 : 80),
+        path: `${url.pathname}${url.search}`,
+        method: 'GET',
+        headers: { 'user-agent': 'wa-onboarding/1 (+safe-fetch)', ...headers },
+        servername: isIP(url.hostname) ? undefined : url.hostname,
+        signal,
+        // Pinned: the socket goes to the address that was checked, whatever DNS says now.
+        lookup: ((_h: string, o: { all?: boolean }, cb: (...args: unknown[]) => void) => {
+          if (o?.all) cb(null, [{ address, family }]);
+          else cb(null, address, family);
+        }) as never,
+      },
+      (res) => resolve({ res }),
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function readCapped(res: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(res.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    res.destroy();
+    throw new SafeFetchError('too_large', `larger than ${maxBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      res.destroy();
+      throw new SafeFetchError('too_large', `larger than ${maxBytes} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** GET `url` under the rules above; a non-2xx final answer is an `http_status` error. */
+export async function safeFetch(url: string, opts: SafeFetchOptions): Promise<SafeFetchResult> {
+  const maxRedirects = Math.min(opts.maxRedirects ?? 3, 3);
+  const controller = new AbortController();
+  // Wall-clock duration of this exchange, not app time: Date-based on purpose.
+  const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
+  try {
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      const target = await check(current, opts);
+      const headers = {
+        ...opts.headers,
+        ...(opts.originHeaders && target.url.origin === opts.originHeaders.origin
+          ? opts.originHeaders.headers
+          : {}),
+      };
+      let res: IncomingMessage;
+      try {
+        ({ res } = await once(target, headers, opts, controller.signal));
+      } catch (err) {
+        if (controller.signal.aborted) throw new SafeFetchError('timeout', 'the server took too long');
+        throw new SafeFetchError('network', 'the server could not be reached', undefined, { cause: err });
+      }
+      const status = res.statusCode ?? 0;
+      if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
+        res.resume();
+        if (hop >= maxRedirects) throw new SafeFetchError('too_many_redirects', 'too many redirects');
+        current = new URL(res.headers.location, target.url).toString();
+        continue;
+      }
+      if (status < 200 || status >= 300) {
+        res.resume();
+        throw new SafeFetchError('http_status', `the server answered HTTP ${status}`, status);
+      }
+      let body: Buffer;
+      try {
+        body = await readCapped(res, opts.maxBytes);
+      } catch (err) {
+        if (err instanceof SafeFetchError) throw err;
+        if (controller.signal.aborted) throw new SafeFetchError('timeout', 'the server took too long');
+        throw new SafeFetchError('network', 'the download broke off', undefined, { cause: err });
+      }
+      return {
+        status,
+        url: target.url.toString(),
+        contentType: res.headers['content-type'],
+        headers: res.headers,
+        body,
+      };
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
