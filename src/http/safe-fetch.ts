@@ -203,7 +203,6 @@ async function check(raw: string, opts: SafeFetchOptions): Promise<Target> {
 function once(
   target: Target,
   headers: Record<string, string>,
-  opts: SafeFetchOptions,
   signal: AbortSignal,
 ): Promise<{ res: IncomingMessage }> {
   const { url, address, family } = target;
@@ -269,7 +268,7 @@ export async function safeFetch(url: string, opts: SafeFetchOptions): Promise<Sa
       };
       let res: IncomingMessage;
       try {
-        ({ res } = await once(target, headers, opts, controller.signal));
+        ({ res } = await once(target, headers, controller.signal));
       } catch (err) {
         if (controller.signal.aborted) throw new SafeFetchError('timeout', 'the server took too long');
         throw new SafeFetchError('network', 'the server could not be reached', undefined, { cause: err });
