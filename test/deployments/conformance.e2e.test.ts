@@ -9,12 +9,14 @@ import { advanceUntil, click, deployCommand, type LoggedCall, startStack, vonage
 
 /**
  * Every request the Vonage client sends, and every answer of the Vonage sandbox, checked
- * against the OpenAPI description in shared/specs: the path and method exist, the request body
+ * against the OpenAPI description vendored in `spec/vonage/` (verbatim copy of Nexmo/api-specification,
+ * MIT): the path and method exist, the request body
  * validates against its schema, the status is one the operation declares, and the response
  * body validates against that status's schema.
  */
 
-const SPEC_FILE = join(import.meta.dirname, '../../../shared/specs/vonage-whatsapp-provisioning.yml');
+// Inside the repository: no test reads anything beside it.
+const SPEC_FILE = join(import.meta.dirname, '../../spec/vonage/whatsapp-provisioning.yml');
 
 type Json = Record<string, unknown>;
 interface Operation {

@@ -20,7 +20,7 @@ import { vonageAuthHeader } from './auth.js';
 
 /**
  * Vonage WhatsApp Manager ("WhatsApp Provisioning API", v0.1), as described by
- * `shared/specs/vonage-whatsapp-provisioning.yml`. Vonage marks it deprecated: it lives behind
+ * `spec/vonage/whatsapp-provisioning.yml` (vendored). Vonage marks it deprecated: it lives behind
  * the deployment port so a successor can replace it.
  */
 

@@ -8,7 +8,7 @@ import { route, type SandboxRequest, type SandboxResponse, startSandbox } from '
 import type { ProviderSandbox, SandboxContext } from './index.js';
 
 /**
- * Vonage WhatsApp Manager, as `shared/specs/vonage-whatsapp-provisioning.yml` describes it.
+ * Vonage WhatsApp Manager, as `spec/vonage/whatsapp-provisioning.yml` (vendored) describes it.
  * A deployment moves one state per poll (GET) to CODE_SENT; the OTP `123456` takes it through
  * CODE_VERIFIED and FINALIZING to READY, one state per poll; any other code gives WRONG_CODE.
  * A state entered through a POST/DELETE is shown once before the next poll moves it on, so a
