@@ -1,3 +1,6 @@
+import { SafeFetchError, type SafeFetchOptions, safeFetch } from '../http/safe-fetch.js';
+import { logger } from '../log.js';
+
 /**
  * Profile photo checks before anything is sent to the provider: a PNG or JPEG, at least 192 px
  * and at most 640×640 px, at most 5 MB. Dimensions come from the file header (PNG IHDR, JPEG
@@ -14,7 +17,7 @@ export interface ImageInfo {
 
 export type ImageCheck =
   | { ok: true; format?: string; width?: number; height?: number; bytes?: number }
-  | { ok: false; problem: string };
+  | { ok: false; problem: string; refused?: true };
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -68,46 +71,37 @@ export function photoProblem(info: ImageInfo | undefined, bytes?: number): strin
   return undefined;
 }
 
+/** All a person is told when the image URL is refused or cannot be fetched, whatever the cause. */
+export const IMAGE_REFUSED =
+  'could not use that image. Give a public https URL (port 443) of a PNG or JPEG, 192 to 640×640 px, up to 5 MB.';
+
 /**
- * Reads the head of the image at `url`. When it cannot be read (unreachable, refused), the
- * provider gets the URL anyway and judges it itself; when it can, a wrong image is refused here.
+ * Fetches the image at `url` through the SSRF guard (`src/http/safe-fetch.ts`: https on 443,
+ * public addresses only, at most 3 redirects, 5 MB, 10 s) and checks it. Anything the guard
+ * refuses, or that cannot be fetched, is one answer (`refused`), so the reply reveals nothing
+ * about what lies behind the URL; the reason goes to our logs only. An image that was fetched
+ * but does not fit is refused with the reason (it came from a public address). Tests serve
+ * images from 127.0.0.1 through the guard's local-only allowlist (`SAFE_FETCH_TEST_ALLOWLIST`).
  */
-export async function checkImage(url: string, fetchImpl: typeof fetch = fetch): Promise<ImageCheck> {
-  let res: Response;
+export async function checkImage(
+  url: string,
+  options: Partial<Pick<SafeFetchOptions, 'allow' | 'resolve' | 'timeoutMs'>> = {},
+): Promise<ImageCheck> {
   try {
-    res = await fetchImpl(url, {
-      headers: { range: `bytes=0-${HEAD_BYTES - 1}` },
-      signal: AbortSignal.timeout(5_000),
+    const res = await safeFetch(url, {
+      maxBytes: PHOTO_LIMITS.maxBytes,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      headers: { accept: 'image/png, image/jpeg' },
+      ...(options.allow ? { allow: options.allow } : {}),
+      ...(options.resolve ? { resolve: options.resolve } : {}),
     });
-  } catch {
-    return { ok: true };
+    const info = imageInfo(res.body.subarray(0, HEAD_BYTES));
+    const problem = photoProblem(info, res.body.length);
+    if (problem) return { ok: false, problem };
+    return { ok: true, ...info, bytes: res.body.length };
+  } catch (err) {
+    if (!(err instanceof SafeFetchError)) throw err;
+    logger.info('profile photo URL refused', { reason: err.code });
+    return { ok: false, refused: true, problem: IMAGE_REFUSED };
   }
-  if (!res.ok || !res.body) return { ok: true };
-  const total =
-    Number(res.headers.get('content-range')?.split('/')[1]) ||
-    (res.status === 200 ? Number(res.headers.get('content-length')) : 0) ||
-    undefined;
-  if (total && total > PHOTO_LIMITS.maxBytes) {
-    await res.body.cancel().catch(() => {});
-    return { ok: false, problem: photoProblem(undefined, total) as string };
-  }
-  const chunks: Buffer[] = [];
-  let read = 0;
-  const reader = res.body.getReader();
-  try {
-    while (read < HEAD_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(Buffer.from(value));
-      read += value.length;
-    }
-  } catch {
-    return { ok: true };
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  const info = imageInfo(Buffer.concat(chunks));
-  const problem = photoProblem(info, total);
-  if (problem) return { ok: false, problem };
-  return { ok: true, ...info, ...(total ? { bytes: total } : {}) };
 }

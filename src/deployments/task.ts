@@ -66,8 +66,14 @@ export const deploymentTaskJob: JobKind<TaskPayload> = {
         return { type: 'done', progress: profileMessage(id, await backend.updateProfile(id, p.patch), true) };
       case 'photo': {
         const checked = await checkImage(p.imageUrl);
-        if (!checked.ok)
-          throw new UserError(`the image at ${p.imageUrl} cannot be a profile photo: ${checked.problem}`);
+        if (!checked.ok) {
+          // A refused URL gets the one fixed sentence: nothing about what answered, or did not.
+          throw new UserError(
+            checked.refused
+              ? checked.problem
+              : `the image at ${p.imageUrl} cannot be a profile photo: ${checked.problem}`,
+          );
+        }
         await backend.setPhoto(id, p.imageUrl);
         const seen = checked.width ? ` (${checked.format} ${checked.width}×${checked.height})` : '';
         return {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { problem } from '../../src/sandbox/providers/vonage.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
+import { imageServer, pngHead } from './images.js';
 import { advanceUntil, click, deployCommand, type LoggedCall, startStack, vonageState } from './support.js';
 
 /**
@@ -152,12 +153,15 @@ function problems(
 }
 
 let stack: LocalStack;
+let images: Awaited<ReturnType<typeof imageServer>>;
 let calls: LoggedCall[] = [];
 
 beforeAll(async () => {
   spec = parse(readFileSync(SPEC_FILE, 'utf8')) as Spec;
   ajv = new Ajv({ strict: false, allErrors: true });
-  stack = await startStack();
+  images = await imageServer({ 'photo.png': { body: pngHead(640, 640), type: 'image/png' } });
+  // The SSRF guard fetches the photo first: only the explicit local allowlist lets it reach 127.0.0.1.
+  stack = await startStack({ SAFE_FETCH_TEST_ALLOWLIST: images.url });
 
   // Everything the client does: provision, poll, a wrong code, a resend, the right code,
   // profile read and write, photo, stickerpacks, status, delete; and number-in-use.
@@ -176,7 +180,7 @@ beforeAll(async () => {
     `deploy profile ${id} --about "About us" --address "1 Main St" --description Bakery --email a@b.example --vertical Restaurant --website https://a.example`,
   );
   await deployCommand(stack, `deploy profile ${id}`);
-  await deployCommand(stack, `deploy photo ${id} https://img.invalid/photo.png`);
+  await deployCommand(stack, `deploy photo ${id} ${images.url}/photo.png`);
   await deployCommand(
     stack,
     `deploy stickerpack-create ${id} --name Pack --publisher Acme --ios https://itunes.apple.com/app/id3133333`,
@@ -191,7 +195,7 @@ beforeAll(async () => {
   calls = (await vonageState(stack)).requests;
 });
 afterAll(async () => {
-  await stack?.close();
+  await Promise.all([stack?.close(), images?.close()]);
 });
 
 describe('Vonage client and sandbox against the OpenAPI description', () => {

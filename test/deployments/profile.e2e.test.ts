@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMAGE_REFUSED } from '../../src/deployments/image.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { removeCredentials, setCredentials } from '../../src/security/credentials.js';
 import { tenantId } from '../../src/store/keys.js';
@@ -15,17 +16,17 @@ let images: Awaited<ReturnType<typeof imageServer>>;
 let id = '';
 
 beforeAll(async () => {
-  [stack, images] = await Promise.all([
-    startStack(),
-    imageServer({
-      'ok.png': { body: pngHead(640, 640), type: 'image/png' },
-      'ok.jpg': { body: jpegHead(300, 200), type: 'image/jpeg' },
-      'small.png': { body: pngHead(100, 300), type: 'image/png' },
-      'wide.jpg': { body: jpegHead(800, 600), type: 'image/jpeg' },
-      'huge.png': { body: pngHead(500, 500), type: 'image/png', size: 6 * 1024 * 1024 },
-      'doc.gif': { body: Buffer.from('GIF89a........'), type: 'image/gif' },
-    }),
-  ]);
+  images = await imageServer({
+    'ok.png': { body: pngHead(640, 640), type: 'image/png' },
+    'ok.jpg': { body: jpegHead(300, 200), type: 'image/jpeg' },
+    'small.png': { body: pngHead(100, 300), type: 'image/png' },
+    'wide.jpg': { body: jpegHead(800, 600), type: 'image/jpeg' },
+    'huge.png': { body: pngHead(500, 500), type: 'image/png', size: 6 * 1024 * 1024 },
+    'doc.gif': { body: Buffer.from('GIF89a........'), type: 'image/gif' },
+  });
+  // The image server is on 127.0.0.1 over http: only the explicit local allowlist lets the
+  // SSRF guard fetch from it.
+  stack = await startStack({ SAFE_FETCH_TEST_ALLOWLIST: images.url });
   await deployCommand(stack, 'deploy start +31612345679 --waba 5550001 --cert AbCdEFGHiJK123456');
   id = (await vonageState(stack)).deployments[0]?.id ?? '';
   await advanceUntil(stack, id, 'CODE_SENT');
@@ -159,12 +160,33 @@ describe('business profile, photo and stickerpacks', () => {
     for (const [file, reason] of [
       ['small.png', 'it is 100×300 px; it must be at least 192 px'],
       ['wide.jpg', 'it is 800×600 px; it must be at most 640×640 px'],
-      ['huge.png', 'it is 6.0 MB; the limit is 5 MB'],
       ['doc.gif', 'not a PNG or JPEG'],
     ] as const) {
       await deployCommand(stack, `deploy photo ${id} ${images.url}/${file}`);
       expect((await texts(stack)).some((t) => t.includes(file) && t.includes(reason))).toBe(true);
     }
+    // Over 5 MB (the guard's size cap), loopback, the metadata service, http, another port: each
+    // gets the one sentence for a refused URL, and nothing reaches Vonage.
+    const photoCalls = async () =>
+      (await vonageState(stack)).requests.filter((r) => r.pattern.endsWith('/profile/photo')).length;
+    const sent = await photoCalls();
+    const answers = new Set<string>();
+    for (const url of [
+      `${images.url}/huge.png`,
+      'https://127.0.0.1/x.png',
+      'https://169.254.169.254/latest/meta-data/',
+      'http://images.example/x.png',
+      'https://images.example:8443/x.png',
+    ]) {
+      const before = (await texts(stack)).length;
+      await deployCommand(stack, `deploy photo ${id} ${url}`);
+      const said = (await texts(stack)).slice(before).join('\n');
+      expect(said, url).toContain(IMAGE_REFUSED);
+      expect(said.replace(IMAGE_REFUSED, ''), url).not.toMatch(/px|MB|HTTP|status|timeout|redirect/i);
+      answers.add(said);
+    }
+    expect(answers.size).toBe(1);
+    expect(await photoCalls()).toBe(sent);
     expect((await vonageState(stack)).deployments.find((d) => d.id === id)?.photo).toBe(
       `${images.url}/ok.jpg`,
     );
