@@ -1,6 +1,7 @@
 import { config } from '../src/config.js';
-import { bodyTooLarge, type HttpEvent, type HttpResult, rawBody, text } from '../src/http/apigw.js';
+import { bodyTooLarge, type HttpEvent, type HttpResult, header, rawBody, text } from '../src/http/apigw.js';
 import { logger } from '../src/log.js';
+import { checkSlackRequest } from '../src/security/slack-request.js';
 import { createSlackApp } from '../src/slack/app.js';
 
 let built = { config: config(), bolt: createSlackApp().receiver.toHandler() };
@@ -12,13 +13,29 @@ function bolt() {
 }
 
 /**
- * POST /slack/events: slash commands, interactivity and events, through Bolt's
- * AwsLambdaReceiver (which checks the signature and the 5-minute window).
+ * POST /slack/events: slash commands, interactivity and events. Our gate runs first (timestamp
+ * within 5 minutes either way, signature, a body shaped as Slack sends it); then Bolt's
+ * AwsLambdaReceiver, which checks the signature again and dispatches.
  */
 export const handler = async (event: HttpEvent): Promise<HttpResult> => {
   if (bodyTooLarge(event)) return text(413, 'request body too large');
   // Bolt decodes base64 bodies as ASCII; decode as UTF-8 here so signatures of non-ASCII JSON hold.
-  const decoded: HttpEvent = { ...event, body: rawBody(event), isBase64Encoded: false };
+  const body = rawBody(event);
+  const verdict = checkSlackRequest(
+    {
+      rawBody: body,
+      contentType: header(event, 'content-type'),
+      timestamp: header(event, 'x-slack-request-timestamp'),
+      signature: header(event, 'x-slack-signature'),
+    },
+    config().slack.signingSecret,
+  );
+  if (!verdict.ok) {
+    logger.warn('refused Slack request', { status: verdict.status, reason: verdict.reason });
+    return text(verdict.status, verdict.status === 401 ? '' : 'bad request');
+  }
+  if (verdict.kind === 'ssl_check') return text(200, '');
+  const decoded: HttpEvent = { ...event, body, isBase64Encoded: false };
   try {
     return (await bolt()(decoded as never, {} as never)) as HttpResult;
   } catch (err) {
