@@ -34,6 +34,8 @@ export interface RequestOptions<S extends z.ZodType> {
   headers?: Record<string, string>;
   /** Statuses that count as success (default: any 2xx). */
   okStatus?: number[];
+  /** Told the status of a successful answer (CommBox answers 200, 206 or 400 with per-item results). */
+  onStatus?: (status: number) => void;
   /**
    * May another attempt repeat a side effect? Defaults to true for GET/PUT/DELETE. A POST that
    * timed out or got a 5xx may have been applied, so it is retried in-request only on a 429 or a
@@ -139,6 +141,7 @@ export class ProviderHttp {
     const ok = opts.okStatus ? opts.okStatus.includes(res.status) : res.ok;
     logger.info('provider call', { provider, method, path: url.pathname, status: res.status, ms });
     if (!ok) throw this.errorFor(res, parsed);
+    opts.onStatus?.(res.status);
 
     const result = opts.schema.safeParse(parsed);
     if (!result.success) {

@@ -18,7 +18,8 @@ export const credentialSchemas = {
   'cm-channels': z.object({
     productToken: z.string().min(8).max(200),
     accountId: z.uuid(),
-    channelRequestId: z.string().min(1).max(200),
+    // "Your WhatsApp channel request identifier. string (uuid)" (CM.com Channels API v1).
+    channelRequestId: z.uuid(),
   }),
   zavu: z.object({ apiKey: z.string().min(8).max(512), webhookSecret: z.string().min(8).max(512) }),
   commbox: z.object({ apiKey: z.string().min(8).max(512), streamId: z.string().min(1).max(512) }),
@@ -51,10 +52,12 @@ export const SANDBOX_CREDENTIALS: { [P in CredentialProvider]: Credentials<P> } 
   'cm-channels': {
     productToken: 'sandbox-product-token',
     accountId: '00000000-0000-4000-8000-000000000001',
-    channelRequestId: 'sandbox-whatsapp-channel',
+    channelRequestId: '00000000-0000-4000-8000-00000000c4a1',
   },
   zavu: { apiKey: 'zv_sandbox_api_key', webhookSecret: 'whsec_sandbox_zavu' },
-  commbox: { apiKey: 'commbox-sandbox-key', streamId: 'sandbox-encrypted-stream-id' },
+  // Shaped like a real encrypted stream id (base64, may hold `/` and `+`, ends in `==`): only a
+  // URL-encoded id reaches the sandbox's route.
+  commbox: { apiKey: 'commbox-sandbox-key', streamId: 'sbx/Q2b+x7RkPw9Ax2fE0hZb==' },
   vonage: { bearerJwt: 'sandbox.vonage.jwt' },
   meta: { appSecret: 'sandbox-meta-app-secret', verifyToken: 'sandbox-meta-verify-token' },
 };

@@ -52,7 +52,12 @@ export const CONNECT_FORMS: Record<CredentialProvider, { help: string; fields: F
     fields: [
       { key: 'productToken', label: 'Product token', max: 200 },
       { key: 'accountId', label: 'Account id', max: 36, hint: 'The GUID of your CM.com account.' },
-      { key: 'channelRequestId', label: 'WhatsApp channel request id', max: 200 },
+      {
+        key: 'channelRequestId',
+        label: 'WhatsApp channel request id',
+        max: 36,
+        hint: 'The GUID of the WhatsApp channel request (not the channel id).',
+      },
     ],
   },
   zavu: {

@@ -60,7 +60,7 @@ export const templateCommands = [
   defineCommand({
     path: 'template send',
     usage:
-      '/wa template send <template-name> <language> <+E164>[,<+E164>...] [--param <value>]... [--header-url <https url>]',
+      '/wa template send <template-name> <language code or "name"> <+E164>[,<+E164>...] [--param <value>]... [--header-url <https url>]',
     summary: 'Send an approved template to up to 20 opted-in recipients (CommBox)',
     access: 'member',
     positionals: ['templateName', 'language', '...recipients'],
@@ -73,11 +73,13 @@ export const templateCommands = [
           error: (iss) =>
             `${JSON.stringify(iss.input)} is not a template name (letters, digits and underscores, as Meta names templates)`,
         }),
+      // A code (en, en_US, en-US) or CM's language name, quoted when it has spaces ("English (US)").
       language: z
         .string()
         .trim()
-        .regex(/^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,4})?$/, {
-          error: (iss) => `${JSON.stringify(iss.input)} is not a language code (like en, en_US or nl)`,
+        .regex(/^(?:[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,4})?|[\p{L}][\p{L} ().'-]{1,59})$/u, {
+          error: (iss) =>
+            `${JSON.stringify(iss.input)} is not a language (give a code like en, en_US or nl, or the name CM.com shows, quoted: "English (US)")`,
         }),
       recipients: z.array(z.string()),
       param: z

@@ -4,6 +4,7 @@ import { ProviderError } from '../http/errors.js';
 import type { JobKind } from '../jobs/kinds.js';
 import type { SlackMessage } from '../jobs/model.js';
 import { CmChannelsClient, type Template, type TemplateSummary } from '../providers/cm-channels/client.js';
+import { LanguageCatalog, labelOf, templateLanguages } from './languages.js';
 import { languageState, overallState, STATE_LABEL, shortDate, truncate } from './state.js';
 
 export const LookupPayload = z.discriminatedUnion('op', [
@@ -22,13 +23,14 @@ export const templateLookup: JobKind<LookupPayload> = {
   maxAttempts: 4,
   async step(job, io) {
     const cm = await CmChannelsClient.forTenant(job.tenant);
+    const catalog = await LanguageCatalog.forTenant(job.tenant, cm);
     if (job.payload.op === 'list') {
       const items = await cm.listTemplates({ q: job.payload.query, skip: 0, take: PAGE + 1 });
-      await io.ephemeral(listMessage(items, job.payload.query));
+      await io.ephemeral(listMessage(items, catalog, job.payload.query));
       return { type: 'done' };
     }
     try {
-      await io.ephemeral(statusMessage(await cm.getTemplate(job.payload.templateId)));
+      await io.ephemeral(statusMessage(await cm.getTemplate(job.payload.templateId), catalog));
     } catch (err) {
       if (err instanceof ProviderError && err.status === 404) {
         await io.ephemeral(notFound(job.payload.templateId));
@@ -47,7 +49,7 @@ export const notFound = (id: string): SlackMessage => ({
   text: `:warning: There is no template \`${id}\` in this workspace's CM.com account. \`/wa template list\` shows the ones there are.`,
 });
 
-function listMessage(items: TemplateSummary[], query?: string): SlackMessage {
+function listMessage(items: TemplateSummary[], catalog: LanguageCatalog, query?: string): SlackMessage {
   if (items.length === 0) {
     return {
       text: query
@@ -57,14 +59,15 @@ function listMessage(items: TemplateSummary[], query?: string): SlackMessage {
   }
   const shown = items.slice(0, PAGE);
   const lines = shown.map((t) => {
-    const langs = Object.entries(t.languages)
-      .map(([key, l]) => {
+    const langs = templateLanguages(t, catalog)
+      .map((rl) => {
+        const l = rl.lang;
         const s = languageState(l);
         const why =
-          s === 'rejected' && l.rejectionReason
-            ? ` (${truncate(l.rejectionReason, 80)}${l.rejectedOnUtc ? `, ${shortDate(l.rejectedOnUtc)}` : ''})`
+          s === 'rejected' && (l.rejectionReason || l.rejectedOnUtc)
+            ? ` (${truncate(l.rejectionReason ?? 'no reason in the list', 80)}${l.rejectedOnUtc ? `, ${shortDate(l.rejectedOnUtc)}` : ''})`
             : '';
-        return `${key}: ${s}${why}`;
+        return `${labelOf(rl)}: ${s}${why}`;
       })
       .join(', ');
     return `• *${t.name}* \`${t.id}\` · ${t.category ?? 'no category'} · ${STATE_LABEL[overallState(t)]}${langs ? `\n    ${langs}` : ''}`;
@@ -75,7 +78,7 @@ function listMessage(items: TemplateSummary[], query?: string): SlackMessage {
   return { text: `*${title}*\n${lines.join('\n')}${more}`, blocks: sections(`*${title}*`, lines, more) };
 }
 
-function statusMessage(t: Template): SlackMessage {
+function statusMessage(t: Template, catalog: LanguageCatalog): SlackMessage {
   const lines: string[] = [];
   lines.push(`*${t.name}* \`${t.id}\``);
   lines.push(
@@ -95,9 +98,10 @@ function statusMessage(t: Template): SlackMessage {
         .join(', ')}`,
     );
   }
-  const langLines = Object.entries(t.languages).map(([key, l]) => {
+  const langLines = templateLanguages(t, catalog).map((rl) => {
+    const l = rl.lang;
     const s = languageState(l);
-    const parts = [`*${key}*${l.name && l.name !== key ? ` (${l.name})` : ''}: ${STATE_LABEL[s]}`];
+    const parts = [`*${rl.key}* (${rl.code ?? 'code unknown'}): ${STATE_LABEL[s]}`];
     if (s === 'rejected' || l.rejectionReason)
       parts.push(
         `reason: ${truncate(l.rejectionReason ?? 'none given', 300)}${l.rejectedOnUtc ? ` (${shortDate(l.rejectedOnUtc)})` : ''}`,

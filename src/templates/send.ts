@@ -2,20 +2,25 @@ import { z } from 'zod';
 import { parsePhoneList } from '../contacts/phones.js';
 import { activeOptIns } from '../contacts/repository.js';
 import { contactSettings } from '../contacts/settings.js';
+import { ProviderError, RateLimitedError } from '../http/errors.js';
+import { describeError } from '../jobs/describe.js';
 import type { JobKind } from '../jobs/kinds.js';
 import { startJob } from '../jobs/service.js';
 import { CmChannelsClient } from '../providers/cm-channels/client.js';
 import {
   CommboxClient,
+  digitsOf,
   MAX_RECIPIENTS,
-  type SendResult,
+  type RecipientResult,
   type TemplateComponent,
 } from '../providers/commbox/client.js';
 import { audit } from '../security/audit.js';
 import { ArgumentError } from '../slack/args.js';
 import { type CommandContext, type Reply, UserError } from '../slack/command.js';
 import { maskPhone } from '../slack/schemas.js';
-import { findLanguage, languageState, metaName, placeholderCount, STATE_LABEL } from './state.js';
+import { findLanguage, LanguageCatalog, labelOf } from './languages.js';
+import { templateSettings } from './settings.js';
+import { languageState, metaName, placeholderCount, STATE_LABEL } from './state.js';
 
 const HEADER_TYPES: Record<string, 'document' | 'image' | 'video'> = {
   pdf: 'document',
@@ -53,7 +58,8 @@ export function headerTypeOf(url: string): 'document' | 'image' | 'video' {
 
 export const SendPayload = z.object({
   templateName: z.string().min(1).max(512),
-  language: z.string().min(2).max(12),
+  /** As typed: a code (`en_US`, `en`) or CM's language name (`English (US)`). */
+  language: z.string().min(2).max(60),
   recipients: z.array(z.string()).min(1).max(MAX_RECIPIENTS),
   params: z.array(z.string()).max(20).default([]),
   header: z.object({ type: z.enum(['document', 'image', 'video']), url: z.string() }).optional(),
@@ -111,103 +117,206 @@ export async function sendTemplate(
   };
 }
 
-type Compact = { s: string; e?: string | undefined };
+/** What one send attempt (one effect) came to; stored on the job, so kept small. */
+type SendRecord =
+  /** CommBox answered: per recipient (`o` sent/failed, `m` message id, `b` object id, `e` reason). */
+  | {
+      k: 'answered';
+      http: number;
+      r: Array<{ to: string; o: 'sent' | 'failed'; m?: string; b?: string; e?: string }>;
+    }
+  /** Certainly not sent (throttled before or by CommBox, connection refused): another round may send. */
+  | { k: 'refused'; error: string; retryAfterMs?: number }
+  /** CommBox refused the request as a whole (4xx, credentials): nothing was sent. */
+  | { k: 'rejected'; error: string }
+  /** Sent or not, nobody can tell: the answer was lost, or we crashed before recording it. */
+  | { k: 'lost'; error: string };
 
-const OK_STATUSES = new Set(['sent', 'accepted', 'queued', 'success', 'ok', '200', '201', '202']);
+/** Rounds of "certainly not sent" (throttling) before the job gives up, nothing sent. */
+const MAX_ROUNDS = 5;
 
-function compact(results: SendResult[], n: number): Compact[] {
-  return Array.from({ length: n }, (_, i) => {
-    const r = results[i];
-    if (!r) return { s: 'unknown' };
-    const status = String(r.status ?? (r.error ? 'failed' : 'sent')).toLowerCase();
-    return { s: status, e: r.error ? String(r.error).slice(0, 120) : undefined };
-  });
+/** Did this failure certainly leave the message unsent? Only then may it be tried again. */
+function certainlyNotSent(err: unknown): { retryAfterMs?: number } | undefined {
+  if (err instanceof RateLimitedError) return { retryAfterMs: err.retryAfterMs };
+  if (err instanceof ProviderError && (err.status === 429 || err.code === 'connection_refused'))
+    return err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {};
+  return undefined;
 }
 
-export const templateSend: JobKind<SendPayload> = {
+function compact(out: RecipientResult[]): Extract<SendRecord, { k: 'answered' }>['r'] {
+  return out.map((r) => ({
+    to: r.recipient,
+    o: r.outcome,
+    ...(r.messageId ? { m: r.messageId } : {}),
+    ...(r.objectId ? { b: r.objectId } : {}),
+    ...(r.reason ? { e: r.reason.slice(0, 160) } : {}),
+  }));
+}
+
+type SendData = { round?: number };
+
+export const templateSend: JobKind<SendPayload, SendData> = {
   kind: 'template.send',
   payload: SendPayload,
   async step(job, io) {
     const p = job.payload;
+    const round = job.data.round ?? 0;
+    const key = `send:${round}`;
     const fail = (reason: string) => ({ type: 'fail' as const, reason: `${reason} Nothing was sent.` });
 
-    const cm = await CmChannelsClient.forTenant(job.tenant);
-    const candidates = await cm.listTemplates({ q: p.templateName, skip: 0, take: 50 });
-    const wanted = p.templateName.toLowerCase();
-    const t =
-      candidates.find((c) => metaName(c) === wanted) ??
-      candidates.find((c) => c.name.toLowerCase() === wanted);
-    if (!t)
-      return fail(`There is no template named \`${p.templateName}\` in this workspace's CM.com account.`);
-    const lang = findLanguage(t, p.language);
-    if (!lang) {
-      return fail(
-        `Template *${t.name}* has no language \`${p.language}\` (it has ${Object.keys(t.languages).join(', ') || 'none'}).`,
-      );
-    }
-    const [langKey, l] = lang;
-    const state = languageState(l);
-    if (state !== 'approved') {
-      return fail(
-        `Template *${t.name}* (${langKey}) is not approved: it is ${STATE_LABEL[state]}${l.rejectionReason ? ` (${l.rejectionReason})` : ''}. Only approved templates can be sent.`,
-      );
-    }
-    const expected = placeholderCount(l.content);
-    if (p.params.length !== expected) {
-      return fail(
-        `Template *${t.name}* (${langKey}) has ${expected} body placeholder${expected === 1 ? '' : 's'}; you gave ${p.params.length} \`--param\` value${p.params.length === 1 ? '' : 's'}.`,
-      );
-    }
-    // Consent may have been withdrawn since the command: check again right before sending.
-    const opted = await activeOptIns(job.tenant, p.recipients);
-    const recipients = p.recipients.filter((n) => opted.has(n));
-    const dropped = p.recipients.filter((n) => !opted.has(n));
-    if (recipients.length === 0) return fail('Every recipient withdrew their opt-in meanwhile.');
-
-    const code = /^[a-z]{2,3}(_[A-Za-z]{2,4})?$/i.test(langKey) ? langKey : p.language;
+    // A send that was already attempted is never looked up again in CM.com: its record decides.
+    const attempted = job.effects[key];
+    const cm = attempted ? undefined : await CmChannelsClient.forTenant(job.tenant);
+    let templateName = p.templateName;
+    let sendName = p.templateName.toLowerCase();
+    let code = p.language;
+    let label = p.language;
+    let recipients = p.recipients;
+    let dropped: string[] = [];
     const components: TemplateComponent[] = [];
-    if (p.header)
-      components.push({
-        type: 'header',
-        parameters: [{ type: p.header.type, [p.header.type]: { link: p.header.url } }],
-      });
-    if (p.params.length)
-      components.push({
-        type: 'body',
-        parameters: p.params.map((text) => ({ type: 'text' as const, text })),
-      });
+    if (cm) {
+      const candidates = await cm.listTemplates({ q: p.templateName, skip: 0, take: 50 });
+      const wanted = p.templateName.toLowerCase();
+      const found =
+        candidates.find((c) => metaName(c) === wanted) ??
+        candidates.find((c) => c.name.toLowerCase() === wanted);
+      if (!found)
+        return fail(`There is no template named \`${p.templateName}\` in this workspace's CM.com account.`);
+      // The list carries fewer fields than the template itself: read the one we send in full.
+      const t = await cm.getTemplate(found.id);
+      const catalog = await LanguageCatalog.forTenant(job.tenant, cm);
+      const lang = findLanguage(t, p.language, catalog);
+      if (!lang) {
+        const has = Object.keys(t.languages).map((k) => labelOf({ name: k, code: catalog.codeOf(k) }));
+        return fail(
+          `Template *${t.name}* has no language \`${p.language}\` (it has ${has.join(', ') || 'none'}; give the code or the name).`,
+        );
+      }
+      label = labelOf(lang);
+      if (!lang.code)
+        return fail(
+          `Template *${t.name}* (${lang.name}): CM.com's list of supported languages has no language named "${lang.name}", so I do not know its WhatsApp code.`,
+        );
+      const state = languageState(lang.lang);
+      if (state !== 'approved') {
+        return fail(
+          `Template *${t.name}* (${label}) is not approved: it is ${STATE_LABEL[state]}${lang.lang.rejectionReason ? ` (${lang.lang.rejectionReason})` : ''}. Only approved templates can be sent.`,
+        );
+      }
+      const expected = placeholderCount(lang.lang.content);
+      if (p.params.length !== expected) {
+        return fail(
+          `Template *${t.name}* (${label}) has ${expected} body placeholder${expected === 1 ? '' : 's'}; you gave ${p.params.length} \`--param\` value${p.params.length === 1 ? '' : 's'}.`,
+        );
+      }
+      // Consent may have been withdrawn since the command: check again right before sending.
+      const opted = await activeOptIns(job.tenant, p.recipients);
+      recipients = p.recipients.filter((n) => opted.has(n));
+      dropped = p.recipients.filter((n) => !opted.has(n));
+      if (recipients.length === 0) return fail('Every recipient withdrew their opt-in meanwhile.');
+      templateName = t.name;
+      sendName = metaName(t);
+      code = lang.code;
+      if (p.header)
+        components.push({
+          type: 'header',
+          parameters: [{ type: p.header.type, [p.header.type]: { link: p.header.url } }],
+        });
+      if (p.params.length)
+        components.push({
+          type: 'body',
+          parameters: p.params.map((text) => ({ type: 'text' as const, text })),
+        });
+    }
 
     const commbox = await CommboxClient.forTenant(job.tenant, {
       perMinute: contactSettings().COMMBOX_RATE_PER_MINUTE,
+      timeoutMs: templateSettings().TEMPLATE_HTTP_TIMEOUT_MS,
     });
-    // CommBox offers no lookup of a send, so a retried send cannot reconcile; a send whose answer
-    // was lost (5xx, timeout) is sent again: a duplicate beats a silent loss (see docs).
-    const results = await io.effect('send', async () =>
-      compact(
-        await commbox.sendTemplate(
-          recipients.map((to) => ({ to, name: metaName(t), language: code, components })),
-        ),
-        recipients.length,
-      ),
+    // The send is recorded on the job before CommBox is called (io.effect). CommBox documents no
+    // look-up of a send by anything we hold before its answer (its object look-ups need the
+    // object id the answer carries, or the numeric stream id), so a send whose answer was lost,
+    // or that a crash cut off before its answer was recorded, is reported as "outcome unknown"
+    // and never sent again: a customer must never get the same message twice.
+    const record = await io.effect<SendRecord>(
+      key,
+      async () => {
+        try {
+          const out = await commbox.sendTemplate(
+            recipients.map((to) => ({ to, name: sendName, language: code, components })),
+          );
+          return { k: 'answered', http: out.httpStatus, r: compact(out.results) };
+        } catch (err) {
+          const notSent = certainlyNotSent(err);
+          if (notSent) return { k: 'refused', error: describeError(err), ...notSent };
+          if (!(err instanceof ProviderError)) {
+            // Not CommBox's answer but our own failure after the call (the worker dying mid-answer
+            // looks the same): the effect stays "started" and the retry reconciles it below.
+            throw err;
+          }
+          if (err.kind === 'permanent' || err.kind === 'auth')
+            return { k: 'rejected', error: describeError(err) };
+          return { k: 'lost', error: describeError(err) };
+        }
+      },
+      async () => ({
+        k: 'lost',
+        error: 'the worker stopped after calling CommBox and before recording its answer',
+      }),
     );
-    const ok = results.filter((r) => OK_STATUSES.has(r.s)).length;
-    const lines = recipients.map((n, i) => {
-      const r = results[i] ?? { s: 'unknown' };
-      const good = OK_STATUSES.has(r.s);
-      return `• ${maskPhone(n)}: ${good ? ':white_check_mark:' : ':x:'} ${r.s}${r.e ? ` (${r.e})` : ''}`;
+
+    if (record.k === 'refused') {
+      if (round + 1 >= MAX_ROUNDS)
+        return fail(`CommBox kept refusing the send (${record.error}); I gave up after ${MAX_ROUNDS} tries.`);
+      const delay = Math.max(record.retryAfterMs ?? 0, 30_000 * 2 ** round);
+      return { type: 'wait', until: io.now + delay, data: { round: round + 1 } };
+    }
+    if (record.k === 'rejected') return fail(`CommBox refused the send: ${record.error}`);
+
+    const shown = recipients;
+    if (record.k === 'lost') {
+      await audit(job.tenant, {
+        actor: job.createdBy,
+        action: 'template.sent',
+        target: sendName,
+        outcome: 'failed',
+        detail: `outcome unknown for ${shown.length}: ${record.error}`,
+      });
+      return {
+        type: 'done',
+        progress: {
+          text: `:warning: Template *${templateName}* (${label}): I cannot tell whether CommBox sent it to ${shown.length === 1 ? 'this recipient' : `these ${shown.length} recipients`} (${record.error}). CommBox offers no way to look a send up, so I did not send it again: check the conversation${shown.length === 1 ? '' : 's'} in CommBox before sending again.\n${shown
+            .map((n) => `• ${maskPhone(n)}: :grey_question: outcome unknown`)
+            .join('\n')}`,
+        },
+      };
+    }
+
+    // Match answers to recipients by number, never by position.
+    const byDigits = new Map(record.r.map((r) => [digitsOf(r.to), r]));
+    let ok = 0;
+    const lines = recipients.map((n) => {
+      const r = byDigits.get(digitsOf(n));
+      if (!r)
+        return `• ${maskPhone(n)}: :grey_question: outcome unknown (CommBox's answer did not mention this number)`;
+      if (r.o === 'sent') {
+        ok += 1;
+        return `• ${maskPhone(n)}: :white_check_mark: sent`;
+      }
+      return `• ${maskPhone(n)}: :x: failed (${r.e ?? 'no reason given'})`;
     });
     for (const n of dropped) lines.push(`• ${maskPhone(n)}: skipped, the opt-in was withdrawn meanwhile`);
     await audit(job.tenant, {
       actor: job.createdBy,
       action: 'template.sent',
-      target: metaName(t),
+      target: sendName,
       outcome: ok === recipients.length ? 'ok' : 'failed',
-      detail: `${ok}/${recipients.length} accepted by CommBox (${code})`,
+      detail: `${ok}/${recipients.length} accepted by CommBox (${code}, HTTP ${record.http})`,
     });
     return {
       type: 'done',
       progress: {
-        text: `${ok === recipients.length ? ':white_check_mark:' : ':warning:'} Template *${t.name}* (${code}) sent through CommBox: ${ok} of ${p.recipients.length} accepted.\n${lines.join('\n')}`,
+        text: `${ok === recipients.length ? ':white_check_mark:' : ':warning:'} Template *${templateName}* (${label}) sent through CommBox: ${ok} of ${p.recipients.length} accepted.\n${lines.join('\n')}`,
       },
     };
   },

@@ -9,6 +9,8 @@ const Schema = z.object({
   TEMPLATE_WATCH_MAX_DAYS: z.coerce.number().min(1).max(90).default(14),
   /** After the verdict, keep listening for Meta PAUSED/DISABLED/FLAGGED webhooks this long. */
   TEMPLATE_MONITOR_DAYS: z.coerce.number().min(0).max(365).default(30),
+  /** Per-request timeout towards CM.com Channels and CommBox (tests shorten it to lose answers fast). */
+  TEMPLATE_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(8_000),
 });
 
 let cached: z.output<typeof Schema> | undefined;

@@ -33,28 +33,17 @@ export const isWaiting = (s: LangState) => s === 'pending' || s === 'requested';
 /** One word for the whole template, from its languages (the worst one wins). */
 export function overallState(t: TemplateSummary | Template): LangState {
   const states = Object.values(t.languages).map(languageState);
-  if (states.length === 0) return t.isActive ? 'approved' : t.isIncomplete ? 'incomplete' : 'draft';
+  if (states.length === 0) {
+    if (t.isActive) return 'approved';
+    if (t.isPending) return 'pending';
+    if (t.isValidationRequested) return 'requested';
+    // No `isRejected` flag exists: a rejection shows only as a date (and, by id, a reason).
+    if (t.rejectedOnUtc || ('rejectionReason' in t && t.rejectionReason)) return 'rejected';
+    return t.isIncomplete ? 'incomplete' : 'draft';
+  }
   for (const s of ['rejected', 'incomplete', 'pending', 'requested', 'draft'] as const)
     if (states.includes(s)) return s;
   return 'approved';
-}
-
-/** Language keys compare loosely: `en_US`, `en-us` and `EN_US` are one language. */
-export const normLang = (v: string) => v.trim().toLowerCase().replace(/-/g, '_');
-
-/** The template language matching a code or name the user (or Meta) gave, if any. */
-export function findLanguage(
-  t: TemplateSummary | Template,
-  wanted: string,
-): [string, TemplateLanguage] | undefined {
-  const w = normLang(wanted);
-  const entries = Object.entries(t.languages);
-  return (
-    entries.find(([key]) => normLang(key) === w) ??
-    entries.find(([, l]) => l.name && normLang(l.name) === w) ??
-    // `en` matches a template's only English variant, `en_US` matches a template's `en`.
-    entries.find(([key]) => normLang(key).split('_')[0] === w || w.split('_')[0] === normLang(key))
-  );
 }
 
 /** The `{{n}}` placeholders of a body, highest index (0 when none). */

@@ -4,6 +4,7 @@ import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { Job, StepResult } from '../jobs/model.js';
 import { CmChannelsClient, Template } from '../providers/cm-channels/client.js';
 import { audit } from '../security/audit.js';
+import { LanguageCatalog, normLang } from './languages.js';
 import { META_EVENT_TYPE, MetaTemplateStatus, metaReason, metaRef } from './meta.js';
 import { templateSettings } from './settings.js';
 import {
@@ -12,7 +13,6 @@ import {
   type LangState,
   languageState,
   metaName,
-  normLang,
   STATE_LABEL,
   shortDate,
   truncate,
@@ -25,10 +25,11 @@ export const WatchPayload = z.object({
 });
 export type WatchPayload = z.output<typeof WatchPayload>;
 
+/** Keyed by CM's language NAME (how CM keys a template's languages). */
 interface LangInfo {
   s: LangState;
-  /** The language's display name, when it differs from its key (Meta may name it either way). */
-  n?: string | undefined;
+  /** The WhatsApp code of the name, from CM's supported languages: what Meta's events carry. */
+  c?: string | undefined;
   /** Rejection reason (truncated) and date. */
   r?: string | undefined;
   d?: string | undefined;
@@ -107,7 +108,8 @@ export const templateWatch: JobKind<WatchPayload, WatchData> = {
       t = submitted.template;
       data.submitted = true;
     }
-    return judge(job, io, t.name, cmLangs(t), data);
+    const catalog = await LanguageCatalog.forTenant(job.tenant, cm);
+    return judge(job, io, t.name, cmLangs(t, catalog), data);
   },
   failureMessage: (job, reason) => ({
     text: `:x: ${job.data.name ? `Template *${job.data.name}*` : job.subject}: ${reason}`,
@@ -169,33 +171,34 @@ async function submit(
   return { template: Template.parse(validated) };
 }
 
-function metaFor(meta: WatchData['meta'], key: string, name: string | null | undefined, only: boolean) {
+/** Meta's latest word for a language, by its code (`en_US`; Meta may write `en-US`). */
+function metaFor(meta: WatchData['meta'], code: string | undefined, only: boolean) {
   if (!meta) return undefined;
-  const k = normLang(key);
-  const n = name ? normLang(name) : undefined;
   const entries = Object.entries(meta);
+  const k = code ? normLang(code) : undefined;
   return (
-    meta[k] ??
-    (n ? meta[n] : undefined) ??
-    entries.find(([mk]) => mk.split('_')[0] === k || k.split('_')[0] === mk)?.[1] ??
+    (k ? meta[k] : undefined) ??
+    (k ? entries.find(([mk]) => mk.split('_')[0] === k || k.split('_')[0] === mk)?.[1] : undefined) ??
     (only ? (meta['*'] ?? (entries.length === 1 ? entries[0]?.[1] : undefined)) : undefined)
   );
 }
 
 /** Per-language state from CM.com, before Meta's word is folded in. */
-function cmLangs(t: Template): Record<string, LangInfo> {
+function cmLangs(t: Template, catalog: LanguageCatalog): Record<string, LangInfo> {
   return Object.fromEntries(
     Object.entries(t.languages).map(([key, l]) => [
       key,
       {
         s: languageState(l),
+        c: catalog.codeOf(key) ?? catalog.codeOf(l.name),
         r: l.rejectionReason ? truncate(l.rejectionReason, 200) : undefined,
         d: shortDate(l.rejectedOnUtc),
-        ...(l.name && normLang(l.name) !== normLang(key) ? { n: l.name } : {}),
       },
     ]),
   );
 }
+
+const langLabel = (key: string, x: LangInfo) => `${key} · ${x.c ?? 'code unknown'}`;
 
 /**
  * Folds Meta's latest word into languages CM.com does not show as decided, then reports the
@@ -215,7 +218,7 @@ async function judge(
   for (const [key, info] of entries) {
     let { s, r, m } = info;
     if (!isDecided(s) || m) {
-      const ev = metaFor(meta, key, info.n, entries.length === 1);
+      const ev = metaFor(meta, info.c, entries.length === 1);
       if (ev?.e === 'APPROVED') [s, m] = ['approved', true];
       else if (ev?.e === 'REJECTED') [s, r, m] = ['rejected', ev.r ?? r, true];
     }
@@ -229,7 +232,7 @@ async function judge(
     const detail = Object.entries(langs)
       .map(
         ([k, x]) =>
-          `• ${k}: ${STATE_LABEL[x.s]}${x.s === 'rejected' ? `: ${x.r ?? 'no reason given'}${x.d ? ` (${x.d})` : ''}` : ''}${x.m ? ' _(Meta webhook)_' : ''}`,
+          `• ${langLabel(k, x)}: ${STATE_LABEL[x.s]}${x.s === 'rejected' ? `: ${x.r ?? 'no reason given'}${x.d ? ` (${x.d})` : ''}` : ''}${x.m ? ' _(Meta webhook)_' : ''}`,
       )
       .join('\n');
     const head =
@@ -282,7 +285,7 @@ async function judge(
       ? {
           progress: {
             text: `:hourglass_flowing_sand: Watching template *${name}* (\`${id}\`): ${Object.entries(langs)
-              .map(([k, x]) => `${k} ${STATE_LABEL[x.s]}`)
+              .map(([k, x]) => `${langLabel(k, x)} ${STATE_LABEL[x.s]}`)
               .join(', ')}. Meta usually decides within 2 working days; I'll report the verdict here.`,
           },
         }
@@ -290,22 +293,33 @@ async function judge(
   };
 }
 
-const LATER_EVENTS: Record<string, string> = {
+/** Every event Meta documents, in words; an unknown one is reported as a status change. */
+const EVENT_WORDS: Record<string, string> = {
+  APPROVED: ':white_check_mark: approved by Meta',
+  REJECTED: ':x: rejected by Meta',
+  PENDING: ':hourglass_flowing_sand: pending review at Meta',
   PAUSED: ':double_vertical_bar: paused by Meta',
   DISABLED: ':no_entry: disabled by Meta',
   FLAGGED: ':triangular_flag_on_post: flagged by Meta (quality is low; it may be paused)',
   REINSTATED: ':arrow_forward: reinstated by Meta',
   IN_APPEAL: ':scales: in appeal',
-  APPROVED: ':white_check_mark: approved by Meta',
-  REJECTED: ':x: rejected by Meta',
-  PENDING_DELETION: ':wastebasket: pending deletion',
-  DELETED: ':wastebasket: deleted',
+  ARCHIVED: ':file_cabinet: archived (it cannot be sent until it is unarchived)',
+  DELETED: ':wastebasket: deleted at Meta',
+  PENDING_DELETION: ':wastebasket: scheduled for deletion at Meta',
+  LIMIT_EXCEEDED: ':no_entry_sign: over the limit of templates for this business account',
+  LOCKED: ':lock: locked by Meta (it cannot be edited)',
 };
+
+const wordsFor = (event: string) => EVENT_WORDS[event] ?? `:information_source: changed at Meta (${event})`;
+
+/** Events that decide a language (folded into the verdict) rather than being news on their own. */
+const VERDICT_EVENTS = new Set(['APPROVED', 'REJECTED', 'PENDING']);
 
 async function foldInbox(job: WatchJob, io: StepIO): Promise<Result> {
   const d = job.data;
   const meta = { ...(d.meta ?? {}) };
   const notes: string[] = [];
+  let deleted = false;
   for (const ev of io.inbox) {
     if (ev.type !== META_EVENT_TYPE) continue;
     const parsed = MetaTemplateStatus.safeParse(ev.data);
@@ -314,23 +328,22 @@ async function foldInbox(job: WatchJob, io: StepIO): Promise<Result> {
     const lang = v.message_template_language ? normLang(v.message_template_language) : '*';
     const reason = metaReason(v);
     const before = meta[lang]?.e;
-    meta[lang] = { e: v.event.toUpperCase(), r: reason ? truncate(reason, 200) : undefined };
-    if (d.phase === 'monitor' && before !== meta[lang].e) {
+    meta[lang] = { e: v.event, r: reason ? truncate(reason, 200) : undefined };
+    if (v.event === 'DELETED') deleted = true;
+    if (before === v.event) continue;
+    // Before the verdict, approvals and rejections are folded into it, not told one by one.
+    if (d.phase !== 'monitor' && VERDICT_EVENTS.has(v.event)) continue;
+    if (d.phase === 'monitor') {
       const langState = d.langs
-        ? Object.entries(d.langs).find(([k]) => normLang(k) === lang)?.[1]?.s
+        ? Object.values(d.langs).find((x) => x.c && normLang(x.c) === lang)?.s
         : undefined;
       // The verdict itself arrives again as a webhook after polling saw it: not news.
-      if (!before && langState && meta[lang].e === langState.toUpperCase()) continue;
-      notes.push(
-        `Template *${d.name ?? job.payload.templateId}*${v.message_template_language ? ` (${v.message_template_language})` : ''} is now ${LATER_EVENTS[meta[lang].e] ?? meta[lang].e}${reason ? `: ${reason}` : ''}.`,
-      );
+      if (!before && langState && v.event === langState.toUpperCase()) continue;
     }
-  }
-  if (d.phase !== 'monitor') {
-    // Decide from the last poll plus Meta's word, without calling CM.com: a step that fails
-    // transiently loses the inbox it consumed. Undecided: the next poll comes as planned.
-    if (!d.langs || !d.name) return { type: 'wait', until: io.now, data: { meta } };
-    return judge(job, io, d.name, d.langs, { meta }, meta);
+    const name = d.name ?? job.payload.templateId;
+    notes.push(
+      `Template *${name}*${v.message_template_language ? ` (${v.message_template_language})` : ''} is now ${wordsFor(v.event)}${reason ? `: ${reason}` : ''}.`,
+    );
   }
   for (const text of notes) await io.post({ text: `:bell: ${text}` });
   if (notes.length) {
@@ -343,6 +356,22 @@ async function foldInbox(job: WatchJob, io: StepIO): Promise<Result> {
         .map(([k, v]) => `${k}=${v.e}`)
         .join(', '),
     });
+  }
+  if (deleted) {
+    // Nothing is left to watch once Meta has deleted it.
+    return {
+      type: 'done',
+      data: { meta },
+      progress: {
+        text: `:wastebasket: Template *${d.name ?? job.payload.templateId}* was deleted at Meta; I stopped watching it.`,
+      },
+    };
+  }
+  if (d.phase !== 'monitor') {
+    // Decide from the last poll plus Meta's word, without calling CM.com: a step that fails
+    // transiently loses the inbox it consumed. Undecided: the next poll comes as planned.
+    if (!d.langs || !d.name) return { type: 'wait', until: io.now, data: { meta } };
+    return judge(job, io, d.name, d.langs, { meta }, meta);
   }
   return { type: 'wait', until: d.monitorUntil ?? io.now, data: { meta } };
 }

@@ -48,7 +48,7 @@ describe('CM.com Channels client and sandbox', () => {
     ]);
     const full = await cmClient().getTemplate(TEMPLATE_IDS.welcome);
     expect(full.settings?.replacementFields?.map((f) => f.name)).toEqual(['first_name', 'company']);
-    expect(full.languages.nl?.isActive).toBe(true);
+    expect(full.languages.Dutch?.isActive).toBe(true);
   });
 
   it('refuses a wrong product token as an auth error and an unknown template as 404', async () => {
@@ -63,7 +63,7 @@ describe('CM.com Channels client and sandbox', () => {
   it('refuses to validate an incomplete template with the reason', async () => {
     const err = await rejection(cmClient().requestValidation(TEMPLATE_IDS.accountAlert));
     expect(err.status).toBe(400);
-    expect(err.detail).toContain('incomplete: nl');
+    expect(err.detail).toContain('incomplete: Dutch');
   });
 });
 
@@ -79,25 +79,36 @@ describe('CommBox client and sandbox', () => {
     ]);
   });
 
-  it('answers a bad body with a 400 envelope whose description becomes the error detail', async () => {
+  it('answers per recipient: a bad item fails alone with its reason, an empty request is refused locally', async () => {
     const client = commboxClient();
     const sent = await client.sendTemplate([
       { to: '+31612345678', name: 'welcome_message', language: 'en_US', components: [] },
     ]);
-    expect(sent[0]).toMatchObject({ to: '31612345678', status: 'sent' });
-    const err = await rejection(
-      client.sendTemplate([
-        {
-          to: '+31612345678',
-          name: 'x',
-          language: 'en',
-          components: [{ type: 'body', parameters: [{ type: 'text' }] }],
-        },
-      ]),
-    );
-    expect([err.status, err.kind]).toEqual([400, 'permanent']);
-    expect(err.detail).toContain('a text parameter needs text');
+    expect(sent.httpStatus).toBe(200);
+    expect(sent.results[0]).toMatchObject({ recipient: '31612345678', outcome: 'sent' });
+    const mixed = await client.sendTemplate([
+      { to: '+31612345678', name: 'welcome_message', language: 'en_US', components: [] },
+      {
+        to: '+31612345679',
+        name: 'x',
+        language: 'en',
+        components: [{ type: 'body', parameters: [{ type: 'text' }] }],
+      },
+    ]);
+    expect(mixed.httpStatus).toBe(206);
+    expect(mixed.results[1]).toMatchObject({ recipient: '31612345679', outcome: 'failed' });
+    expect(mixed.results[1]?.reason).toContain('a text parameter needs text');
     await expect(client.sendTemplate([])).rejects.toThrow(RangeError);
+  });
+
+  it('URL-encodes the stream id: the same id sent raw reaches no stream', async () => {
+    const raw = await fetch(
+      `${commbox.running.url}/whatsapp/validatecontact/${SANDBOX_CREDENTIALS.commbox.streamId}/31612345678`,
+      { headers: { authorization: `Bearer ${SANDBOX_CREDENTIALS.commbox.apiKey}` } },
+    );
+    expect(SANDBOX_CREDENTIALS.commbox.streamId).toMatch(/[/+].*==$/);
+    expect(raw.status).toBe(404);
+    expect(await commboxClient().validateContact('+31612345678')).toEqual({ valid: true });
   });
 
   it('refuses a wrong API key as an auth error and validates contacts', async () => {

@@ -119,7 +119,7 @@ describe('template approval (CM.com Channels + Meta webhooks)', () => {
   it('refuses to submit an incomplete template and submits nothing', async () => {
     const { since } = await run(stack.url, `template submit ${TEMPLATE_IDS.accountAlert}`);
     await stack.drain();
-    expect(textOf(await since())).toMatch(/incomplete: nl has empty content[\s\S]*Nothing was submitted/);
+    expect(textOf(await since())).toMatch(/incomplete: Dutch has empty content[\s\S]*Nothing was submitted/);
     expect((await template(TEMPLATE_IDS.accountAlert))?.validations).toBe(0);
   });
 
@@ -213,7 +213,8 @@ describe('templated sends (CommBox)', () => {
     const report = textOf(await since());
     expect(report).toMatch(/1 of 2 accepted/);
     expect(report).toMatch(/\+31•+78: :white_check_mark: sent/);
-    expect(report).toMatch(/\+31•+00: :x: failed \(Recipient is not a valid WhatsApp user\)/);
+    expect(report).toMatch(/\+31•+00: :x: failed \(invalid — Not a valid WhatsApp user\)/);
+    expect(report).toContain('(English (US) · en_US)');
 
     await run(
       stack.url,
@@ -234,7 +235,7 @@ describe('templated sends (CommBox)', () => {
     const rejected = await run(stack.url, 'template send flash_sale en_US +31612345678');
     await stack.drain();
     expect(textOf(await rejected.since())).toMatch(
-      /flash_sale\* \(en_US\) is not approved[\s\S]*Nothing was sent/,
+      /flash_sale\* \(English \(US\) · en_US\) is not approved[\s\S]*Nothing was sent/,
     );
     const unknown = await run(stack.url, 'template send no_such_template en_US +31612345678');
     await stack.drain();

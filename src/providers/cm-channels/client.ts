@@ -73,6 +73,18 @@ export const Template = z.object({
 });
 export type Template = z.output<typeof Template>;
 
+/**
+ * ApiWhatsAppSupportedLanguage `{id, code, name}`: the only place a language CODE appears. A
+ * template's `languages` dictionary is keyed by language NAME and its languages carry no code
+ * (cm-channels reference §2-3), so codes are found by matching names against this list.
+ */
+export const SupportedLanguage = z.object({
+  id: text,
+  code: z.string().min(1).max(20),
+  name: z.string().min(1).max(100),
+});
+export type SupportedLanguage = z.output<typeof SupportedLanguage>;
+
 /** CM answers errors as `{message}` (sometimes `{title, detail}` or `{errors}`); take what is there. */
 export function parseCmError(_status: number, body: unknown): { code?: string; detail?: string } {
   if (!body || typeof body !== 'object')
@@ -113,8 +125,17 @@ export class CmChannelsClient {
     return new CmChannelsClient(tenant, await getCredentials(tenant, 'cm-channels'));
   }
 
+  /** For per-account caches (the language list). */
+  get accountId(): string {
+    return this.creds.accountId;
+  }
+
+  private get account(): string {
+    return `accounts/${encodeURIComponent(this.creds.accountId)}`;
+  }
+
   private get base(): string {
-    return `accounts/${encodeURIComponent(this.creds.accountId)}/whatsapp/${encodeURIComponent(this.creds.channelRequestId)}/templates`;
+    return `${this.account}/whatsapp/${encodeURIComponent(this.creds.channelRequestId)}/templates`;
   }
 
   listTemplates(
@@ -123,6 +144,13 @@ export class CmChannelsClient {
     return this.http.request('GET', this.base, {
       schema: z.array(TemplateSummary),
       query: { q: opts.q || undefined, skip: opts.skip, take: opts.take },
+    });
+  }
+
+  /** GET /accounts/{accountId}/whatsapp/supportedlanguages: every WhatsApp language CM supports. */
+  supportedLanguages(): Promise<SupportedLanguage[]> {
+    return this.http.request('GET', `${this.account}/whatsapp/supportedlanguages`, {
+      schema: z.array(SupportedLanguage),
     });
   }
 

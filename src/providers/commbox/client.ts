@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { config } from '../../config.js';
 import { ProviderHttp } from '../../http/client.js';
+import { ProviderError } from '../../http/errors.js';
 import { getCredentials } from '../../security/credentials.js';
 import type { TenantId } from '../../store/keys.js';
 
@@ -20,20 +21,69 @@ const envelope = <D extends z.ZodType>(data: D) =>
     data,
   });
 
-export const SendResult = z.looseObject({
-  to: z.union([z.string(), z.number()]).optional(),
-  status: z.union([z.string(), z.number()]).optional(),
-  message_id: z.string().nullish(),
-  error: z.string().nullish(),
+/**
+ * One `data[]` item of a templated send (commbox reference §2, from the official OpenAPI
+ * `Commbox.json` 2.07): accepted `{recipient, id, status: 200, object_id?}`, or failed
+ * `{recipient, status: 400, failed}` where `failed` is typed object but shown as a string.
+ */
+export const SendItem = z.looseObject({
+  recipient: z.union([z.string(), z.number()]).transform(String),
+  id: z.union([z.string(), z.number()]).nullish(),
+  status: z.union([z.number(), z.string()]).nullish(),
+  object_id: z.union([z.number(), z.string()]).nullish(),
+  failed: z.unknown().optional(),
 });
-export type SendResult = z.output<typeof SendResult>;
+export type SendItem = z.output<typeof SendItem>;
+
+/** What became of one recipient of a send, in our words. */
+export interface RecipientResult {
+  /** Digits, as CommBox echoes them. */
+  recipient: string;
+  outcome: 'sent' | 'failed';
+  messageId?: string | undefined;
+  objectId?: string | undefined;
+  /** The provider's reason for a failure. */
+  reason?: string | undefined;
+}
+
+function failureText(failed: unknown): string {
+  if (typeof failed === 'string') return failed;
+  if (failed && typeof failed === 'object') {
+    const f = failed as Record<string, unknown>;
+    const words = [f.message, f.description, f.error, f.reason, f.title].find((v) => typeof v === 'string');
+    return typeof words === 'string' ? words : JSON.stringify(failed);
+  }
+  return failed === undefined || failed === null ? 'no reason given' : String(failed);
+}
+
+export function recipientResult(item: SendItem): RecipientResult {
+  const status = item.status === undefined || item.status === null ? undefined : Number(item.status);
+  const failed = item.failed !== undefined || (status !== undefined && (status < 200 || status >= 300));
+  if (failed)
+    return { recipient: item.recipient, outcome: 'failed', reason: failureText(item.failed).slice(0, 300) };
+  return {
+    recipient: item.recipient,
+    outcome: 'sent',
+    ...(item.id !== undefined && item.id !== null ? { messageId: String(item.id) } : {}),
+    ...(item.object_id !== undefined && item.object_id !== null ? { objectId: String(item.object_id) } : {}),
+  };
+}
 
 const SendEnvelope = envelope(
   z
-    .array(SendResult)
+    .array(SendItem)
     .nullish()
     .transform((v) => v ?? []),
 );
+
+export interface SendOutcome {
+  /** 200 all accepted, 206 some failed, 400 all failed. */
+  httpStatus: number;
+  description: string | undefined;
+  /** In the order CommBox answered; match them by `recipient`, never by position. */
+  results: RecipientResult[];
+}
+
 const UploadEnvelope = envelope(z.array(z.looseObject({ filename: z.string().nullish(), id: z.string() })));
 const ValidateEnvelope = envelope(z.looseObject({ valid: z.boolean() }));
 
@@ -73,7 +123,7 @@ export class CommboxClient {
   constructor(
     tenant: TenantId,
     private readonly creds: { apiKey: string; streamId: string },
-    opts: { baseUrl?: string; perMinute?: number } = {},
+    opts: { baseUrl?: string; perMinute?: number; timeoutMs?: number } = {},
   ) {
     this.http = new ProviderHttp({
       provider: 'commbox',
@@ -82,10 +132,14 @@ export class CommboxClient {
       auth: () => ({ authorization: `Bearer ${creds.apiKey}` }),
       parseError: parseCommboxError,
       rateLimit: { perMinute: opts.perMinute ?? 60 },
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     });
   }
 
-  static async forTenant(tenant: TenantId, opts: { perMinute?: number } = {}): Promise<CommboxClient> {
+  static async forTenant(
+    tenant: TenantId,
+    opts: { perMinute?: number; timeoutMs?: number } = {},
+  ): Promise<CommboxClient> {
     return new CommboxClient(tenant, await getCredentials(tenant, 'commbox'), opts);
   }
 
@@ -93,12 +147,22 @@ export class CommboxClient {
     return encodeURIComponent(this.creds.streamId);
   }
 
-  async sendTemplate(messages: TemplatedMessage[]): Promise<SendResult[]> {
+  /**
+   * 200: every recipient accepted; 206: partial failure; 400 with failure items: every recipient
+   * failed. Each answers `data[]` per recipient. A 400 without items (a malformed request) and
+   * every other status is an error.
+   */
+  async sendTemplate(messages: TemplatedMessage[]): Promise<SendOutcome> {
     if (messages.length === 0 || messages.length > MAX_RECIPIENTS) {
       throw new RangeError(`a templated send takes 1 to ${MAX_RECIPIENTS} recipients`);
     }
-    const out = await this.http.request('POST', `v2/whatsapp/sendtemplatedmessage/${this.stream}`, {
+    let httpStatus = 0;
+    const body = await this.http.request('POST', `v2/whatsapp/sendtemplatedmessage/${this.stream}`, {
       schema: SendEnvelope,
+      okStatus: [200, 206, 400],
+      onStatus: (s) => {
+        httpStatus = s;
+      },
       json: {
         data: messages.map((m) => ({
           template_data: {
@@ -108,7 +172,21 @@ export class CommboxClient {
         })),
       },
     });
-    return out.data;
+    if (httpStatus === 400 && body.data.length === 0) {
+      throw new ProviderError({
+        provider: 'commbox',
+        kind: 'permanent',
+        status: 400,
+        detail: body.description ?? undefined,
+        message: 'commbox rejected the request (400)',
+        body,
+      });
+    }
+    return {
+      httpStatus,
+      description: body.description ?? undefined,
+      results: body.data.map(recipientResult),
+    };
   }
 
   /** Multipart field `pic`; answers `data: [{filename, id}]`. */

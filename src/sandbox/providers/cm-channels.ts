@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { clock } from '../../clock.js';
 import { SANDBOX_CREDENTIALS } from '../../security/credentials.js';
+import { metaJson } from '../../templates/meta.js';
 import { RecordStore } from '../journal.js';
 import {
   deliverWebhook,
@@ -14,7 +15,21 @@ import {
 import type { ProviderSandbox, SandboxContext } from './index.js';
 
 /**
- * CM.com Channels, templates part: list (q/skip/take), get by id, request validation. Each
+ * CM.com Channels sandbox, written from CM's document, not from our client:
+ * - https://www.cm.com/app/docs/api/channels-api/v1/index/ (seed 003, read in full; summarised
+ *   fact by fact in provider-docs/references/cm-channels.md),
+ * - Meta's webhook reference for the events it sends on Meta's behalf:
+ *   https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/message_template_status_update
+ * A template's `languages` dictionary is keyed by language NAME and a template language has no
+ * `code`; codes come only from `GET /accounts/{accountId}/whatsapp/supportedlanguages`
+ * (`ApiWhatsAppSupportedLanguage {id, code, name}`). The names below are Meta's own
+ * (https://developers.facebook.com/docs/whatsapp/business-management-api/message-templates/supported-languages);
+ * that CM uses the very same names is unconfirmed. A template language's `id` is deliberately
+ * not the supported language's `id`: the document does not say they are the same identifier.
+ * List items carry fewer fields than GET by id (no template-level rejectionReason, settings,
+ * updatedOnUtc, fulfilledOnUtc), as documented.
+ *
+ * Templates part: list (q/skip/take), get by id, request validation. Each
  * language follows the documented flags: a validation request makes it `isValidationRequested`,
  * the next poll (GET) hands it to "Meta" (`isPending`), and after a few more polls it is approved
  * or rejected with a reason. `tick()` sends the Meta `message_template_status_update` webhook
@@ -60,6 +75,37 @@ export const TEMPLATE_IDS = {
   feedbackSurvey: '11111111-1111-4111-8111-000000000006',
   holidayHours: '11111111-1111-4111-8111-000000000007',
 } as const;
+
+/** `ApiWhatsAppSupportedLanguage[]`: a subset of Meta's list, with Meta's names and codes. */
+export const SUPPORTED_LANGUAGES: ReadonlyArray<{ id: string; code: string; name: string }> = [
+  ['af', 'Afrikaans'],
+  ['ar', 'Arabic'],
+  ['zh_CN', 'Chinese (CHN)'],
+  ['da', 'Danish'],
+  ['nl', 'Dutch'],
+  ['en', 'English'],
+  ['en_GB', 'English (UK)'],
+  ['en_US', 'English (US)'],
+  ['fr', 'French'],
+  ['de', 'German'],
+  ['he', 'Hebrew'],
+  ['it', 'Italian'],
+  ['pt_BR', 'Portuguese (BR)'],
+  ['pt_PT', 'Portuguese (POR)'],
+  ['es', 'Spanish'],
+  ['es_MX', 'Spanish (MEX)'],
+  ['tr', 'Turkish'],
+].map(([code, name], i) => ({
+  id: `55555555-5555-4555-8555-${String(i + 1).padStart(12, '0')}`,
+  code: code as string,
+  name: name as string,
+}));
+
+const codeOfName = (name: string) => SUPPORTED_LANGUAGES.find((l) => l.name === name)?.code;
+
+/** The template's id at Meta: stable per template, always above 2^53 (Meta's ids are 64-bit). */
+export const metaTemplateId = (templateId: string) =>
+  (2n ** 60n + BigInt(`0x${templateId.replace(/-/g, '').slice(-15)}`)).toString();
 
 export const DECIDE_AFTER_POLLS = 3;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -116,8 +162,8 @@ function seeds(now: string): SandboxTemplate[] {
       'welcome_message',
       'UTILITY',
       {
-        en_US: lang('English (US)', 'Hello {{1}}, welcome to {{2}}!', 'approved'),
-        nl: lang('Dutch', 'Hallo {{1}}, welkom bij {{2}}!', 'approved'),
+        'English (US)': lang('English (US)', 'Hello {{1}}, welcome to {{2}}!', 'approved'),
+        Dutch: lang('Dutch', 'Hallo {{1}}, welkom bij {{2}}!', 'approved'),
       },
       [field(0, 'first_name'), field(1, 'company')],
     ),
@@ -125,7 +171,13 @@ function seeds(now: string): SandboxTemplate[] {
       TEMPLATE_IDS.orderUpdate,
       'order_update',
       'UTILITY',
-      { en_US: lang('English (US)', 'Your order {{1}} has shipped. The invoice is attached.', 'approved') },
+      {
+        'English (US)': lang(
+          'English (US)',
+          'Your order {{1}} has shipped. The invoice is attached.',
+          'approved',
+        ),
+      },
       [field(0, 'order_number')],
     ),
     tpl(
@@ -133,32 +185,42 @@ function seeds(now: string): SandboxTemplate[] {
       'appointment_reminder',
       'UTILITY',
       {
-        en_US: lang('English (US)', 'Reminder: your appointment is on {{1}}.', 'pending', {
+        'English (US)': lang('English (US)', 'Reminder: your appointment is on {{1}}.', 'pending', {
           outcome: approveLater,
         }),
-        nl: lang('Dutch', 'Herinnering: uw afspraak is op {{1}}.', 'pending', { outcome: approveLater }),
+        Dutch: lang('Dutch', 'Herinnering: uw afspraak is op {{1}}.', 'pending', { outcome: approveLater }),
       },
       [field(0, 'date', 'datetime')],
     ),
     tpl(TEMPLATE_IDS.flashSale, 'flash_sale', 'UTILITY', {
-      en_US: lang('English (US)', 'FLASH SALE! 50% off everything today only!', 'rejected', {
+      'English (US)': lang('English (US)', 'FLASH SALE! 50% off everything today only!', 'rejected', {
         rejectionReason: 'INCORRECT_CATEGORY: promotional content submitted as a UTILITY template.',
         rejectedOnUtc: '2025-03-04T10:15:00.000Z',
       }),
     }),
     tpl(TEMPLATE_IDS.accountAlert, 'account_alert', 'UTILITY', {
-      en_US: lang('English (US)', 'We noticed a sign-in to your account from a new device.', 'draft'),
-      nl: lang('Dutch', '', 'incomplete'),
+      'English (US)': lang(
+        'English (US)',
+        'We noticed a sign-in to your account from a new device.',
+        'draft',
+      ),
+      Dutch: lang('Dutch', '', 'incomplete'),
     }),
     tpl(
       TEMPLATE_IDS.feedbackSurvey,
       'feedback_survey',
       'MARKETING',
-      { en_US: lang('English (US)', 'How did we do, {{1}}? Reply with a number from 1 to 5.', 'draft') },
+      {
+        'English (US)': lang(
+          'English (US)',
+          'How did we do, {{1}}? Reply with a number from 1 to 5.',
+          'draft',
+        ),
+      },
       [field(0, 'first_name')],
     ),
     tpl(TEMPLATE_IDS.holidayHours, 'holiday_hours', 'UTILITY', {
-      en_US: lang('English (US)', '{{1}}', 'pending', {
+      'English (US)': lang('English (US)', '{{1}}', 'pending', {
         outcome: {
           decision: 'reject',
           reason: 'INVALID_FORMAT: the message cannot start or end with a variable.',
@@ -233,6 +295,50 @@ function render(t: SandboxTemplate, full: boolean, accountId: string) {
 }
 
 /**
+ * The `message_template_status_update` body Meta would send for a decision, as documented
+ * (references/meta-template-webhook.md §1): the language by CODE, a 64-bit id above 2^53,
+ * `rejection_info` only for INVALID_FORMAT. Serialise it with `metaJson` to keep the id's digits.
+ */
+export function metaEventBody(
+  t: SandboxTemplate,
+  c: { language: string; event: string; reason?: string | undefined },
+) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        time: Math.floor(clock.now() / 1000),
+        changes: [
+          {
+            field: 'message_template_status_update',
+            value: {
+              event: c.event,
+              // A 64-bit integer above 2^53, sent as a bare JSON number as Meta does.
+              message_template_id: metaTemplateId(t.id),
+              message_template_name: t.facebookName,
+              // Meta names the language by code; CM keys it by name.
+              message_template_language: codeOfName(c.language) ?? c.language,
+              message_template_category: t.category,
+              reason: c.event === 'REJECTED' ? (c.reason?.split(':')[0] ?? 'NONE') : 'NONE',
+              // Documented only for rejections with reason INVALID_FORMAT.
+              ...(c.event === 'REJECTED' && c.reason?.startsWith('INVALID_FORMAT')
+                ? {
+                    rejection_info: {
+                      reason: c.reason,
+                      recommendation: 'Edit the template and submit it again.',
+                    },
+                  }
+                : {}),
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/**
  * Faults tests can script (`500`, `429` or `hang`, in order) on top of SANDBOX_FAULT_RATE, by
  * feeding the framework's `random` so its own fault path (and errorBody) answers them.
  */
@@ -292,8 +398,8 @@ export async function startCmChannelsSandbox(ctx: SandboxContext): Promise<Provi
 
   const error = (status: number, message: string): SandboxResponse => ({ status, body: { message } });
 
-  /** Checks the product token, the account and the channel request of every call. */
-  function guard(req: SandboxRequest): SandboxResponse | undefined {
+  /** Checks the product token and the account of every call. */
+  function guardAccount(req: SandboxRequest): SandboxResponse | undefined {
     if (req.headers['x-cm-producttoken'] !== creds.productToken)
       return error(
         401,
@@ -303,7 +409,16 @@ export async function startCmChannelsSandbox(ctx: SandboxContext): Promise<Provi
       return error(400, `The value '${req.params.accountId}' is not a valid account id.`);
     if (req.params.accountId?.toLowerCase() !== creds.accountId)
       return error(403, 'This product token has no access to that account.');
-    if (req.params.channelId !== creds.channelRequestId)
+    return undefined;
+  }
+
+  /** ...and the WhatsApp channel request of every template call. */
+  function guard(req: SandboxRequest): SandboxResponse | undefined {
+    const denied = guardAccount(req);
+    if (denied) return denied;
+    if (!UUID.test(req.params.channelId ?? ''))
+      return error(400, `The value '${req.params.channelId}' is not a valid channel request id.`);
+    if (req.params.channelId?.toLowerCase() !== creds.channelRequestId)
       return error(404, 'WhatsApp channel request not found.');
     return undefined;
   }
@@ -354,6 +469,11 @@ export async function startCmChannelsSandbox(ctx: SandboxContext): Promise<Provi
   const running = await startSandbox(
     'cm-channels',
     [
+      route('GET', '/channels/v1/accounts/:accountId/whatsapp/supportedlanguages', (req) => {
+        const denied = guardAccount(req);
+        if (denied) return denied;
+        return { status: 200, body: SUPPORTED_LANGUAGES };
+      }),
       route('GET', base, (req) => {
         const denied = guard(req);
         if (denied) return denied;
@@ -423,36 +543,8 @@ export async function startCmChannelsSandbox(ctx: SandboxContext): Promise<Provi
       for (const c of changes.splice(0)) {
         const t = store.get(c.templateId);
         if (!t) continue;
-        const body = {
-          object: 'whatsapp_business_account',
-          entry: [
-            {
-              id: '102290129340398',
-              time: Math.floor(clock.now() / 1000),
-              changes: [
-                {
-                  field: 'message_template_status_update',
-                  value: {
-                    event: c.event,
-                    message_template_id: Number.parseInt(t.id.replace(/\D/g, '').slice(-12), 10),
-                    message_template_name: t.facebookName,
-                    message_template_language: c.language,
-                    reason: c.event === 'REJECTED' ? (c.reason?.split(':')[0] ?? 'NONE') : 'NONE',
-                    ...(c.event === 'REJECTED'
-                      ? {
-                          rejection_info: {
-                            reason: c.reason,
-                            recommendation: 'Edit the template and submit it again.',
-                          },
-                        }
-                      : {}),
-                  },
-                },
-              ],
-            },
-          ],
-        };
-        await deliverWebhook(url, body, (raw) => ({
+        const body = metaEventBody(t, c);
+        await deliverWebhook(url, metaJson(body), (raw) => ({
           'x-hub-signature-256': `sha256=${hmacHex(secret, raw)}`,
         }));
       }

@@ -8,10 +8,18 @@ import { route, type SandboxRequest, type SandboxResponse, startSandbox } from '
 import type { ProviderSandbox, SandboxContext } from './index.js';
 
 /**
- * CommBox WhatsApp API: templated sends (v2, up to 20 recipients), media upload (multipart `pic`)
- * and contact validation, every answer in the envelope `{status, description, response_time, data}`.
- * Numbers ending in 0000 are "not on WhatsApp" (a failed send, `valid: false`); any other number
- * is reported valid, as the retired contacts check behind the real endpoint may do.
+ * CommBox WhatsApp API sandbox, written from CommBox's official OpenAPI description, not from our
+ * client: `Commbox.json` 2.07, https://github.com/commbox-io/api (rendered at
+ * https://help.commbox.io/apidocs/send-whatsapp-templated-message-v2), summarised in
+ * provider-docs/references/commbox.md. Templated sends (v2, up to 20 recipients), media upload
+ * (multipart `pic`) and contact validation, every answer in the envelope
+ * `{status, description, response_time, data}`.
+ * A send answers per recipient: accepted `{recipient, id, status: 200, object_id?}` (`object_id`
+ * only when `object_data` asked for a CommBox object), failed `{recipient, status: 400, failed}`;
+ * HTTP 200 when all were accepted, 206 when some failed, 400 when all failed. The stream id is
+ * a path segment: ids end in `==` and may hold `/` or `+`, so only a URL-encoded id routes.
+ * Numbers ending in 0000 are "not on WhatsApp" (a failed recipient, `valid: false`); any other
+ * number is reported valid, as the retired contacts check behind the real endpoint may do.
  */
 
 interface SendRecord {
@@ -19,7 +27,9 @@ interface SendRecord {
   at: string;
   /** The exact body received. */
   body: unknown;
-  results: Array<{ to: string; status: string; message_id?: string; error?: string }>;
+  /** The `data[]` answered, per recipient, and the HTTP status. */
+  results: Array<{ recipient: string; id?: string; status: number; object_id?: number; failed?: string }>;
+  http: number;
 }
 interface UploadRecord {
   id: string;
@@ -56,6 +66,14 @@ function problemWith(item: unknown, i: number): string | undefined {
   const lang = tpl.language as { code?: unknown } | undefined;
   if (!lang || typeof lang.code !== 'string' || !lang.code)
     return `${at}.template_data.template.language.code is required`;
+  const od = (item as { object_data?: unknown }).object_data;
+  if (od !== undefined) {
+    // Sibling form (most documented examples); User.Phone1 and createChildObject are required.
+    const o = od as { createChildObject?: unknown; User?: { Phone1?: unknown } };
+    if (!o || typeof o !== 'object' || typeof o.createChildObject !== 'boolean')
+      return `${at}.object_data.createChildObject is required`;
+    if (!o.User || typeof o.User.Phone1 !== 'string') return `${at}.object_data.User.Phone1 is required`;
+  }
   if (tpl.components !== undefined && !Array.isArray(tpl.components))
     return `${at}.template_data.template.components must be an array`;
   for (const [j, c] of ((tpl.components as unknown[]) ?? []).entries()) {
@@ -85,6 +103,7 @@ export async function startCommboxSandbox(ctx: SandboxContext): Promise<Provider
   const uploads = new RecordStore<UploadRecord>(file('uploads'));
   const validations = new RecordStore<ValidationRecord>(file('validations'));
   const newId = () => randomBytes(8).toString('hex');
+  let nextObjectId = 38_383_744;
 
   function guard(req: SandboxRequest): SandboxResponse | undefined {
     if (req.headers.authorization !== `Bearer ${creds.apiKey}`)
@@ -116,18 +135,25 @@ export async function startCommboxSandbox(ctx: SandboxContext): Promise<Provider
         const data = (req.body as { data?: unknown } | undefined)?.data;
         if (!Array.isArray(data) || data.length < 1 || data.length > 20)
           return envelope(400, 'Bad Request - data must hold 1 to 20 messages');
-        for (const [i, item] of data.entries()) {
+        const results: SendRecord['results'] = data.map((item, i) => {
+          const td = (item as { template_data?: { to?: unknown } }).template_data;
+          const recipient = typeof td?.to === 'string' ? td.to : '';
           const problem = problemWith(item, i);
-          if (problem) return envelope(400, `Bad Request - ${problem}`);
-        }
-        const results = data.map((item) => {
-          const to = (item as { template_data: { to: string } }).template_data.to;
-          return notOnWhatsApp(to)
-            ? { to, status: 'failed', error: 'Recipient is not a valid WhatsApp user' }
-            : { to, status: 'sent', message_id: `wamid.${newId()}` };
+          if (problem) return { recipient, status: 400, failed: problem };
+          if (notOnWhatsApp(recipient))
+            return { recipient, status: 400, failed: 'invalid — Not a valid WhatsApp user' };
+          const wantsObject = Boolean((item as { object_data?: unknown }).object_data);
+          return {
+            recipient,
+            id: randomBytes(20).toString('base64url').slice(0, 27),
+            status: 200,
+            ...(wantsObject ? { object_id: nextObjectId++ } : {}),
+          };
         });
-        sends.put({ id: newId(), at: new Date(clock.now()).toISOString(), body: req.body, results });
-        return envelope(200, 'Operation successful', results);
+        const failed = results.filter((r) => r.failed);
+        const http = failed.length === 0 ? 200 : failed.length === results.length ? 400 : 206;
+        sends.put({ id: newId(), at: new Date(clock.now()).toISOString(), body: req.body, results, http });
+        return envelope(http, http === 200 ? 'Operation successful' : (failed[0]?.failed ?? ''), results);
       }),
       route('POST', '/whatsapp/uploadmedia/:stream', async (req) => {
         const denied = guard(req);
@@ -165,7 +191,7 @@ export async function startCommboxSandbox(ctx: SandboxContext): Promise<Provider
           return envelope(400, 'Bad Request - PHONE_NUMBER must be digits with country code');
         const valid = !notOnWhatsApp(phone);
         validations.put({ id: newId(), at: new Date(clock.now()).toISOString(), phone, valid });
-        return envelope(200, 'Operation successful', { valid, wa_id: phone });
+        return envelope(200, 'Operation successful', { valid });
       }),
     ],
     faults.options,

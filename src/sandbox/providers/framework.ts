@@ -175,7 +175,8 @@ export async function deliverWebhook(
   body: unknown,
   headers: (raw: string) => Record<string, string>,
 ): Promise<number> {
-  const raw = JSON.stringify(body);
+  // A string is sent as is (Meta's bodies carry integers above 2^53 that JSON.stringify cannot write).
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
   try {
     const res = await fetch(url, {
       method: 'POST',
