@@ -111,6 +111,13 @@ describe('CM.com Channels sandbox answers in the documented shapes', () => {
     for (const l of got) expect(keys(l)).toEqual(keys(doc[0]));
   });
 
+  it('serves the channel’s active languages in the same documented shape', async () => {
+    const doc = fixture('cm-channels', 'supported-languages').body as object[];
+    const got = (await cmGet(`${cmCreds.channelRequestId}/languages`)) as Array<{ name: string }>;
+    expect(got.map((l) => l.name).sort()).toEqual(['Dutch', 'English (US)']);
+    for (const l of got) expect(keys(l)).toEqual(keys(doc[0]));
+  });
+
   it('lists templates with the list keys only, languages keyed by supported names without codes', async () => {
     const doc = (fixture('cm-channels', 'template-list').body as Array<{ languages: object }>)[0];
     const docLang = Object.values(doc?.languages ?? {})[0];

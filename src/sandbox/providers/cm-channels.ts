@@ -474,6 +474,13 @@ export async function startCmChannelsSandbox(ctx: SandboxContext): Promise<Provi
         if (denied) return denied;
         return { status: 200, body: SUPPORTED_LANGUAGES };
       }),
+      // The languages active for this WhatsApp channel: here, every language a template uses.
+      route('GET', '/channels/v1/accounts/:accountId/whatsapp/:channelId/languages', (req) => {
+        const denied = guard(req);
+        if (denied) return denied;
+        const used = new Set(store.all().flatMap((t) => Object.keys(t.languages)));
+        return { status: 200, body: SUPPORTED_LANGUAGES.filter((l) => used.has(l.name)) };
+      }),
       route('GET', base, (req) => {
         const denied = guard(req);
         if (denied) return denied;
