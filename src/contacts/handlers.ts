@@ -1,6 +1,7 @@
 import { startJob } from '../jobs/service.js';
 import { audit } from '../security/audit.js';
 import { type CommandContext, type Reply, UserError } from '../slack/command.js';
+import { esc, mention } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import { parsePhoneList } from './phones.js';
 import {
@@ -39,7 +40,7 @@ export async function optIn(
     detail: `source: ${input.source}; business: ${business}`,
   });
   return ephemeral(
-    `:white_check_mark: Opt-in recorded for ${input.phone}: consent to WhatsApp messages from *${rec.business}*, given via "${rec.source}" (recorded by <@${ctx.userId}> at ${rec.recordedAt}).${before?.status === 'active' ? ' It replaces the earlier record.' : ''}`,
+    `:white_check_mark: Opt-in recorded for ${input.phone}: consent to WhatsApp messages from *${esc(rec.business)}*, given via "${esc(rec.source)}" (recorded by ${mention(ctx.userId)} at ${rec.recordedAt}).${before?.status === 'active' ? ' It replaces the earlier record.' : ''}`,
   );
 }
 
@@ -75,11 +76,11 @@ export async function show(input: { phone: string }, ctx: CommandContext): Promi
   }
   const lines = [
     `*${rec.e164}*: ${rec.status === 'active' ? ':white_check_mark: opted in' : ':no_bell: opt-in withdrawn'}`,
-    `Business: ${rec.business}`,
-    `Source: ${rec.source}`,
-    `Recorded by <@${rec.recordedBy}> at ${rec.recordedAt}`,
+    `Business: ${esc(rec.business)}`,
+    `Source: ${esc(rec.source)}`,
+    `Recorded by ${mention(rec.recordedBy)} at ${rec.recordedAt}`,
   ];
-  if (rec.withdrawnAt) lines.push(`Withdrawn by <@${rec.withdrawnBy}> at ${rec.withdrawnAt}`);
+  if (rec.withdrawnAt) lines.push(`Withdrawn by ${mention(rec.withdrawnBy)} at ${rec.withdrawnAt}`);
   return ephemeral(lines.join('\n'));
 }
 

@@ -5,6 +5,7 @@ import { describeError } from '../jobs/describe.js';
 import type { JobKind } from '../jobs/kinds.js';
 import type { SlackMessage } from '../jobs/model.js';
 import { CommboxClient } from '../providers/commbox/client.js';
+import { esc } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import { activeOptIns } from './repository.js';
 import { contactSettings } from './settings.js';
@@ -105,5 +106,5 @@ export const contactVerify: JobKind<VerifyPayload, VerifyData> = {
       ),
     };
   },
-  failureMessage: (job, reason) => ({ text: `:x: ${job.subject}: ${reason}` }),
+  failureMessage: (job, reason) => ({ text: `:x: ${esc(job.subject)}: ${reason}` }),
 };

@@ -3,6 +3,7 @@ import { startJob } from '../jobs/service.js';
 import { audit } from '../security/audit.js';
 import { seal } from '../security/envelope.js';
 import type { CommandContext, Reply } from '../slack/command.js';
+import { esc, mention } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import { DEPLOYMENT_JOB, type DeploymentPayload } from './job.js';
 import { deleteConfirmation, stateWords } from './messages.js';
@@ -117,7 +118,7 @@ export async function deployList(_input: unknown, ctx: CommandContext): Promise<
   }
   const lines = records.map(
     (r) =>
-      `• \`${r.deploymentId}\` ${r.phone ?? ''}: *${r.state}*${r.detail ? ` (${r.detail})` : ''}, by <@${r.createdBy}>, updated <!date^${Math.floor(r.updatedAt / 1000)}^{date_short_pretty} {time}|${new Date(r.updatedAt).toISOString()}>`,
+      `• \`${esc(r.deploymentId)}\` ${esc(r.phone ?? '')}: *${esc(r.state)}*${r.detail ? ` (${esc(r.detail)})` : ''}, by ${mention(r.createdBy)}, updated <!date^${Math.floor(r.updatedAt / 1000)}^{date_short_pretty} {time}|${new Date(r.updatedAt).toISOString()}>`,
   );
   return ephemeral(`*Deployments in this workspace* (${records.length}):\n${lines.join('\n')}`);
 }
@@ -216,5 +217,5 @@ export async function deployStickerpackCreate(
     target: input.deploymentId,
     outcome: 'ok',
   });
-  return onIt(`creating stickerpack "${input.name}" on deployment \`${input.deploymentId}\``, job.id);
+  return onIt(`creating stickerpack "${esc(input.name)}" on deployment \`${input.deploymentId}\``, job.id);
 }

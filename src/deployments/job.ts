@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { InboxEvent, Job, StepResult } from '../jobs/model.js';
 import { open } from '../security/envelope.js';
+import { esc, mention } from '../slack/mrkdwn.js';
 import { backendFor, deploymentSettings } from './backends.js';
 import { codePrompt, progressMessage, wrongCodeMessage } from './messages.js';
 import {
@@ -201,7 +202,7 @@ async function act(
       };
     }
     await io.post({
-      text: `:hourglass: ${backend.label} cannot delete deployment \`${id}\` right now: it is in a transitional state${out.detail ? ` (${out.detail})` : ''} (conflict-deployment-state). If it is already being deleted, nothing more is needed; otherwise wait for it to settle and run \`/wa deploy delete ${id}\` again. I keep following it.`,
+      text: `:hourglass: ${backend.label} cannot delete deployment \`${id}\` right now: it is in a transitional state${out.detail ? ` (${esc(out.detail)})` : ''} (conflict-deployment-state). If it is already being deleted, nothing more is needed; otherwise wait for it to settle and run \`/wa deploy delete ${id}\` again. I keep following it.`,
     });
     return { type: 'wait', until: now, data: { deleteRequested: false } };
   }
@@ -218,7 +219,7 @@ async function act(
     await io.post({
       text: out.ok
         ? `:arrows_counterclockwise: A new code for deployment \`${id}\` is on its way by ${method === 'voice' ? 'voice call' : 'SMS'}.`
-        : `:information_source: ${backend.label} would not send a new code for deployment \`${id}\`${out.detail ? ` (${out.detail})` : ''} (conflict-resend-otp): it has either finished or is in an error state. In an error state, delete it (\`/wa deploy delete ${id}\`) and start again. I keep following it.`,
+        : `:information_source: ${backend.label} would not send a new code for deployment \`${id}\`${out.detail ? ` (${esc(out.detail)})` : ''} (conflict-resend-otp): it has either finished or is in an error state. In an error state, delete it (\`/wa deploy delete ${id}\`) and start again. I keep following it.`,
     });
     return { type: 'wait', until: now, data: { pendingResend: undefined } };
   }
@@ -236,7 +237,7 @@ async function act(
     );
     if (out.ok) {
       await io.post({
-        text: `:white_check_mark: Code accepted for deployment \`${id}\`${d.codeBy ? ` (entered by <@${d.codeBy}>)` : ''}. ${backend.label} is finishing the deployment.`,
+        text: `:white_check_mark: Code accepted for deployment \`${id}\`${d.codeBy ? ` (entered by ${mention(d.codeBy)})` : ''}. ${backend.label} is finishing the deployment.`,
       });
       return { type: 'wait', until: now, data: { pendingCode: undefined } };
     }
@@ -269,7 +270,7 @@ async function poll(job: DJob, io: StepIO, backend: ProvisioningBackend, id: str
   switch (dep.state) {
     case 'READY':
       await io.post({
-        text: `:tada: ${phone} is *ready to use* on WhatsApp (deployment \`${id}\`). Set its business profile with \`/wa deploy profile ${id} --about ...\`.`,
+        text: `:tada: ${esc(phone)} is *ready to use* on WhatsApp (deployment \`${id}\`). Set its business profile with \`/wa deploy profile ${id} --about ...\`.`,
       });
       return { type: 'done', data };
     case 'DELETED':
@@ -279,7 +280,7 @@ async function poll(job: DJob, io: StepIO, backend: ProvisioningBackend, id: str
       return {
         type: 'fail',
         data,
-        reason: `${backend.label} reports the deployment failed: ${dep.detail ?? 'no detail given'}. Fix the cause (a wrong --cert or --waba is the usual one), delete it with \`/wa deploy delete ${id}\` and start again with \`/wa deploy start\`.`,
+        reason: `${backend.label} reports the deployment failed: ${esc(dep.detail ?? 'no detail given')}. Fix the cause (a wrong --cert or --waba is the usual one), delete it with \`/wa deploy delete ${id}\` and start again with \`/wa deploy start\`.`,
       };
     case 'CODE_SENT':
       if (!d.prompted) {
@@ -335,7 +336,7 @@ export const deploymentJob: JobKind<DeploymentPayload, DeploymentData> = {
   failureMessage(job, reason) {
     const id = job.data.deploymentId;
     return {
-      text: `:x: Deployment${id ? ` \`${id}\`` : ''} for ${phoneOf(job)}: ${reason}`,
+      text: `:x: Deployment${id ? ` \`${id}\`` : ''} for ${esc(phoneOf(job))}: ${reason}`,
     };
   },
 };

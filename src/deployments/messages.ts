@@ -1,5 +1,6 @@
 import type { KnownBlock, View } from '@slack/types';
 import type { SlackMessage } from '../jobs/model.js';
+import { esc, mention } from '../slack/mrkdwn.js';
 import type { BusinessProfile, DeploymentState, Stickerpack } from './port.js';
 
 /** Block Kit for deployments: one place for the words people see. */
@@ -57,22 +58,22 @@ export function progressMessage(p: {
   detail?: string | undefined;
   history?: string[] | undefined;
 }): SlackMessage {
-  const head = p.id ? `Deployment \`${p.id}\` for ${p.phone}` : `Deployment for ${p.phone}`;
+  const head = p.id ? `Deployment \`${esc(p.id)}\` for ${esc(p.phone)}` : `Deployment for ${esc(p.phone)}`;
   const text = p.state
-    ? `${EMOJI[p.state] ?? ':satellite:'} ${head}: *${p.state}*, ${stateWords(p.state)}${p.detail ? ` (${p.detail})` : ''}.`
+    ? `${EMOJI[p.state] ?? ':satellite:'} ${head}: *${p.state}*, ${stateWords(p.state)}${p.detail ? ` (${esc(p.detail)})` : ''}.`
     : `:hourglass_flowing_sand: ${head}: provisioning with the provider…`;
   const blocks: KnownBlock[] = [section(text)];
-  if (p.history?.length) blocks.push(context(p.history.join(' → ')));
+  if (p.history?.length) blocks.push(context(esc(p.history.join(' → '))));
   return { text, blocks };
 }
 
 export function codePrompt(id: string, userId: string): SlackMessage {
-  const text = `:iphone: <@${userId}>, the verification code for deployment \`${id}\` is on its way by SMS or voice call. Enter it with the button, or \`/wa deploy verify ${id} <code>\`.`;
+  const text = `:iphone: ${mention(userId)}, the verification code for deployment \`${id}\` is on its way by SMS or voice call. Enter it with the button, or \`/wa deploy verify ${id} &lt;code&gt;\`.`;
   return { text, blocks: [section(text), codeActions(id)] };
 }
 
 export function wrongCodeMessage(id: string, detail?: string): SlackMessage {
-  const text = `:warning: That code was not accepted for deployment \`${id}\`${detail ? ` (${detail})` : ''}. Try again with the right code, or have a new one sent (\`/wa deploy resend ${id} [--method sms|voice]\`).`;
+  const text = `:warning: That code was not accepted for deployment \`${id}\`${detail ? ` (${esc(detail)})` : ''}. Try again with the right code, or have a new one sent (\`/wa deploy resend ${id} [--method sms|voice]\`).`;
   return { text, blocks: [section(text), codeActions(id)] };
 }
 
@@ -141,7 +142,7 @@ export function profileMessage(id: string, profile: BusinessProfile, changed = f
     ['Vertical', profile.vertical],
     ['Websites', profile.websites?.join(', ')],
   ]
-    .map(([k, v]) => `*${k}:* ${v ? v : '_not set_'}`)
+    .map(([k, v]) => `*${k}:* ${v ? esc(v) : '_not set_'}`)
     .join('\n');
   const text = `${changed ? ':white_check_mark: Updated the business profile' : ':bust_in_silhouette: Business profile'} of deployment \`${id}\`:\n${lines}`;
   return { text, blocks: [section(text)] };
@@ -152,7 +153,7 @@ export function stickerpacksMessage(id: string, packs: Stickerpack[], created = 
     ? packs
         .map(
           (p) =>
-            `• *${p.name ?? p.id ?? '(unnamed)'}*${p.publisher ? ` by ${p.publisher}` : ''}${p.id ? ` (id \`${p.id}\`)` : ''}`,
+            `• *${esc(p.name ?? p.id ?? '(unnamed)')}*${p.publisher ? ` by ${esc(p.publisher)}` : ''}${p.id ? ` (id \`${esc(p.id)}\`)` : ''}`,
         )
         .join('\n')
     : '_none_';

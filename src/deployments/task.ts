@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { JobKind } from '../jobs/kinds.js';
 import { UserError } from '../slack/command.js';
+import { esc } from '../slack/mrkdwn.js';
 import { backendFor } from './backends.js';
 import { checkImage } from './image.js';
 import { profileMessage, progressMessage, stickerpacksMessage } from './messages.js';
@@ -79,7 +80,7 @@ export const deploymentTaskJob: JobKind<TaskPayload> = {
         return {
           type: 'done',
           progress: {
-            text: `:frame_with_picture: Profile photo of deployment \`${id}\` set from ${p.imageUrl}${seen}.`,
+            text: `:frame_with_picture: Profile photo of deployment \`${id}\` set from ${esc(p.imageUrl)}${seen}.`,
           },
         };
       }
@@ -99,7 +100,7 @@ export const deploymentTaskJob: JobKind<TaskPayload> = {
     }
   },
   failureMessage(job, reason) {
-    return { text: `:x: ${job.subject}: ${reason}` };
+    return { text: `:x: ${esc(job.subject)}: ${reason}` };
   },
 };
 

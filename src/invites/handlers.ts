@@ -5,6 +5,7 @@ import { claimAndQueue } from '../jobs/runner.js';
 import { jobIdForRef, startJob } from '../jobs/service.js';
 import { getCredentials } from '../security/credentials.js';
 import { type CommandContext, type Reply, UserError } from '../slack/command.js';
+import { esc } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import type { TenantId } from '../store/keys.js';
 import {
@@ -46,7 +47,7 @@ export async function inviteSign(input: SignInput, ctx: CommandContext): Promise
     payload,
   });
   return ephemeral(
-    `:hourglass_flowing_sand: On it: creating the CM.com Sign dossier “${payload.dossierName}” and sending the invite over WhatsApp to ${maskPhone(input.phone)} (job \`${job.id}\`). Updates follow in the channel.`,
+    `:hourglass_flowing_sand: On it: creating the CM.com Sign dossier “${esc(payload.dossierName)}” and sending the invite over WhatsApp to ${maskPhone(input.phone)} (job \`${job.id}\`). Updates follow in the channel.`,
   );
 }
 
@@ -76,7 +77,7 @@ export async function invitePartner(input: PartnerInput, ctx: CommandContext): P
     payload,
   });
   return ephemeral(
-    `:hourglass_flowing_sand: On it: creating a Zavu partner invitation for *${input.clientName}* (job \`${job.id}\`). The link comes to you only; a summary goes in the channel.`,
+    `:hourglass_flowing_sand: On it: creating a Zavu partner invitation for *${esc(input.clientName)}* (job \`${job.id}\`). The link comes to you only; a summary goes in the channel.`,
   );
 }
 
@@ -89,7 +90,7 @@ export async function findInviteJob(tenant: TenantId, id: string, repo = new Job
   const job = jobId ? await repo.get(tenant, jobId) : undefined;
   if (!job || !INVITE_KINDS.includes(job.kind)) {
     throw new UserError(
-      `I do not know an invite \`${id}\` in this workspace. Use the job id from the invite's message, the CM.com Sign dossier id or the Zavu invitation id.`,
+      `I do not know an invite \`${esc(id)}\` in this workspace. Use the job id from the invite's message, the CM.com Sign dossier id or the Zavu invitation id.`,
       'not_found',
     );
   }
@@ -131,10 +132,10 @@ export async function inviteCancel(input: { id: string }, ctx: CommandContext): 
   const status = (job.data as PartnerData).status;
   if (isTerminal(job.state) || !(await nudge(job, USER_EVENTS.cancel, ctx.userId))) {
     return ephemeral(
-      `:information_source: Nothing to cancel: that invitation is already ${status ?? job.state}.`,
+      `:information_source: Nothing to cancel: that invitation is already ${esc(status ?? job.state)}.`,
     );
   }
   return ephemeral(
-    `:hourglass_flowing_sand: Cancelling the partner invitation for *${(job.payload as PartnerPayload).clientName}* (job \`${job.id}\`); the result appears in its thread.`,
+    `:hourglass_flowing_sand: Cancelling the partner invitation for *${esc((job.payload as PartnerPayload).clientName)}* (job \`${job.id}\`); the result appears in its thread.`,
   );
 }

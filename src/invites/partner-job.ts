@@ -5,6 +5,7 @@ import { jobIdForRef } from '../jobs/service.js';
 import { type ZavuClient, zavuClient } from '../providers/zavu/client.js';
 import { type Invitation, InvitationStatus } from '../providers/zavu/schemas.js';
 import { audit } from '../security/audit.js';
+import { esc, mention } from '../slack/mrkdwn.js';
 import { PARTNER_KIND, type PartnerData, PartnerPayload, USER_EVENTS } from './model.js';
 import { partnerSummary, slackDate } from './render.js';
 import { inviteSettings } from './settings.js';
@@ -72,7 +73,7 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
     await io.effect('link-shown', async () => {
       url ??= (await client.get(invitationId)).url;
       await io.ephemeral({
-        text: `:key: Partner invitation link for *${p.clientName}* (only you see this; it works like a password, so send it to the client directly): ${url}\nIt expires ${slackDate(d.expiresAt)}.`,
+        text: `:key: Partner invitation link for *${esc(p.clientName)}* (only you see this; it works like a password, so send it to the client directly): ${esc(url)}\nIt expires ${slackDate(d.expiresAt)}.`,
       });
       return true;
     });
@@ -89,23 +90,23 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
       switch (status.data) {
         case 'in_progress':
           posts.push({
-            text: `:arrows_counterclockwise: ${p.clientName} opened the link and is connecting their account.`,
+            text: `:arrows_counterclockwise: ${esc(p.clientName)} opened the link and is connecting their account.`,
           });
           break;
         case 'failed':
           d.failureReason = inv.failureReason ?? undefined;
           posts.push({
-            text: `:warning: ${p.clientName}'s attempt did not finish${inv.failureReason ? ` (\`${inv.failureReason}\`)` : ''}. The same link still works.`,
+            text: `:warning: ${esc(p.clientName)}'s attempt did not finish${inv.failureReason ? ` (\`${esc(inv.failureReason)}\`)` : ''}. The same link still works.`,
           });
           break;
         case 'completed':
           d.senderId = inv.senderId ?? undefined;
           posts.push({
-            text: `:white_check_mark: ${p.clientName} connected their WhatsApp Business account${inv.senderId ? `: sender \`${inv.senderId}\`` : ''}.`,
+            text: `:white_check_mark: ${esc(p.clientName)} connected their WhatsApp Business account${inv.senderId ? `: sender \`${esc(inv.senderId)}\`` : ''}.`,
           });
           break;
         case 'expired':
-          posts.push({ text: `:hourglass: The invitation expired before ${p.clientName} connected.` });
+          posts.push({ text: `:hourglass: The invitation expired before ${esc(p.clientName)} connected.` });
           break;
         case 'cancelled':
           posts.push({ text: ':no_entry_sign: The invitation was cancelled; the link no longer works.' });
@@ -120,13 +121,13 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
         const by = (event.data as { userId?: string } | undefined)?.userId ?? job.createdBy;
         if (d.status && TERMINAL.includes(d.status)) {
           posts.push({
-            text: `:information_source: Nothing to cancel: the invitation is already ${d.status}.`,
+            text: `:information_source: Nothing to cancel: the invitation is already ${esc(d.status)}.`,
           });
           continue;
         }
         try {
           const cancelled = await io.effect('cancel', async () => small(await client.cancel(invitationId)));
-          posts.push({ text: `:wastebasket: <@${by}> cancelled the invitation.` });
+          posts.push({ text: `:wastebasket: ${mention(by)} cancelled the invitation.` });
           apply(cancelled);
           await audit(job.tenant, {
             actor: by,
@@ -136,7 +137,7 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
           });
         } catch (err) {
           if (!(err instanceof ProviderError) || err.transient) throw err;
-          posts.push({ text: `:x: Zavu did not cancel the invitation: ${err.detail ?? err.message}.` });
+          posts.push({ text: `:x: Zavu did not cancel the invitation: ${esc(err.detail ?? err.message)}.` });
           poll = true;
         }
       } else if (event.type === 'invitation.status_changed') {
@@ -173,7 +174,7 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
   },
 
   failureMessage(job, reason) {
-    return { text: `:x: Partner invitation for ${job.payload.clientName}: ${reason}` };
+    return { text: `:x: Partner invitation for ${esc(job.payload.clientName)}: ${reason}` };
   },
 };
 

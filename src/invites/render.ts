@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { SlackMessage } from '../jobs/model.js';
+import { esc } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import type { PartnerData, PartnerPayload, SignData, SignPayload, SignStatus } from './model.js';
 
@@ -7,7 +8,7 @@ import type { PartnerData, PartnerPayload, SignData, SignPayload, SignStatus } f
 export function slackDate(iso: string | undefined): string {
   if (!iso) return 'unknown';
   const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return iso;
+  if (Number.isNaN(ms)) return esc(iso);
   const fallback = new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fallback} UTC>`;
 }
@@ -31,8 +32,8 @@ const SIGN_WORDS: Record<SignStatus, string> = {
 export function signSummary(p: SignPayload, d: SignData, jobId: string): SlackMessage {
   const status = d.status ?? 'sending';
   const lines = [
-    `:memo: *Signing invite for ${p.inviteeName}* — CM.com Sign dossier “${p.dossierName}”`,
-    d.dossierId ? `Dossier \`${d.dossierId}\` created.` : 'Creating the dossier…',
+    `:memo: *Signing invite for ${esc(p.inviteeName)}* — CM.com Sign dossier “${esc(p.dossierName)}”`,
+    d.dossierId ? `Dossier \`${esc(d.dossierId)}\` created.` : 'Creating the dossier…',
     d.dossierId && status !== 'sending'
       ? `Invite sent over WhatsApp to ${maskPhone(p.phone)}; it expires ${slackDate(d.expiresAt)}.`
       : `The invite goes over WhatsApp to ${maskPhone(p.phone)}.`,
@@ -83,11 +84,11 @@ const PARTNER_WORDS: Record<string, string> = {
 export function partnerSummary(p: PartnerPayload, d: PartnerData, jobId: string): SlackMessage {
   const status = d.status ?? 'pending';
   const lines = [
-    `:link: *Partner invitation for ${p.clientName}* — Zavu`,
+    `:link: *Partner invitation for ${esc(p.clientName)}* — Zavu`,
     d.invitationId
-      ? `Invitation \`${d.invitationId}\` created; the link went to the requester only. It expires ${slackDate(d.expiresAt)}.`
+      ? `Invitation \`${esc(d.invitationId)}\` created; the link went to the requester only. It expires ${slackDate(d.expiresAt)}.`
       : 'Creating the invitation…',
-    `Status: ${PARTNER_WORDS[status] ?? status}${status === 'completed' && d.senderId ? ` (sender \`${d.senderId}\`)` : ''}.`,
+    `Status: ${PARTNER_WORDS[status] ?? esc(status)}${status === 'completed' && d.senderId ? ` (sender \`${esc(d.senderId)}\`)` : ''}.`,
   ];
   const text = lines.join('\n');
   return {

@@ -4,6 +4,7 @@ import type { Job, SlackMessage, StepResult } from '../jobs/model.js';
 import { type CmSignClient, cmSignClient } from '../providers/cm-sign/client.js';
 import { type Dossier, WebhookEvent } from '../providers/cm-sign/schemas.js';
 import { audit } from '../security/audit.js';
+import { esc, mention } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import { SIGN_KIND, type SignData, SignPayload, type SignStatus, USER_EVENTS } from './model.js';
 import { emailOffer, maskEmail, signSummary, slackDate } from './render.js';
@@ -117,7 +118,7 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
       const { dossier, invitee, invite } = parsed.data;
       switch (event.type) {
         case 'dossier.invite.viewed':
-          advance('viewed', { text: `:eyes: ${p.inviteeName} opened the signing invite.` });
+          advance('viewed', { text: `:eyes: ${esc(p.inviteeName)} opened the signing invite.` });
           break;
         case 'dossier.invite.undelivered':
           if (invite?.channel === 'email') {
@@ -125,7 +126,7 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
           } else if (d.status !== 'email_sent') advance('undelivered', emailOffer(p, job.id));
           break;
         case 'dossier.invite.expired':
-          advance('expired', { text: `:hourglass: The invite expired before ${p.inviteeName} signed.` });
+          advance('expired', { text: `:hourglass: The invite expired before ${esc(p.inviteeName)} signed.` });
           break;
         case 'dossier.invitee.state.updated':
         case 'dossier.state.updated':
@@ -147,11 +148,11 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
     if (!TERMINAL.includes(status) && !d.reminded && io.now >= remindAt && io.now < expiresAt) {
       d.reminded = true;
       posts.push({
-        text: `:alarm_clock: <@${job.createdBy}> ${p.inviteeName} has not signed “${p.dossierName}” yet; the invite expires ${slackDate(d.expiresAt)}.`,
+        text: `:alarm_clock: ${mention(job.createdBy)} ${esc(p.inviteeName)} has not signed “${esc(p.dossierName)}” yet; the invite expires ${slackDate(d.expiresAt)}.`,
       });
     }
     if (!TERMINAL.includes(d.status ?? 'sending') && io.now > expiresAt + DAY) {
-      advance('expired', { text: `:hourglass: The invite expired before ${p.inviteeName} signed.` });
+      advance('expired', { text: `:hourglass: The invite expired before ${esc(p.inviteeName)} signed.` });
     }
 
     if (d.status !== before) await io.progress(signSummary(p, d, job.id));
@@ -161,7 +162,7 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
       case 'signed':
         return { type: 'done', data: d };
       case 'declined':
-        return { type: 'fail', reason: `${p.inviteeName} declined to sign.`, data: d };
+        return { type: 'fail', reason: `${esc(p.inviteeName)} declined to sign.`, data: d };
       case 'expired':
         return { type: 'fail', reason: `the invite expired ${slackDate(d.expiresAt)} unsigned.`, data: d };
     }
@@ -172,7 +173,7 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
 
   failureMessage(job, reason) {
     return {
-      text: `:x: Signing invite for ${job.payload.inviteeName} (“${job.payload.dossierName}”): ${reason}`,
+      text: `:x: Signing invite for ${esc(job.payload.inviteeName)} (“${esc(job.payload.dossierName)}”): ${reason}`,
     };
   },
 };
@@ -184,11 +185,11 @@ function applyStates(
   advance: (to: SignStatus, message?: SlackMessage) => boolean,
 ) {
   if (dossierState === 'completed' || SIGNED_STATES.includes(inviteeState ?? '')) {
-    advance('signed', { text: `:white_check_mark: ${name} signed. The dossier is complete.` });
+    advance('signed', { text: `:white_check_mark: ${esc(name)} signed. The dossier is complete.` });
   } else if (inviteeState === 'declined' || dossierState === 'declined') {
-    advance('declined', { text: `:no_entry_sign: ${name} declined to sign.` });
+    advance('declined', { text: `:no_entry_sign: ${esc(name)} declined to sign.` });
   } else if (dossierState === 'expired') {
-    advance('expired', { text: `:hourglass: The invite expired before ${name} signed.` });
+    advance('expired', { text: `:hourglass: The invite expired before ${esc(name)} signed.` });
   }
 }
 
@@ -213,7 +214,7 @@ async function resendByEmail(
 ) {
   const by = (data as { userId?: string } | undefined)?.userId ?? job.createdBy;
   if (d.status && TERMINAL.includes(d.status)) {
-    posts.push({ text: `:information_source: Nothing to resend: the invite is already ${d.status}.` });
+    posts.push({ text: `:information_source: Nothing to resend: the invite is already ${esc(d.status)}.` });
     return;
   }
   if (job.effects['invite-email']?.status === 'done') {
@@ -232,13 +233,15 @@ async function resendByEmail(
     });
   } catch (err) {
     if (err instanceof ProviderError && !err.transient) {
-      posts.push({ text: `:x: The email invite could not be sent: ${err.detail ?? err.message}.` });
+      posts.push({ text: `:x: The email invite could not be sent: ${esc(err.detail ?? err.message)}.` });
       return;
     }
     throw err;
   }
   d.status = 'email_sent';
-  posts.push({ text: `:e-mail: <@${by}> re-sent the invite by email to ${maskEmail(job.payload.email)}.` });
+  posts.push({
+    text: `:e-mail: ${mention(by)} re-sent the invite by email to ${maskEmail(job.payload.email)}.`,
+  });
   await audit(job.tenant, { actor: by, action: 'invite.sign.email', target: dossierId, outcome: 'ok' });
 }
 

@@ -3,6 +3,7 @@ import { clock } from '../clock.js';
 import { audit } from '../security/audit.js';
 import type { CommandContext, Reply } from '../slack/command.js';
 import type { ActionArgs } from '../slack/interactions.js';
+import { esc } from '../slack/mrkdwn.js';
 import { JobRepository } from './repository.js';
 import type { jobsInput } from './schemas.js';
 import { jobsReply } from './view.js';
@@ -22,7 +23,7 @@ export async function cancelJobAction({ action, body, respond, tenant, client }:
     await respond({
       response_type: 'ephemeral',
       replace_original: false,
-      text: `:warning: No job \`${jobId}\`.`,
+      text: `:warning: No job \`${esc(jobId)}\`.`,
     });
     return;
   }
@@ -46,7 +47,7 @@ export async function cancelJobAction({ action, body, respond, tenant, client }:
     response_type: 'ephemeral',
     replace_original: false,
     text: cancelled
-      ? `:no_entry_sign: Cancelled \`${jobId}\` (${job.subject}).`
+      ? `:no_entry_sign: Cancelled \`${esc(jobId)}\` (${esc(job.subject)}).`
       : `:information_source: \`${jobId}\` had already finished (${job.state}).`,
   });
 }

@@ -1,14 +1,18 @@
 import { ProviderError, RateLimitedError } from '../http/errors.js';
 import { PROVIDER_LABELS } from '../security/credentials.js';
 import { UserError } from '../slack/command.js';
+import { esc } from '../slack/mrkdwn.js';
 
 const label = (p: string) => (PROVIDER_LABELS as Record<string, string>)[p] ?? p;
 
-/** A failure in plain words, with the provider's own code and detail when there is one. */
+/**
+ * A failure in plain words, with the provider's own code and detail when there is one. The
+ * result is mrkdwn-safe (what came from outside is escaped): job reasons are shown as they are.
+ */
 export function describeError(err: unknown): string {
   if (err instanceof ProviderError) {
-    const detail = err.detail ? `: ${err.detail}` : '';
-    const code = err.code && !err.code.startsWith('http_') ? ` (${err.code})` : '';
+    const detail = err.detail ? `: ${esc(err.detail)}` : '';
+    const code = err.code && !err.code.startsWith('http_') ? ` (${esc(err.code)})` : '';
     switch (err.kind) {
       case 'auth':
         return `${label(err.provider)} refused this workspace's credentials${code}. An admin can fix them with \`/wa connect\`.`;
@@ -21,6 +25,6 @@ export function describeError(err: unknown): string {
     }
   }
   if (err instanceof RateLimitedError) return 'we are at the provider rate limit for this workspace.';
-  if (err instanceof UserError) return err.message;
+  if (err instanceof UserError) return esc(err.message);
   return 'an unexpected error on our side.';
 }

@@ -4,6 +4,7 @@ import { backoffDelay, JOB_RETRY } from '../http/backoff.js';
 import { ProviderError, RateLimitedError, retryAfterOf } from '../http/errors.js';
 import { logger } from '../log.js';
 import { UserError } from '../slack/command.js';
+import { esc } from '../slack/mrkdwn.js';
 import { slackClientFor } from '../slack/tenant-client.js';
 import { ddb, tableName } from '../store/dynamo.js';
 import { keys } from '../store/keys.js';
@@ -70,7 +71,7 @@ export async function runMessage(
   if (outcome.type === 'fail' && kind && !('progress' in outcome && outcome.progress)) {
     const data = { ...job.data, ...(outcome.data ?? {}) };
     const msg = kind.failureMessage?.({ ...job, data } as never, outcome.reason) ?? {
-      text: `:x: ${job.subject}: failed. ${outcome.reason} Run \`/wa jobs --all\` to see it, and start it again once fixed.`,
+      text: `:x: ${esc(job.subject)}: failed. ${outcome.reason} Run \`/wa jobs --all\` to see it, and start it again once fixed.`,
     };
     await reporter
       .progress(msg)

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { Reply } from '../slack/command.js';
+import { esc, mention } from '../slack/mrkdwn.js';
 import type { Job } from './model.js';
 
 const STATE_ICON: Record<string, string> = {
@@ -27,7 +28,7 @@ export function jobLine(job: Job): string {
   const attempts =
     job.attempts > 0 ? ` · ${job.attempts} failed attempt${job.attempts === 1 ? '' : 's'}` : '';
   const error = job.lastError ? `\n_${job.lastError}_` : '';
-  return `${STATE_ICON[job.state] ?? ''} *${job.subject}*\n\`${job.id}\` · ${job.kind} · ${job.state}${next}${attempts} · by <@${job.createdBy}>${error}`;
+  return `${STATE_ICON[job.state] ?? ''} *${esc(job.subject)}*\n\`${job.id}\` · ${job.kind} · ${job.state}${next}${attempts} · by ${mention(job.createdBy)}${error}`;
 }
 
 /** The job list for `/wa jobs` and App Home: newest first, with a cancel button on active jobs. */
@@ -81,7 +82,9 @@ export function jobsBlocks(jobs: Job[], all: boolean): KnownBlock[] {
 export function jobsReply(jobs: Job[], all: boolean): Reply {
   return {
     response_type: 'ephemeral',
-    text: jobs.length ? jobs.map((j) => `${j.id} ${j.kind} ${j.state}: ${j.subject}`).join('\n') : 'No jobs.',
+    text: jobs.length
+      ? jobs.map((j) => `${j.id} ${j.kind} ${j.state}: ${esc(j.subject)}`).join('\n')
+      : 'No jobs.',
     blocks: jobsBlocks(jobs, all),
   };
 }

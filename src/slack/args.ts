@@ -1,4 +1,5 @@
 import parseArgsStringToArgv from 'string-argv';
+import { unsafeCharacter } from './mrkdwn.js';
 
 export const MAX_COMMAND_LENGTH = 2000;
 
@@ -17,8 +18,9 @@ export class ArgumentError extends Error {
 }
 
 /**
- * Slack clients turn typed quotes into typographic ones; accept both. Control characters
- * (other than whitespace) never mean anything in a command, so they are refused up front.
+ * Slack clients turn typed quotes into typographic ones; accept both. Control, bidi-override
+ * and invisible characters never mean anything in a command, so they are refused up front.
+ * The text is what the person typed (see `fromSlack`), not Slack's escaped form.
  */
 export function tokenize(text: string): string[] {
   if (text.length > MAX_COMMAND_LENGTH) {
@@ -26,10 +28,8 @@ export function tokenize(text: string): string[] {
       `the command is ${text.length} characters long; the limit is ${MAX_COMMAND_LENGTH}`,
     );
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) {
-    throw new ArgumentError('the command contains control characters');
-  }
+  const unsafe = unsafeCharacter(text);
+  if (unsafe) throw new ArgumentError(`the command contains ${unsafe}, which is not allowed`);
   const normalized = text.replace(/[\u201c\u201d\u201e\u00ab\u00bb]/g, '"').replace(/[\r\n\t]/g, ' ');
   const open = unclosedQuote(normalized);
   if (open) throw new ArgumentError(`a ${open} quote is not closed`);

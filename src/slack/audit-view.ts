@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { type AuditEntry, latestAudit } from '../security/audit.js';
 import type { CommandContext, Reply } from './command.js';
+import { escClip } from './mrkdwn.js';
 
 const SHOWN = 20;
 const OUTCOME: Record<AuditEntry['outcome'], string> = {
@@ -9,10 +10,9 @@ const OUTCOME: Record<AuditEntry['outcome'], string> = {
   failed: ':x:',
 };
 
-/** Text from the trail goes into mrkdwn: control characters of Slack's syntax are escaped. */
+/** Text from the trail goes into mrkdwn: escaped by the one helper every renderer uses. */
 export function escapeMrkdwn(s: string, max = 200): string {
-  const clipped = s.length > max ? `${s.slice(0, max)}…` : s;
-  return clipped.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return escClip(s, max);
 }
 
 function who(actor: string): string {

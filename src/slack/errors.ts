@@ -1,17 +1,18 @@
 import { logger } from '../log.js';
 import { ArgumentError } from './args.js';
 import { type Reply, UserError } from './command.js';
+import { esc } from './mrkdwn.js';
 
 /** The one place where errors become what a person sees in Slack. */
 export function errorReply(err: unknown, usage?: string): Reply {
   if (err instanceof ArgumentError) {
     return {
       response_type: 'ephemeral',
-      text: `:warning: ${err.message}.${usage ? `\nUsage: \`${usage}\`` : ''}`,
+      text: `:warning: ${esc(err.message)}.${usage ? `\nUsage: \`${esc(usage)}\`` : ''}`,
     };
   }
   if (err instanceof UserError) {
-    return { response_type: 'ephemeral', text: `:warning: ${err.message}` };
+    return { response_type: 'ephemeral', text: `:warning: ${esc(err.message)}` };
   }
   const ref = Math.random().toString(36).slice(2, 10);
   logger.error('command failed', { ref, error: err as Error });

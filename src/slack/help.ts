@@ -1,11 +1,12 @@
 import type { KnownBlock } from '@slack/types';
 import type { Reply } from './command.js';
 import { commands } from './commands.js';
+import { esc } from './mrkdwn.js';
 
 export async function help(): Promise<Reply> {
   const lines = commands.map(
     (c) =>
-      `\`${c.usage}\`\n${c.summary}${c.access === 'admin' ? ' _(admins)_' : ''}${c.handler ? '' : ' _(not built yet)_'}`,
+      `\`${esc(c.usage)}\`\n${esc(c.summary)}${c.access === 'admin' ? ' _(admins)_' : ''}${c.handler ? '' : ' _(not built yet)_'}`,
   );
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'WhatsApp onboarding: /wa' } },

@@ -2,6 +2,7 @@ import { ArgumentError, parseFlags, tokenize } from './args.js';
 import { type CommandContext, type Reply, UserError, validateInput } from './command.js';
 import { commands, commandsUnder, findCommand } from './commands.js';
 import { errorReply } from './errors.js';
+import { esc, fromSlack } from './mrkdwn.js';
 import { mayNeedAdmin, refusal, requiredAccess } from './permissions.js';
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
@@ -14,9 +15,11 @@ const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text }
 export async function runCommand(text: string, ctx: CommandContext): Promise<Reply> {
   let tokens: string[];
   try {
-    tokens = tokenize(text.trim());
+    tokens = tokenize(fromSlack(text).trim());
   } catch (err) {
-    return ephemeral(`:warning: I could not read that command: ${(err as Error).message}. Try \`/wa help\`.`);
+    return ephemeral(
+      `:warning: I could not read that command: ${esc((err as Error).message)}. Try \`/wa help\`.`,
+    );
   }
   if (tokens.length === 0) tokens = ['help'];
 
@@ -26,18 +29,18 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<Rep
     if (group.length > 0) {
       const sub = tokens[1];
       return ephemeral(
-        `:warning: ${sub ? `\`${truncate(sub)}\` is not a subcommand of \`/wa ${tokens[0]?.toLowerCase()}\`` : `\`/wa ${tokens[0]?.toLowerCase()}\` needs a subcommand`}. Usage:\n${group.map((c) => `\`${c.usage}\``).join('\n')}`,
+        `:warning: ${sub ? `\`${esc(truncate(sub))}\` is not a subcommand of \`/wa ${tokens[0]?.toLowerCase()}\`` : `\`/wa ${tokens[0]?.toLowerCase()}\` needs a subcommand`}. Usage:\n${group.map((c) => `\`${esc(c.usage)}\``).join('\n')}`,
       );
     }
     return ephemeral(
-      `:warning: Unknown subcommand \`${truncate(tokens[0] as string)}\`. Try \`/wa help\` for the ${commands.length} commands.`,
+      `:warning: Unknown subcommand \`${esc(truncate(tokens[0] as string))}\`. Try \`/wa help\` for the ${commands.length} commands.`,
     );
   }
 
   const { spec, rest } = found;
   if (!spec.handler) {
     return ephemeral(
-      `:construction: \`/wa ${spec.path}\` is not built yet. Usage will be:\n\`${spec.usage}\``,
+      `:construction: \`/wa ${spec.path}\` is not built yet. Usage will be:\n\`${esc(spec.usage)}\``,
     );
   }
   // Admin commands, and member commands an admin has restricted in this workspace.
@@ -51,7 +54,7 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<Rep
     input = validateInput(spec, parseFlags(rest, spec.flags));
   } catch (err) {
     if (err instanceof ArgumentError || err instanceof UserError) {
-      return ephemeral(`:warning: ${err.message}.\nUsage: \`${spec.usage}\``);
+      return ephemeral(`:warning: ${esc(err.message)}.\nUsage: \`${esc(spec.usage)}\``);
     }
     throw err;
   }

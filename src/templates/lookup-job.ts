@@ -6,6 +6,7 @@ import type { SlackMessage } from '../jobs/model.js';
 import { CmChannelsClient, type Template, type TemplateSummary } from '../providers/cm-channels/client.js';
 import { LanguageCatalog, labelOf, templateLanguages } from './languages.js';
 import { languageState, overallState, STATE_LABEL, shortDate, truncate } from './state.js';
+import { esc } from '../slack/mrkdwn.js';
 
 export const LookupPayload = z.discriminatedUnion('op', [
   z.object({ op: z.literal('list'), query: z.string().max(100).optional() }),
@@ -41,19 +42,19 @@ export const templateLookup: JobKind<LookupPayload> = {
     return { type: 'done' };
   },
   failureMessage: (job, reason) => ({
-    text: `:x: ${job.subject}: I could not look it up. ${reason}`,
+    text: `:x: ${esc(job.subject)}: I could not look it up. ${reason}`,
   }),
 };
 
 export const notFound = (id: string): SlackMessage => ({
-  text: `:warning: There is no template \`${id}\` in this workspace's CM.com account. \`/wa template list\` shows the ones there are.`,
+  text: `:warning: There is no template \`${esc(id)}\` in this workspace's CM.com account. \`/wa template list\` shows the ones there are.`,
 });
 
 function listMessage(items: TemplateSummary[], catalog: LanguageCatalog, query?: string): SlackMessage {
   if (items.length === 0) {
     return {
       text: query
-        ? `:mag: No templates match "${query}".`
+        ? `:mag: No templates match "${esc(query)}".`
         : ':mag: This CM.com account has no WhatsApp templates yet.',
     };
   }
@@ -65,28 +66,28 @@ function listMessage(items: TemplateSummary[], catalog: LanguageCatalog, query?:
         const s = languageState(l);
         const why =
           s === 'rejected' && (l.rejectionReason || l.rejectedOnUtc)
-            ? ` (${truncate(l.rejectionReason ?? 'no reason in the list', 80)}${l.rejectedOnUtc ? `, ${shortDate(l.rejectedOnUtc)}` : ''})`
+            ? ` (${esc(truncate(l.rejectionReason ?? 'no reason in the list', 80))}${l.rejectedOnUtc ? `, ${shortDate(l.rejectedOnUtc)}` : ''})`
             : '';
-        return `${labelOf(rl)}: ${s}${why}`;
+        return `${esc(labelOf(rl))}: ${s}${why}`;
       })
       .join(', ');
-    return `• *${t.name}* \`${t.id}\` · ${t.category ?? 'no category'} · ${STATE_LABEL[overallState(t)]}${langs ? `\n    ${langs}` : ''}`;
+    return `• *${esc(t.name)}* \`${esc(t.id)}\` · ${esc(t.category ?? 'no category')} · ${STATE_LABEL[overallState(t)]}${langs ? `\n    ${langs}` : ''}`;
   });
   const more =
     items.length > PAGE ? `\n_More templates match: narrow it with \`/wa template list <query>\`._` : '';
-  const title = query ? `Templates matching "${query}"` : 'WhatsApp templates';
+  const title = query ? `Templates matching "${esc(query)}"` : 'WhatsApp templates';
   return { text: `*${title}*\n${lines.join('\n')}${more}`, blocks: sections(`*${title}*`, lines, more) };
 }
 
 function statusMessage(t: Template, catalog: LanguageCatalog): SlackMessage {
   const lines: string[] = [];
-  lines.push(`*${t.name}* \`${t.id}\``);
+  lines.push(`*${esc(t.name)}* \`${esc(t.id)}\``);
   lines.push(
-    `Category: ${t.category ?? '—'} · Meta name: \`${t.facebookName ?? t.name}\` · Overall: ${STATE_LABEL[overallState(t)]}`,
+    `Category: ${esc(t.category ?? '—')} · Meta name: \`${esc(t.facebookName ?? t.name)}\` · Overall: ${STATE_LABEL[overallState(t)]}`,
   );
   if (t.rejectionReason)
     lines.push(
-      `Rejection reason: ${truncate(t.rejectionReason, 300)}${t.rejectedOnUtc ? ` (${shortDate(t.rejectedOnUtc)})` : ''}`,
+      `Rejection reason: ${esc(truncate(t.rejectionReason, 300))}${t.rejectedOnUtc ? ` (${shortDate(t.rejectedOnUtc)})` : ''}`,
     );
   const fields = t.settings?.replacementFields ?? [];
   if (fields.length) {
@@ -94,20 +95,20 @@ function statusMessage(t: Template, catalog: LanguageCatalog): SlackMessage {
       `Replacement fields: ${fields
         .slice()
         .sort((a, b) => (a.index ?? 0) - (b.index ?? 0))
-        .map((f) => `{{${(f.index ?? 0) + 1}}} ${f.name ?? '?'} (${f.type ?? 'text'})`)
+        .map((f) => `{{${(f.index ?? 0) + 1}}} ${esc(f.name ?? '?')} (${esc(f.type ?? 'text')})`)
         .join(', ')}`,
     );
   }
   const langLines = templateLanguages(t, catalog).map((rl) => {
     const l = rl.lang;
     const s = languageState(l);
-    const parts = [`*${rl.key}* (${rl.code ?? 'code unknown'}): ${STATE_LABEL[s]}`];
+    const parts = [`*${esc(rl.key)}* (${esc(rl.code ?? 'code unknown')}): ${STATE_LABEL[s]}`];
     if (s === 'rejected' || l.rejectionReason)
       parts.push(
-        `reason: ${truncate(l.rejectionReason ?? 'none given', 300)}${l.rejectedOnUtc ? ` (${shortDate(l.rejectedOnUtc)})` : ''}`,
+        `reason: ${esc(truncate(l.rejectionReason ?? 'none given', 300))}${l.rejectedOnUtc ? ` (${shortDate(l.rejectedOnUtc)})` : ''}`,
       );
     if (s === 'approved' && l.fulfilledOnUtc) parts.push(`approved ${shortDate(l.fulfilledOnUtc)}`);
-    const content = l.content ? `\n>${truncate(l.content, 500).replace(/\n/g, '\n>')}` : '\n>_(no content)_';
+    const content = l.content ? `\n>${esc(truncate(l.content, 500)).replace(/\n/g, '\n>')}` : '\n>_(no content)_';
     return `${parts.join(' · ')}${content}`;
   });
   if (langLines.length === 0) langLines.push('_No languages yet._');

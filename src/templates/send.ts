@@ -21,6 +21,7 @@ import { maskPhone } from '../slack/schemas.js';
 import { findLanguage, LanguageCatalog, labelOf } from './languages.js';
 import { templateSettings } from './settings.js';
 import { languageState, metaName, placeholderCount, STATE_LABEL } from './state.js';
+import { esc } from '../slack/mrkdwn.js';
 
 const HEADER_TYPES: Record<string, 'document' | 'image' | 'video'> = {
   pdf: 'document',
@@ -113,7 +114,7 @@ export async function sendTemplate(
   });
   return {
     response_type: 'ephemeral',
-    text: `:hourglass_flowing_sand: Looking it up… I'll check that *${input.templateName}* (${input.language}) is approved in CM.com, then send it to ${recipients.length} recipient${recipients.length > 1 ? 's' : ''} and report each result here (job \`${job.id}\`).`,
+    text: `:hourglass_flowing_sand: Looking it up… I'll check that *${esc(input.templateName)}* (${esc(input.language)}) is approved in CM.com, then send it to ${recipients.length} recipient${recipients.length > 1 ? 's' : ''} and report each result here (job \`${job.id}\`).`,
   };
 }
 
@@ -181,7 +182,7 @@ export const templateSend: JobKind<SendPayload, SendData> = {
         candidates.find((c) => metaName(c) === wanted) ??
         candidates.find((c) => c.name.toLowerCase() === wanted);
       if (!found)
-        return fail(`There is no template named \`${p.templateName}\` in this workspace's CM.com account.`);
+        return fail(`There is no template named \`${esc(p.templateName)}\` in this workspace's CM.com account.`);
       // The list carries fewer fields than the template itself: read the one we send in full.
       const t = await cm.getTemplate(found.id);
       const catalog = await LanguageCatalog.forTenant(job.tenant, cm);
@@ -189,24 +190,24 @@ export const templateSend: JobKind<SendPayload, SendData> = {
       if (!lang) {
         const has = Object.keys(t.languages).map((k) => labelOf({ name: k, code: catalog.codeOf(k) }));
         return fail(
-          `Template *${t.name}* has no language \`${p.language}\` (it has ${has.join(', ') || 'none'}; give the code or the name).`,
+          `Template *${esc(t.name)}* has no language \`${esc(p.language)}\` (it has ${esc(has.join(', ') || 'none')}; give the code or the name).`,
         );
       }
       label = labelOf(lang);
       if (!lang.code)
         return fail(
-          `Template *${t.name}* (${lang.name}): CM.com's list of supported languages has no language named "${lang.name}", so I do not know its WhatsApp code.`,
+          `Template *${esc(t.name)}* (${esc(lang.name)}): CM.com's list of supported languages has no language named "${esc(lang.name)}", so I do not know its WhatsApp code.`,
         );
       const state = languageState(lang.lang);
       if (state !== 'approved') {
         return fail(
-          `Template *${t.name}* (${label}) is not approved: it is ${STATE_LABEL[state]}${lang.lang.rejectionReason ? ` (${lang.lang.rejectionReason})` : ''}. Only approved templates can be sent.`,
+          `Template *${esc(t.name)}* (${esc(label)}) is not approved: it is ${STATE_LABEL[state]}${lang.lang.rejectionReason ? ` (${esc(lang.lang.rejectionReason)})` : ''}. Only approved templates can be sent.`,
         );
       }
       const expected = placeholderCount(lang.lang.content);
       if (p.params.length !== expected) {
         return fail(
-          `Template *${t.name}* (${label}) has ${expected} body placeholder${expected === 1 ? '' : 's'}; you gave ${p.params.length} \`--param\` value${p.params.length === 1 ? '' : 's'}.`,
+          `Template *${esc(t.name)}* (${esc(label)}) has ${expected} body placeholder${expected === 1 ? '' : 's'}; you gave ${p.params.length} \`--param\` value${p.params.length === 1 ? '' : 's'}.`,
         );
       }
       // Consent may have been withdrawn since the command: check again right before sending.
@@ -267,11 +268,11 @@ export const templateSend: JobKind<SendPayload, SendData> = {
 
     if (record.k === 'refused') {
       if (round + 1 >= MAX_ROUNDS)
-        return fail(`CommBox kept refusing the send (${record.error}); I gave up after ${MAX_ROUNDS} tries.`);
+        return fail(`CommBox kept refusing the send (${esc(record.error)}); I gave up after ${MAX_ROUNDS} tries.`);
       const delay = Math.max(record.retryAfterMs ?? 0, 30_000 * 2 ** round);
       return { type: 'wait', until: io.now + delay, data: { round: round + 1 } };
     }
-    if (record.k === 'rejected') return fail(`CommBox refused the send: ${record.error}`);
+    if (record.k === 'rejected') return fail(`CommBox refused the send: ${esc(record.error)}`);
 
     const shown = recipients;
     if (record.k === 'lost') {
@@ -285,7 +286,7 @@ export const templateSend: JobKind<SendPayload, SendData> = {
       return {
         type: 'done',
         progress: {
-          text: `:warning: Template *${templateName}* (${label}): I cannot tell whether CommBox sent it to ${shown.length === 1 ? 'this recipient' : `these ${shown.length} recipients`} (${record.error}). CommBox offers no way to look a send up, so I did not send it again: check the conversation${shown.length === 1 ? '' : 's'} in CommBox before sending again.\n${shown
+          text: `:warning: Template *${esc(templateName)}* (${esc(label)}): I cannot tell whether CommBox sent it to ${shown.length === 1 ? 'this recipient' : `these ${shown.length} recipients`} (${esc(record.error)}). CommBox offers no way to look a send up, so I did not send it again: check the conversation${shown.length === 1 ? '' : 's'} in CommBox before sending again.\n${shown
             .map((n) => `• ${maskPhone(n)}: :grey_question: outcome unknown`)
             .join('\n')}`,
         },
@@ -303,7 +304,7 @@ export const templateSend: JobKind<SendPayload, SendData> = {
         ok += 1;
         return `• ${maskPhone(n)}: :white_check_mark: sent`;
       }
-      return `• ${maskPhone(n)}: :x: failed (${r.e ?? 'no reason given'})`;
+      return `• ${maskPhone(n)}: :x: failed (${esc(r.e ?? 'no reason given')})`;
     });
     for (const n of dropped) lines.push(`• ${maskPhone(n)}: skipped, the opt-in was withdrawn meanwhile`);
     await audit(job.tenant, {
@@ -316,9 +317,9 @@ export const templateSend: JobKind<SendPayload, SendData> = {
     return {
       type: 'done',
       progress: {
-        text: `${ok === recipients.length ? ':white_check_mark:' : ':warning:'} Template *${templateName}* (${label}) sent through CommBox: ${ok} of ${p.recipients.length} accepted.\n${lines.join('\n')}`,
+        text: `${ok === recipients.length ? ':white_check_mark:' : ':warning:'} Template *${esc(templateName)}* (${esc(label)}) sent through CommBox: ${ok} of ${p.recipients.length} accepted.\n${lines.join('\n')}`,
       },
     };
   },
-  failureMessage: (job, reason) => ({ text: `:x: ${job.subject}: ${reason}` }),
+  failureMessage: (job, reason) => ({ text: `:x: ${esc(job.subject)}: ${reason}` }),
 };

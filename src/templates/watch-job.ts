@@ -17,6 +17,7 @@ import {
   shortDate,
   truncate,
 } from './state.js';
+import { esc } from '../slack/mrkdwn.js';
 
 export const WatchPayload = z.object({
   templateId: z.string().min(1).max(64),
@@ -87,7 +88,7 @@ export const templateWatch: JobKind<WatchPayload, WatchData> = {
       if (err instanceof ProviderError && err.status === 404) {
         return {
           type: 'fail',
-          reason: `There is no template \`${job.payload.templateId}\` in this workspace's CM.com account; \`/wa template list\` shows the ones there are.`,
+          reason: `There is no template \`${esc(job.payload.templateId)}\` in this workspace's CM.com account; \`/wa template list\` shows the ones there are.`,
         };
       }
       throw err;
@@ -112,7 +113,7 @@ export const templateWatch: JobKind<WatchPayload, WatchData> = {
     return judge(job, io, t.name, cmLangs(t, catalog), data);
   },
   failureMessage: (job, reason) => ({
-    text: `:x: ${job.data.name ? `Template *${job.data.name}*` : job.subject}: ${reason}`,
+    text: `:x: ${job.data.name ? `Template *${esc(job.data.name)}*` : esc(job.subject)}: ${reason}`,
   }),
 };
 
@@ -137,7 +138,7 @@ async function submit(
       reason:
         langs.length === 0
           ? 'it has no languages yet, so it cannot be submitted. Add a language in CM.com, then run `/wa template submit` again. Nothing was submitted.'
-          : `it is incomplete: ${incomplete.join(', ')} ${incomplete.length > 1 ? 'have' : 'has'} empty content or missing fields. Complete ${incomplete.length > 1 ? 'them' : 'it'} in CM.com, then run \`/wa template submit ${job.payload.templateId}\` again. Nothing was submitted.`,
+          : `it is incomplete: ${esc(incomplete.join(', '))} ${incomplete.length > 1 ? 'have' : 'has'} empty content or missing fields. Complete ${incomplete.length > 1 ? 'them' : 'it'} in CM.com, then run \`/wa template submit ${job.payload.templateId}\` again. Nothing was submitted.`,
     };
   }
   const states = langs.map(([, l]) => languageState(l));
@@ -145,12 +146,12 @@ async function submit(
     return {
       type: 'done',
       progress: {
-        text: `:white_check_mark: Template *${t.name}* is already approved in every language; nothing to submit.`,
+        text: `:white_check_mark: Template *${esc(t.name)}* is already approved in every language; nothing to submit.`,
       },
     };
   }
   if (states.some(isWaiting) && !states.some((s) => s === 'draft' || s === 'rejected')) {
-    await io.progress({ text: `:inbox_tray: Template *${t.name}* was already submitted; watching it.` });
+    await io.progress({ text: `:inbox_tray: Template *${esc(t.name)}* was already submitted; watching it.` });
     return { template: t };
   }
   const id = job.payload.templateId;
@@ -165,7 +166,7 @@ async function submit(
   );
   await audit(job.tenant, { actor: job.createdBy, action: 'template.submitted', target: id, outcome: 'ok' });
   await io.progress({
-    text: `:inbox_tray: Requested validation of template *${t.name}*; watching it until Meta decides.`,
+    text: `:inbox_tray: Requested validation of template *${esc(t.name)}*; watching it until Meta decides.`,
   });
   // The effect's stored result may be a plain object from DynamoDB: read it through the schema.
   return { template: Template.parse(validated) };
@@ -198,7 +199,7 @@ function cmLangs(t: Template, catalog: LanguageCatalog): Record<string, LangInfo
   );
 }
 
-const langLabel = (key: string, x: LangInfo) => `${key} · ${x.c ?? 'code unknown'}`;
+const langLabel = (key: string, x: LangInfo) => esc(`${key} · ${x.c ?? 'code unknown'}`);
 
 /**
  * Folds Meta's latest word into languages CM.com does not show as decided, then reports the
@@ -232,13 +233,13 @@ async function judge(
     const detail = Object.entries(langs)
       .map(
         ([k, x]) =>
-          `• ${langLabel(k, x)}: ${STATE_LABEL[x.s]}${x.s === 'rejected' ? `: ${x.r ?? 'no reason given'}${x.d ? ` (${x.d})` : ''}` : ''}${x.m ? ' _(Meta webhook)_' : ''}`,
+          `• ${langLabel(k, x)}: ${STATE_LABEL[x.s]}${x.s === 'rejected' ? `: ${esc(x.r ?? 'no reason given')}${x.d ? ` (${esc(x.d)})` : ''}` : ''}${x.m ? ' _(Meta webhook)_' : ''}`,
       )
       .join('\n');
     const head =
       verdict === 'approved'
-        ? `:white_check_mark: Template *${name}* is approved in every language.`
-        : `:x: Template *${name}* was rejected.`;
+        ? `:white_check_mark: Template *${esc(name)}* is approved in every language.`
+        : `:x: Template *${esc(name)}* was rejected.`;
     const monitorDays = settings.TEMPLATE_MONITOR_DAYS;
     const monitorUntil = io.now + monitorDays * DAY;
     await io.progress({
@@ -254,12 +255,12 @@ async function judge(
   if (!states.some(isWaiting)) {
     const pending = Object.entries(langs)
       .filter(([, x]) => !isDecided(x.s))
-      .map(([k, x]) => `${k} ${x.s === 'incomplete' ? 'is incomplete' : 'was never submitted'}`);
+      .map(([k, x]) => `${esc(k)} ${x.s === 'incomplete' ? 'is incomplete' : 'was never submitted'}`);
     return {
       type: 'done',
       data: { ...data, langs },
       progress: {
-        text: `:information_source: Template *${name}* is not waiting for approval, so there is nothing to watch${pending.length ? `: ${pending.join(', ')}` : ' (it has no languages)'}. An admin can submit it with \`/wa template submit ${id}\` once it is complete.`,
+        text: `:information_source: Template *${esc(name)}* is not waiting for approval, so there is nothing to watch${pending.length ? `: ${pending.join(', ')}` : ' (it has no languages)'}. An admin can submit it with \`/wa template submit ${id}\` once it is complete.`,
       },
     };
   }
@@ -270,7 +271,7 @@ async function judge(
       type: 'done',
       data: { ...data, langs },
       progress: {
-        text: `:hourglass: Template *${name}* is still waiting for Meta after ${settings.TEMPLATE_WATCH_MAX_DAYS} days; I stopped watching. Run \`/wa template watch ${id}\` to watch it again.`,
+        text: `:hourglass: Template *${esc(name)}* is still waiting for Meta after ${settings.TEMPLATE_WATCH_MAX_DAYS} days; I stopped watching. Run \`/wa template watch ${id}\` to watch it again.`,
       },
     };
   }
@@ -284,7 +285,7 @@ async function judge(
     ...(summary !== job.data.summary
       ? {
           progress: {
-            text: `:hourglass_flowing_sand: Watching template *${name}* (\`${id}\`): ${Object.entries(langs)
+            text: `:hourglass_flowing_sand: Watching template *${esc(name)}* (\`${esc(id)}\`): ${Object.entries(langs)
               .map(([k, x]) => `${langLabel(k, x)} ${STATE_LABEL[x.s]}`)
               .join(', ')}. Meta usually decides within 2 working days; I'll report the verdict here.`,
           },
@@ -310,7 +311,7 @@ const EVENT_WORDS: Record<string, string> = {
   LOCKED: ':lock: locked by Meta (it cannot be edited)',
 };
 
-const wordsFor = (event: string) => EVENT_WORDS[event] ?? `:information_source: changed at Meta (${event})`;
+const wordsFor = (event: string) => EVENT_WORDS[event] ?? `:information_source: changed at Meta (${esc(event)})`;
 
 /** Events that decide a language (folded into the verdict) rather than being news on their own. */
 const VERDICT_EVENTS = new Set(['APPROVED', 'REJECTED', 'PENDING']);
@@ -342,7 +343,7 @@ async function foldInbox(job: WatchJob, io: StepIO): Promise<Result> {
     }
     const name = d.name ?? job.payload.templateId;
     notes.push(
-      `Template *${name}*${v.message_template_language ? ` (${v.message_template_language})` : ''} is now ${wordsFor(v.event)}${reason ? `: ${reason}` : ''}.`,
+      `Template *${esc(name)}*${v.message_template_language ? ` (${esc(v.message_template_language)})` : ''} is now ${wordsFor(v.event)}${reason ? `: ${esc(reason)}` : ''}.`,
     );
   }
   for (const text of notes) await io.post({ text: `:bell: ${text}` });
@@ -363,7 +364,7 @@ async function foldInbox(job: WatchJob, io: StepIO): Promise<Result> {
       type: 'done',
       data: { meta },
       progress: {
-        text: `:wastebasket: Template *${d.name ?? job.payload.templateId}* was deleted at Meta; I stopped watching it.`,
+        text: `:wastebasket: Template *${esc(d.name ?? job.payload.templateId)}* was deleted at Meta; I stopped watching it.`,
       },
     };
   }

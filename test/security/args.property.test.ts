@@ -14,8 +14,11 @@ const anyText = fc.oneof(
 
 /** Characters that survive quoting unchanged: no quotes of any kind, no control characters. */
 const quotable = fc.string({ unit: 'binary', minLength: 0, maxLength: 30 }).map((s) =>
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
-  s.replace(/["'\u201c\u201d\u201e\u00ab\u00bb\u0000-\u001f\u007f]/g, ''),
+  s.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+    /["'\u201c\u201d\u201e\u00ab\u00bb\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g,
+    '',
+  ),
 );
 
 const flagSpec = fc.dictionary(
