@@ -61,11 +61,20 @@ export function validateInput<S extends z.ZodType>(spec: CommandSpec<S>, parsed:
   if (result.success) return result.data;
   const issue = result.error.issues[0] as z.core.$ZodIssue;
   const field = String(issue.path[0] ?? '');
-  const label = fixed.includes(field) ? `<${field}>` : field ? `--${field}` : 'arguments';
+  // Positionals are named in words (`clientName` → "the client name"), flags as typed.
+  const label = fixed.includes(field) ? `the ${inWords(field)}` : field ? `--${field}` : 'arguments';
   if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) {
     throw new ArgumentError(`missing ${label}`);
   }
   throw new ArgumentError(fixed.includes(field) || !field ? issue.message : `${label}: ${issue.message}`);
+}
+
+/** `deploymentId` → "deployment id": field names as a person says them. */
+export function inWords(field: string): string {
+  return field
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .replace(/\bid\b/, 'id');
 }
 
 /** An error whose message is meant for the person who typed the command. */

@@ -76,7 +76,7 @@ describe('bad input is refused with a clear error before anything is sent', () =
   });
   it('when the code is not 6 digits, then it is refused', async () => {
     await refused(`deploy verify ${id} 12345`, /6 digits/);
-    await refused(`deploy verify ${id}`, /missing <code>/);
+    await refused(`deploy verify ${id}`, /missing the code/);
   });
   it('when profile fields break the documented limits, then each is named', async () => {
     await refused(

@@ -36,7 +36,7 @@ describe('/wa invite partner', () => {
       ['invite partner "Acme" --phone 12345', /E\.164/],
       ['invite partner "Acme" --countries USA,MX', /"USA" is not a two-letter ISO country code/],
       [`invite partner "${'x'.repeat(101)}"`, /client name is longer than 100/],
-      ['invite partner', /missing <clientName>/],
+      ['invite partner', /missing the client name/],
       ['invite partner "Acme" --number "pn bad"', /not a valid Zavu phone number id/],
     ];
     for (const [text, expected] of cases) {

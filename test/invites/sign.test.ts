@@ -37,7 +37,7 @@ describe('/wa invite sign', () => {
       ['invite sign "Ada" ada@example.com +31612345678 --expires 0', /expiry must be between 1 and 90/],
       [`invite sign "${'A'.repeat(101)}" ada@example.com +31612345678`, /longer than 100/],
       ['invite sign "Ada" ada@example.com +31612345678 --remind 30 --expires 30', /shorter than the expiry/],
-      ['invite sign "Ada" ada@example.com', /missing <phone>/],
+      ['invite sign "Ada" ada@example.com', /missing the phone/],
     ];
     for (const [text, expected] of cases) {
       const reply = await run(stack, text);

@@ -202,7 +202,7 @@ describe('permissions', () => {
     expect(text(await command(stack.url, 'admins add max.member', { user_id: ADMIN }))).toMatch(
       /is not a user: mention them with @/,
     );
-    expect(text(await command(stack.url, 'admins add', { user_id: ADMIN }))).toMatch(/missing <user>/);
+    expect(text(await command(stack.url, 'admins add', { user_id: ADMIN }))).toMatch(/missing the user/);
     expect(text(await command(stack.url, `admins add <@${OTHER}>`, { user_id: ADMIN }))).toMatch(
       /cannot be an admin here/,
     );

@@ -41,7 +41,7 @@ describe('validateInput', () => {
   });
 
   it('names a missing positional', () => {
-    expect(() => validate(['Ada', 'ada@example.com'])).toThrow('missing <phone>');
+    expect(() => validate(['Ada', 'ada@example.com'])).toThrow('missing the phone');
   });
 
   it('says why a phone number is not E.164', () => {
