@@ -4,9 +4,9 @@ import { ProviderError } from '../http/errors.js';
 import type { JobKind } from '../jobs/kinds.js';
 import type { SlackMessage } from '../jobs/model.js';
 import { CmChannelsClient, type Template, type TemplateSummary } from '../providers/cm-channels/client.js';
+import { esc } from '../slack/mrkdwn.js';
 import { LanguageCatalog, labelOf, templateLanguages } from './languages.js';
 import { languageState, overallState, STATE_LABEL, shortDate, truncate } from './state.js';
-import { esc } from '../slack/mrkdwn.js';
 
 export const LookupPayload = z.discriminatedUnion('op', [
   z.object({ op: z.literal('list'), query: z.string().max(100).optional() }),
@@ -108,7 +108,9 @@ function statusMessage(t: Template, catalog: LanguageCatalog): SlackMessage {
         `reason: ${esc(truncate(l.rejectionReason ?? 'none given', 300))}${l.rejectedOnUtc ? ` (${shortDate(l.rejectedOnUtc)})` : ''}`,
       );
     if (s === 'approved' && l.fulfilledOnUtc) parts.push(`approved ${shortDate(l.fulfilledOnUtc)}`);
-    const content = l.content ? `\n>${esc(truncate(l.content, 500)).replace(/\n/g, '\n>')}` : '\n>_(no content)_';
+    const content = l.content
+      ? `\n>${esc(truncate(l.content, 500)).replace(/\n/g, '\n>')}`
+      : '\n>_(no content)_';
     return `${parts.join(' · ')}${content}`;
   });
   if (langLines.length === 0) langLines.push('_No languages yet._');

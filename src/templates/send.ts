@@ -17,11 +17,11 @@ import {
 import { audit } from '../security/audit.js';
 import { ArgumentError } from '../slack/args.js';
 import { type CommandContext, type Reply, UserError } from '../slack/command.js';
+import { esc } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import { findLanguage, LanguageCatalog, labelOf } from './languages.js';
 import { templateSettings } from './settings.js';
 import { languageState, metaName, placeholderCount, STATE_LABEL } from './state.js';
-import { esc } from '../slack/mrkdwn.js';
 
 const HEADER_TYPES: Record<string, 'document' | 'image' | 'video'> = {
   pdf: 'document',
@@ -182,7 +182,9 @@ export const templateSend: JobKind<SendPayload, SendData> = {
         candidates.find((c) => metaName(c) === wanted) ??
         candidates.find((c) => c.name.toLowerCase() === wanted);
       if (!found)
-        return fail(`There is no template named \`${esc(p.templateName)}\` in this workspace's CM.com account.`);
+        return fail(
+          `There is no template named \`${esc(p.templateName)}\` in this workspace's CM.com account.`,
+        );
       // The list carries fewer fields than the template itself: read the one we send in full.
       const t = await cm.getTemplate(found.id);
       const catalog = await LanguageCatalog.forTenant(job.tenant, cm);
@@ -268,7 +270,9 @@ export const templateSend: JobKind<SendPayload, SendData> = {
 
     if (record.k === 'refused') {
       if (round + 1 >= MAX_ROUNDS)
-        return fail(`CommBox kept refusing the send (${esc(record.error)}); I gave up after ${MAX_ROUNDS} tries.`);
+        return fail(
+          `CommBox kept refusing the send (${esc(record.error)}); I gave up after ${MAX_ROUNDS} tries.`,
+        );
       const delay = Math.max(record.retryAfterMs ?? 0, 30_000 * 2 ** round);
       return { type: 'wait', until: io.now + delay, data: { round: round + 1 } };
     }

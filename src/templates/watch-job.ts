@@ -4,6 +4,7 @@ import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { Job, StepResult } from '../jobs/model.js';
 import { CmChannelsClient, Template } from '../providers/cm-channels/client.js';
 import { audit } from '../security/audit.js';
+import { esc } from '../slack/mrkdwn.js';
 import { LanguageCatalog, normLang } from './languages.js';
 import { META_EVENT_TYPE, MetaTemplateStatus, metaReason, metaRef } from './meta.js';
 import { templateSettings } from './settings.js';
@@ -17,7 +18,6 @@ import {
   shortDate,
   truncate,
 } from './state.js';
-import { esc } from '../slack/mrkdwn.js';
 
 export const WatchPayload = z.object({
   templateId: z.string().min(1).max(64),
@@ -285,7 +285,9 @@ async function judge(
     ...(summary !== job.data.summary
       ? {
           progress: {
-            text: `:hourglass_flowing_sand: Watching template *${esc(name)}* (\`${esc(id)}\`): ${Object.entries(langs)
+            text: `:hourglass_flowing_sand: Watching template *${esc(name)}* (\`${esc(id)}\`): ${Object.entries(
+              langs,
+            )
               .map(([k, x]) => `${langLabel(k, x)} ${STATE_LABEL[x.s]}`)
               .join(', ')}. Meta usually decides within 2 working days; I'll report the verdict here.`,
           },
@@ -311,7 +313,8 @@ const EVENT_WORDS: Record<string, string> = {
   LOCKED: ':lock: locked by Meta (it cannot be edited)',
 };
 
-const wordsFor = (event: string) => EVENT_WORDS[event] ?? `:information_source: changed at Meta (${esc(event)})`;
+const wordsFor = (event: string) =>
+  EVENT_WORDS[event] ?? `:information_source: changed at Meta (${esc(event)})`;
 
 /** Events that decide a language (folded into the verdict) rather than being news on their own. */
 const VERDICT_EVENTS = new Set(['APPROVED', 'REJECTED', 'PENDING']);
