@@ -7,7 +7,8 @@ const stack = await startLocalStack({
 });
 
 console.log(`WhatsApp onboarding local stack on ${stack.url}
-  console:          ${stack.url}/
+  console:          ${stack.consoleUrl}
+                    (the link carries this start's control token; /_sandbox/* answers only it)
   slack endpoint:   ${stack.url}/slack/events
   install:          ${stack.url}/slack/install
   data:             ${process.env.DATA_DIR ? process.env.DATA_DIR : 'in memory (set DATA_DIR to keep it)'}${

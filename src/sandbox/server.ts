@@ -12,6 +12,7 @@ import {
 import { SimulatedClock, setClock } from '../clock.js';
 import type { HttpEvent, HttpResult } from '../http/apigw.js';
 import { MAX_BODY_BYTES } from '../http/apigw.js';
+import { ControlPlane, LOCKED_PAGE } from './control-plane.js';
 import {
   FakeSlack,
   parseWebApiBody,
@@ -35,6 +36,10 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   url: string;
+  /** This start's control-plane token: send it as `x-sandbox-token` to `/_sandbox/*` (see control-plane.ts). */
+  controlToken: string;
+  /** The console link (`/?token=…`) that binds a browser to this stack. */
+  consoleUrl: string;
   slack: FakeSlack;
   close(): Promise<void>;
   /** Provider sandboxes advance, one sweep runs, and the queue drains (= POST /_sandbox/scheduler/tick). */
@@ -79,9 +84,39 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
   });
 
+  let control: ControlPlane;
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
+    if (url.pathname.startsWith('/_sandbox/') && !ControlPlane.isOpen(method, url.pathname)) {
+      if (!control.allows(req)) {
+        req.resume();
+        res
+          .writeHead(403, { 'content-type': 'text/plain' })
+          .end(
+            "forbidden: the sandbox control plane answers only this stack's console (see its console link)",
+          );
+        return;
+      }
+    }
+    if (method === 'GET' && url.pathname === '/') {
+      // The console link hands the browser its cookie; without it the page says where to find it.
+      if (url.searchParams.has('token')) {
+        if (!control.sameOrigin(req) || !control.validToken(url.searchParams.get('token'))) {
+          res.writeHead(403, { 'content-type': 'text/html; charset=utf-8' }).end(LOCKED_PAGE);
+          return;
+        }
+        res
+          .writeHead(302, { location: '/', 'set-cookie': control.cookie(), 'cache-control': 'no-store' })
+          .end();
+        return;
+      }
+      if (!control.allows(req)) {
+        res.writeHead(403, { 'content-type': 'text/html; charset=utf-8' }).end(LOCKED_PAGE);
+        return;
+      }
+    }
     let body: string;
     try {
       body = await readBody(req, method === 'GET' ? 0 : MAX_BODY_BYTES * 4);
@@ -182,6 +217,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 3000, host, resolve));
   const url = `http://${host}:${(server.address() as AddressInfo).port}`;
+  control = new ControlPlane(url, options.env?.SANDBOX_CONTROL_TOKEN ?? process.env.SANDBOX_CONTROL_TOKEN);
 
   // The functions read their configuration once, so the environment is complete before they load.
   Object.assign(process.env, {
@@ -253,12 +289,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   return {
     url,
+    controlToken: control.token,
+    consoleUrl: control.consoleUrl,
     slack,
     clock,
     tick: () => hooks.tick(),
     drain: () => hooks.drain(),
     async close() {
       await hooks.close();
+      control.forget();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dynalite.close();

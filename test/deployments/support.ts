@@ -2,7 +2,13 @@ import { sweep } from '../../src/jobs/sweep.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { startLocalStack } from '../../src/sandbox/server.js';
 import { clearSlackClients } from '../../src/slack/tenant-client.js';
-import { clickButton, command, interaction as sharedInteraction, slackMessages } from '../helpers/slack.js';
+import {
+  clickButton,
+  command,
+  sandboxFetch,
+  interaction as sharedInteraction,
+  slackMessages,
+} from '../helpers/slack.js';
 
 export const ADMIN = 'U0ADMIN';
 export const MEMBER = 'U0MEMBER';
@@ -61,7 +67,7 @@ export interface LoggedCall {
 }
 
 export async function vonageState(stack: LocalStack) {
-  const res = await fetch(`${stack.url}/_sandbox/state`);
+  const res = await sandboxFetch(stack.url, '/_sandbox/state');
   const all = (await res.json()) as {
     vonage: {
       deployments: SandboxDeployment[];

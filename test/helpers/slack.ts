@@ -1,3 +1,4 @@
+import { CONTROL_HEADER, controlTokenFor } from '../../src/sandbox/control-plane.js';
 import { slackSignature, slashCommandBody } from '../../src/sandbox/slack-requests.js';
 
 export { slackSignature, slashCommandBody };
@@ -46,8 +47,19 @@ export function command(baseUrl: string, text: string, over: Record<string, stri
   return postSlack(baseUrl, slashCommandBody(baseUrl, text, over));
 }
 
+/**
+ * A request to the local stack's control plane (`/_sandbox/...`) with that stack's token, as
+ * its console sends it. Stacks started in this process are found by URL; a stack started as a
+ * child process is found through SANDBOX_CONTROL_TOKEN.
+ */
+export function sandboxFetch(baseUrl: string, path: string, init: RequestInit = {}) {
+  const headers = new Headers(init.headers);
+  headers.set(CONTROL_HEADER, controlTokenFor(baseUrl) ?? '');
+  return fetch(`${new URL(baseUrl).origin}${path}`, { ...init, headers });
+}
+
 export async function slackMessages(baseUrl: string) {
-  const res = await fetch(`${baseUrl}/_sandbox/slack/messages`);
+  const res = await sandboxFetch(baseUrl, '/_sandbox/slack/messages');
   return (await res.json()) as Array<Record<string, unknown> & { kind: string; text?: string; ts: string }>;
 }
 

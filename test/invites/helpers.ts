@@ -6,7 +6,7 @@ import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
 import { webhookUrl } from '../../src/security/webhooks.js';
 import { tenantId } from '../../src/store/keys.js';
-import { command, clickButton as sharedClick, slackMessages } from '../helpers/slack.js';
+import { command, sandboxFetch, clickButton as sharedClick, slackMessages } from '../helpers/slack.js';
 
 export const T = tenantId('T0SANDBOX');
 
@@ -18,7 +18,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Loca
 type Rec = Record<string, any>;
 
 export async function sandboxState(stack: LocalStack) {
-  const res = await fetch(`${stack.url}/_sandbox/state`);
+  const res = await sandboxFetch(stack.url, '/_sandbox/state');
   return (await res.json()) as {
     'cm-sign': { dossiers: Array<Rec>; webhooks: { deliveries: Array<{ status: number }> } };
     zavu: { invitations: Array<Rec>; webhooks: { deliveries: Array<{ status: number }> } };

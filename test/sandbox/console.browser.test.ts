@@ -4,6 +4,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { commands } from '../../src/slack/commands.js';
+import { sandboxFetch } from '../helpers/slack.js';
 
 // The console page at / is a fake Slack client: these tests drive it in headless Chromium
 // against the real app running in the local stack.
@@ -20,7 +21,7 @@ async function openConsole(): Promise<Page> {
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   (page as Page & { jsErrors?: string[] }).jsErrors = errors;
-  await page.goto(stack.url);
+  await page.goto(stack.consoleUrl);
   // The composer is enabled once the config and the first poll of the fake Slack are in.
   await page.locator('[data-testid="composer"]:enabled').waitFor();
   return page;
@@ -72,7 +73,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(
           ],
         }),
       ]);
-      const config = (await (await fetch(`${stack.url}/_sandbox/console/config`)).json()) as {
+      const config = (await (await sandboxFetch(stack.url, '/_sandbox/console/config')).json()) as {
         signingSecret: string;
       };
       signingSecret = config.signingSecret;

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { command, slackMessages } from '../helpers/slack.js';
+import { command, sandboxFetch, slackMessages } from '../helpers/slack.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wa-restart-'));
 let child: ChildProcess | undefined;
@@ -18,6 +18,9 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+/** The child stack's control-plane token (sandboxFetch falls back to this variable). */
+process.env.SANDBOX_CONTROL_TOKEN = `restart-${process.pid}-${Math.random().toString(36).slice(2)}`;
 
 /** `npm start`'s entry point, as its own process, so it can be killed with SIGKILL. */
 async function startStack(port: number): Promise<string> {
@@ -38,7 +41,7 @@ async function startStack(port: number): Promise<string> {
 }
 
 async function state(url: string) {
-  return (await (await fetch(`${url}/_sandbox/state`)).json()) as {
+  return (await (await sandboxFetch(url, '/_sandbox/state')).json()) as {
     zavu: { invitations: Array<{ clientName: string; status: string }> };
   };
 }
@@ -69,7 +72,7 @@ describe('hard kill and restart with DATA_DIR', () => {
 
     // The fake Slack's messages and the provider's records survived with the table.
     expect((await slackMessages(url)).length).toBe(before);
-    for (let i = 0; i < 6; i++) await fetch(`${url}/_sandbox/scheduler/tick`, { method: 'POST' });
+    for (let i = 0; i < 6; i++) await sandboxFetch(url, '/_sandbox/scheduler/tick', { method: 'POST' });
 
     const invitations = (await state(url)).zavu.invitations.filter(
       (inv) => inv.clientName === 'Kill Nine Corp',

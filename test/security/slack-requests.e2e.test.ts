@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
-import { postSlack, slackMessages, slashCommandBody } from '../helpers/slack.js';
+import { postSlack, sandboxFetch, slackMessages, slashCommandBody } from '../helpers/slack.js';
 
 /**
  * POST /slack/events under hostile but correctly signed input: timestamps outside the
@@ -27,7 +27,7 @@ async function snapshot() {
   await stack.drain();
   return JSON.stringify([
     await slackMessages(stack.url),
-    await (await fetch(`${stack.url}/_sandbox/state`)).json(),
+    await (await sandboxFetch(stack.url, '/_sandbox/state')).json(),
   ]);
 }
 

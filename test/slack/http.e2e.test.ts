@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { ddb, tableName } from '../../src/store/dynamo.js';
-import { command, postSlack, slackMessages, slashCommandBody } from '../helpers/slack.js';
+import { command, postSlack, sandboxFetch, slackMessages, slashCommandBody } from '../helpers/slack.js';
 
 let stack: LocalStack;
 
@@ -128,8 +128,8 @@ describe('multi-workspace install', () => {
 describe('local stack', () => {
   it('serves /healthz, the console page and the sandbox control plane', async () => {
     expect(await (await fetch(`${stack.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${stack.url}/`)).text()).toContain('<html');
-    const tick = await fetch(`${stack.url}/_sandbox/scheduler/tick`, { method: 'POST' });
+    expect(await (await sandboxFetch(stack.url, '/')).text()).toContain('<html');
+    const tick = await sandboxFetch(stack.url, '/_sandbox/scheduler/tick', { method: 'POST' });
     expect(tick.status).toBe(200);
     expect(await tick.json()).toHaveProperty('claimed');
     const posted = await fetch(`${stack.url}/_sandbox/response/abc`, {

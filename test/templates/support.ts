@@ -1,13 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
-import { command, slackMessages } from '../helpers/slack.js';
+import { command, sandboxFetch, slackMessages } from '../helpers/slack.js';
 
 /** Test helpers shared by the template and contact end-to-end tests. */
 
 export type Msg = Awaited<ReturnType<typeof slackMessages>>[number];
 
 export async function sandboxState(url: string) {
-  const res = await fetch(`${url}/_sandbox/state`);
+  const res = await sandboxFetch(url, '/_sandbox/state');
   return (await res.json()) as {
     'cm-channels': {
       templates: Array<{
