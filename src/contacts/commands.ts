@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand } from '../slack/command.js';
-import { e164, name } from '../slack/schemas.js';
+import { name, phoneWords } from '../slack/schemas.js';
 
 export const contactCommands = [
   defineCommand({
@@ -8,10 +8,10 @@ export const contactCommands = [
     usage: '/wa contact optin <+E164> --source "<where consent was given>" [--business "<business name>"]',
     summary: 'Record a WhatsApp opt-in for a number',
     access: 'member',
-    positionals: ['phone'],
+    positionals: ['...phone'],
     flags: { source: 'value', business: 'value' },
     schema: z.object({
-      phone: e164,
+      phone: phoneWords,
       source: name('--source', 300),
       business: name('--business', 100).optional(),
     }),
@@ -22,8 +22,8 @@ export const contactCommands = [
     usage: '/wa contact optout <+E164>',
     summary: 'Withdraw an opt-in',
     access: 'member',
-    positionals: ['phone'],
-    schema: z.object({ phone: e164 }),
+    positionals: ['...phone'],
+    schema: z.object({ phone: phoneWords }),
     handler: async () => (await import('./handlers.js')).optOut,
   }),
   defineCommand({
@@ -31,8 +31,8 @@ export const contactCommands = [
     usage: '/wa contact show <+E164>',
     summary: 'Show the opt-in record of a number',
     access: 'member',
-    positionals: ['phone'],
-    schema: z.object({ phone: e164 }),
+    positionals: ['...phone'],
+    schema: z.object({ phone: phoneWords }),
     handler: async () => (await import('./handlers.js')).show,
   }),
   defineCommand({
@@ -41,6 +41,7 @@ export const contactCommands = [
     summary: 'Check opted-in numbers with CommBox (refused without an opt-in)',
     access: 'member',
     positionals: ['...numbers'],
+    flags: { again: 'boolean' },
     schema: z.object({ numbers: z.array(z.string()) }),
     handler: async () => (await import('./handlers.js')).verify,
   }),

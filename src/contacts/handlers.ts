@@ -1,4 +1,4 @@
-import { startJob } from '../jobs/service.js';
+import { ActiveJobError, activeJobFor, startJob } from '../jobs/service.js';
 import { audit } from '../security/audit.js';
 import { type CommandContext, type Reply, UserError } from '../slack/command.js';
 import { esc, mention } from '../slack/mrkdwn.js';
@@ -103,7 +103,15 @@ export async function verify(input: { numbers: string[] }, ctx: CommandContext):
   if (allowed.length === 0) {
     throw new UserError(
       `No opt-in is on record for ${refused.map(maskPhone).join(', ')}, so ${refused.length > 1 ? 'they were' : 'it was'} not checked. ${why}`,
+      'no_optin',
+      { field: 'numbers' },
     );
+  }
+  // An identical check still running is pointed to before any of the daily cap is spent.
+  const target = [...allowed].sort().join(',');
+  if (!ctx.again) {
+    const active = await activeJobFor(ctx.tenant, ctx.userId, 'contact.verify', target);
+    if (active) throw new ActiveJobError(active);
   }
   const cap = (await workspaceVerifyCap(ctx.tenant)) ?? settings.CONTACT_VERIFY_DAILY_CAP;
   const reserved = await reserveVerifications(ctx.tenant, allowed.length, cap);
@@ -123,6 +131,7 @@ export async function verify(input: { numbers: string[] }, ctx: CommandContext):
   const job = await startJob(ctx, {
     kind: 'contact.verify',
     subject: `Verify ${allowed.length} number${allowed.length > 1 ? 's' : ''} with CommBox`,
+    target,
     payload,
   });
   await audit(ctx.tenant, {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand, noInput } from '../slack/command.js';
-import { e164, id } from '../slack/schemas.js';
+import { id, phoneWords } from '../slack/schemas.js';
 import { PROFILE_LIMITS, PROFILE_VERTICALS } from './port.js';
 
 const deploymentId = id('deployment id');
@@ -65,10 +65,10 @@ export const deploymentCommands = [
       '/wa deploy start <+E164> --waba <wabaId> --cert <vnameCertificate> [--method sms|voice] [--pin <pin>]',
     summary: 'Provision a WhatsApp number deployment (Vonage) and follow it to READY',
     access: 'admin',
-    positionals: ['phone'],
-    flags: { waba: 'value', cert: 'value', method: 'value', pin: 'value' },
+    positionals: ['...phone'],
+    flags: { waba: 'value', cert: 'value', method: 'value', pin: 'value', again: 'boolean' },
     schema: z.object({
-      phone: e164,
+      phone: phoneWords,
       waba: z
         .string()
         .trim()

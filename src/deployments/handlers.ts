@@ -39,7 +39,12 @@ export async function deployStart(
     method: input.method,
     sealed: await seal(ctx.tenant, JSON.stringify({ certificate: input.cert, pin: input.pin })),
   };
-  const job = await startJob(ctx, { kind: DEPLOYMENT_JOB, subject: `Deployment of ${phone}`, payload });
+  const job = await startJob(ctx, {
+    kind: DEPLOYMENT_JOB,
+    subject: `Deployment of ${phone}`,
+    target: input.phone,
+    payload,
+  });
   await audit(ctx.tenant, {
     actor: ctx.userId,
     action: 'deployment.requested',

@@ -1,8 +1,7 @@
 import { logger } from '../log.js';
 import { audit } from '../security/audit.js';
 import type { ActionArgs, ViewArgs } from '../slack/interactions.js';
-import { isAdmin, whoCan } from '../slack/permissions.js';
-import { otpCode } from './commands.js';
+import { accessRefusal, actorOf, fieldMessage, type Outcome, perform, specFor } from '../slack/service.js';
 import { ACTIONS, codeModal } from './messages.js';
 import { sendToDeployment } from './requests.js';
 
@@ -29,33 +28,26 @@ export async function deployAction(args: ActionArgs): Promise<void> {
     return;
   }
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) return;
-  if (!(await isAdmin(client, tenant, userId))) {
-    await audit(tenant, {
-      actor: userId,
-      action: `deployment.${actionId.split(':')[1]}`,
-      target: id,
-      outcome: 'refused',
-      detail: 'not an admin',
-    });
-    await say(`:no_entry: Only ${await whoCan(tenant)} can do that for a deployment.`);
-    return;
-  }
-  const ctx = { tenant, userId, channelId, responseUrl: (body as { response_url?: string }).response_url };
+  // Each button is checked, validated and run as the command that does the same thing.
+  const ctx = actorOf(body as never, client, tenant, channelId);
   switch (actionId) {
-    case ACTIONS.enterCode:
+    case ACTIONS.enterCode: {
+      const refused = await accessRefusal(specFor('deploy verify'), ctx);
+      if (refused) return void (await say(refused.text));
       await client.views.open({ trigger_id: body.trigger_id, view: codeModal(id, channelId) });
       return;
+    }
     case ACTIONS.resendSms:
     case ACTIONS.resendVoice: {
       const method = actionId === ACTIONS.resendVoice ? 'voice' : 'sms';
-      const { jobId } = await sendToDeployment(ctx, id, { type: 'resend', data: { method, userId } });
-      await audit(tenant, { actor: userId, action: 'deployment.otp_resend', target: id, outcome: 'ok' });
-      await say(
-        `:arrows_counterclockwise: Asking for a new code by ${method === 'voice' ? 'voice call' : 'SMS'} (job \`${jobId}\`).`,
-      );
+      const outcome = await perform(specFor('deploy resend'), { deploymentId: id, method }, ctx);
+      await say(outcome.status === 'invalid' ? `:warning: ${outcome.error.message}` : replyText(outcome));
       return;
     }
     case ACTIONS.deleteConfirm: {
+      // `/wa deploy delete` only asks for confirmation; this button is the deletion, under its rule.
+      const refused = await accessRefusal(specFor('deploy delete'), ctx);
+      if (refused) return void (await say(refused.text));
       const { jobId } = await sendToDeployment(ctx, id, { type: 'delete', data: { userId } });
       await audit(tenant, { actor: userId, action: 'deployment.delete', target: id, outcome: 'ok' });
       await say(
@@ -68,6 +60,14 @@ export async function deployAction(args: ActionArgs): Promise<void> {
   }
 }
 
+function replyText(outcome: Outcome): string {
+  return outcome.status === 'done' || outcome.status === 'refused'
+    ? outcome.reply.text
+    : outcome.status === 'invalid'
+      ? outcome.error.message
+      : `:information_source: job \`${outcome.job.id}\` already does this.`;
+}
+
 export async function deployView(args: ViewArgs): Promise<void> {
   const { body, view, client, tenant } = args;
   const userId = body.user.id;
@@ -78,14 +78,6 @@ export async function deployView(args: ViewArgs): Promise<void> {
     // A view we did not build: nothing to do but close it.
   }
   const raw = view.state.values.code?.code?.value ?? '';
-  const code = otpCode.safeParse(raw);
-  if (!code.success) {
-    await args.ack({
-      response_action: 'errors',
-      errors: { code: 'Enter the 6 digits from the SMS or voice call, like 123456.' },
-    });
-    return;
-  }
   if (!meta.id || !/^[A-Za-z0-9_-]{1,128}$/.test(meta.id)) {
     await args.ack({
       response_action: 'errors',
@@ -93,24 +85,22 @@ export async function deployView(args: ViewArgs): Promise<void> {
     });
     return;
   }
-  if (!(await isAdmin(client, tenant, userId))) {
-    await audit(tenant, {
-      actor: userId,
-      action: 'deployment.code_submitted',
-      target: meta.id,
-      outcome: 'refused',
-      detail: 'not an admin',
-    });
-    await args.ack({
-      response_action: 'errors',
-      errors: { code: `Only ${await whoCan(tenant)} can verify a deployment.` },
-    });
+  // The code form is the form door of `/wa deploy verify`: same rule, schema and handler.
+  const ctx = actorOf(body as never, client, tenant, meta.channel ?? userId);
+  const outcome = await perform(specFor('deploy verify'), { deploymentId: meta.id, code: raw }, ctx);
+  if (outcome.status === 'done') {
+    await args.ack();
     return;
   }
-  await sendToDeployment({ tenant, userId, channelId: meta.channel ?? userId }, meta.id, {
-    type: 'otp',
-    data: { code: code.data, userId },
+  await args.ack({
+    response_action: 'errors',
+    errors: {
+      code:
+        outcome.status === 'invalid'
+          ? outcome.field === 'code'
+            ? 'Enter the 6 digits from the SMS or voice call, like 123456.'
+            : fieldMessage(outcome.error)
+          : replyText(outcome),
+    },
   });
-  await audit(tenant, { actor: userId, action: 'deployment.code_submitted', target: meta.id, outcome: 'ok' });
-  await args.ack();
 }

@@ -1,12 +1,16 @@
 import { clock } from '../clock.js';
 import { JobRepository } from '../jobs/repository.js';
 import { claimAndQueue } from '../jobs/runner.js';
+import { audit } from '../security/audit.js';
 import type { ActionArgs } from '../slack/interactions.js';
+import { actorOf, mayChangeJob, specFor } from '../slack/service.js';
 import { SIGN_KIND, USER_EVENTS } from './model.js';
 
 /**
  * Buttons of the invites feature (`invite:*`). Bolt has already acked; the click only lands in
- * the job's inbox and wakes it, so CM.com Sign is called from the job, never here.
+ * the job's inbox and wakes it, so CM.com Sign is called from the job, never here. A click is
+ * checked like the command that sends the invite: the requester or an admin, and only while
+ * `/wa invite sign` is open to them (`/wa admins restrict invites on`).
  */
 export async function handleInviteAction(args: ActionArgs): Promise<void> {
   const action = args.body.actions[0];
@@ -21,6 +25,12 @@ export async function handleInviteAction(args: ActionArgs): Promise<void> {
   };
   if (!job || job.kind !== SIGN_KIND) {
     await say(':warning: That invite is no longer known here.');
+    return;
+  }
+  const ctx = actorOf(args.body as never, args.client, args.tenant);
+  const refused = await mayChangeJob(job, specFor('invite sign'), ctx, 'resend');
+  if (refused) {
+    await say(refused.text);
     return;
   }
   const now = clock.now();
@@ -38,5 +48,6 @@ export async function handleInviteAction(args: ActionArgs): Promise<void> {
     await say(`:information_source: That invite is no longer followed (job ${job.state}); nothing was sent.`);
     return;
   }
+  await audit(args.tenant, { actor: userId, action: 'invite.resend_email', target: job.id, outcome: 'ok' });
   await claimAndQueue(job, { repo, now: () => now, random: Math.random });
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand } from '../slack/command.js';
-import { days, e164, email, id, name } from '../slack/schemas.js';
+import { days, e164, email, id, name, phoneWords } from '../slack/schemas.js';
 
 const countries = z
   .string()
@@ -26,7 +26,7 @@ export const signSchema = z
   .object({
     inviteeName: name('invitee name', 100),
     email,
-    phone: e164,
+    phone: phoneWords,
     dossier: name('dossier name', 200).optional(),
     remind: days(1, 89, 'the reminder interval').optional(),
     expires: days(1, 90, 'the expiry').default(30),
@@ -54,8 +54,8 @@ export const inviteCommands = [
       '/wa invite sign "<invitee name>" <email> <+E164> [--dossier "<name>"] [--remind <days>] [--expires <days>]',
     summary: 'Send a CM.com Sign signing invite over WhatsApp and follow it to signed',
     access: 'member',
-    positionals: ['inviteeName', 'email', 'phone'],
-    flags: { dossier: 'value', remind: 'value', expires: 'value' },
+    positionals: ['inviteeName', 'email', '...phone'],
+    flags: { dossier: 'value', remind: 'value', expires: 'value', again: 'boolean' },
     schema: signSchema,
     handler: async () => (await import('./handlers.js')).inviteSign,
   }),
@@ -66,7 +66,14 @@ export const inviteCommands = [
     summary: 'Create a Zavu partner invitation link so a client connects their WhatsApp Business account',
     access: 'member',
     positionals: ['clientName'],
-    flags: { email: 'value', phone: 'value', days: 'value', countries: 'value', number: 'value' },
+    flags: {
+      email: 'value',
+      phone: 'value',
+      days: 'value',
+      countries: 'value',
+      number: 'value',
+      again: 'boolean',
+    },
     schema: partnerSchema,
     handler: async () => (await import('./handlers.js')).invitePartner,
   }),

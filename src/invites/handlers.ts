@@ -7,6 +7,7 @@ import { getCredentials } from '../security/credentials.js';
 import { type CommandContext, type Reply, UserError } from '../slack/command.js';
 import { esc } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
+import { requesterOrAdmin } from '../slack/service.js';
 import type { TenantId } from '../store/keys.js';
 import {
   PARTNER_KIND,
@@ -44,6 +45,7 @@ export async function inviteSign(input: SignInput, ctx: CommandContext): Promise
   const job = await startJob(ctx, {
     kind: SIGN_KIND,
     subject: `Signing invite for ${input.inviteeName}`,
+    target: `${input.email.toLowerCase()} ${input.phone}`,
     payload,
   });
   return ephemeral(
@@ -74,6 +76,7 @@ export async function invitePartner(input: PartnerInput, ctx: CommandContext): P
   const job = await startJob(ctx, {
     kind: PARTNER_KIND,
     subject: `Partner invitation for ${input.clientName}`,
+    target: input.clientName.toLowerCase(),
     payload,
   });
   return ephemeral(
@@ -129,6 +132,9 @@ export async function inviteCancel(input: { id: string }, ctx: CommandContext): 
       'wrong_kind',
     );
   }
+  // The same rule as the job's Cancel button: the requester, or an admin.
+  const refused = await requesterOrAdmin(job, ctx, 'cancel');
+  if (refused) return refused;
   const status = (job.data as PartnerData).status;
   if (isTerminal(job.state) || !(await nudge(job, USER_EVENTS.cancel, ctx.userId))) {
     return ephemeral(

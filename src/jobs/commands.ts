@@ -27,13 +27,12 @@ export async function cancelJobAction({ action, body, respond, tenant, client }:
     });
     return;
   }
-  const { isAdmin } = await import('../slack/permissions.js');
-  if (job.createdBy !== body.user.id && !(await isAdmin(client, tenant, body.user.id))) {
-    await respond({
-      response_type: 'ephemeral',
-      replace_original: false,
-      text: `:no_entry: Only <@${job.createdBy}> (who started it) or an admin can cancel \`${job.id}\`.`,
-    });
+  // The same rule as the command that does this for the job's kind (`/wa invite cancel` for a
+  // partner invitation): the requester or an admin, with that command's restrictions.
+  const { actorOf, commandOfJob, mayChangeJob } = await import('../slack/service.js');
+  const refused = await mayChangeJob(job, commandOfJob(job), actorOf(body, client, tenant), 'cancel');
+  if (refused) {
+    await respond({ response_type: 'ephemeral', replace_original: false, text: refused.text });
     return;
   }
   const cancelled = await repo.cancel(tenant, jobId, `cancelled by <@${body.user.id}>`, clock.now());

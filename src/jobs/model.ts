@@ -41,6 +41,8 @@ export interface Job<P = unknown, D = Record<string, unknown>> {
   kind: string;
   /** One line saying what the job is about, for `/wa jobs`. */
   subject: string;
+  /** What it acts on, for spotting an identical job started twice (see startJob). */
+  target?: string | undefined;
   state: JobState;
   attempts: number;
   version: number;

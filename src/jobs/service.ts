@@ -18,6 +18,38 @@ export interface StartJob<P> {
   /** Reports go in this thread (a follow-up to an earlier job), if given. */
   threadTs?: string;
   data?: Record<string, unknown>;
+  /**
+   * What the job acts on (an invitee, a number, a client), lower-cased by the caller. A person
+   * who starts an identical job (same kind, same target) while theirs is still active is shown
+   * that job instead, unless they ask for another (`--again`, or the form's checkbox).
+   */
+  target?: string;
+}
+
+/** The same person already has an active job of this kind on this target. */
+export class ActiveJobError extends Error {
+  override readonly name = 'ActiveJobError';
+  readonly code = 'active_job';
+  constructor(readonly job: Job) {
+    super(`job ${job.id} already does this`);
+  }
+}
+
+const ACTIVE_STATES = ['queued', 'running', 'waiting'];
+
+/** The requester's active job of this kind on this target, if any. */
+export async function activeJobFor(
+  tenant: TenantId,
+  userId: string,
+  kind: string,
+  target: string,
+  repo = new JobRepository(),
+): Promise<Job | undefined> {
+  const jobs = await repo.list(tenant, { all: false, limit: 200 });
+  return jobs.find(
+    (j) =>
+      j.kind === kind && j.target === target && j.createdBy === userId && ACTIVE_STATES.includes(j.state),
+  );
 }
 
 /**
@@ -25,11 +57,17 @@ export interface StartJob<P> {
  * lost, the job is still due and the sweep runs it once the lease expires: nothing is lost.
  */
 export async function startJob<P>(
-  ctx: Pick<CommandContext, 'tenant' | 'userId' | 'channelId' | 'responseUrl'>,
+  ctx: Pick<CommandContext, 'tenant' | 'userId' | 'channelId' | 'responseUrl'> & {
+    again?: boolean | undefined;
+  },
   init: StartJob<P>,
   repo = new JobRepository(),
   now = clock.now(),
 ): Promise<Job<P>> {
+  if (init.target !== undefined && !ctx.again) {
+    const active = await activeJobFor(ctx.tenant, ctx.userId, init.kind, init.target, repo);
+    if (active) throw new ActiveJobError(active);
+  }
   const lease = leaseToken();
   const job: Job<P> = {
     tenant: ctx.tenant,
@@ -54,6 +92,7 @@ export async function startJob<P>(
       responseUrlUses: 0,
     },
     payload: init.payload,
+    ...(init.target !== undefined ? { target: init.target } : {}),
     data: init.data ?? {},
     effects: {},
   };

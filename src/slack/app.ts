@@ -68,6 +68,7 @@ export function createSlackApp() {
       channelId: command.channel_id,
       responseUrl: command.response_url,
       triggerId: command.trigger_id,
+      teamDomain: command.team_domain,
       client,
       // Loaded on first use: the cold path holds Bolt and config, not the command surface.
       isAdmin: async () => (await import('./permissions.js')).isAdmin(client, tenant, command.user_id),
@@ -103,21 +104,39 @@ export function createSlackApp() {
     if (!actionRoutes.some((r) => id.startsWith(r.prefix))) await ack();
   });
 
-  // App Home shows the same job list as `/wa jobs`.
+  // The global shortcut "WhatsApp onboarding" opens the launcher, as `/wa` alone does.
+  app.shortcut('wa:launcher', async ({ ack, body, client }) => {
+    await ack();
+    const tenant = tenantFromBody(body as never);
+    const [{ actorOf }, { launcherView }] = await Promise.all([
+      import('./service.js'),
+      import('./launcher.js'),
+    ]);
+    const ctx = actorOf(body as never, client, tenant);
+    await client.views.open({ trigger_id: body.trigger_id, view: await launcherView(ctx) });
+  });
+
+  // App Home: a button per common action this person may take, then the same job list as `/wa jobs`.
   app.event('app_home_opened', async ({ event, client, body }) => {
     if (event.tab !== 'home') return;
     const tenant = tenantOf({
       teamId: (body as { team_id?: string }).team_id,
       enterpriseId: (body as { enterprise_id?: string }).enterprise_id,
     });
-    const [{ JobRepository }, { jobsBlocks }] = await Promise.all([
+    const [{ JobRepository }, { jobsBlocks }, { homeActionBlocks }, { actorOf }] = await Promise.all([
       import('../jobs/repository.js'),
       import('../jobs/view.js'),
+      import('./launcher.js'),
+      import('./service.js'),
     ]);
-    const jobs = await new JobRepository().list(tenant, { all: true, limit: 20 });
+    const ctx = actorOf({ user: { id: event.user } }, client, tenant);
+    const [jobs, actions] = await Promise.all([
+      new JobRepository().list(tenant, { all: true, limit: 20 }),
+      homeActionBlocks(ctx),
+    ]);
     await client.views.publish({
       user_id: event.user,
-      view: { type: 'home', blocks: jobsBlocks(jobs, true) },
+      view: { type: 'home', blocks: [...actions, ...jobsBlocks(jobs, true)].slice(0, 100) },
     });
   });
 

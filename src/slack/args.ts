@@ -15,6 +15,18 @@ export interface Parsed {
 export class ArgumentError extends Error {
   override readonly name = 'ArgumentError';
   readonly code = 'bad_arguments';
+  /** The input field it is about, when known: forms show the error beside that field. */
+  readonly field: string | undefined;
+  /** The words to show beside that field in a form, when they differ from the message. */
+  readonly fieldMessage: string;
+  constructor(
+    message: string,
+    options?: ErrorOptions & { field?: string | undefined; fieldMessage?: string | undefined },
+  ) {
+    super(message, options);
+    this.field = options?.field;
+    this.fieldMessage = options?.fieldMessage ?? message;
+  }
 }
 
 /**

@@ -14,6 +14,10 @@ export interface CommandContext {
   /** Web API client with this workspace's bot token. */
   client: WebClient;
   isAdmin(): Promise<boolean>;
+  /** For permalinks (`https://<domain>.slack.com/archives/...`), when Slack sent it. */
+  teamDomain?: string | undefined;
+  /** Start another job even if an identical one is active (`--again`, or the form's checkbox). */
+  again?: boolean | undefined;
 }
 
 export interface Reply {
@@ -44,8 +48,11 @@ export function defineCommand<S extends z.ZodType>(spec: CommandSpec<S>): Comman
   return spec;
 }
 
-/** Turns parsed tokens into the schema's input object and validates it, naming what is wrong. */
-export function validateInput<S extends z.ZodType>(spec: CommandSpec<S>, parsed: Parsed): z.output<S> {
+/**
+ * Turns parsed tokens into the input object the schema reads (positionals by name, flags by
+ * name); an argument no positional takes is an error.
+ */
+export function rawInput(spec: Pick<CommandSpec, 'positionals'>, parsed: Parsed): Record<string, unknown> {
   const names = spec.positionals ?? [];
   const input: Record<string, unknown> = { ...parsed.flags };
   const rest = names.find((n) => n.startsWith('...'));
@@ -56,17 +63,35 @@ export function validateInput<S extends z.ZodType>(spec: CommandSpec<S>, parsed:
   const extra = parsed.positionals.slice(fixed.length);
   if (rest) input[rest.slice(3)] = extra;
   else if (extra.length > 0) throw new ArgumentError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  return input;
+}
+
+/** A schema issue as an error naming its field the way the command does (`missing <phone>`, `--days: ...`). */
+export function issueError(spec: Pick<CommandSpec, 'positionals'>, issue: z.core.$ZodIssue): ArgumentError {
+  const field = String(issue.path[0] ?? '');
+  const fixed = (spec.positionals ?? []).map((n) => n.replace(/^\.\.\./, ''));
+  // Positionals are named in words (`clientName` → "the client name"), flags as typed.
+  const label = fixed.includes(field) ? `the ${inWords(field)}` : field ? `--${field}` : 'arguments';
+  const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
+  const message = missing
+    ? `missing ${label}`
+    : fixed.includes(field) || !field
+      ? issue.message
+      : `${label}: ${issue.message}`;
+  // A form shows the schema's own words beside the field, without the command's label.
+  return new ArgumentError(message, {
+    field: field || undefined,
+    fieldMessage: missing ? 'Please fill this in.' : issue.message,
+  });
+}
+
+/** Turns parsed tokens into the schema's input object and validates it, naming what is wrong. */
+export function validateInput<S extends z.ZodType>(spec: CommandSpec<S>, parsed: Parsed): z.output<S> {
+  const input = rawInput(spec, parsed);
   if (!spec.schema) return input as z.output<S>;
   const result = spec.schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0] as z.core.$ZodIssue;
-  const field = String(issue.path[0] ?? '');
-  // Positionals are named in words (`clientName` → "the client name"), flags as typed.
-  const label = fixed.includes(field) ? `the ${inWords(field)}` : field ? `--${field}` : 'arguments';
-  if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) {
-    throw new ArgumentError(`missing ${label}`);
-  }
-  throw new ArgumentError(fixed.includes(field) || !field ? issue.message : `${label}: ${issue.message}`);
+  throw issueError(spec, result.error.issues[0] as z.core.$ZodIssue);
 }
 
 /** `deploymentId` → "deployment id": field names as a person says them. */
@@ -80,12 +105,15 @@ export function inWords(field: string): string {
 /** An error whose message is meant for the person who typed the command. */
 export class UserError extends Error {
   override readonly name: string = 'UserError';
+  /** The input field it is about, when known: forms show the error beside that field. */
+  readonly field: string | undefined;
   constructor(
     message: string,
     readonly code = 'user_error',
-    options?: ErrorOptions,
+    options?: ErrorOptions & { field?: string | undefined },
   ) {
     super(message, options);
+    this.field = options?.field;
   }
 }
 

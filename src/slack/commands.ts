@@ -5,6 +5,7 @@ import { jobsInput } from '../jobs/schemas.js';
 import { templateCommands } from '../templates/commands.js';
 import { adminUserInput, restrictInput } from './admins-schemas.js';
 import { type CommandSpec, defineCommand, noInput } from './command.js';
+import { countryInput } from './country-schema.js';
 
 const coreCommands = [
   defineCommand({
@@ -74,6 +75,16 @@ const coreCommands = [
     positionals: ['group', 'state'],
     schema: restrictInput,
     handler: async () => (await import('./admins.js')).restrictCommand,
+  }),
+  defineCommand({
+    path: 'admins set country',
+    usage: '/wa admins set country <XX|none>',
+    summary:
+      'Read phone numbers typed without a country code (06 1234 5678, (415) 555-1234) as numbers of this country',
+    access: 'admin',
+    positionals: ['country'],
+    schema: countryInput,
+    handler: async () => (await import('./country.js')).setCountryCommand,
   }),
 ];
 

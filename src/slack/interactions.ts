@@ -22,9 +22,11 @@ export const actionRoutes: Array<{
   { prefix: 'connect:', load: async () => (await import('./connect-interactions.js')).connectAction },
   { prefix: 'invite:', load: async () => (await import('../invites/actions.js')).handleInviteAction },
   { prefix: 'deploy:', load: async () => (await import('../deployments/interactions.js')).deployAction },
+  { prefix: 'form:', load: async () => (await import('./form-interactions.js')).formAction },
 ];
 
 export const viewRoutes: Array<{ prefix: string; load: () => Promise<(args: ViewArgs) => Promise<void>> }> = [
   { prefix: 'connect:', load: async () => (await import('./connect-interactions.js')).connectView },
   { prefix: 'deploy:', load: async () => (await import('../deployments/interactions.js')).deployView },
+  { prefix: 'form:', load: async () => (await import('./form-interactions.js')).formSubmit },
 ];

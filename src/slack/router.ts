@@ -1,16 +1,16 @@
 import { ArgumentError, parseFlags, tokenize } from './args.js';
-import { type CommandContext, type Reply, UserError, validateInput } from './command.js';
+import { type CommandContext, type CommandSpec, type Reply, rawInput, type UserError } from './command.js';
 import { commands, commandsUnder, findCommand } from './commands.js';
 import { errorReply } from './errors.js';
 import { esc, fromSlack } from './mrkdwn.js';
-import { mayNeedAdmin, refusal, requiredAccess } from './permissions.js';
+import { accessRefusal, activeJobText, perform } from './service.js';
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
 
 /**
- * `/wa <text>`: tokenise, find the subcommand, check access, validate with the command's
- * schema, then run it. Every refusal is an ephemeral answer that names what is wrong, and
- * nothing has been changed by then.
+ * `/wa <text>`: tokenise, find the subcommand, then the one service function (access check,
+ * validation with the command's schema, handler). `/wa` alone opens the launcher. Every
+ * refusal is an ephemeral answer that names what is wrong, and nothing has been changed by then.
  */
 export async function runCommand(text: string, ctx: CommandContext): Promise<Reply> {
   let tokens: string[];
@@ -21,7 +21,10 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<Rep
       `:warning: I could not read that command: ${esc((err as Error).message)}. Try \`/wa help\`.`,
     );
   }
-  if (tokens.length === 0) tokens = ['help'];
+  if (tokens.length === 0) {
+    if (ctx.triggerId) return (await import('./launcher.js')).openLauncherFromCommand(ctx);
+    tokens = ['help'];
+  }
 
   const found = findCommand(tokens);
   if (!found) {
@@ -43,28 +46,51 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<Rep
       `:construction: \`/wa ${spec.path}\` is not built yet. Usage will be:\n\`${esc(spec.usage)}\``,
     );
   }
-  // Admin commands, and member commands an admin has restricted in this workspace.
-  // Settings first (one GetItem): Slack's users.info is asked only when the command needs an admin.
-  if (mayNeedAdmin(spec) && (await requiredAccess(spec, ctx.tenant)) === 'admin' && !(await ctx.isAdmin())) {
-    return refusal(spec, ctx);
-  }
 
-  let input: unknown;
+  let raw: Record<string, unknown>;
   try {
-    input = validateInput(spec, parseFlags(rest, spec.flags));
+    raw = rawInput(spec, parseFlags(rest, spec.flags));
   } catch (err) {
-    if (err instanceof ArgumentError || err instanceof UserError) {
-      return ephemeral(`:warning: ${esc(err.message)}.\nUsage: \`${esc(spec.usage)}\``);
-    }
-    throw err;
+    if (!(err instanceof ArgumentError)) throw err;
+    // Who may run it is said before what is wrong with the arguments.
+    return (await accessRefusal(spec, ctx)) ?? invalidReply(spec, err, rest);
   }
 
   try {
-    const handler = await spec.handler();
-    return await handler(input, ctx);
+    const outcome = await perform(spec, raw, ctx);
+    switch (outcome.status) {
+      case 'done':
+      case 'refused':
+        return outcome.reply;
+      case 'invalid':
+        return invalidReply(spec, outcome.error, rest);
+      case 'active':
+        return ephemeral(
+          activeJobText(outcome.job, ctx, 'To start another anyway, run the same command with `--again`.'),
+        );
+    }
   } catch (err) {
     return errorReply(err, spec.usage);
   }
+}
+
+/**
+ * What is wrong, with the usage line; for an action that has a form, also an "Open the form"
+ * button prefilled with what could be read from the text.
+ */
+async function invalidReply(
+  spec: CommandSpec,
+  err: ArgumentError | UserError,
+  rest: string[],
+): Promise<Reply> {
+  const reply = errorReply(err, err instanceof ArgumentError ? spec.usage : undefined);
+  const { formOffer } = await import('./forms.js');
+  const offer = formOffer(spec.path, rest);
+  if (!offer) return reply;
+  return {
+    ...reply,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: reply.text.slice(0, 2900) } }, offer],
+  };
 }
 
 function truncate(s: string, max = 40): string {

@@ -64,7 +64,7 @@ export const templateCommands = [
     summary: 'Send an approved template to up to 20 opted-in recipients (CommBox)',
     access: 'member',
     positionals: ['templateName', 'language', '...recipients'],
-    flags: { param: 'multi', 'header-url': 'value' },
+    flags: { param: 'multi', 'header-url': 'value', again: 'boolean' },
     schema: z.object({
       templateName: z
         .string()

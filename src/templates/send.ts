@@ -98,6 +98,8 @@ export async function sendTemplate(
     });
     throw new UserError(
       `No opt-in is on record for ${missing.map(maskPhone).join(', ')}. WhatsApp templates may only go to people who opted in to hear from this business: record their consent first with \`/wa contact optin <+E164> --source "<where consent was given>"\`. Nothing was sent.`,
+      'no_optin',
+      { field: 'recipients' },
     );
   }
   const payload: SendPayload = {
@@ -110,6 +112,7 @@ export async function sendTemplate(
   const job = await startJob(ctx, {
     kind: 'template.send',
     subject: `Send template ${input.templateName} (${input.language}) to ${recipients.length}`,
+    target: `${input.templateName.toLowerCase()} ${input.language.toLowerCase()} ${[...recipients].sort().join(',')}`,
     payload,
   });
   return {

@@ -187,7 +187,14 @@ describe('deployment from Slack to READY', () => {
     await deployCommand(stack, `deploy start +447911123456 --waba 1234567 --cert AbCdEFGHiJK123456`);
     const first = (await vonageState(stack)).deployments.find((d) => d.number === '7911123456');
     expect(first).toBeDefined();
-    await deployCommand(stack, `deploy start +447911123456 --waba 1234567 --cert AbCdEFGHiJK123456`);
+    // The same person starting the same number again is pointed to their active job first...
+    const again = await deployCommand(
+      stack,
+      `deploy start +44 7911 123456 --waba 1234567 --cert AbCdEFGHiJK123456`,
+    );
+    expect(again.json.text).toMatch(/You already started this: .*job `j\w+`.*--again/s);
+    // ...and with --again the provider is asked, and says the number is in use.
+    await deployCommand(stack, `deploy start +447911123456 --waba 1234567 --cert AbCdEFGHiJK123456 --again`);
     await advance(stack);
     const all = await texts(stack);
     expect(all.some((t) => t.includes('number-in-use') && t.includes(`/wa deploy status ${first?.id}`))).toBe(

@@ -135,13 +135,16 @@ describe('audit blocks', () => {
 });
 
 describe('Slack delivery keys', () => {
-  it('identify events by event_id and interactions by trigger_id and action_ts; commands have none', () => {
+  it('identify events by event_id, interactions by trigger_id and action_ts, commands by team, user and trigger_id', () => {
     expect(deliveryKey({ type: 'event_callback', event_id: 'Ev1' })).toBe('event:Ev1');
     expect(deliveryKey({ type: 'block_actions', trigger_id: 't1', actions: [{ action_ts: '1.2' }] })).toBe(
       'block_actions:t1:1.2',
     );
     expect(deliveryKey({ type: 'view_submission', trigger_id: 't2' })).toBe('view_submission:t2:');
-    expect(deliveryKey({ command: '/wa', text: 'help', trigger_id: 't3' })).toBeUndefined();
+    expect(
+      deliveryKey({ command: '/wa', text: 'help', team_id: 'T1', user_id: 'U1', trigger_id: 't3' }),
+    ).toBe('command:T1:U1:t3');
+    expect(deliveryKey({ command: '/wa', text: 'help' })).toBeUndefined();
     expect(deliveryKey({ type: 'event_callback' })).toBeUndefined();
     expect(deliveryKey({ type: 'event_callback', event_id: 'x'.repeat(500) })).toBeUndefined();
     expect(deliveryKey(null)).toBeUndefined();

@@ -1,0 +1,215 @@
+import type { WebClient } from '@slack/web-api';
+import type { z } from 'zod';
+import type { Job } from '../jobs/model.js';
+import { ActiveJobError } from '../jobs/service.js';
+import { slackDate } from '../jobs/view.js';
+import { logger } from '../log.js';
+import { audit } from '../security/audit.js';
+import type { TenantId } from '../store/keys.js';
+import { ArgumentError } from './args.js';
+import { type CommandContext, type CommandSpec, issueError, type Reply, UserError } from './command.js';
+import { commands } from './commands.js';
+import { workspaceCountry } from './country.js';
+import { esc } from './mrkdwn.js';
+import { mayNeedAdmin, refusal, requiredAccess } from './permissions.js';
+import { withDefaultCountry } from './schemas.js';
+
+/**
+ * One action, three doors. A slash command, its form and any button that starts or does the
+ * same thing all come through `perform` (or, for buttons on an existing job, `mayChangeJob`):
+ * the same permission rule (the command's access, raised by `/wa admins restrict`), the same zod
+ * schema, the same handler, which does the opt-in checks, starts the job and audits. The doors
+ * differ only in how they read input and show the outcome.
+ */
+
+export type Outcome =
+  | { status: 'done'; reply: Reply }
+  | { status: 'refused'; reply: Reply }
+  /** Bad input (schema) or a refusal about the input (no opt-in, over a cap): nothing changed. */
+  | { status: 'invalid'; error: ArgumentError | UserError; field: string | undefined }
+  /** The same person already has an identical job running (see startJob's `target`). */
+  | { status: 'active'; job: Job };
+
+export function specFor(path: string): CommandSpec {
+  const spec = commands.find((c) => c.path === path);
+  if (!spec) throw new Error(`no command /wa ${path}`);
+  return spec;
+}
+
+/** The refusal if this person may not run the command here (admin-only, or restricted). */
+export async function accessRefusal(
+  spec: Pick<CommandSpec, 'path' | 'access'>,
+  ctx: CommandContext,
+): Promise<Reply | undefined> {
+  // Settings first (one GetItem): Slack's users.info is asked only when the command needs an admin.
+  if (mayNeedAdmin(spec) && (await requiredAccess(spec, ctx.tenant)) === 'admin' && !(await ctx.isAdmin())) {
+    return refusal(spec, ctx);
+  }
+  return undefined;
+}
+
+/** The words a form shows beside the field. */
+export function fieldMessage(err: ArgumentError | UserError): string {
+  return err instanceof ArgumentError ? err.fieldMessage : err.message;
+}
+
+/**
+ * Runs one action for one person: permission (with restrictions), validation with the
+ * command's schema under the workspace's default country, then the handler. `raw` is the input
+ * as the door read it (strings and string lists); `raw.again === true` starts another job even
+ * when an identical one is active. Unexpected errors are thrown for the door to report.
+ */
+export async function perform(
+  spec: CommandSpec,
+  raw: Record<string, unknown>,
+  ctx: CommandContext,
+): Promise<Outcome> {
+  const refused = await accessRefusal(spec, ctx);
+  if (refused) return { status: 'refused', reply: refused };
+  if (!spec.handler) throw new Error(`/wa ${spec.path} is not built`);
+  const country = await workspaceCountry(ctx.tenant);
+  return withDefaultCountry(country, async () => {
+    let input: unknown = raw;
+    if (spec.schema) {
+      const parsed = spec.schema.safeParse(raw);
+      if (!parsed.success) {
+        const err = issueError(spec, parsed.error.issues[0] as z.core.$ZodIssue);
+        return { status: 'invalid', error: err, field: err.field } satisfies Outcome;
+      }
+      input = parsed.data;
+    }
+    const handler = await (spec.handler as NonNullable<CommandSpec['handler']>)();
+    try {
+      const reply = await handler(input, { ...ctx, again: raw.again === true });
+      return { status: 'done', reply: withReadBack(reply, raw, input) } satisfies Outcome;
+    } catch (err) {
+      if (err instanceof ArgumentError || err instanceof UserError) {
+        return { status: 'invalid', error: err, field: err.field } satisfies Outcome;
+      }
+      if (err instanceof ActiveJobError) return { status: 'active', job: err.job } satisfies Outcome;
+      throw err;
+    }
+  });
+}
+
+/** "Read `(415) 555-1234` as +14155551234": the E.164 form of a number typed another way. */
+function withReadBack(reply: Reply, raw: Record<string, unknown>, input: unknown): Reply {
+  const typed = raw.phone;
+  const read = (input as { phone?: unknown } | undefined)?.phone;
+  if (typeof typed !== 'string' || typeof read !== 'string' || typed.trim() === read) return reply;
+  const note = `Read \`${typed.trim().replace(/[`<>&]/g, '')}\` as ${read}.`;
+  return {
+    ...reply,
+    text: `${reply.text}\n${note}`,
+    ...(reply.blocks
+      ? { blocks: [...reply.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: note }] }] }
+      : {}),
+  };
+}
+
+/** A Slack permalink to a job's card, when Slack told us the workspace's domain. */
+export function jobLink(job: Job, teamDomain: string | undefined): string {
+  const { channel, progressTs, threadTs } = job.report;
+  const ts = progressTs ?? threadTs;
+  if (teamDomain && /^[a-z0-9-]+$/i.test(teamDomain) && ts && /^[CDG][A-Z0-9]+$/.test(channel)) {
+    return `<https://${teamDomain}.slack.com/archives/${channel}/p${ts.replace('.', '')}|job \`${job.id}\`>`;
+  }
+  return /^[CG][A-Z0-9]+$/.test(channel) ? `job \`${job.id}\` in <#${channel}>` : `job \`${job.id}\``;
+}
+
+/** What a person hears when they start what they already have running. */
+export function activeJobText(job: Job, ctx: Pick<CommandContext, 'teamDomain'>, how: string): string {
+  return `:information_source: You already started this: ${jobLink(job, ctx.teamDomain)} (${esc(job.subject)}, ${job.state} since ${slackDate(job.createdAt)}). Nothing new was started. ${how}`;
+}
+
+/** The command whose rule applies to a button on a job of this kind (restrictions included). */
+const JOB_COMMAND: Record<string, string> = {
+  'invite.partner': 'invite cancel',
+  'invite.sign': 'invite sign',
+  'template.send': 'template send',
+  'template.watch': 'template watch',
+  'contact.verify': 'contact verify',
+  deployment: 'deploy start',
+};
+
+export function commandOfJob(job: Pick<Job, 'kind'>): CommandSpec | undefined {
+  const path = JOB_COMMAND[job.kind];
+  return path ? specFor(path) : undefined;
+}
+
+/**
+ * Who may change or stop something a person started (cancel an invitation, resend it, cancel
+ * its job): the requester or an admin, and only while the command that does it is open to them
+ * (`/wa admins restrict` included). `/wa invite cancel`, the job's Cancel button and "Resend by
+ * email" all use this one rule. Returns the refusal, or undefined when allowed.
+ */
+export async function mayChangeJob(
+  job: Job,
+  spec: CommandSpec | undefined,
+  ctx: CommandContext,
+  what: string,
+): Promise<Reply | undefined> {
+  if (spec) {
+    const refused = await accessRefusal(spec, ctx);
+    if (refused) return refused;
+  }
+  return requesterOrAdmin(job, ctx, what);
+}
+
+/** The requester, or an admin (the part of `mayChangeJob` after the command's own access check). */
+export async function requesterOrAdmin(
+  job: Job,
+  ctx: CommandContext,
+  what: string,
+): Promise<Reply | undefined> {
+  if (job.createdBy === ctx.userId || (await ctx.isAdmin())) return undefined;
+  try {
+    await audit(ctx.tenant, {
+      actor: ctx.userId,
+      action: `${job.kind}.${what.split(' ')[0]}`,
+      target: job.id,
+      outcome: 'refused',
+      detail: 'not the requester or an admin',
+    });
+  } catch (err) {
+    logger.warn('could not audit a refusal', { error: err as Error });
+  }
+  return {
+    response_type: 'ephemeral',
+    text: `:no_entry: Only <@${job.createdBy}> (who started it) or an admin can ${what} \`${job.id}\`.`,
+  };
+}
+
+/** The person behind a button click or a form submission, as a command context. */
+export function actorOf(
+  body: {
+    user: { id: string };
+    team?: { id?: string; domain?: string } | null;
+    enterprise?: { id?: string } | null;
+    channel?: { id?: string } | null;
+    trigger_id?: string;
+    response_url?: string;
+  },
+  client: WebClient,
+  tenant: TenantId,
+  channelId?: string,
+): CommandContext {
+  const userId = body.user.id;
+  let admin: Promise<boolean> | undefined;
+  return {
+    tenant,
+    teamId: body.team?.id ?? tenant,
+    enterpriseId: body.enterprise?.id,
+    userId,
+    // No channel (App Home, a global shortcut): reports go to the person's DM with the app.
+    channelId: channelId ?? body.channel?.id ?? userId,
+    responseUrl: body.response_url,
+    triggerId: body.trigger_id,
+    teamDomain: body.team?.domain,
+    client,
+    isAdmin: () => {
+      admin ??= import('./permissions.js').then((p) => p.isAdmin(client, tenant, userId));
+      return admin;
+    },
+  };
+}
