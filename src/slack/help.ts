@@ -12,7 +12,12 @@ export async function help(): Promise<Reply> {
     { type: 'header', text: { type: 'plain_text', text: 'WhatsApp onboarding: /wa' } },
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: 'Quote arguments with spaces: `/wa invite partner "Acme Ltd"`' }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: '`/wa` alone (or the shortcut *WhatsApp onboarding*) opens a menu with a form per action. Quote arguments with spaces: `/wa invite partner "Acme Ltd"`. Phone numbers may have spaces: `+31 6 1234 5678`. A start command for something you already have running points to it; add `--again` to start another.',
+        },
+      ],
     },
   ];
   // A section holds at most 3000 characters: pack the lines into as few sections as fit.
@@ -27,7 +32,7 @@ export async function help(): Promise<Reply> {
   if (chunk) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
   return {
     response_type: 'ephemeral',
-    text: `/wa commands:\n${commands.map((c) => `${c.usage}: ${c.summary}`).join('\n')}`,
+    text: `/wa alone opens a menu of forms. /wa commands:\n${commands.map((c) => `${c.usage}: ${c.summary}`).join('\n')}`,
     blocks,
   };
 }
