@@ -107,7 +107,13 @@ export const FORMS: FormSpec[] = [
     startsJob: true,
     fields: [
       { key: 'templateName', label: 'Template name', kind: 'text', placeholder: 'order_update' },
-      { key: 'language', label: 'Language', kind: 'text', placeholder: 'en_US' },
+      {
+        key: 'language',
+        label: 'Language',
+        kind: 'text',
+        placeholder: 'en_US',
+        hint: 'A code (en_US, en) or the name CM.com shows (English (US)).',
+      },
       {
         key: 'recipients',
         label: 'Recipients',
