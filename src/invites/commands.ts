@@ -36,14 +36,24 @@ export const signSchema = z
     error: 'the reminder interval must be shorter than the expiry',
   });
 
-export const partnerSchema = z.object({
-  clientName: name('client name', 100),
-  email: email.optional(),
-  phone: e164.optional(),
-  days: days(1, 30, 'the validity').optional(),
-  countries: countries.optional(),
-  number: id('Zavu phone number id').optional(),
-});
+export const partnerSchema = z
+  .object({
+    clientName: name('client name', 100),
+    email: email.optional(),
+    phone: e164.optional(),
+    days: days(1, 30, 'the validity').optional(),
+    countries: countries.optional(),
+    number: id('Zavu phone number id').optional(),
+    /** Zavu's connectionType: whatsapp_waba (default) or messenger (a Facebook Page). */
+    channel: z
+      .enum(['whatsapp', 'messenger'], { error: 'the channel must be whatsapp or messenger' })
+      .optional(),
+  })
+  // Zavu answers 400 to phoneNumberId / allowedPhoneCountries on a messenger invitation.
+  .refine((v) => v.channel !== 'messenger' || (!v.number && !v.countries), {
+    path: ['channel'],
+    error: '--number and --countries apply to WhatsApp invitations only, not --channel messenger',
+  });
 
 const byId = z.object({ id: id('invite id (job id, dossier id or invitation id)') });
 
@@ -62,7 +72,7 @@ export const inviteCommands = [
   defineCommand({
     path: 'invite partner',
     usage:
-      '/wa invite partner "<client name>" [--email <e>] [--phone <+E164>] [--days <1-30>] [--countries US,MX] [--number <phoneNumberId>]',
+      '/wa invite partner "<client name>" [--email <e>] [--phone <+E164>] [--days <1-30>] [--countries US,MX] [--number <phoneNumberId>] [--channel whatsapp|messenger]',
     summary: 'Create a Zavu partner invitation link so a client connects their WhatsApp Business account',
     access: 'member',
     positionals: ['clientName'],
@@ -73,6 +83,7 @@ export const inviteCommands = [
       countries: 'value',
       number: 'value',
       again: 'boolean',
+      channel: 'value',
     },
     schema: partnerSchema,
     handler: async () => (await import('./handlers.js')).invitePartner,

@@ -60,6 +60,7 @@ export interface PartnerInput {
   days?: number | undefined;
   countries?: string[] | undefined;
   number?: string | undefined;
+  channel?: 'whatsapp' | 'messenger' | undefined;
 }
 
 /** `/wa invite partner`: the link reaches only the requester, from the job. */
@@ -72,6 +73,7 @@ export async function invitePartner(input: PartnerInput, ctx: CommandContext): P
     ...(input.days ? { days: input.days } : {}),
     ...(input.countries?.length ? { countries: input.countries } : {}),
     ...(input.number ? { number: input.number } : {}),
+    ...(input.channel === 'messenger' ? { connectionType: 'messenger' as const } : {}),
   };
   const job = await startJob(ctx, {
     kind: PARTNER_KIND,

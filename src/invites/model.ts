@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { InvitationStatus } from '../providers/zavu/schemas.js';
+import { type ConnectedAccount, ConnectionType, type InvitationStatus } from '../providers/zavu/schemas.js';
 
 export const SIGN_KIND = 'invite.sign';
 export const PARTNER_KIND = 'invite.partner';
@@ -43,6 +43,7 @@ export const PartnerPayload = z.object({
   days: z.number().int().min(1).max(30).optional(),
   countries: z.array(z.string().regex(/^[A-Z]{2}$/)).optional(),
   number: z.string().max(128).optional(),
+  connectionType: ConnectionType.optional(),
 });
 export type PartnerPayload = z.output<typeof PartnerPayload>;
 
@@ -52,6 +53,8 @@ export interface PartnerData extends Record<string, unknown> {
   expiresAt?: string;
   senderId?: string;
   failureReason?: string;
+  connectionType?: ConnectionType;
+  connectedAccount?: Pick<ConnectedAccount, 'id' | 'channel' | 'name'>;
   checkedAt?: number;
 }
 

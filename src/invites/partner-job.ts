@@ -3,9 +3,14 @@ import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { Job, SlackMessage, StepResult } from '../jobs/model.js';
 import { jobIdForRef } from '../jobs/service.js';
 import { type ZavuClient, zavuClient } from '../providers/zavu/client.js';
-import { type Invitation, InvitationStatus } from '../providers/zavu/schemas.js';
+import {
+  type ConnectedAccount,
+  type Invitation,
+  InvitationStatus,
+  InvitationStatusChanged,
+} from '../providers/zavu/schemas.js';
 import { audit } from '../security/audit.js';
-import { esc, mention } from '../slack/mrkdwn.js';
+import { esc, escClip, mention } from '../slack/mrkdwn.js';
 import { PARTNER_KIND, type PartnerData, PartnerPayload, USER_EVENTS } from './model.js';
 import { partnerSummary, slackDate } from './render.js';
 import { inviteSettings } from './settings.js';
@@ -46,6 +51,7 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
             ...(p.number ? { phoneNumberId: p.number } : {}),
             ...(p.days ? { expiresInDays: p.days } : {}),
             ...(p.countries?.length ? { allowedPhoneCountries: p.countries } : {}),
+            ...(p.connectionType ? { connectionType: p.connectionType } : {}),
           });
           url = invitation.url;
           return small(invitation);
@@ -78,32 +84,36 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
       return true;
     });
 
-    const apply = (inv: {
-      status: string;
-      senderId?: string | null | undefined;
-      failureReason?: string | null;
-    }) => {
+    const apply = (inv: Observed) => {
       const status = InvitationStatus.safeParse(inv.status);
       if (!status.success || status.data === d.status) return;
       if (d.status && TERMINAL.includes(d.status)) return;
+      const previous = d.status;
       d.status = status.data;
+      if (inv.connectionType) d.connectionType = inv.connectionType;
       switch (status.data) {
         case 'in_progress':
           posts.push({
-            text: `:arrows_counterclockwise: ${esc(p.clientName)} opened the link and is connecting their account.`,
+            text:
+              previous === 'failed'
+                ? `:arrows_counterclockwise: ${esc(p.clientName)} is trying the link again.`
+                : `:arrows_counterclockwise: ${esc(p.clientName)} opened the link and is connecting their account.`,
           });
           break;
         case 'failed':
+          // Not terminal: the same link can be retried, so the job keeps following it.
           d.failureReason = inv.failureReason ?? undefined;
           posts.push({
-            text: `:warning: ${esc(p.clientName)}'s attempt did not finish${inv.failureReason ? ` (\`${esc(inv.failureReason)}\`)` : ''}. The same link still works.`,
+            text: `:warning: ${esc(p.clientName)}'s attempt did not finish: ${failureWords(inv.failureReason)}. The same link still works: they can try again, and this thread will say when they do.`,
           });
           break;
         case 'completed':
           d.senderId = inv.senderId ?? undefined;
-          posts.push({
-            text: `:white_check_mark: ${esc(p.clientName)} connected their WhatsApp Business account${inv.senderId ? `: sender \`${esc(inv.senderId)}\`` : ''}.`,
-          });
+          if (inv.connectedAccount) {
+            const { id, channel, name } = inv.connectedAccount;
+            d.connectedAccount = { id, channel, name: name ?? null };
+          }
+          posts.push({ text: `:white_check_mark: ${connectedWords(p.clientName, d)}` });
           break;
         case 'expired':
           posts.push({ text: `:hourglass: The invitation expired before ${esc(p.clientName)} connected.` });
@@ -141,8 +151,10 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
           poll = true;
         }
       } else if (event.type === 'invitation.status_changed') {
-        const inv = event.data as { status: string; senderId?: string | null; failureReason?: string | null };
-        apply(inv);
+        // The webhook's documented `data` (invitationId, previousStatus, currentStatus, …).
+        const data = InvitationStatusChanged.safeParse(event.data);
+        if (data.success) apply({ ...data.data, status: data.data.currentStatus });
+        else poll = true;
       }
     }
 
@@ -205,6 +217,41 @@ async function findCreated(job: PartnerJob, client: ZavuClient): Promise<Invitat
     cursor = out.nextCursor;
   }
   return undefined;
+}
+
+/** What a webhook or a read of the invitation tells us. */
+interface Observed {
+  status: string;
+  senderId?: string | null | undefined;
+  failureReason?: string | null | undefined;
+  connectionType?: 'whatsapp_waba' | 'messenger' | undefined;
+  connectedAccount?: ConnectedAccount | null | undefined;
+}
+
+/** Zavu's documented failureReason codes (SDK `Invitation.failureReason`), in words. */
+const FAILURE_WORDS: Record<string, string> = {
+  fb_cancelled: "they closed Meta's sign-up window before finishing",
+  fb_not_authorized: 'they did not grant the permissions Meta asked for',
+  signup_abandoned: 'they started the sign-up but did not finish it',
+  meta_no_pages: 'they administer no Facebook Page, and a Messenger connection needs one',
+  internal_error: "an error on Zavu's side stopped it",
+};
+
+/** Unknown codes are a generic failure, as the SDK asks; the code is shown, escaped. */
+export function failureWords(reason: string | null | undefined): string {
+  if (!reason) return 'Zavu gave no reason';
+  if (Object.hasOwn(FAILURE_WORDS, reason)) return FAILURE_WORDS[reason] as string;
+  return `Zavu reported \`${escClip(reason.replace(/`/g, "'"), 60)}\``;
+}
+
+function connectedWords(clientName: string, d: PartnerData): string {
+  const a = d.connectedAccount;
+  const name = a?.name ? ` *${escClip(a.name.replace(/[*_~`]/g, ''), 100)}*` : '';
+  const sender = d.senderId ? `: sender \`${escClip(d.senderId, 80)}\`` : '';
+  if (a?.channel === 'messenger' || d.connectionType === 'messenger') {
+    return `${esc(clientName)} connected their Facebook Page${name} for Messenger${a ? ` (Page id \`${escClip(a.id, 40)}\`)` : ''}${sender}.`;
+  }
+  return `${esc(clientName)} connected their WhatsApp Business account${name}${a ? ` (phone number id \`${escClip(a.id, 40)}\`)` : ''}${sender}.`;
 }
 
 export default partnerInviteKind;

@@ -3,7 +3,7 @@ import { bodyTooLarge, type HttpEvent, type HttpResult, header, json, rawBody } 
 import { deliverEvent } from '../jobs/service.js';
 import { logger } from '../log.js';
 import { FOLLOWED_EVENTS, WebhookEvent } from '../providers/cm-sign/schemas.js';
-import { ZavuWebhook } from '../providers/zavu/schemas.js';
+import { INVITATION_EVENT, InvitationStatusChanged, ZavuWebhook } from '../providers/zavu/schemas.js';
 import { getCredentials, MissingCredentialsError } from '../security/credentials.js';
 import { verifySharedSecret, verifyZavuSignature } from '../security/signatures.js';
 import { type Once, processOnce, tenantForWebhook } from '../security/webhooks.js';
@@ -34,9 +34,11 @@ function parseJson(raw: string): unknown {
 }
 
 /**
- * POST /webhooks/zavu/{hookId}: signature over the raw body first (HMAC-SHA256 of `${t}.${body}`,
- * 5-minute tolerance), then replays dropped by event id, then the job following the invitation
- * is woken.
+ * POST /webhooks/zavu/{hookId}: the signature over the raw body first (`X-Zavu-Signature`, v2 or
+ * v1, `t` within 5 minutes; see verifyZavuSignature), then the documented envelope and `data`,
+ * then the job following the invitation is woken. The event id is recorded as processed only
+ * once delivered (processOnce), so Zavu's retry after a failed attempt goes through and a replay
+ * of a processed event changes nothing.
  */
 export async function zavuWebhook(event: HttpEvent): Promise<HttpResult> {
   if (bodyTooLarge(event)) return json(413, { error: 'body too large' });
@@ -51,9 +53,11 @@ export async function zavuWebhook(event: HttpEvent): Promise<HttpResult> {
   const parsed = ZavuWebhook.safeParse(parseJson(raw));
   if (!parsed.success) return json(400, { error: 'unexpected body' });
   const body = parsed.data;
-  if (body.type !== 'invitation.status_changed') return json(200, { ok: true, ignored: body.type });
+  if (body.type !== INVITATION_EVENT) return json(200, { ok: true, ignored: body.type });
+  const data = InvitationStatusChanged.safeParse(body.data);
+  if (!data.success) return json(400, { error: 'unexpected data' });
   const once = await processOnce(tenant, 'zavu', body.id, () =>
-    deliverEvent(tenant, 'zavu', body.data.id, { type: body.type, data: body.data }),
+    deliverEvent(tenant, 'zavu', data.data.invitationId, { type: body.type, data: data.data }),
   );
   return answerOnce(once);
 }

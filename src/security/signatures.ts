@@ -7,8 +7,21 @@ import { clock } from '../clock.js';
  * `if (!verify(...))` bugs), never throws on hostile input, and compares in constant time.
  */
 
-/** Zavu signs `${t}.${rawBody}`; a delivery older or newer than this is refused. */
+/**
+ * Zavu: `X-Zavu-Signature: t=<unix seconds>[,v1=<hex>][,v2=<hex>]`, HMAC-SHA256 keyed with the
+ * webhook secret (`whsec_…` as-is). Sources: `@zavudev/sdk` 0.57.0 `SenderWebhook.signatureVersion`
+ * (src/resources/senders/senders.ts) and https://docs.zavu.dev/guides/receiving-messages/signature-migration:
+ * - `v2` (the default for new webhooks) = HMAC(secret, "{t}.{rawBody}");
+ * - `v1` (legacy) = HMAC(secret, rawBody);
+ * - `v1+v2` sends both, sharing one `t`.
+ * https://docs.zavu.dev/guides/receiving-messages/security still shows v1 over "{t}.{rawBody}";
+ * the SDK source is newer and wins, but a v1 equal to that older form is accepted too (it still
+ * needs the secret). Which scheme the v1 project webhook uses is not documented, hence both.
+ * `t` must be within 5 minutes of now in either direction.
+ */
 export const ZAVU_TOLERANCE_SECONDS = 5 * 60;
+
+export type ZavuSignatureVersion = 'v1' | 'v2' | 'v1+v2';
 
 /** Headers longer than this are not signatures (bounds the work done on hostile input). */
 const MAX_HEADER_LENGTH = 1024;
@@ -41,9 +54,9 @@ function usableSecret(secret: unknown): secret is string {
 }
 
 /**
- * `X-Zavu-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, `${t}.${rawBody}`)>`.
- * Several `v1` entries are accepted (secret rotation); the timestamp must be within
- * ±5 minutes of `now` (milliseconds, as clock.now()).
+ * True when the header carries a `v2` or `v1` (either may come, several of each are allowed for
+ * secret rotation) that matches, and its `t` is within ±5 minutes of `now` (milliseconds, as
+ * clock.now()). Unknown schemes (`v0`, `v3`…) are ignored, as Zavu's migration guide asks.
  */
 export function verifyZavuSignature(
   rawBody: Body,
@@ -54,7 +67,8 @@ export function verifyZavuSignature(
 ): boolean {
   if (!usableSecret(secret) || typeof header !== 'string' || header.length > MAX_HEADER_LENGTH) return false;
   let t: string | undefined;
-  const candidates: string[] = [];
+  const v1: string[] = [];
+  const v2: string[] = [];
   for (const part of header.split(',')) {
     const eq = part.indexOf('=');
     if (eq <= 0) continue;
@@ -63,22 +77,38 @@ export function verifyZavuSignature(
     if (key === 't') {
       if (t !== undefined) return false; // two timestamps: ambiguous, refuse
       t = value;
-    } else if (key === 'v1' && HEX_SHA256.test(value)) candidates.push(value.toLowerCase());
+    } else if (key === 'v1' && HEX_SHA256.test(value)) v1.push(value.toLowerCase());
+    else if (key === 'v2' && HEX_SHA256.test(value)) v2.push(value.toLowerCase());
   }
-  if (t === undefined || !/^\d{1,12}$/.test(t) || candidates.length === 0) return false;
+  if (t === undefined || !/^\d{1,12}$/.test(t) || v1.length + v2.length === 0) return false;
   const skew = Math.abs(Math.floor(now / 1000) - Number(t));
   if (!Number.isFinite(skew) || skew > toleranceSeconds) return false;
-  const expected = hmacHex(secret, Buffer.from(`${t}.`, 'utf8'), bytes(rawBody));
+  const raw = bytes(rawBody);
+  const timed = hmacHex(secret, Buffer.from(`${t}.`, 'utf8'), raw);
+  const bodyOnly = hmacHex(secret, raw);
   let ok = false;
   // Check every candidate so the time taken does not say which one matched.
-  for (const candidate of candidates) ok = constantTimeEqual(candidate, expected) || ok;
+  for (const candidate of v2) ok = constantTimeEqual(candidate, timed) || ok;
+  for (const candidate of v1) {
+    ok = constantTimeEqual(candidate, bodyOnly) || ok;
+    ok = constantTimeEqual(candidate, timed) || ok; // the older docs page's v1
+  }
   return ok;
 }
 
-/** Builds a Zavu signature header (the sandbox and tests sign with it). */
-export function signZavu(rawBody: Body, secret: string, now: number = clock.now()): string {
+/** Builds a Zavu signature header as Zavu sends it (the sandbox and tests sign with it). */
+export function signZavu(
+  rawBody: Body,
+  secret: string,
+  now: number = clock.now(),
+  version: ZavuSignatureVersion = 'v2',
+): string {
   const t = String(Math.floor(now / 1000));
-  return `t=${t},v1=${hmacHex(secret, Buffer.from(`${t}.`, 'utf8'), bytes(rawBody))}`;
+  const raw = bytes(rawBody);
+  const parts = [`t=${t}`];
+  if (version !== 'v2') parts.push(`v1=${hmacHex(secret, raw)}`);
+  if (version !== 'v1') parts.push(`v2=${hmacHex(secret, Buffer.from(`${t}.`, 'utf8'), raw)}`);
+  return parts.join(',');
 }
 
 /** Meta: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(appSecret, rawBody)>`. */

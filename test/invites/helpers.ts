@@ -93,10 +93,59 @@ export async function postWebhook(
   return res.status;
 }
 
+/**
+ * `X-Zavu-Signature` made here from Zavu's documented formulas (not with the app's signZavu):
+ * v1 = HMAC-SHA256(secret, rawBody), v2 = HMAC-SHA256(secret, "{t}.{rawBody}").
+ */
+/** Like postWebhook, with the answer's body. */
+export async function fetchWebhook(body: unknown, headers: (raw: string) => Record<string, string>) {
+  const raw = JSON.stringify(body);
+  const res = await fetch(await webhookUrl(T, 'zavu'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers(raw) },
+    body: raw,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
 export const zavuSignature = (
   raw: string,
   t = Math.floor(clock.now() / 1000),
-  secret = SANDBOX_CREDENTIALS.zavu.webhookSecret,
-) => `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${raw}`).digest('hex')}`;
+  secret = SANDBOX_CREDENTIALS.zavu.webhookSecret ?? '',
+  version: 'v1' | 'v2' | 'v1+v2' = 'v2',
+) => {
+  const mac = (data: string) => createHmac('sha256', secret).update(data).digest('hex');
+  const parts = [`t=${t}`];
+  if (version !== 'v2') parts.push(`v1=${mac(raw)}`);
+  if (version !== 'v1') parts.push(`v2=${mac(`${t}.${raw}`)}`);
+  return parts.join(',');
+};
+
+let eventSeq = 0;
+
+/** An `invitation.status_changed` event as Zavu documents it (envelope and `data`). */
+export function zavuEvent(
+  invitationId: string,
+  previousStatus: string,
+  currentStatus: string,
+  extra: Record<string, unknown> = {},
+  id = `evt_${clock.now()}_t${++eventSeq}`,
+) {
+  return {
+    id,
+    type: 'invitation.status_changed',
+    timestamp: clock.now(),
+    projectId: 'prj_sandbox',
+    data: {
+      invitationId,
+      clientName: null,
+      clientEmail: null,
+      connectionType: 'whatsapp_waba',
+      previousStatus,
+      currentStatus,
+      ...extra,
+    },
+  };
+}
 
 export const CM_SECRET = SANDBOX_CREDENTIALS['cm-sign'].webhookSecret ?? '';

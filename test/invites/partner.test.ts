@@ -1,8 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { slackMessages } from '../helpers/slack.js';
 import {
   control,
+  fetchWebhook,
   jobIdIn,
   postWebhook,
   run,
@@ -10,8 +11,25 @@ import {
   setWebhooks,
   startStack,
   threadOf,
+  zavuEvent,
   zavuSignature,
 } from './helpers.js';
+
+/** Our side fails to deliver (as a store outage would) this many times. */
+const failNextDelivery = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../../src/jobs/service.js', async (original) => {
+  const actual = await original<typeof import('../../src/jobs/service.js')>();
+  return {
+    ...actual,
+    deliverEvent: (...args: Parameters<typeof actual.deliverEvent>) => {
+      if (failNextDelivery.count > 0) {
+        failNextDelivery.count -= 1;
+        return Promise.reject(new Error('store unavailable'));
+      }
+      return actual.deliverEvent(...args);
+    },
+  };
+});
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -81,7 +99,7 @@ describe('/wa invite partner', () => {
     await stack.tick();
     t = await threadOf(stack, jobId);
     const senderId = (await invitations()).find((i) => i.id === inv?.id)?.senderId;
-    expect(senderId).toMatch(/^snd_/);
+    expect(senderId).toMatch(/^sender_/);
     expect(t.posts.at(-1)).toContain(`sender \`${senderId}\``);
     expect(t.progress).toContain(':white_check_mark: connected');
     expect(t.job.state).toBe('succeeded');
@@ -112,39 +130,116 @@ describe('/wa invite partner', () => {
     expect(links[0]?.kind).toBe('chat.postEphemeral');
   });
 
-  it('refuses forged and stale webhooks, and handles a replay once', async () => {
+  it('moves the job on an event signed v2, v1 or v1+v2 with the workspace secret, shaped as Zavu documents it', async () => {
+    for (const version of ['v2', 'v1', 'v1+v2'] as const) {
+      await setWebhooks('zavu', false); // only our hand-made events reach the app
+      const jobId = jobIdIn((await run(stack, `invite partner "Signed ${version}"`)).text);
+      const id = (await threadOf(stack, jobId)).job.data.invitationId as string;
+      const event = zavuEvent(id, 'pending', 'in_progress', { clientName: `Signed ${version}` });
+      const status = await postWebhook('zavu', event, (raw) => ({
+        'x-zavu-signature': zavuSignature(raw, undefined, undefined, version),
+      }));
+      expect(status, version).toBe(200);
+      await stack.drain();
+      const t = await threadOf(stack, jobId);
+      expect(t.posts, version).toEqual([expect.stringContaining(`Signed ${version} opened the link`)]);
+      expect(t.job.data.status).toBe('in_progress');
+    }
+  });
+
+  it('changes nothing on a wrong secret, a stale or future t, a bad body or a replay', async () => {
+    await setWebhooks('zavu', false);
     const reply = await run(stack, 'invite partner "Globex"');
     const jobId = jobIdIn(reply.text);
     const id = (await threadOf(stack, jobId)).job.data.invitationId as string;
-    const event = {
-      id: 'evt_replay_1',
-      type: 'invitation.status_changed',
-      timestamp: stack.clock.now(),
-      senderId: null,
-      projectId: 'prj_sandbox',
-      data: { id, status: 'in_progress' },
-    };
+    const event = zavuEvent(id, 'pending', 'in_progress', {}, 'evt_replay_1');
+    const now = Math.floor(stack.clock.now() / 1000);
     expect(await postWebhook('zavu', event, () => ({}))).toBe(401);
-    expect(
-      await postWebhook('zavu', event, (raw) => ({
-        'x-zavu-signature': zavuSignature(raw, undefined, 'whsec_forged'),
-      })),
-    ).toBe(401);
-    expect(
-      await postWebhook('zavu', event, (raw) => ({
-        'x-zavu-signature': zavuSignature(raw, Math.floor(stack.clock.now() / 1000) - 301),
-      })),
-    ).toBe(401);
+    for (const version of ['v1', 'v2', 'v1+v2'] as const) {
+      for (const header of [
+        zavuSignature(JSON.stringify(event), undefined, 'whsec_forged', version),
+        zavuSignature(JSON.stringify(event), now - 360, undefined, version),
+        zavuSignature(JSON.stringify(event), now + 360, undefined, version),
+      ]) {
+        expect(await postWebhook('zavu', event, () => ({ 'x-zavu-signature': header }))).toBe(401);
+      }
+    }
+    // Signed, but the old invented shape (the invitation object as data) is not Zavu's.
+    const invented = { ...event, id: 'evt_invented', data: { id, status: 'in_progress' } };
+    expect(await postWebhook('zavu', invented, (raw) => ({ 'x-zavu-signature': zavuSignature(raw) }))).toBe(
+      400,
+    );
     await stack.drain();
-    expect((await threadOf(stack, jobId)).posts).toHaveLength(0);
+    let t = await threadOf(stack, jobId);
+    expect(t.posts).toHaveLength(0);
+    expect(t.job.data.status).toBe('pending');
 
     const sign = (raw: string) => ({ 'x-zavu-signature': zavuSignature(raw) });
     expect(await postWebhook('zavu', event, sign)).toBe(200);
     await stack.drain();
-    expect(await postWebhook('zavu', event, sign)).toBe(200);
+    // The replay of a processed event: answered, changes nothing (event id).
+    const replay = await fetchWebhook(event, sign);
+    expect(replay).toEqual({ status: 200, body: expect.objectContaining({ duplicate: true }) });
     await stack.drain();
-    const t = await threadOf(stack, jobId);
+    t = await threadOf(stack, jobId);
     expect(t.posts).toEqual([expect.stringContaining('Globex opened the link')]);
+  });
+
+  it('processes the retry of a delivery that failed on our side', async () => {
+    await setWebhooks('zavu', false);
+    const jobId = jobIdIn((await run(stack, 'invite partner "Retry Corp"')).text);
+    const id = (await threadOf(stack, jobId)).job.data.invitationId as string;
+    const event = zavuEvent(id, 'pending', 'in_progress', {}, 'evt_retry_after_failure');
+    const sign = (raw: string) => ({ 'x-zavu-signature': zavuSignature(raw) });
+    failNextDelivery.count = 1;
+    expect(await postWebhook('zavu', event, sign)).toBe(500);
+    await stack.drain();
+    expect((await threadOf(stack, jobId)).posts).toHaveLength(0);
+    // Zavu retries after a minute, re-signed: processed, not dropped as a duplicate.
+    stack.clock.advance(60_000);
+    expect(await fetchWebhook(event, sign)).toEqual({
+      status: 200,
+      body: { ok: true, delivered: true },
+    });
+    await stack.drain();
+    expect((await threadOf(stack, jobId)).posts).toEqual([
+      expect.stringContaining('Retry Corp opened the link'),
+    ]);
+  });
+
+  it('tells the requester why an attempt failed, keeps following, and reports the connected account', async () => {
+    const jobId = jobIdIn((await run(stack, 'invite partner "Fail Then Win"')).text);
+    const id = (await threadOf(stack, jobId)).job.data.invitationId as string;
+    await control('zavu', `invitations/${id}/fail`, { failureReason: 'fb_not_authorized' });
+    await stack.tick(); // in_progress
+    await stack.tick(); // failed
+    let t = await threadOf(stack, jobId);
+    expect(t.posts.at(-1)).toContain(
+      "Fail Then Win's attempt did not finish: they did not grant the permissions Meta asked for. The same link still works",
+    );
+    expect(t.job.state).toBe('waiting');
+    expect(t.progress).toContain('the same link still works');
+    await stack.tick(); // the client retries: in_progress
+    await stack.tick(); // completed
+    t = await threadOf(stack, jobId);
+    expect(t.posts.at(-2)).toContain('Fail Then Win is trying the link again');
+    const inv = (await invitations()).find((i) => i.id === id);
+    expect(t.posts.at(-1)).toContain(
+      `connected their WhatsApp Business account *Fail Then Win* (phone number id \`${inv?.connectedAccount.id}\`): sender \`${inv?.senderId}\``,
+    );
+    expect(t.job.state).toBe('succeeded');
+  });
+
+  it('creates a Messenger invitation with --channel messenger and refuses WhatsApp-only options with it', async () => {
+    const refused = await run(stack, 'invite partner "Page Co" --channel messenger --countries US');
+    expect(refused.text).toContain('--number and --countries apply to WhatsApp invitations only');
+    const jobId = jobIdIn((await run(stack, 'invite partner "Page Co" --channel messenger')).text);
+    const id = (await threadOf(stack, jobId)).job.data.invitationId as string;
+    expect((await invitations()).find((i) => i.id === id)?.connectionType).toBe('messenger');
+    await stack.tick();
+    await stack.tick();
+    const t = await threadOf(stack, jobId);
+    expect(t.posts.at(-1)).toContain('Page Co connected their Facebook Page *Page Co* for Messenger');
   });
 
   it('cancels through a job, and says so when there is nothing left to cancel', async () => {
@@ -186,7 +281,9 @@ describe('/wa invite partner', () => {
     stack.clock.advance(16 * 60_000);
     await stack.tick(); // Hooli/Stark complete at Zavu; the sweep polls them
     t = await threadOf(stack, a);
-    expect(t.posts.at(-1)).toMatch(/Hooli connected their WhatsApp Business account: sender `snd_/);
+    expect(t.posts.at(-1)).toMatch(
+      /Hooli connected their WhatsApp Business account \*Hooli\* \(phone number id `\d+`\): sender `sender_/,
+    );
     expect(t.job.state).toBe('succeeded');
     expect((await threadOf(stack, b)).job.state).toBe('succeeded');
 

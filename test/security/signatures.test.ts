@@ -25,68 +25,99 @@ const anyHeader = fc.oneof(
 );
 
 describe('verifyZavuSignature', () => {
-  it('accepts a signature made as Zavu documents it', () => {
+  // v2 = HMAC(secret, "{t}.{body}"), v1 = HMAC(secret, body): @zavudev/sdk 0.57.0
+  // SenderWebhook.signatureVersion and docs.zavu.dev signature-migration.
+  const v2 = (raw: string, ts = t, secret = SECRET) => hmac(secret, `${ts}.${raw}`);
+  const v1 = (raw: string, secret = SECRET) => hmac(secret, raw);
+
+  it('accepts v2, v1 and v1+v2 made as Zavu documents them', () => {
     const raw = '{"id":"evt_1","type":"invitation.status_changed"}';
-    const header = `t=${t},v1=${hmac(SECRET, `${t}.${raw}`)}`;
-    expect(verifyZavuSignature(raw, header, SECRET, NOW)).toBe(true);
-    expect(verifyZavuSignature(Buffer.from(raw), header, SECRET, NOW)).toBe(true);
+    for (const header of [
+      `t=${t},v2=${v2(raw)}`,
+      `t=${t},v1=${v1(raw)}`,
+      `t=${t},v1=${v1(raw)},v2=${v2(raw)}`,
+      `t=${t},v2=${v2(raw)},v1=${v1(raw)}`,
+    ]) {
+      expect(verifyZavuSignature(raw, header, SECRET, NOW), header).toBe(true);
+      expect(verifyZavuSignature(Buffer.from(raw), header, SECRET, NOW), header).toBe(true);
+    }
+    // The older security page's v1 (over "{t}.{body}") still needs the secret: accepted.
+    expect(verifyZavuSignature(raw, `t=${t},v1=${v2(raw)}`, SECRET, NOW)).toBe(true);
   });
 
-  it('accepts any v1 of several (secret rotation) and upper-case hex', () => {
+  it('signZavu builds each scheme, v2 by default', () => {
+    const raw = '{"a":1}';
+    expect(signZavu(raw, SECRET, NOW)).toBe(`t=${t},v2=${v2(raw)}`);
+    expect(signZavu(raw, SECRET, NOW, 'v1')).toBe(`t=${t},v1=${v1(raw)}`);
+    expect(signZavu(raw, SECRET, NOW, 'v1+v2')).toBe(`t=${t},v1=${v1(raw)},v2=${v2(raw)}`);
+  });
+
+  it('accepts any of several signatures (secret rotation), upper-case hex, and ignores unknown schemes', () => {
     const raw = '{}';
-    const good = hmac(SECRET, `${t}.${raw}`);
-    expect(verifyZavuSignature(raw, `t=${t},v1=${'0'.repeat(64)},v1=${good}`, SECRET, NOW)).toBe(true);
-    expect(verifyZavuSignature(raw, `t=${t}, v1=${good.toUpperCase()}`, SECRET, NOW)).toBe(true);
+    expect(verifyZavuSignature(raw, `t=${t},v2=${'0'.repeat(64)},v2=${v2(raw)}`, SECRET, NOW)).toBe(true);
+    expect(verifyZavuSignature(raw, `t=${t}, v2=${v2(raw).toUpperCase()}`, SECRET, NOW)).toBe(true);
+    expect(verifyZavuSignature(raw, `t=${t},v3=abc,v2=${v2(raw)}`, SECRET, NOW)).toBe(true);
   });
 
-  it('refuses stale and future timestamps beyond 5 minutes, accepts within', () => {
+  it('refuses stale and future timestamps beyond 5 minutes, accepts within, for every scheme', () => {
     const raw = '{"a":1}';
-    const at = (ts: number) => `t=${ts},v1=${hmac(SECRET, `${ts}.${raw}`)}`;
-    expect(verifyZavuSignature(raw, at(t - 300), SECRET, NOW)).toBe(true);
-    expect(verifyZavuSignature(raw, at(t + 300), SECRET, NOW)).toBe(true);
-    expect(verifyZavuSignature(raw, at(t - 301), SECRET, NOW)).toBe(false);
-    expect(verifyZavuSignature(raw, at(t + 301), SECRET, NOW)).toBe(false);
-    // A replay of a once-valid delivery an hour later is stale.
-    expect(verifyZavuSignature(raw, at(t), SECRET, NOW + 3_600_000)).toBe(false);
+    for (const version of ['v1', 'v2', 'v1+v2'] as const) {
+      const at = (ts: number) => signZavu(raw, SECRET, ts * 1000, version);
+      expect(verifyZavuSignature(raw, at(t - 300), SECRET, NOW)).toBe(true);
+      expect(verifyZavuSignature(raw, at(t + 300), SECRET, NOW)).toBe(true);
+      expect(verifyZavuSignature(raw, at(t - 301), SECRET, NOW)).toBe(false);
+      expect(verifyZavuSignature(raw, at(t + 301), SECRET, NOW)).toBe(false);
+      // A replay of a once-valid delivery an hour later is stale.
+      expect(verifyZavuSignature(raw, at(t), SECRET, NOW + 3_600_000)).toBe(false);
+    }
   });
 
-  it('refuses a signature whose timestamp was swapped (t is signed)', () => {
+  it('refuses a v2 whose timestamp was swapped (t is signed)', () => {
     const raw = '{"a":1}';
-    const sig = hmac(SECRET, `${t - 1000}.${raw}`);
-    expect(verifyZavuSignature(raw, `t=${t},v1=${sig}`, SECRET, NOW)).toBe(false);
+    expect(verifyZavuSignature(raw, `t=${t},v2=${v2(raw, t - 1000)}`, SECRET, NOW)).toBe(false);
   });
 
   it('refuses forged, wrong-secret, truncated, oversized and duplicated-t headers', () => {
     const raw = '{"b":2}';
-    const good = hmac(SECRET, `${t}.${raw}`);
+    const good = v2(raw);
     for (const header of [
-      `t=${t},v1=${hmac('other-secret', `${t}.${raw}`)}`,
-      `t=${t},v1=${good.slice(0, 63)}`,
-      `t=${t},v1=${good}0`,
-      `t=${t},v1=${good.slice(0, 32)}`,
+      `t=${t},v2=${v2(raw, t, 'other-secret')}`,
+      `t=${t},v1=${v1(raw, 'other-secret')}`,
+      `t=${t},v1=${v1(raw, 'other-secret')},v2=${v2(raw, t, 'other-secret')}`,
+      `t=${t},v2=${v1(raw)}`, // a body-only MAC is not a v2
+      `t=${t},v2=${good.slice(0, 63)}`,
+      `t=${t},v2=${good}0`,
+      `t=${t},v2=${good.slice(0, 32)}`,
       `t=${t},v0=${good}`,
-      `v1=${good}`,
+      `v2=${good}`,
+      `v1=${v1(raw)}`,
       `t=${t}`,
-      `t=${t},t=${t},v1=${good}`,
-      `t=${t}.5,v1=${good}`,
-      `t=-${t},v1=${good}`,
-      `t=${t},v1=${good},${'x'.repeat(2000)}`,
-      `t=${t},v1=${'g'.repeat(64)}`,
+      `t=${t},t=${t},v2=${good}`,
+      `t=${t}.5,v2=${good}`,
+      `t=-${t},v2=${good}`,
+      `t=${t},v2=${good},${'x'.repeat(2000)}`,
+      `t=${t},v2=${'g'.repeat(64)}`,
     ]) {
       expect(verifyZavuSignature(raw, header, SECRET, NOW), header.slice(0, 80)).toBe(false);
     }
     expect(verifyZavuSignature(raw, undefined, SECRET, NOW)).toBe(false);
     expect(verifyZavuSignature(raw, null, SECRET, NOW)).toBe(false);
-    expect(verifyZavuSignature(raw, `t=${t},v1=${hmac('', `${t}.${raw}`)}`, '', NOW)).toBe(false);
+    expect(verifyZavuSignature(raw, `t=${t},v2=${v2(raw, t, '')}`, '', NOW)).toBe(false);
+    expect(verifyZavuSignature(raw, `t=${t},v1=${v1(raw, '')}`, '', NOW)).toBe(false);
   });
 
-  it('property: a correct signature verifies for any unicode body, and any change to the body breaks it', () => {
+  it('property: a correct signature of each scheme verifies for any unicode body, and any change to the body breaks it', () => {
     fc.assert(
-      fc.property(body, fc.string({ unit: 'binary', minLength: 1, maxLength: 5 }), (raw, extra) => {
-        const header = signZavu(raw, SECRET, NOW);
-        expect(verifyZavuSignature(raw, header, SECRET, NOW)).toBe(true);
-        expect(verifyZavuSignature(raw + extra, header, SECRET, NOW)).toBe(false);
-      }),
+      fc.property(
+        body,
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 5 }),
+        fc.constantFrom('v1', 'v2', 'v1+v2' as const),
+        (raw, extra, version) => {
+          const header = signZavu(raw, SECRET, NOW, version);
+          expect(verifyZavuSignature(raw, header, SECRET, NOW)).toBe(true);
+          expect(verifyZavuSignature(raw + extra, header, SECRET, NOW)).toBe(false);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -110,22 +141,24 @@ describe('verifyZavuSignature', () => {
     );
   });
 
-  it('property: mutating any character of the signature makes it fail', () => {
+  it('property: mutating any character of a signature makes it fail', () => {
     const raw = '{"x":"ü🙂"}';
-    const header = signZavu(raw, SECRET, NOW);
-    const sigStart = header.indexOf('v1=') + 3;
-    fc.assert(
-      fc.property(
-        fc.integer({ min: sigStart, max: header.length - 1 }),
-        fc.constantFrom(...'0123456789abcdef'),
-        (i, ch) => {
-          fc.pre(header[i] !== ch);
-          const mutated = `${header.slice(0, i)}${ch}${header.slice(i + 1)}`;
-          expect(verifyZavuSignature(raw, mutated, SECRET, NOW)).toBe(false);
-        },
-      ),
-      { numRuns: 200 },
-    );
+    for (const version of ['v1', 'v2'] as const) {
+      const header = signZavu(raw, SECRET, NOW, version);
+      const sigStart = header.indexOf(`${version}=`) + 3;
+      fc.assert(
+        fc.property(
+          fc.integer({ min: sigStart, max: header.length - 1 }),
+          fc.constantFrom(...'0123456789abcdef'),
+          (i, ch) => {
+            fc.pre(header[i] !== ch);
+            const mutated = `${header.slice(0, i)}${ch}${header.slice(i + 1)}`;
+            expect(verifyZavuSignature(raw, mutated, SECRET, NOW)).toBe(false);
+          },
+        ),
+        { numRuns: 200 },
+      );
+    }
   });
 });
 

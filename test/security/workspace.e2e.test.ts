@@ -516,7 +516,14 @@ describe('webhook routes (those that exist)', () => {
         id: `evt_${Date.now()}`,
         type: 'invitation.status_changed',
         timestamp: Date.now(),
-        data: { id: 'inv_nobody_follows', status: 'in_progress' },
+        data: {
+          invitationId: 'inv_nobody_follows',
+          clientName: null,
+          clientEmail: null,
+          connectionType: 'whatsapp_waba',
+          previousStatus: 'pending',
+          currentStatus: 'in_progress',
+        },
       });
       const post = async (hook: string, signature: string) => {
         const res = await fetch(`${stack.url}/webhooks/zavu/${hook}`, {
