@@ -62,5 +62,7 @@ describe('invites under provider faults', () => {
       expect(dossiers.filter((d) => d.invites.length === 0).every((d) => d.state === 'draft')).toBe(true);
       expect(state.zavu.invitations.filter((i) => i.clientName === `Fault client ${n}`)).toHaveLength(1);
     }
-  });
+    // Up to 30 simulated hours of ticks: on a shared, loaded machine this takes longer than the
+    // default 20 s per test (nothing here is timed; the limit only stops a hung run).
+  }, 120_000);
 });

@@ -14,8 +14,8 @@ import {
   type Invitation,
   type InvitationStatus,
   type InvitationStatusChanged,
-} from '../../../src/providers/zavu/schemas.js';
-import type { ZavuSignatureVersion } from '../../../src/security/signatures.js';
+} from '../../src/providers/zavu/schemas.js';
+import type { ZavuSignatureVersion } from '../../src/security/signatures.js';
 
 /**
  * Type-level checks: `tsc --noEmit` (part of `npm test`) fails when our zod schemas drift from the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failureWords } from '../../../src/invites/partner-job.js';
+import { failureWords } from '../../src/invites/partner-job.js';
 import {
   CreateInvitationRequest,
   FAILURE_REASONS,
@@ -9,9 +9,9 @@ import {
   ProjectWebhookRequest,
   parseZavuError,
   ZavuWebhook,
-} from '../../../src/providers/zavu/schemas.js';
-import { verifyZavuSignature } from '../../../src/security/signatures.js';
-import { STATUS_FIXTURES, zavuFixture, zavuFixtureNames } from './fixtures.js';
+} from '../../src/providers/zavu/schemas.js';
+import { verifyZavuSignature } from '../../src/security/signatures.js';
+import { STATUS_FIXTURES, zavuFixture, zavuFixtureNames } from './zavu-fixtures.js';
 
 describe('Zavu client schemas against the documented examples', () => {
   it('every fixture names its source', () => {

@@ -1,16 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock, setClock } from '../../../src/clock.js';
+import { SimulatedClock, setClock } from '../../src/clock.js';
 import {
   InvitationEnvelope,
   InvitationStatusChanged,
   ZavuWebhook,
-} from '../../../src/providers/zavu/schemas.js';
-import type { ProviderSandbox } from '../../../src/sandbox/providers/index.js';
-import { startZavuSandbox } from '../../../src/sandbox/providers/zavu.js';
-import { verifyZavuSignature } from '../../../src/security/signatures.js';
-import { keysOf, STATUS_FIXTURES, zavuFixture } from './fixtures.js';
+} from '../../src/providers/zavu/schemas.js';
+import type { ProviderSandbox } from '../../src/sandbox/providers/index.js';
+import { startZavuSandbox } from '../../src/sandbox/providers/zavu.js';
+import { verifyZavuSignature } from '../../src/security/signatures.js';
+import { keysOf, STATUS_FIXTURES, zavuFixture } from './zavu-fixtures.js';
 
 /**
  * The Zavu sandbox against Zavu's documented examples (the same fixtures the client's parsing

@@ -6,7 +6,7 @@ import { join } from 'node:path';
  * `{_source: [URL…], _note, body}`. The client's parsing tests and the sandbox's contract tests
  * both read them, so neither can drift to a shape Zavu does not send.
  */
-const DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'providers', 'zavu');
+const DIR = join(import.meta.dirname, '..', 'fixtures', 'providers', 'zavu');
 
 export interface Fixture<T = unknown> {
   _source: string[];
