@@ -1,8 +1,13 @@
 import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+import { redactKnownValues } from './security/redaction.js';
 
-const SECRET_KEY =
-  /token|secret|password|authorization|api[-_]?key|private[-_]?key|signature|cookie|^code$|^otp$|^pin$/i;
+/**
+ * Field names whose values never reach a log line. Every field of every provider's credentials
+ * (src/security/credentials.ts) matches; test/security/logs.e2e.test.ts checks that it stays so.
+ */
+export const SECRET_KEY =
+  /token|secret|password|authorization|api[-_]?key|private[-_]?key|signature|cookie|^code$|^otp$|^pin$|stream[-_]?id|channel[-_]?request[-_]?id|account[-_]?id|key[-_]?id|application[-_]?id|jwt|credential|sealed|certificate|^cert$/i;
 const PHONE = /\+?\b\d[\d ()-]{6,}\d\b/g;
 const BEARERISH = /\b(xox[abpre]-[\w-]+|Bearer\s+[\w.~+/-]+=*)/g;
 
@@ -10,10 +15,12 @@ const BEARERISH = /\b(xox[abpre]-[\w-]+|Bearer\s+[\w.~+/-]+=*)/g;
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[deep]';
   if (typeof value === 'string') {
-    return value.replace(BEARERISH, '[redacted]').replace(PHONE, (m) => {
-      const d = m.replace(/\D/g, '');
-      return d.length < 7 ? m : `${m.startsWith('+') ? '+' : ''}${d.slice(0, 2)}***${d.slice(-2)}`;
-    });
+    return redactKnownValues(value)
+      .replace(BEARERISH, '[redacted]')
+      .replace(PHONE, (m) => {
+        const d = m.replace(/\D/g, '');
+        return d.length < 7 ? m : `${m.startsWith('+') ? '+' : ''}${d.slice(0, 2)}***${d.slice(-2)}`;
+      });
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value instanceof Error) {

@@ -6,6 +6,7 @@ import { UserError } from '../slack/command.js';
 import { ddb, tableName } from '../store/dynamo.js';
 import { keys, pkOf, type TenantId } from '../store/keys.js';
 import { open, seal } from './envelope.js';
+import { rememberSecretValues } from './redaction.js';
 
 /** What each provider needs, validated on the way in (the connect modal) and out. */
 export const credentialSchemas = {
@@ -87,7 +88,10 @@ export async function getCredentials<P extends CredentialProvider>(
 ): Promise<Credentials<P>> {
   const stored = await getStoredCredentials(tenant, provider);
   if (stored) return stored;
-  if (config().sandboxCredentials) return SANDBOX_CREDENTIALS[provider];
+  if (config().sandboxCredentials) {
+    rememberSecretValues(SANDBOX_CREDENTIALS[provider]);
+    return SANDBOX_CREDENTIALS[provider];
+  }
   throw new MissingCredentialsError(provider);
 }
 
@@ -100,9 +104,12 @@ export async function getStoredCredentials<P extends CredentialProvider>(
     new GetCommand({ TableName: tableName(), Key: keys.credential(tenant, provider), ConsistentRead: true }),
   );
   if (!out.Item?.sealed) return undefined;
-  return credentialSchemas[provider].parse(
+  const credentials = credentialSchemas[provider].parse(
     JSON.parse(await open(tenant, out.Item.sealed as string, undefined, purposeOf(provider))),
   ) as Credentials<P>;
+  // From here on, these values are blanked in any log line (src/security/redaction.ts).
+  rememberSecretValues(credentials);
+  return credentials;
 }
 
 export async function setCredentials<P extends CredentialProvider>(
@@ -112,6 +119,7 @@ export async function setCredentials<P extends CredentialProvider>(
   changedBy: string,
 ): Promise<CredentialMeta> {
   const parsed = credentialSchemas[provider].parse(value);
+  rememberSecretValues(parsed);
   const meta = { provider, changedBy, changedAt: new Date(clock.now()).toISOString() };
   await ddb().send(
     new PutCommand({

@@ -8,6 +8,7 @@ import { errorReply } from './errors.js';
 import { InstallationNotFoundError } from './installation-store.js';
 import { actionRoutes, viewRoutes } from './interactions.js';
 import { installProvider, installUrl } from './oauth.js';
+import { slackLogger } from './slack-logger.js';
 
 /**
  * Tokens come from InstallProvider.authorize, which refreshes rotated tokens itself. A
@@ -35,9 +36,14 @@ export function notInstalledReply(): Reply {
 
 export function createSlackApp() {
   const c = config();
-  const receiver = new AwsLambdaReceiver({ signingSecret: c.slack.signingSecret, logLevel: LogLevel.WARN });
+  const receiver = new AwsLambdaReceiver({
+    signingSecret: c.slack.signingSecret,
+    logger: slackLogger('bolt-receiver'),
+    logLevel: LogLevel.WARN,
+  });
   const app = new App({
     receiver,
+    logger: slackLogger('bolt'),
     authorize,
     logLevel: LogLevel.WARN,
     ...(c.slack.apiUrl ? { clientOptions: { slackApiUrl: c.slack.apiUrl } } : {}),

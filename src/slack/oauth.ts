@@ -1,6 +1,7 @@
-import { InstallProvider } from '@slack/oauth';
+import { InstallProvider, LogLevel } from '@slack/oauth';
 import { config } from '../config.js';
 import { DynamoInstallationStore } from './installation-store.js';
+import { slackLogger } from './slack-logger.js';
 
 /** Bot scopes the app uses; the manifest in slack/manifest.json lists the same. */
 export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'files:read'];
@@ -20,6 +21,8 @@ export function installProvider(): InstallProvider {
       installationStore: new DynamoInstallationStore(),
       installUrlOptions: { scopes: BOT_SCOPES, redirectUri: `${c.publicUrl}/slack/oauth_redirect` },
       directInstall: true,
+      logger: slackLogger('slack-oauth'),
+      logLevel: LogLevel.WARN,
       ...(c.slack.authorizeUrl ? { authorizationUrl: c.slack.authorizeUrl } : {}),
       ...(c.slack.apiUrl ? { clientOptions: { slackApiUrl: c.slack.apiUrl } } : {}),
     });
