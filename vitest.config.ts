@@ -3,9 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 20_000,
+    testTimeout: 60_000,
     env: { LOG_LEVEL: 'WARN' },
-    hookTimeout: 30_000,
+    hookTimeout: 60_000,
     // Files share process.env (the functions read configuration once); each file gets its own worker.
     pool: 'forks',
     fileParallelism: true,

@@ -41,10 +41,10 @@ const { ProviderHttp } = await import('../src/http/client.js');
 const { registerJobKind } = await import('../src/jobs/kinds.js');
 const { InProcessQueue, setJobQueue } = await import('../src/jobs/queue.js');
 const { shardOf } = await import('../src/jobs/repository.js');
-const { dispatchLoop, resetDispatcher } = await import('../src/jobs/sweep.js');
+const { dispatchLoop } = await import('../src/jobs/sweep.js');
 const { capacity, meterCapacity, resetCapacity } = await import('../src/jobs/capacity.js');
 const { keys, tenantId } = await import('../src/store/keys.js');
-const { LOOP_MS } = await import('../functions/scheduler.js');
+const LOOP_MS = (await import('../src/config.js')).config().schedulerLoopMs;
 const worker = await import('../functions/worker.js');
 
 // The provider: 50 ms per answer; every workspace's requests counted per sliding minute.
@@ -174,7 +174,6 @@ async function drain(jobs: number, prefix: string, metered: boolean) {
   violations = 0;
   maxPerMinute = 0;
   arrivals.clear();
-  resetDispatcher();
   if (metered) {
     meterCapacity();
     resetCapacity();

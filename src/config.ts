@@ -44,6 +44,8 @@ const EnvSchema = z
     /** Local stack only: workspaces without stored credentials use the sandboxes' credentials. */
     SANDBOX_CREDENTIALS: bool,
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /** How long each scheduler invocation keeps passing over the due index (0: one pass, as the local stack's ticks). */
+    SCHEDULER_LOOP_SECONDS: z.coerce.number().min(0).max(50).default(45),
   })
   .transform((env) => {
     const local = !env.KMS_KEY_ID;
@@ -83,17 +85,26 @@ const EnvSchema = z
         vonage: env.VONAGE_BASE_URL,
       },
       sandboxCredentials: env.SANDBOX_CREDENTIALS && local,
+      schedulerLoopMs: env.SCHEDULER_LOOP_SECONDS * 1000,
     };
   });
 
 export type Config = z.output<typeof EnvSchema>;
 
+/**
+ * Values injected by the local stack (sandbox URLs, its DynamoDB endpoint, ...) on top of the
+ * process environment, so starting a stack never rewrites `process.env`.
+ */
+let injected: Record<string, string> = {};
+/** Bumped whenever the configuration changes; feature settings re-read themselves when it moves. */
+let generation = 0;
+
 /** The environment without empty variables: `FOO=` in .env or `${env:FOO, ''}` in serverless.yml means "not set". */
-export function definedEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function definedEnv(env: NodeJS.ProcessEnv = { ...process.env, ...injected }): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => Boolean(e[1])));
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = { ...process.env, ...injected }): Config {
   const parsed = EnvSchema.safeParse(definedEnv(env));
   if (!parsed.success) {
     throw new Error(`Invalid configuration: ${z.prettifyError(parsed.error)}`);
@@ -109,7 +120,23 @@ export function config(): Config {
   return cached;
 }
 
-/** For tests and the local stack, which set the environment before any handler runs. */
+/** For tests, which set the environment before any handler runs. */
 export function resetConfig(): void {
   cached = undefined;
+  generation += 1;
+}
+
+/**
+ * The local stack's configuration: these values over the process environment, validated now
+ * (a bad value fails the start, as a bad Lambda environment fails the cold start). `{}` removes them.
+ */
+export function configure(values: Record<string, string>): Config {
+  injected = { ...values };
+  resetConfig();
+  return config();
+}
+
+/** Feature settings (invites, templates, ...) cache until the configuration changes. */
+export function configGeneration(): number {
+  return generation;
 }

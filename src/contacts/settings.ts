@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definedEnv } from '../config.js';
+import { configGeneration, definedEnv } from '../config.js';
 
 /** Contact verification knobs, read and validated once. */
 const Schema = z.object({
@@ -12,9 +12,11 @@ const Schema = z.object({
 });
 
 let cached: z.output<typeof Schema> | undefined;
+let cachedAt = -1;
 
 export function contactSettings() {
-  if (!cached) {
+  if (!cached || cachedAt !== configGeneration()) {
+    cachedAt = configGeneration();
     const parsed = Schema.safeParse(definedEnv());
     if (!parsed.success) throw new Error(`Invalid contact settings: ${z.prettifyError(parsed.error)}`);
     cached = parsed.data;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { config, definedEnv } from '../config.js';
+import { config, configGeneration, definedEnv } from '../config.js';
 import type { TenantId } from '../store/keys.js';
 import type { ProvisioningBackend } from './port.js';
 
@@ -23,9 +23,13 @@ const SettingsSchema = z.object({
 });
 
 let cached: z.output<typeof SettingsSchema> | undefined;
+let cachedAt = -1;
 
 export function deploymentSettings() {
-  cached ??= SettingsSchema.parse(definedEnv());
+  if (!cached || cachedAt !== configGeneration()) {
+    cachedAt = configGeneration();
+    cached = SettingsSchema.parse(definedEnv());
+  }
   return cached;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definedEnv } from '../config.js';
+import { configGeneration, definedEnv } from '../config.js';
 
 /**
  * Knobs of the invites feature, read and validated once. The poll interval is the fallback for
@@ -15,9 +15,11 @@ const Env = z.object({
 });
 
 let cached: { pollMs: number; httpTimeoutMs: number } | undefined;
+let cachedAt = -1;
 
 export function inviteSettings() {
-  if (!cached) {
+  if (!cached || cachedAt !== configGeneration()) {
+    cachedAt = configGeneration();
     const env = Env.parse(definedEnv());
     cached = { pollMs: env.INVITES_POLL_MINUTES * 60_000, httpTimeoutMs: env.INVITES_HTTP_TIMEOUT_MS };
   }

@@ -206,7 +206,8 @@ export async function runLane(
   const next = message.next ?? [];
   const until = message.until ?? 0;
   let i = 0;
-  for (; i < next.length && deps.now() < Math.min(until, deadline); i++) {
+  // `until` and `deadline` are wall time: how long this worker may keep going.
+  for (; i < next.length && Date.now() < Math.min(until, deadline); i++) {
     const jobId = next[i] as string;
     const lease = leaseToken();
     try {
@@ -221,7 +222,7 @@ export async function runLane(
       logger.error('job step failed in a run', { jobId, error: err as Error });
     }
   }
-  if (i < next.length && deps.now() < until) {
+  if (i < next.length && Date.now() < until) {
     const rest = next.slice(i);
     while (rest.length > 0) {
       const jobId = rest.shift() as string;

@@ -6,53 +6,6 @@ import { LEASE_MS, type QueueMessage } from './model.js';
 import { jobQueue } from './queue.js';
 import { JobRepository, leaseToken } from './repository.js';
 
-export interface SweepResult {
-  found: number;
-  claimed: number;
-  ms: number;
-}
-
-/**
- * One scheduled sweep: each shard of the sparse due index is queried for jobs whose time has
- * come, each is claimed with a conditional update (only one sweeper wins a job), and the
- * claimed ones go to the queue. A job whose worker died is due again once its lease expires.
- */
-export async function sweep(
-  opts: { now?: number; pageSize?: number; budgetMs?: number; repo?: JobRepository } = {},
-): Promise<SweepResult> {
-  const started = Date.now();
-  const now = opts.now ?? appClock.now();
-  const repo = opts.repo ?? new JobRepository();
-  const pageSize = opts.pageSize ?? 100;
-  const budgetMs = opts.budgetMs ?? 40_000;
-  let found = 0;
-  let claimed = 0;
-
-  await Promise.all(
-    Array.from({ length: config().dueShards }, async (_, n) => {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await repo.due(`S#${n}`, now, pageSize, startKey);
-        startKey = page.next;
-        found += page.keys.length;
-        const messages: QueueMessage[] = [];
-        await Promise.all(
-          page.keys.map(async ({ tenant, jobId }) => {
-            const lease = leaseToken();
-            const job = await repo.claim(tenant, jobId, lease, now, LEASE_MS);
-            if (job) messages.push({ tenant, jobId, lease, job });
-          }),
-        );
-        claimed += messages.length;
-        if (messages.length) await jobQueue().send(messages);
-      } while (startKey && Date.now() - started < budgetMs);
-    }),
-  );
-  const result = { found, claimed, ms: Date.now() - started };
-  if (found > 0) logger.info('sweep', { ...result });
-  return result;
-}
-
 /**
  * A run: a claimed job plus more of the same tenant's due jobs that the worker takes next, one
  * after another, claiming each as it gets to it, until `until`. A worker whose own time runs out
@@ -79,6 +32,8 @@ export interface DispatchOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Ends the loop early (tools and benchmarks). */
   signal?: AbortSignal;
+  /** What this invocation has handed out so far (one per dispatchLoop call; a fresh one is a full pass). */
+  state?: DispatchState;
 }
 
 export interface DispatchResult {
@@ -103,17 +58,18 @@ export const DISPATCH = {
 };
 
 /**
- * What this scheduler instance has handed out, kept across warm invocations: job (at its due
+ * What one scheduler invocation has handed out, kept across its passes only: job (at its due
  * time) -> until when a run holds it, and due entries whose claim failed (leased elsewhere).
+ * Nothing survives the invocation, so any number of schedulers may run at once (an overlap at
+ * the minute, a retried invocation): the conditional claim in DynamoDB is what decides which run
+ * gets a job, and a job handed out twice is merely skipped by the run that loses the claim.
  */
-const reserved = new Map<string, number>();
-const skipped = new Map<string, number>();
-const state = { lastPassAt: undefined as number | undefined, lastFullAt: 0, forceFull: false };
-
-export function resetDispatcher(): void {
-  reserved.clear();
-  skipped.clear();
-  Object.assign(state, { lastPassAt: undefined, lastFullAt: 0, forceFull: false });
+export class DispatchState {
+  readonly reserved = new Map<string, number>();
+  readonly skipped = new Map<string, number>();
+  lastPassAt: number | undefined;
+  lastFullAt = 0;
+  forceFull = false;
 }
 
 /**
@@ -124,7 +80,9 @@ export function resetDispatcher(): void {
  * for the next minute, and without a burst of claims that the limit would only turn back.
  */
 export async function dispatchLoop(opts: DispatchOptions): Promise<DispatchResult> {
-  const clock = opts.clock ?? Date.now;
+  // The loop's own pacing is wall time (a Lambda's minute); what is due is the app's clock.
+  const wall = Date.now;
+  const state = opts.state ?? new DispatchState();
   const sleep =
     opts.sleep ??
     ((ms: number) =>
@@ -135,21 +93,21 @@ export async function dispatchLoop(opts: DispatchOptions): Promise<DispatchResul
           resolve();
         });
       }));
-  const started = clock();
+  const started = wall();
   const total: DispatchResult = { passes: 0, fullPasses: 0, found: 0, runs: 0, dispatched: 0, ms: 0 };
   for (;;) {
-    const pass = await dispatchPass(opts);
+    const pass = await dispatchPass({ ...opts, state });
     total.passes += 1;
     total.fullPasses += pass.full ? 1 : 0;
     total.found += pass.found;
     total.runs += pass.runs;
     total.dispatched += pass.dispatched;
     const every = opts.passEveryMs ?? DISPATCH.passEveryMs;
-    if (clock() + every >= opts.loopUntil || opts.signal?.aborted) break;
+    if (wall() + every >= opts.loopUntil || opts.signal?.aborted) break;
     await sleep(every);
     if (opts.signal?.aborted) break;
   }
-  total.ms = clock() - started;
+  total.ms = wall() - started;
   if (total.dispatched > 0) logger.info('dispatch', { ...total });
   return total;
 }
@@ -162,6 +120,8 @@ export async function dispatchPass(
   const lanes = opts.lanes ?? DISPATCH.lanes;
   const maxRun = opts.maxRun ?? DISPATCH.maxRun;
   const now = clock();
+  const state = opts.state ?? new DispatchState();
+  const { reserved, skipped } = state;
 
   let lapsed = false;
   for (const [key, until] of reserved)
@@ -200,7 +160,8 @@ export async function dispatchPass(
   state.lastPassAt = now;
   if (full) state.lastFullAt = now;
 
-  const until = now + (opts.runMs ?? DISPATCH.runMs);
+  // A run's time is wall time: it is how long a worker keeps taking jobs, not a due time.
+  const until = Date.now() + (opts.runMs ?? DISPATCH.runMs);
   const messages: RunMessage[] = [];
   let dispatched = 0;
   await Promise.all(
@@ -223,7 +184,7 @@ export async function dispatchPass(
               skipped.set(head.key, now + LEASE_MS);
               continue;
             }
-            for (const r of [head, ...run]) reserved.set(r.key, until + 250);
+            for (const r of [head, ...run]) reserved.set(r.key, now + (until - Date.now()) + 250);
             messages.push({ tenant, jobId: head.jobId, lease, job, next: run.map((r) => r.jobId), until });
             dispatched += 1 + run.length;
             return;

@@ -1,5 +1,11 @@
-import { InProcessQueue, setJobQueue } from '../jobs/queue.js';
+import { randomUUID } from 'node:crypto';
+import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { clock, type SimulatedClock } from '../clock.js';
+import { config } from '../config.js';
+import { setJobQueue } from '../jobs/queue.js';
+import { JobRepository } from '../jobs/repository.js';
 import type { FakeSlack } from './fake-slack.js';
+import { LocalSqsQueue, lambdaContext } from './local-sqs.js';
 import type { Route } from './server.js';
 
 export interface ExtensionContext {
@@ -9,34 +15,162 @@ export interface ExtensionContext {
   routes: Route[];
 }
 
+/** EventBridge's schedule (serverless.yml `rate(1 minute)`): one scheduler invocation per period. */
+export const SCHEDULER_PERIOD_MS = 60_000;
+/** serverless.yml: worker timeout 30 s, queue VisibilityTimeout 180 s, maxReceiveCount 5. */
+const WORKER = { timeoutMs: 30_000, visibilityTimeoutMs: 180_000, maxReceiveCount: 5, concurrency: 4 };
+const SCHEDULER_TIMEOUT_MS = 55_000;
+/** One clock move runs at most this many scheduler periods (+7 days jumps between due times). */
+const MAX_TICKS_PER_ADVANCE = 2_000;
+
+export interface DueEntry {
+  tenant: string;
+  jobId: string;
+  dueAt: string;
+  kind?: string | undefined;
+  subject?: string | undefined;
+  state?: string | undefined;
+}
+
 /**
- * What the local stack adds beyond Slack: the job engine's in-process queue and the sweep
- * behind /_sandbox/scheduler/tick, provider sandboxes, and webhook routes.
+ * The local stack's scheduling: the same Lambda handlers as AWS. The worker handler
+ * (functions/worker.ts) takes SQS-shaped batches from a local queue with SQS's redelivery rules;
+ * the scheduler handler (functions/scheduler.ts) is invoked with EventBridge's scheduled event
+ * each period of the simulated clock. Provider sandboxes start here too.
  */
-export async function start(ctx: ExtensionContext) {
-  const queue = new InProcessQueue(4);
-  const { runMessage } = await import('../jobs/runner.js');
-  queue.consumer = async (message) => {
-    await runMessage(message);
-  };
+export async function start(ctx: ExtensionContext, simulated: SimulatedClock) {
+  const worker = (await import('../../functions/worker.js')).handler as unknown as (
+    event: SQSEvent,
+    context: ReturnType<typeof lambdaContext>,
+  ) => Promise<SQSBatchResponse>;
+  const scheduler = (await import('../../functions/scheduler.js')).handler as unknown as (
+    event: ScheduledEvent,
+    context: ReturnType<typeof lambdaContext>,
+  ) => Promise<unknown>;
+
+  const queue = new LocalSqsQueue({
+    handler: (event, context) => worker(event, context),
+    batchSize: 10,
+    visibilityTimeoutMs: WORKER.visibilityTimeoutMs,
+    maxReceiveCount: WORKER.maxReceiveCount,
+    concurrency: WORKER.concurrency,
+    functionTimeoutMs: WORKER.timeoutMs,
+  });
   setJobQueue(queue);
+  const invocations = { scheduler: 0, worker: () => queue.stats.batches };
 
   const { startProviderSandboxes } = await import('./providers/index.js');
   const providers = await startProviderSandboxes(ctx);
 
+  /** One scheduler period at the clock's current time: providers move on, the scheduler runs, workers drain. */
+  async function runPeriod() {
+    await providers.tick();
+    invocations.scheduler += 1;
+    const dispatched = await scheduler(
+      scheduledEvent(),
+      lambdaContext('scheduler', Date.now() + SCHEDULER_TIMEOUT_MS),
+    );
+    await queue.drain();
+    return dispatched;
+  }
+
+  const repo = new JobRepository();
+
+  /** The earliest time something falls due: a job in the due index or a message waiting out its visibility. */
+  async function nextDueAt(): Promise<number | undefined> {
+    const times: number[] = [];
+    for (let n = 0; n < config().dueShards; n++) {
+      const page = await repo.due(`S#${n}`, Number.MAX_SAFE_INTEGER, 1);
+      const first = page.keys[0];
+      if (first) times.push(first.dueAt);
+    }
+    const visible = queue.nextVisibleAt();
+    if (visible !== undefined) times.push(visible);
+    return times.length ? Math.min(...times) : undefined;
+  }
+
+  let moving: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Moves the clock forward by `ms`, running what falls due in order: a scheduler period at each
+   * due time (or every period while work is due period after period), then one at the end.
+   * Stretches where nothing is due are jumped over, so +7 days takes as many periods as there are
+   * due times in it. Moves are serialised: two callers never interleave.
+   */
+  function advance(ms: number) {
+    const run = moving.then(async () => {
+      const target = simulated.now() + ms;
+      let periods = 0;
+      while (periods < MAX_TICKS_PER_ADVANCE) {
+        const now = simulated.now();
+        if (now >= target) break;
+        const due = await nextDueAt();
+        let to = Math.min(target, now + SCHEDULER_PERIOD_MS);
+        // Nothing due within the period: jump to the next due time (never past the target).
+        if (due === undefined || due > to) to = Math.min(target, Math.max(to, due ?? target));
+        simulated.advance(to - now);
+        await runPeriod();
+        periods += 1;
+      }
+      return { now: new Date(simulated.now()).toISOString(), periods };
+    });
+    moving = run.catch(() => undefined);
+    return run;
+  }
+
+  /** What falls due next, soonest first (the console's "due next" list). */
+  async function dueNext(limit = 10): Promise<DueEntry[]> {
+    const keys: Array<{ tenant: string; jobId: string; dueAt: number }> = [];
+    for (let n = 0; n < config().dueShards; n++) {
+      const page = await repo.due(`S#${n}`, Number.MAX_SAFE_INTEGER, limit);
+      keys.push(...page.keys);
+    }
+    keys.sort((a, b) => a.dueAt - b.dueAt);
+    return Promise.all(
+      keys.slice(0, limit).map(async (k) => {
+        const job = await repo.get(k.tenant as never, k.jobId);
+        return {
+          tenant: k.tenant,
+          jobId: k.jobId,
+          dueAt: new Date(k.dueAt).toISOString(),
+          kind: job?.kind,
+          subject: job?.subject,
+          state: job?.state,
+        };
+      }),
+    );
+  }
+
   return {
-    async tick() {
-      await providers.tick();
-      const { sweep } = await import('../jobs/sweep.js');
-      const result = await sweep();
-      await queue.drain();
-      return { ...result, queued: queue.size };
-    },
+    env: providers.env,
+    invocations,
+    queue,
+    /** One scheduler period: the clock moves 60 s and what is due runs. */
+    tick: () => advance(SCHEDULER_PERIOD_MS),
+    advance,
+    dueNext,
     state: async () => providers.state(),
     close: async () => {
-      await queue.drain();
+      await moving;
+      await queue.close();
+      setJobQueue(undefined);
       await providers.close();
     },
     drain: () => queue.drain(),
+  };
+}
+
+function scheduledEvent(): ScheduledEvent {
+  const rule = 'arn:aws:events:local:000000000000:rule/wa-onboarding-local-scheduler';
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: 'local',
+    resources: [rule],
+    detail: {},
   };
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import {
   DynamoDBClient,
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
-import { SimulatedClock, setClock } from '../clock.js';
+import { clock as appClock, SimulatedClock, setClock } from '../clock.js';
 import type { HttpEvent, HttpResult } from '../http/apigw.js';
 import { MAX_BODY_BYTES } from '../http/apigw.js';
 import { ControlPlane, LOCKED_PAGE } from './control-plane.js';
@@ -42,13 +42,26 @@ export interface LocalStack {
   consoleUrl: string;
   slack: FakeSlack;
   close(): Promise<void>;
-  /** Provider sandboxes advance, one sweep runs, and the queue drains (= POST /_sandbox/scheduler/tick). */
+  /**
+   * One scheduler period (= POST /_sandbox/scheduler/tick): the simulated clock moves 60 s, provider
+   * sandboxes move on, the scheduler handler runs as EventBridge invokes it, and the worker handler
+   * drains the queue.
+   */
   tick(): Promise<unknown>;
+  /** Moves the simulated clock forward, running what falls due in order (= POST /_sandbox/clock). */
+  advance(ms: number): Promise<{ now: string; periods: number }>;
+  /** How often each Lambda handler ran (the local stack runs the deployed ones). */
+  invocations: { scheduler: number; worker(): number };
+  /** The local job queue (SQS semantics): delivery statistics and dead letters. */
+  queue: Pick<import('./local-sqs.js').LocalSqsQueue, 'stats' | 'deadLetters'>;
   /** Waits until the in-process queue is idle (work started by commands has finished). */
   drain(): Promise<void>;
   /** The simulated clock every function and sandbox of this stack reads. */
   clock: SimulatedClock;
 }
+
+/** The latest simulated time any stack of this process reached (a later stack starts from there). */
+let latestTime = 0;
 
 const CONSOLE_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'console');
 
@@ -59,22 +72,19 @@ const CONSOLE_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'console'
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const host = options.host ?? '127.0.0.1';
   const clock = new SimulatedClock();
+  // Time never runs backwards: not across a restart on the same DATA_DIR, and not for a second
+  // stack in the same process (whose in-memory rate-limit slots were taken on the first's clock).
+  clock.ahead = Math.max(
+    await loadClockOffset(options.dataDir),
+    Math.max(appClock.now(), latestTime) - Date.now(),
+  );
   setClock(clock);
   const dynalite = await startDynalite(options.dataDir);
   const slack = new FakeSlack(options.dataDir);
 
   const routes: Array<{ method: string; path: RegExp; key: string; load: () => Promise<Handler> }> = [];
-  let hooks: {
-    tick(): Promise<unknown>;
-    state(): Promise<unknown>;
-    close(): Promise<void>;
-    drain(): Promise<void>;
-  } = {
-    tick: async () => ({ swept: 0 }),
-    state: async () => ({}),
-    close: async () => {},
-    drain: async () => {},
-  };
+  let hooks: Awaited<ReturnType<typeof import('./extensions.js').start>> | undefined;
+  const notReady = () => Promise.reject(new Error('the local stack is still starting'));
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -163,12 +173,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return;
     }
     if (url.pathname === '/_sandbox/scheduler/tick' && method === 'POST') {
-      const out = await hooks.tick();
+      const out = await (hooks?.tick() ?? notReady());
+      await saveClockOffset(options.dataDir, clock);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out ?? {}));
       return;
     }
+    if (url.pathname === '/_sandbox/clock' && (method === 'GET' || method === 'POST')) {
+      let moved: unknown;
+      if (method === 'POST') {
+        const advance = parseAdvance(body);
+        if ('error' in advance) {
+          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(advance));
+          return;
+        }
+        moved = await (hooks?.advance(advance.ms) ?? notReady());
+        await saveClockOffset(options.dataDir, clock);
+      }
+      const now = clock.now();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          now: new Date(now).toISOString(),
+          nowMs: now,
+          aheadMs: clock.ahead,
+          periodSeconds: 60,
+          ...(moved ? { moved } : {}),
+          due: (await hooks?.dueNext()) ?? [],
+        }),
+      );
+      return;
+    }
     if (url.pathname === '/_sandbox/state') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await hooks.state()));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await hooks?.state()));
       return;
     }
     if (url.pathname === '/_sandbox/console/config') {
@@ -219,17 +254,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const url = `http://${host}:${(server.address() as AddressInfo).port}`;
   control = new ControlPlane(url, options.env?.SANDBOX_CONTROL_TOKEN ?? process.env.SANDBOX_CONTROL_TOKEN);
 
-  // The functions read their configuration once, so the environment is complete before they load.
-  Object.assign(process.env, {
+  // The functions read their configuration once; it is injected (process.env stays as it was)
+  // and complete before they load. Each scheduler invocation makes one pass: the clock, not the
+  // wall, decides when the next one comes.
+  const { configure, config } = await import('../config.js');
+  const baseEnv: Record<string, string> = {
     DYNAMODB_ENDPOINT: dynalite.url,
     SLACK_API_URL: `${url}/_sandbox/slack/api/`,
     SLACK_AUTHORIZE_URL: `${url}/_sandbox/slack/oauth/authorize`,
     PUBLIC_URL: url,
+    SCHEDULER_LOOP_SECONDS: '0',
     ...options.env,
-  });
-  slack.tokenRotation = process.env.SLACK_TOKEN_ROTATION === 'true';
-  const { resetConfig, config } = await import('../config.js');
-  resetConfig();
+  };
+  configure(baseEnv);
+  slack.tokenRotation = config().slack.tokenRotation;
   // Caches keyed by tenant would otherwise keep pointing at an earlier stack's fake Slack.
   (await import('../slack/tenant-client.js')).clearSlackClients();
   (await import('../slack/permissions.js')).clearAdminCache();
@@ -285,7 +323,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   );
 
   const extensions = await import('./extensions.js');
-  hooks = await extensions.start({ url, dataDir: options.dataDir, slack, routes });
+  const started = await extensions.start({ url, dataDir: options.dataDir, slack, routes }, clock);
+  configure({ ...baseEnv, ...started.env });
+  (await import('../store/dynamo.js')).resetDdb();
+  hooks = started;
 
   return {
     url,
@@ -293,15 +334,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     consoleUrl: control.consoleUrl,
     slack,
     clock,
-    tick: () => hooks.tick(),
-    drain: () => hooks.drain(),
+    invocations: started.invocations,
+    queue: started.queue,
+    tick: async () => {
+      const out = await started.tick();
+      await saveClockOffset(options.dataDir, clock);
+      return out;
+    },
+    advance: async (ms: number) => {
+      const out = await started.advance(ms);
+      await saveClockOffset(options.dataDir, clock);
+      return out;
+    },
+    drain: () => started.drain(),
     async close() {
-      await hooks.close();
+      await started.close();
       control.forget();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dynalite.close();
+      latestTime = Math.max(latestTime, clock.now());
       setClock(undefined);
+      configure({});
     },
   };
 }
@@ -365,4 +419,58 @@ async function seedSandboxInstallation(): Promise<void> {
     isEnterpriseInstall: false,
     authVersion: 'v2',
   });
+}
+
+/** The simulated clock's lead over real time survives a restart on the same DATA_DIR, as the data does. */
+async function loadClockOffset(dataDir: string | undefined): Promise<number> {
+  if (!dataDir) return 0;
+  try {
+    const saved = JSON.parse(await readFile(join(dataDir, 'clock.json'), 'utf8')) as { aheadMs?: unknown };
+    return typeof saved.aheadMs === 'number' && saved.aheadMs > 0 ? saved.aheadMs : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function saveClockOffset(dataDir: string | undefined, clock: SimulatedClock): Promise<void> {
+  if (!dataDir) return;
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(join(dataDir, 'clock.json'), JSON.stringify({ aheadMs: clock.ahead }));
+}
+
+const MAX_ADVANCE_MS = 366 * 86_400_000;
+
+/**
+ * `{"advance": "PT1H"}` (an ISO 8601 duration in weeks, days, hours, minutes and seconds; years and
+ * months have no fixed length and are refused) or `{"advance": 3600}` (seconds).
+ */
+export function parseAdvance(body: string): { ms: number } | { error: string } {
+  let value: unknown;
+  try {
+    value = (JSON.parse(body || '{}') as { advance?: unknown }).advance;
+  } catch {
+    return { error: 'the body must be JSON like {"advance": "PT1H"} or {"advance": 3600}' };
+  }
+  let ms: number | undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) ms = value * 1000;
+  else if (typeof value === 'string') {
+    const m = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(value.trim());
+    if (m && value.trim() !== 'P' && !value.trim().endsWith('T')) {
+      const [w, d, h, min, sec] = m.slice(1).map((x) => Number(x ?? 0)) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      ms = ((((w * 7 + d) * 24 + h) * 60 + min) * 60 + sec) * 1000;
+    }
+  }
+  if (ms === undefined)
+    return {
+      error: '"advance" must be an ISO 8601 duration such as "PT1H" or "P7D", or a number of seconds',
+    };
+  if (ms <= 0) return { error: 'the clock only moves forward: "advance" must be more than zero' };
+  if (ms > MAX_ADVANCE_MS) return { error: '"advance" may be at most 366 days' };
+  return { ms: Math.round(ms) };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definedEnv } from '../config.js';
+import { configGeneration, definedEnv } from '../config.js';
 
 /** Template watching knobs, read and validated once (tests shorten the poll interval). */
 const Schema = z.object({
@@ -14,9 +14,11 @@ const Schema = z.object({
 });
 
 let cached: z.output<typeof Schema> | undefined;
+let cachedAt = -1;
 
 export function templateSettings() {
-  if (!cached) {
+  if (!cached || cachedAt !== configGeneration()) {
+    cachedAt = configGeneration();
     const parsed = Schema.safeParse(definedEnv());
     if (!parsed.success) throw new Error(`Invalid template settings: ${z.prettifyError(parsed.error)}`);
     cached = parsed.data;

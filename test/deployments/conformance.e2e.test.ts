@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { config } from '../../src/config.js';
 import { problem } from '../../src/sandbox/providers/vonage.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { imageServer, pngHead } from './images.js';
@@ -232,7 +233,7 @@ describe('Vonage client and sandbox against the OpenAPI description', () => {
   });
 
   it('the sandbox error answers the client never provokes conform too (RFC 7807, with invalid_parameters)', async () => {
-    const base = process.env.VONAGE_BASE_URL as string;
+    const base = config().providers.vonage;
     const id = calls.find((c) => c.status === 202)?.response as { deployment_id: string };
     const send = async (method: string, path: string, body?: unknown, auth = true) => {
       const res = await fetch(`${base}${path}`, {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { config } from '../../src/config.js';
 import { JobRepository, newJobId } from '../../src/jobs/repository.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
@@ -68,7 +69,7 @@ describe('crash recovery', () => {
     stacks.push(stack);
     const tenant = tenantId('T0SANDBOX');
     // Our first attempt reached Vonage, but the worker died before recording the answer.
-    const first = await fetch(`${process.env.VONAGE_BASE_URL}/deployments`, {
+    const first = await fetch(`${config().providers.vonage}/deployments`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${(SANDBOX_CREDENTIALS.vonage as { bearerJwt: string }).bearerJwt}`,

@@ -1,4 +1,3 @@
-import { sweep } from '../../src/jobs/sweep.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { startLocalStack } from '../../src/sandbox/server.js';
 import { clearSlackClients } from '../../src/slack/tenant-client.js';
@@ -30,13 +29,14 @@ export async function startStack(env: Record<string, string> = {}, dataDir?: str
 }
 
 /**
- * Time passes: one sweep as if two hours had gone by (past any poll interval or retry backoff),
- * then the queue drains. Each call is one poll of every waiting job.
+ * Time passes: two hours go by on the simulated clock (past any poll interval or retry backoff)
+ * and then one scheduler period runs (scheduler handler, then the worker drains the queue). Each
+ * call is one poll of every waiting job.
  */
 export async function advance(stack: LocalStack, times = 1): Promise<void> {
   for (let i = 0; i < times; i++) {
-    await sweep({ now: Date.now() + 2 * 3_600_000 });
-    await stack.drain();
+    stack.clock.advance(2 * 3_600_000);
+    await stack.tick();
   }
 }
 

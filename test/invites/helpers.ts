@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'vitest';
 import { clock } from '../../src/clock.js';
+import { config } from '../../src/config.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
@@ -27,7 +28,7 @@ export async function sandboxState(stack: LocalStack) {
 
 /** Calls a control route of a provider sandbox (on its own server). */
 export async function control(provider: 'cm-sign' | 'zavu', path: string, body: unknown = {}) {
-  const base = new URL(process.env[provider === 'zavu' ? 'ZAVU_BASE_URL' : 'CM_SIGN_BASE_URL'] ?? '').origin;
+  const base = new URL(provider === 'zavu' ? config().providers.zavu : config().providers.cmSign).origin;
   const res = await fetch(`${base}/_sandbox/${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -38,7 +39,7 @@ export async function control(provider: 'cm-sign' | 'zavu', path: string, body: 
 
 /** Turns a provider sandbox's webhooks on or off (its own control route). */
 export async function setWebhooks(provider: 'cm-sign' | 'zavu', enabled: boolean) {
-  const base = new URL(process.env[provider === 'zavu' ? 'ZAVU_BASE_URL' : 'CM_SIGN_BASE_URL'] ?? '').origin;
+  const base = new URL(provider === 'zavu' ? config().providers.zavu : config().providers.cmSign).origin;
   const res = await fetch(`${base}/_sandbox/webhooks`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

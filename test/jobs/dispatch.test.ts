@@ -5,7 +5,7 @@ import type { Job, QueueMessage } from '../../src/jobs/model.js';
 import { type JobQueue, setJobQueue } from '../../src/jobs/queue.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { runLane } from '../../src/jobs/runner.js';
-import { dispatchPass, type RunMessage, resetDispatcher } from '../../src/jobs/sweep.js';
+import { DispatchState, dispatchPass, type RunMessage } from '../../src/jobs/sweep.js';
 import { tenantId } from '../../src/store/keys.js';
 import { startTestTable } from '../helpers/dynamo.js';
 
@@ -59,7 +59,6 @@ let table: Awaited<ReturnType<typeof startTestTable>>;
 beforeAll(async () => {
   table = await startTestTable({ SLACK_API_URL: 'http://127.0.0.1:9/', DUE_SHARDS: '4' });
   setJobQueue(queue);
-  resetDispatcher();
 });
 afterAll(async () => {
   setJobQueue(undefined);
@@ -72,12 +71,14 @@ describe('dispatch passes and runs', () => {
     for (let n = 0; n < 7; n++) await repo.create(due(T1, n, now));
     for (let n = 0; n < 3; n++) await repo.create(due(T2, n, now));
 
-    const pass = await dispatchPass();
+    // One scheduler invocation: its passes share what it handed out; nothing outlives it.
+    const state = new DispatchState();
+    const pass = await dispatchPass({ state });
     expect(pass).toMatchObject({ full: true, found: 10, runs: 4, dispatched: 10 });
     const runs = queue.sent.splice(0);
     expect(runs.filter((r) => r.tenant === T1).map((r) => 1 + (r.next?.length ?? 0))).toEqual([4, 3]);
 
-    const again = await dispatchPass();
+    const again = await dispatchPass({ state });
     expect(again.dispatched).toBe(0);
 
     for (const run of runs) await runLane(run);

@@ -131,7 +131,7 @@ describe('local stack', () => {
     expect(await (await sandboxFetch(stack.url, '/')).text()).toContain('<html');
     const tick = await sandboxFetch(stack.url, '/_sandbox/scheduler/tick', { method: 'POST' });
     expect(tick.status).toBe(200);
-    expect(await tick.json()).toHaveProperty('claimed');
+    expect(await tick.json()).toMatchObject({ periods: 1 });
     const posted = await fetch(`${stack.url}/_sandbox/response/abc`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

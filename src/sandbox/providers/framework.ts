@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { definedEnv } from '../../config.js';
 
 /**
  * What every provider sandbox shares: a real HTTP server on 127.0.0.1, JSON helpers, a tiny
@@ -197,7 +198,7 @@ export const hmacHex = (secret: string, data: string) =>
  * With SANDBOX_FAULT_SEED set, each sandbox draws its faults from its own repeatable sequence
  * (mulberry32, seeded with the seed and the sandbox's name), so a fault test can be replayed.
  */
-function seededFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): (() => number) | undefined {
+function seededFromEnv(name: string, env: NodeJS.ProcessEnv = definedEnv()): (() => number) | undefined {
   const seed = Number(env.SANDBOX_FAULT_SEED);
   if (!env.SANDBOX_FAULT_SEED || !Number.isFinite(seed)) return undefined;
   let a = seed >>> 0;
@@ -212,7 +213,7 @@ function seededFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): (() 
 }
 
 /** The fault rate from the environment, clamped to [0, 1]. */
-export function faultRateFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+export function faultRateFromEnv(env: NodeJS.ProcessEnv = definedEnv()): number {
   const rate = Number(env.SANDBOX_FAULT_RATE ?? 0);
   return Number.isFinite(rate) ? Math.min(1, Math.max(0, rate)) : 0;
 }

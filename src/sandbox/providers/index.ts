@@ -31,20 +31,24 @@ const factories: Factory[] = [
   async (ctx) => (await import('./vonage.js')).startVonageSandbox(ctx),
 ];
 
+/**
+ * Starts every sandbox and returns the configuration that points the app at them (unless a real
+ * provider URL was configured as `<VAR>_REAL`); the local stack injects it, `process.env` is untouched.
+ */
 export async function startProviderSandboxes(ctx: ExtensionContext) {
+  const { definedEnv } = await import('../../config.js');
   const sandboxCtx: SandboxContext = { ...ctx, faultRate: faultRateFromEnv() };
   const sandboxes: ProviderSandbox[] = [];
+  const env: Record<string, string> = { SANDBOX_CREDENTIALS: 'true' };
   for (const factory of factories) {
     const sandbox = await factory(sandboxCtx);
     sandboxes.push(sandbox);
-    // Point the app at the sandbox unless a real provider URL was configured.
-    if (!process.env[`${sandbox.envVar}_REAL`])
-      process.env[sandbox.envVar] = `${sandbox.running.url}${sandbox.basePath}`;
+    if (!definedEnv()[`${sandbox.envVar}_REAL`])
+      env[sandbox.envVar] = `${sandbox.running.url}${sandbox.basePath}`;
   }
-  process.env.SANDBOX_CREDENTIALS = 'true';
-  (await import('../../config.js')).resetConfig();
   return {
     sandboxes,
+    env,
     async tick() {
       for (const s of sandboxes) await s.tick();
     },

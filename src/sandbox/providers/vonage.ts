@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { clock } from '../../clock.js';
-import { resetDeploymentSettings } from '../../deployments/backends.js';
 import { SANDBOX_CREDENTIALS } from '../../security/credentials.js';
 import { RecordStore } from '../journal.js';
 import { route, type SandboxRequest, type SandboxResponse, startSandbox } from './framework.js';
@@ -458,11 +457,6 @@ export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderS
           ).body
         : problem(500, 'internal-error', 'Internal Error', 'Something went wrong on our side').body,
   });
-
-  // Locally a deployment should move on at every tick, not every 20 s.
-  process.env.DEPLOY_POLL_MS ??= '1000';
-  process.env.DEPLOY_CODE_POLL_MS ??= '1000';
-  resetDeploymentSettings();
 
   return {
     name: 'vonage',

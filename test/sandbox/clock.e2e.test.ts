@@ -1,0 +1,119 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { JobRepository } from '../../src/jobs/repository.js';
+import { type LocalStack, parseAdvance, startLocalStack } from '../../src/sandbox/server.js';
+import { tenantId } from '../../src/store/keys.js';
+import { command } from '../helpers/slack.js';
+
+const T = tenantId('T0SANDBOX');
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, env: { LOG_LEVEL: 'ERROR' } });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const clockOf = async () =>
+  (await (await fetch(`${stack.url}/_sandbox/clock`)).json()) as {
+    now: string;
+    nowMs: number;
+    aheadMs: number;
+    due: Array<{ jobId: string; kind: string; dueAt: string }>;
+    moved?: { periods: number };
+  };
+
+const moveClock = (body: unknown) =>
+  fetch(`${stack.url}/_sandbox/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+async function startPartnerInvite(name: string): Promise<string> {
+  const res = await command(stack.url, `invite partner "${name}"`);
+  expect(res.status).toBe(200);
+  await stack.drain();
+  const id = /job `(j[0-9a-z]+)`/.exec(res.json.text ?? '')?.[1];
+  expect(id).toBeDefined();
+  return id as string;
+}
+
+describe('the simulated clock', () => {
+  it('parses ISO 8601 durations and seconds, and refuses what has no fixed length or goes back', () => {
+    expect(parseAdvance('{"advance":"PT1H"}')).toEqual({ ms: 3_600_000 });
+    expect(parseAdvance('{"advance":"P7D"}')).toEqual({ ms: 7 * 86_400_000 });
+    expect(parseAdvance('{"advance":"P1DT2H30M"}')).toEqual({ ms: 95_400_000 });
+    expect(parseAdvance('{"advance":90}')).toEqual({ ms: 90_000 });
+    expect(parseAdvance('{"advance":"P1M"}')).toHaveProperty('error');
+    expect(parseAdvance('{"advance":"PT"}')).toHaveProperty('error');
+    expect(parseAdvance('{"advance":-5}')).toHaveProperty('error');
+    expect(parseAdvance('{"advance":"P400D"}')).toHaveProperty('error');
+    expect(parseAdvance('not json')).toHaveProperty('error');
+  });
+
+  it('starts at the real time, and a bad move answers 400 and leaves it where it was', async () => {
+    const before = await clockOf();
+    expect(Math.abs(before.nowMs - Date.now() - before.aheadMs)).toBeLessThan(5_000);
+    const res = await moveClock({ advance: 'one hour' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/ISO 8601/);
+    expect((await clockOf()).aheadMs).toBe(before.aheadMs);
+  });
+
+  it('a Tick moves the clock one scheduler period and invokes the scheduler handler once', async () => {
+    const before = await clockOf();
+    const scheduler = stack.invocations.scheduler;
+    const res = await fetch(`${stack.url}/_sandbox/scheduler/tick`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ periods: 1 });
+    const after = await clockOf();
+    expect(after.aheadMs - before.aheadMs).toBe(60_000);
+    expect(stack.invocations.scheduler).toBe(scheduler + 1);
+  });
+
+  it('a move of an hour runs what falls due on the way, in order, and lists what is due next', async () => {
+    const jobId = await startPartnerInvite('Clock client');
+    const due = (await clockOf()).due.find((d) => d.jobId === jobId);
+    expect(due?.kind).toBe('invite.partner');
+
+    const res = await moveClock({ advance: 'PT1H' });
+    expect(res.status).toBe(200);
+    const moved = (await res.json()) as { moved: { periods: number }; aheadMs: number };
+    expect(moved.moved.periods).toBeGreaterThan(0);
+    // Jumps over quiet stretches: far fewer periods than the 60 minutes moved.
+    expect(moved.moved.periods).toBeLessThan(60);
+    const job = await new JobRepository().get(T, jobId);
+    // The sandbox moves a partner invitation on per tick and says so by webhook: done within the hour.
+    expect(job?.state).toBe('succeeded');
+  });
+});
+
+describe('the local stack runs the deployed handlers', () => {
+  it('a worker failure is reported as a batch item failure and SQS redelivers the record after its visibility timeout', async () => {
+    const failed = stack.queue.stats.failed;
+    const redelivered = stack.queue.stats.redelivered;
+    // The worker's write of a step's outcome fails once (DynamoDB throttling, say): the record fails.
+    const finish = vi.spyOn(JobRepository.prototype, 'finishStep');
+    finish.mockRejectedValueOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const jobId = await startPartnerInvite('Redelivered client');
+    expect(finish).toHaveBeenCalledTimes(1);
+    expect(stack.queue.stats.failed).toBe(failed + 1);
+
+    // Still invisible one period later (VisibilityTimeout 180 s)...
+    await stack.tick();
+    expect(stack.queue.stats.redelivered).toBe(redelivered);
+    // ...and delivered again, with ApproximateReceiveCount 2, once it has passed.
+    await stack.advance(3 * 60_000);
+    expect(stack.queue.stats.redelivered).toBe(redelivered + 1);
+    expect(stack.queue.stats.maxReceiveCount).toBeGreaterThanOrEqual(2);
+    expect(stack.queue.deadLetters).toHaveLength(0);
+
+    // The job was never lost: its lease ran out and the scheduler handed it out again.
+    await stack.advance(60 * 60_000);
+    expect((await new JobRepository().get(T, jobId))?.state).toBe('succeeded');
+  });
+});
