@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { JobRepository } from '../../src/jobs/repository.js';
 import { type LocalStack, parseAdvance, startLocalStack } from '../../src/sandbox/server.js';
 import { tenantId } from '../../src/store/keys.js';
-import { command } from '../helpers/slack.js';
+import { command, sandboxFetch } from '../helpers/slack.js';
 
 const T = tenantId('T0SANDBOX');
 let stack: LocalStack;
@@ -18,7 +18,7 @@ afterEach(() => {
 });
 
 const clockOf = async () =>
-  (await (await fetch(`${stack.url}/_sandbox/clock`)).json()) as {
+  (await (await sandboxFetch(stack.url, '/_sandbox/clock')).json()) as {
     now: string;
     nowMs: number;
     aheadMs: number;
@@ -27,7 +27,7 @@ const clockOf = async () =>
   };
 
 const moveClock = (body: unknown) =>
-  fetch(`${stack.url}/_sandbox/clock`, {
+  sandboxFetch(stack.url, '/_sandbox/clock', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -67,7 +67,7 @@ describe('the simulated clock', () => {
   it('a Tick moves the clock one scheduler period and invokes the scheduler handler once', async () => {
     const before = await clockOf();
     const scheduler = stack.invocations.scheduler;
-    const res = await fetch(`${stack.url}/_sandbox/scheduler/tick`, { method: 'POST' });
+    const res = await sandboxFetch(stack.url, '/_sandbox/scheduler/tick', { method: 'POST' });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ periods: 1 });
     const after = await clockOf();

@@ -50,7 +50,7 @@ const lastView = async (kind = 'views.open') =>
     | undefined;
 const viewText = (view: unknown) => JSON.stringify(view);
 /** Slack shows form errors as plain text and messages as mrkdwn (escaped): compare the words. */
-const unescape = (s: string | undefined) =>
+const unescapeSlack = (s: string | undefined) =>
   (s ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 describe('permission refusals are the same by every door', () => {
@@ -96,14 +96,14 @@ describe('opt-in refusals are the same by every door', () => {
       recipients: '+31 6 1111 0000',
     });
     expect(byForm.json.response_action).toBe('errors');
-    expect(`:warning: ${byForm.json.errors?.recipients}`).toBe(unescape(byCommand.text));
+    expect(`:warning: ${byForm.json.errors?.recipients}`).toBe(unescapeSlack(byCommand.text));
   });
 
   it('contact verify without opt-in: the same words by command and beside the numbers field', async () => {
     const byCommand = await run(stack, 'contact verify +31611110001');
     const byForm = await submit('contact verify', { numbers: '+31611110001' });
     expect(byForm.json.errors?.numbers).toBeDefined();
-    expect(`:warning: ${byForm.json.errors?.numbers}`).toBe(unescape(byCommand.text));
+    expect(`:warning: ${byForm.json.errors?.numbers}`).toBe(unescapeSlack(byCommand.text));
   });
 });
 
