@@ -1,7 +1,16 @@
 import type { View } from '@slack/types';
 import { logger } from '../log.js';
 import { errorReply } from './errors.js';
-import { AGAIN_BLOCK, type FormSpec, formFor, formView, rawFromValues, resultView } from './forms.js';
+import {
+  AGAIN_BLOCK,
+  blockForField,
+  type FormSpec,
+  formFor,
+  formView,
+  PICK_ACTION,
+  rawFromValues,
+  resultView,
+} from './forms.js';
 import type { ActionArgs, ViewArgs } from './interactions.js';
 import { launcherView } from './launcher.js';
 import { accessRefusal, activeJobText, actorOf, fieldMessage, perform, specFor } from './service.js';
@@ -35,9 +44,30 @@ export async function formAction(args: ActionArgs): Promise<void> {
   const channel = body.channel?.id ?? (inModal ? metaOf(body.view?.private_metadata).c : undefined);
   const ctx = actorOf(body as never, client, tenant, channel);
   const show = async (view: View) => {
-    if (inModal) await client.views.push({ trigger_id: body.trigger_id, view });
-    else await client.views.open({ trigger_id: body.trigger_id, view });
+    const res = inModal
+      ? await client.views.push({ trigger_id: body.trigger_id, view })
+      : await client.views.open({ trigger_id: body.trigger_id, view });
+    return res.view?.id;
   };
+  // The template form's choices come from CM.com: a job looks them up and updates the form.
+  const lookUpTemplates = async (viewId: string | undefined, pick?: string) => {
+    if (!viewId) return;
+    const { startJob } = await import('../jobs/service.js');
+    await startJob(ctx, {
+      kind: 'template.lookup',
+      subject: pick ? 'Template fields for the send form' : 'Approved templates for the send form',
+      payload: { op: 'form', viewId, ...(channel ? { channel } : {}), ...(pick ? { pick } : {}) },
+    });
+  };
+
+  if (actionId === PICK_ACTION) {
+    const refused = await accessRefusal(specFor('template send'), ctx);
+    const pick = (body.actions?.[0] as { selected_option?: { value?: string } } | undefined)?.selected_option
+      ?.value;
+    if (refused || !pick || pick.length > 150) return;
+    await lookUpTemplates(body.view?.id, pick);
+    return;
+  }
 
   if (actionId === 'form:launcher') return void (await show(await launcherView(ctx, channel)));
 
@@ -75,7 +105,8 @@ export async function formAction(args: ActionArgs): Promise<void> {
   }
   const form = formFor(path);
   if (!form) return;
-  await show(formView(form, { channel, prefill }));
+  const viewId = await show(formView(form, { channel, prefill }));
+  if (form.path === 'template send') await lookUpTemplates(viewId);
 }
 
 export async function formSubmit(args: ViewArgs): Promise<void> {
@@ -93,7 +124,11 @@ export async function formSubmit(args: ViewArgs): Promise<void> {
   }
   const ctx = actorOf(body as never, client, tenant, typeof meta.c === 'string' ? meta.c : undefined);
   const raw = rawFromValues(form, view.state?.values as never);
-  const firstField = form.fields[0]?.key ?? AGAIN_BLOCK;
+  // Errors must name blocks of this view (the template form shows some keys another way).
+  const blockIds = (view.blocks ?? [])
+    .filter((b) => b.type === 'input' && typeof b.block_id === 'string')
+    .map((b) => b.block_id as string);
+  const firstField = blockIds[0] ?? form.fields[0]?.key ?? AGAIN_BLOCK;
   try {
     const outcome = await perform(specFor(form.path), raw, ctx);
     switch (outcome.status) {
@@ -104,7 +139,9 @@ export async function formSubmit(args: ViewArgs): Promise<void> {
         await ack({ response_action: 'update', view: resultView('Not available', outcome.reply.text) });
         return;
       case 'invalid': {
-        const field = fieldOf(form, outcome.field) ?? firstField;
+        const field =
+          (blockIds.length ? blockForField(outcome.field, blockIds) : fieldOf(form, outcome.field)) ??
+          firstField;
         await ack({ response_action: 'errors', errors: { [field]: fieldMessage(outcome.error) } });
         return;
       }

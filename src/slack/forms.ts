@@ -245,6 +245,15 @@ type ViewValues = Record<
   >
 >;
 
+/** Where an error about a schema key goes when the view shows it another way. */
+export function blockForField(field: string | undefined, blockIds: string[]): string | undefined {
+  if (!field) return undefined;
+  if (blockIds.includes(field)) return field;
+  const alias =
+    field === 'templateName' || field === 'language' ? PICK : field === 'param' ? paramBlock(0) : undefined;
+  return alias && blockIds.includes(alias) ? alias : undefined;
+}
+
 /** The form's state.values as the raw input the command's schema reads. */
 export function rawFromValues(form: FormSpec, values: ViewValues | undefined): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
@@ -261,6 +270,19 @@ export function rawFromValues(form: FormSpec, values: ViewValues | undefined): R
     else raw[f.key] = text;
   }
   if ((values?.[AGAIN_BLOCK]?.[AGAIN_BLOCK]?.selected_options?.length ?? 0) > 0) raw.again = true;
+  // Template send with the approved-template choice and named placeholders.
+  const picked = values?.[PICK]?.[PICK_ACTION]?.selected_option?.value;
+  if (picked) {
+    const [, code, metaName] = picked.split('|');
+    raw.templateName = metaName;
+    raw.language = code;
+  }
+  if (values?.[paramBlock(0)]) {
+    const params: string[] = [];
+    for (let i = 0; values[paramBlock(i)]; i++)
+      params.push(String(values[paramBlock(i)]?.[paramBlock(i)]?.value ?? ''));
+    raw.param = params;
+  }
   return raw;
 }
 
@@ -299,14 +321,77 @@ function element(f: FormField, prefill: string | undefined) {
   }
 }
 
+export const PICK = 'pick';
+export const PICK_ACTION = 'form:pick';
+const paramBlock = (i: number) => `param_${i + 1}`;
+
+export interface FormViewOptions {
+  channel?: string | undefined;
+  prefill?: Record<string, string>;
+  /** Template send: the workspace's approved templates (`id|code|metaName`), once looked up. */
+  templates?: Array<{ value: string; label: string }>;
+  pick?: string | undefined;
+  /** Template send: the picked template's placeholders, named after its replacement fields. */
+  placeholders?: string[] | undefined;
+}
+
+/** The input blocks that replace fields of the template send form once templates are known. */
+function templateBlocks(f: FormField, opts: FormViewOptions): KnownBlock[] | undefined {
+  if (!opts.templates) return undefined;
+  const choices = opts.templates.length > 0;
+  if ((f.key === 'templateName' || f.key === 'language') && choices) {
+    if (f.key === 'language') return [];
+    const options = opts.templates.slice(0, 100).map((o) => ({ text: plain(o.label), value: o.value }));
+    const chosen = options.find((o) => o.value === opts.pick);
+    return [
+      {
+        type: 'input',
+        block_id: PICK,
+        dispatch_action: true,
+        label: plain('Template and language'),
+        hint: plain('Approved templates of this workspace (CM.com Channels).'),
+        element: {
+          type: 'static_select',
+          action_id: PICK_ACTION,
+          options,
+          ...(chosen ? { initial_option: chosen } : {}),
+          placeholder: plain('Choose an approved template'),
+        },
+      } as KnownBlock,
+    ];
+  }
+  if (f.key === 'param' && opts.placeholders) {
+    return opts.placeholders.map(
+      (label, i) =>
+        ({
+          type: 'input',
+          block_id: paramBlock(i),
+          label: plain(label.slice(0, 150)),
+          element: { type: 'plain_text_input', action_id: paramBlock(i) },
+        }) as KnownBlock,
+    );
+  }
+  return undefined;
+}
+
 /** The modal of one action, prefilled; `channel` is where its job reports. */
-export function formView(
-  form: FormSpec,
-  opts: { channel?: string | undefined; prefill?: Record<string, string> } = {},
-): View {
+export function formView(form: FormSpec, opts: FormViewOptions = {}): View {
   const blocks: KnownBlock[] = [];
   if (form.intro) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: form.intro }] });
+  if (form.path === 'template send') {
+    const note = !opts.templates
+      ? ':hourglass_flowing_sand: Looking up the approved templates in CM.com… (or type the name and language)'
+      : opts.templates.length === 0
+        ? 'No approved templates were found in CM.com: type the name and language.'
+        : undefined;
+    if (note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note }] });
+  }
   for (const f of form.fields) {
+    const replaced = form.path === 'template send' ? templateBlocks(f, opts) : undefined;
+    if (replaced) {
+      blocks.push(...replaced);
+      continue;
+    }
     blocks.push({
       type: 'input',
       block_id: f.key,

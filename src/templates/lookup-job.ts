@@ -2,15 +2,31 @@ import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import { ProviderError } from '../http/errors.js';
 import type { JobKind } from '../jobs/kinds.js';
-import type { SlackMessage } from '../jobs/model.js';
+import type { Job, SlackMessage } from '../jobs/model.js';
 import { CmChannelsClient, type Template, type TemplateSummary } from '../providers/cm-channels/client.js';
 import { esc } from '../slack/mrkdwn.js';
+import { slackClientFor } from '../slack/tenant-client.js';
 import { LanguageCatalog, labelOf, templateLanguages } from './languages.js';
-import { languageState, overallState, STATE_LABEL, shortDate, truncate } from './state.js';
+import {
+  languageState,
+  metaName,
+  overallState,
+  placeholderCount,
+  STATE_LABEL,
+  shortDate,
+  truncate,
+} from './state.js';
 
 export const LookupPayload = z.discriminatedUnion('op', [
   z.object({ op: z.literal('list'), query: z.string().max(100).optional() }),
   z.object({ op: z.literal('status'), templateId: z.string().min(1).max(64) }),
+  /** Fills the open "Send a template" form (`viewId`) with the approved templates, and the picked one's fields. */
+  z.object({
+    op: z.literal('form'),
+    viewId: z.string().min(1).max(64),
+    channel: z.string().max(32).optional(),
+    pick: z.string().max(150).optional(),
+  }),
 ]);
 export type LookupPayload = z.output<typeof LookupPayload>;
 
@@ -25,6 +41,10 @@ export const templateLookup: JobKind<LookupPayload> = {
   async step(job, io) {
     const cm = await CmChannelsClient.forTenant(job.tenant);
     const catalog = await LanguageCatalog.forTenant(job.tenant, cm);
+    if (job.payload.op === 'form') {
+      await fillSendForm(job.tenant, cm, catalog, job.payload);
+      return { type: 'done' };
+    }
     if (job.payload.op === 'list') {
       const items = await cm.listTemplates({ q: job.payload.query, skip: 0, take: PAGE + 1 });
       await io.ephemeral(listMessage(items, catalog, job.payload.query));
@@ -131,4 +151,47 @@ function sections(head: string, lines: string[], tail: string): KnownBlock[] {
   }
   if (chunk) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
   return blocks.slice(0, 50);
+}
+
+/**
+ * The approved (template, language) pairs as the form's choices, `id|code|metaName` each (select
+ * option values hold at most 150 characters), and for a picked one its placeholders named after
+ * the template's replacement fields. The view is updated in place (views.update).
+ */
+async function fillSendForm(
+  tenant: Job['tenant'],
+  cm: CmChannelsClient,
+  catalog: LanguageCatalog,
+  p: Extract<LookupPayload, { op: 'form' }>,
+) {
+  const items = await cm.listTemplates({ skip: 0, take: 100 });
+  const options: Array<{ value: string; label: string }> = [];
+  for (const t of items) {
+    for (const rl of templateLanguages(t, catalog)) {
+      if (languageState(rl.lang) !== 'approved') continue;
+      const value = `${t.id}|${rl.code ?? rl.key}|${metaName(t)}`;
+      if (value.length <= 150 && options.length < 100)
+        options.push({ value, label: truncate(`${t.name} · ${labelOf(rl)}`, 75) });
+    }
+  }
+  let placeholders: string[] | undefined;
+  if (p.pick) {
+    const [id, code] = p.pick.split('|');
+    const t = await cm.getTemplate(id ?? '');
+    const rl = templateLanguages(t, catalog).find((l) => (l.code ?? l.key) === code);
+    const n = placeholderCount(rl?.lang.content);
+    const fields = (t.settings?.replacementFields ?? []).slice();
+    placeholders = Array.from({ length: n }, (_, i) => {
+      const f = fields.find((x) => (x.index ?? -1) === i);
+      return truncate(`{{${i + 1}}}${f?.name ? ` ${f.name}` : ''}`, 150);
+    });
+  }
+  const { FORMS, formView } = await import('../slack/forms.js');
+  const form = FORMS.find((f) => f.path === 'template send');
+  if (!form) return;
+  const client = await slackClientFor(tenant);
+  await client.views.update({
+    view_id: p.viewId,
+    view: formView(form, { channel: p.channel, templates: options, pick: p.pick, placeholders }),
+  });
 }

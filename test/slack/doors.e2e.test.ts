@@ -305,4 +305,86 @@ describe('the launcher', () => {
     expect(view?.callback_id).toBe('form:done');
     expect(viewText(view)).toContain(':no_entry:');
   });
+
+  it('the template form offers the approved templates, then placeholders named after the replacement fields', async () => {
+    await clickButton(stack, 'form:open:template-send', 'template send');
+    const opened = (await slackMessages(stack.url)).filter((m) => m.kind === 'views.open').at(-1);
+    expect(viewText(opened?.view)).toContain('Looking up the approved templates');
+    await stack.drain();
+    type Block = {
+      block_id?: string;
+      element?: { options?: Array<{ value: string }>; initial_option?: { value: string } };
+      label?: { text: string };
+    };
+    const updated = () =>
+      slackMessages(stack.url).then(
+        (all) =>
+          all.filter((m) => m.kind === 'views.update' && m.view_id === opened?.view_id).at(-1)?.view as
+            | { blocks: Block[] }
+            | undefined,
+      );
+    const withChoices = await updated();
+    const pick = withChoices?.blocks.find((b) => b.block_id === 'pick');
+    const options = pick?.element?.options ?? [];
+    expect(options.length).toBeGreaterThan(0);
+    expect(withChoices?.blocks.some((b) => b.block_id === 'templateName')).toBe(false);
+
+    const chosen = options[0]?.value ?? '';
+    await interaction(stack.url, {
+      type: 'block_actions',
+      user: { id: ADMIN, username: 'u0admin', name: 'u0admin', team_id: 'T0SANDBOX' },
+      trigger_id: trigger(),
+      container: { type: 'view', view_id: opened?.view_id },
+      view: {
+        id: opened?.view_id,
+        type: 'modal',
+        callback_id: 'form:submit',
+        private_metadata: '{"p":"template send"}',
+        state: { values: {} },
+        hash: 'h',
+      },
+      actions: [
+        {
+          type: 'static_select',
+          action_id: 'form:pick',
+          block_id: 'pick',
+          selected_option: { value: chosen },
+          action_ts: `${Date.now() / 1000}`,
+        },
+      ],
+    });
+    await stack.drain();
+    const withFields = await updated();
+    expect(withFields?.blocks.find((b) => b.block_id === 'pick')?.element?.initial_option?.value).toBe(
+      chosen,
+    );
+    const params = withFields?.blocks.filter((b) => /^param_\d+$/.test(b.block_id ?? '')) ?? [];
+    expect(params.length).toBeGreaterThan(0);
+    expect(params.map((b) => b.label?.text.slice(0, 5))).toEqual(params.map((_, i) => `{{${i + 1}}}`));
+
+    // Submitted with the choice: the same opt-in refusal as the command, beside the recipients.
+    const values: Record<string, Record<string, unknown>> = {
+      pick: { 'form:pick': { type: 'static_select', selected_option: { value: chosen } } },
+      recipients: { recipients: { type: 'plain_text_input', value: '+31 6 2222 0000' } },
+    };
+    params.forEach((b) => {
+      values[b.block_id as string] = { [b.block_id as string]: { type: 'plain_text_input', value: 'x' } };
+    });
+    const res = await interaction(stack.url, {
+      type: 'view_submission',
+      user: { id: ADMIN, username: 'u0admin', name: 'u0admin', team_id: 'T0SANDBOX' },
+      trigger_id: trigger(),
+      view: {
+        id: opened?.view_id,
+        type: 'modal',
+        callback_id: 'form:submit',
+        private_metadata: '{"p":"template send"}',
+        state: { values },
+        hash: 'h',
+        blocks: withFields?.blocks,
+      },
+    });
+    expect(res.json.response_action).toBe('errors');
+    expect(res.json.errors?.recipients).toMatch(/No opt-in is on record/);
+  });
 });
