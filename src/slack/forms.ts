@@ -28,6 +28,8 @@ export interface FormField {
   list?: 'phones' | 'lines';
   /** Never prefilled from a failed command's text (certificates, PINs). */
   secret?: boolean;
+  /** Shown only while the command's schema reads this key (fields another feature is adding). */
+  ifSchemaHas?: boolean;
 }
 
 export interface FormSpec {
@@ -66,6 +68,30 @@ export const FORMS: FormSpec[] = [
         kind: 'text',
         placeholder: '+31 6 1234 5678',
         hint: phoneHint,
+      },
+      // The document to sign: one of the three, as `--url`, `--file` or `--template`.
+      {
+        key: 'url',
+        label: 'Document: PDF URL',
+        kind: 'url',
+        optional: true,
+        ifSchemaHas: true,
+        placeholder: 'https://example.com/contract.pdf',
+      },
+      {
+        key: 'file',
+        label: 'or a Slack file link',
+        kind: 'text',
+        optional: true,
+        ifSchemaHas: true,
+        hint: 'In Slack: the PDF’s ⋯ menu → Copy link to file.',
+      },
+      {
+        key: 'template',
+        label: 'or a CM.com Sign template id',
+        kind: 'text',
+        optional: true,
+        ifSchemaHas: true,
       },
       { key: 'dossier', label: 'Dossier name', kind: 'text', optional: true },
       { key: 'remind', label: 'Remind every (days)', kind: 'number', optional: true },
@@ -386,7 +412,9 @@ export function formView(form: FormSpec, opts: FormViewOptions = {}): View {
         : undefined;
     if (note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note }] });
   }
+  const keys = schemaKeys(form.path);
   for (const f of form.fields) {
+    if (f.ifSchemaHas && !keys.includes(f.key)) continue;
     const replaced = form.path === 'template send' ? templateBlocks(f, opts) : undefined;
     if (replaced) {
       blocks.push(...replaced);
@@ -423,6 +451,13 @@ export function formView(form: FormSpec, opts: FormViewOptions = {}): View {
     close: plain('Cancel'),
     blocks,
   };
+}
+
+/** The keys the command's schema reads (an object schema, refined or not). */
+export function schemaKeys(path: string): string[] {
+  const spec = commands.find((c) => c.path === path);
+  const shape = (spec?.schema as unknown as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape ? Object.keys(shape) : [];
 }
 
 /** A closing view that says what happened (the command's reply, as the form's answer). */
