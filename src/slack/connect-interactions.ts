@@ -1,7 +1,9 @@
 import { logger } from '../log.js';
+import { registerZavuWebhook } from '../providers/zavu/registration.js';
 import { audit } from '../security/audit.js';
 import {
   type CredentialProvider,
+  type Credentials,
   getStoredCredentials,
   listCredentialMeta,
   PROVIDER_LABELS,
@@ -11,6 +13,7 @@ import {
 import type { TenantId } from '../store/keys.js';
 import { formValues, formView, homeView, isProvider, parseConnectForm } from './connect.js';
 import type { ActionArgs, ViewArgs } from './interactions.js';
+import { esc } from './mrkdwn.js';
 import { isAdmin, whoCan } from './permissions.js';
 
 /**
@@ -63,6 +66,8 @@ export async function connectAction(args: ActionArgs): Promise<void> {
   if (verb === 'back') return update(await homeView(tenant));
   if (!isProvider(provider)) return;
   if (verb === 'edit') return update(formView(provider, await metaOf(tenant, provider)));
+  if (verb === 'register' && provider === 'zavu')
+    return update(await homeView(tenant, await registerAgain(tenant, userId)));
   if (verb === 'remove') {
     const removed = await removeCredentials(tenant, provider);
     if (removed) {
@@ -114,7 +119,15 @@ export async function connectView(args: ViewArgs): Promise<void> {
     await ack({ response_action: 'errors', errors: result.errors });
     return;
   }
-  await setCredentials(tenant, provider, result.value, userId);
+  let value: unknown = result.value;
+  let zavuNotice: string | undefined;
+  if (provider === 'zavu') {
+    // A Zavu key: register this workspace's webhook with Zavu and keep the secret it returns.
+    const reg = await registerAndAudit(tenant, result.value as Credentials<'zavu'>, userId);
+    value = reg.value;
+    zavuNotice = reg.notice;
+  }
+  await setCredentials(tenant, provider, value, userId);
   await audit(tenant, {
     actor: userId,
     action: 'credentials.set',
@@ -126,7 +139,33 @@ export async function connectView(args: ViewArgs): Promise<void> {
     response_action: 'update',
     view: await homeView(
       tenant,
-      `:white_check_mark: ${PROVIDER_LABELS[provider]} credentials saved. Nothing was sent to ${PROVIDER_LABELS[provider]}: the first command that uses them shows whether they work.`,
+      zavuNotice
+        ? `:white_check_mark: Zavu credentials saved. ${zavuNotice}`
+        : `:white_check_mark: ${PROVIDER_LABELS[provider]} credentials saved. Nothing was sent to ${PROVIDER_LABELS[provider]}: the first command that uses them shows whether they work.`,
     ),
   });
+}
+
+async function registerAndAudit(tenant: TenantId, creds: Credentials<'zavu'>, userId: string) {
+  const reg = await registerZavuWebhook(tenant, creds);
+  await audit(tenant, {
+    actor: userId,
+    action: 'zavu.webhook.registered',
+    target: 'zavu',
+    outcome: reg.ok ? 'ok' : 'failed',
+    ...(reg.ok ? {} : { detail: reg.reason }),
+  });
+  const notice = reg.ok
+    ? ':link: The webhook is registered with Zavu and its signing secret is stored.'
+    : `:warning: The webhook is not registered with Zavu: ${esc(reg.reason)}. Invitations are followed by polling until it is; use *Register webhook* below to try again.`;
+  return { value: reg.value, notice };
+}
+
+/** The home view's "Register webhook" button: registers again with the stored key. */
+async function registerAgain(tenant: TenantId, userId: string): Promise<string> {
+  const stored = await getStoredCredentials(tenant, 'zavu').catch(() => undefined);
+  if (!stored) return ':information_source: Set a Zavu API key first.';
+  const reg = await registerAndAudit(tenant, stored, userId);
+  await setCredentials(tenant, 'zavu', reg.value, userId);
+  return reg.notice;
 }

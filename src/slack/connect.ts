@@ -5,6 +5,7 @@ import {
   type CredentialProvider,
   type Credentials,
   credentialSchemas,
+  getStoredCredentials,
   listCredentialMeta,
   PROVIDER_LABELS,
 } from '../security/credentials.js';
@@ -61,10 +62,16 @@ export const CONNECT_FORMS: Record<CredentialProvider, { help: string; fields: F
     ],
   },
   zavu: {
-    help: 'Zavu creates partner invitation links. The webhook secret checks the signature of its callbacks.',
+    help: "Zavu creates partner invitation links. Saving registers this workspace's webhook with Zavu and keeps the signing secret Zavu returns: nothing to copy by hand.",
     fields: [
       { key: 'apiKey', label: 'API key', max: 512 },
-      { key: 'webhookSecret', label: 'Webhook signing secret', max: 512 },
+      {
+        key: 'webhookSecret',
+        label: 'Webhook signing secret (optional)',
+        max: 512,
+        optional: true,
+        hint: 'Leave empty: Zavu returns it when the webhook is registered. Only for a webhook you registered with Zavu yourself.',
+      },
     ],
   },
   commbox: {
@@ -135,6 +142,7 @@ export async function homeView(tenant: TenantId, notice?: string): Promise<View>
     },
     { type: 'divider' },
   );
+  const zavuHook = metas.has('zavu') ? await zavuWebhookStatus(tenant) : undefined;
   for (const p of PROVIDERS) {
     const m = metas.get(p);
     blocks.push({
@@ -161,12 +169,13 @@ export async function homeView(tenant: TenantId, notice?: string): Promise<View>
         type: 'mrkdwn',
         text: [
           "*Webhook URLs* for this workspace (paste them into each provider's webhook settings):",
-          `• Zavu: \`${zavu}\` (signed with the Zavu webhook secret)`,
+          `• Zavu: \`${zavu}\` (registered with Zavu when its API key is saved; see below)`,
           `• CM.com Sign: \`${cmSign}\` (with the CM.com Sign webhook secret in an \`x-webhook-secret\` header)`,
           `• Meta: \`${meta}\` (verify token and app secret from Meta above)`,
         ].join('\n'),
       },
     },
+    zavuWebhookBlock(zavuHook),
     {
       type: 'context',
       elements: [
@@ -184,6 +193,51 @@ export async function homeView(tenant: TenantId, notice?: string): Promise<View>
     close: { type: 'plain_text', text: 'Done' },
     blocks,
   };
+}
+
+/** Whether Zavu has this workspace's webhook, from what /wa connect stored (sealed). */
+async function zavuWebhookStatus(tenant: TenantId) {
+  try {
+    const creds = await getStoredCredentials(tenant, 'zavu');
+    return { registered: creds?.webhook, hasSecret: Boolean(creds?.webhookSecret) };
+  } catch {
+    return { registered: undefined, hasSecret: false };
+  }
+}
+
+function zavuWebhookBlock(hook: Awaited<ReturnType<typeof zavuWebhookStatus>> | undefined): KnownBlock {
+  const text = !hook
+    ? ':white_circle: *Zavu webhook:* not registered. Saving a Zavu API key registers it.'
+    : hook.registered
+      ? `:large_green_circle: *Zavu webhook:* registered with Zavu for \`invitation.status_changed\` on ${slackTime(hook.registered.registeredAt)}; its signing secret is stored.`
+      : hook.hasSecret
+        ? ':large_yellow_circle: *Zavu webhook:* not registered by `/wa connect`; a signing secret typed by hand is used. Register it to let Zavu send it here.'
+        : ':red_circle: *Zavu webhook:* not registered, so Zavu sends no updates here (invitations are followed by polling only).';
+  return {
+    type: 'section',
+    block_id: 'zavu_webhook',
+    text: { type: 'mrkdwn', text },
+    ...(hook
+      ? {
+          accessory: {
+            type: 'button' as const,
+            action_id: 'connect:register:zavu',
+            value: 'zavu',
+            text: {
+              type: 'plain_text' as const,
+              text: hook.registered ? 'Register again' : 'Register webhook',
+            },
+          },
+        }
+      : {}),
+  };
+}
+
+function slackTime(iso: string): string {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms)
+    ? 'an unknown date'
+    : `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${new Date(ms).toISOString()}>`;
 }
 
 export function formView(provider: CredentialProvider, meta?: CredentialMeta): View {

@@ -4,9 +4,11 @@ import { getCredentials } from '../../security/credentials.js';
 import type { TenantId } from '../../store/keys.js';
 import {
   type CreateInvitationRequest,
+  INVITATION_EVENT,
   InvitationEnvelope,
   InvitationPage,
   type InvitationStatus,
+  ProjectWebhookEnvelope,
   parseZavuError,
 } from './schemas.js';
 
@@ -60,6 +62,24 @@ export class ZavuClient {
     return this.http.request('GET', 'v1/invitations', { schema: InvitationPage, query });
   }
 
+  /**
+   * `POST /v1/invitations/webhook` creates or replaces the project webhook where
+   * `invitation.status_changed` is delivered, activates it, and answers its signing secret (an
+   * existing secret is kept), per https://docs.zavu.dev/api-reference/configure-project-webhook.
+   */
+  async registerWebhook(url: string): Promise<RegisteredWebhook> {
+    return (
+      await this.http.request('POST', 'v1/invitations/webhook', {
+        schema: ProjectWebhookEnvelope,
+        json: { url, events: [INVITATION_EVENT] },
+        okStatus: [200, 201],
+        // Harmless to repeat, but it runs while Slack waits on a modal (3 s): one attempt only,
+        // and the admin can press "Register" again.
+        idempotent: false,
+      })
+    ).webhook;
+  }
+
   /** Cancelling twice is harmless (an already-cancelled invitation stays cancelled). */
   async cancel(id: string) {
     return (
@@ -69,6 +89,13 @@ export class ZavuClient {
       })
     ).invitation;
   }
+}
+
+export interface RegisteredWebhook {
+  url: string;
+  events: string[];
+  active: boolean;
+  secret?: string | undefined;
 }
 
 export async function zavuClient(tenant: TenantId, opts: ZavuOptions = {}): Promise<ZavuClient> {

@@ -50,6 +50,8 @@ import type { ProviderSandbox, SandboxContext } from './index.js';
  */
 
 const creds = SANDBOX_CREDENTIALS.zavu;
+/** The default project's webhook secret (what the sandbox workspace holds without /wa connect). */
+const DEFAULT_SECRET = creds.webhookSecret ?? 'whsec_sandbox_zavu';
 /** Phone numbers of the sandbox project that `phoneNumberId` may name. */
 export const SANDBOX_PHONE_NUMBERS = ['pn_sandbox_1', 'pn_sandbox_2'];
 export const DEFAULT_PROJECT_ID = 'prj_sandbox';
@@ -210,7 +212,7 @@ export async function startZavuSandbox(ctx: SandboxContext): Promise<ProviderSan
     if (project.id !== DEFAULT_PROJECT_ID) return undefined;
     return {
       url: await webhookUrl(tenantId('T0SANDBOX'), 'zavu'),
-      secret: creds.webhookSecret,
+      secret: DEFAULT_SECRET,
       events: [EVENT],
     };
   }
@@ -424,7 +426,7 @@ export async function startZavuSandbox(ctx: SandboxContext): Promise<ProviderSan
           // Creates or replaces and activates; an existing secret is kept.
           const secret =
             project.webhook?.secret ??
-            (project.id === DEFAULT_PROJECT_ID ? creds.webhookSecret : `whsec_${hex(24)}`);
+            (project.id === DEFAULT_PROJECT_ID ? DEFAULT_SECRET : `whsec_${hex(24)}`);
           project.webhook = { url: parsed.data.url, events: parsed.data.events, secret, active: true };
           projects.put(project);
           return { status: 200, body: { webhook: project.webhook } };

@@ -1,0 +1,61 @@
+import { clock } from '../../clock.js';
+import { ProviderError } from '../../http/errors.js';
+import { logger } from '../../log.js';
+import type { Credentials } from '../../security/credentials.js';
+import { webhookUrl } from '../../security/webhooks.js';
+import type { TenantId } from '../../store/keys.js';
+import { ZavuClient } from './client.js';
+
+/**
+ * At `/wa connect`, once a Zavu API key is saved, the workspace's webhook is registered with
+ * Zavu (`POST /v1/invitations/webhook`, events `invitation.status_changed`) and the secret Zavu
+ * returns is kept with the credentials (sealed), so nobody copies a URL or a secret by hand.
+ * This runs while Slack waits for the modal's answer, hence the short timeout; on failure the
+ * credentials are still saved, the home view says the webhook is not registered and why, and
+ * offers to try again (invitations are then followed by polling alone).
+ */
+export const REGISTER_TIMEOUT_MS = 1_500;
+
+export type ZavuCredentials = Credentials<'zavu'>;
+
+export type Registration =
+  | { ok: true; value: ZavuCredentials }
+  | { ok: false; value: ZavuCredentials; reason: string };
+
+export async function registerZavuWebhook(
+  tenant: TenantId,
+  creds: ZavuCredentials,
+  opts: { timeoutMs?: number; baseUrl?: string } = {},
+): Promise<Registration> {
+  const url = await webhookUrl(tenant, 'zavu');
+  const client = new ZavuClient(
+    tenant,
+    { apiKey: creds.apiKey },
+    { timeoutMs: opts.timeoutMs ?? REGISTER_TIMEOUT_MS, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) },
+  );
+  const { webhook: _previous, ...rest } = creds;
+  try {
+    const hook = await client.registerWebhook(url);
+    // Zavu keeps an existing secret and answers it; without one in the answer, keep ours.
+    const webhookSecret = hook.secret ?? creds.webhookSecret;
+    return {
+      ok: true,
+      value: {
+        ...rest,
+        ...(webhookSecret ? { webhookSecret } : {}),
+        webhook: { url, registeredAt: new Date(clock.now()).toISOString() },
+      },
+    };
+  } catch (err) {
+    logger.warn('zavu webhook registration failed', { tenant, error: err as Error });
+    return { ok: false, value: rest, reason: reasonOf(err) };
+  }
+}
+
+/** Plain words for the home view; never the key. */
+function reasonOf(err: unknown): string {
+  if (!(err instanceof ProviderError)) return 'Zavu could not be reached';
+  if (err.kind === 'auth') return 'Zavu refused the API key';
+  if (err.kind === 'transient') return `Zavu did not answer in time or was unavailable (${err.code})`;
+  return `Zavu refused the registration (${err.code}${err.detail ? `: ${err.detail.slice(0, 120)}` : ''})`;
+}
