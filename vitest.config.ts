@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Records the AWS calls of every file, then checks each against the IAM role (test/aws/).
+    globalSetup: ['test/aws/least-privilege.global.ts'],
     testTimeout: 60_000,
     env: { LOG_LEVEL: 'WARN' },
     hookTimeout: 60_000,

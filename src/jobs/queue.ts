@@ -1,3 +1,4 @@
+import { instrument } from '../aws/instrument.js';
 import { config } from '../config.js';
 import { logger } from '../log.js';
 import type { QueueMessage } from './model.js';
@@ -12,7 +13,7 @@ export class SqsJobQueue implements JobQueue {
 
   async send(messages: QueueMessage[]): Promise<void> {
     const { SQSClient, SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
-    sqs ??= new SQSClient({ region: config().region });
+    sqs ??= instrument(new SQSClient({ region: config().region }), () => ({ queueUrl: config().queueUrl }));
     for (let i = 0; i < messages.length; i += 10) {
       const batch = messages.slice(i, i + 10);
       const out = await sqs.send(

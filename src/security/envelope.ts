@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { instrument } from '../aws/instrument.js';
 import { config } from '../config.js';
 import type { TenantId } from '../store/keys.js';
 
@@ -59,7 +60,9 @@ export class KmsKeyProvider implements KeyProvider {
   constructor(private readonly keyId: string) {}
   private async kms() {
     const { KMSClient, GenerateDataKeyCommand, DecryptCommand } = await import('@aws-sdk/client-kms');
-    kmsClient ??= new KMSClient({ region: config().region });
+    kmsClient ??= instrument(new KMSClient({ region: config().region }), () => ({
+      kmsKeyId: config().kmsKeyId,
+    }));
     return { client: kmsClient, GenerateDataKeyCommand, DecryptCommand };
   }
   async generateDataKey(tenant: TenantId) {

@@ -5,6 +5,7 @@ import {
   type PutCommand,
   type UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { instrument } from '../aws/instrument.js';
 import { config } from '../config.js';
 
 let client: DynamoDBDocumentClient | undefined;
@@ -13,12 +14,15 @@ let client: DynamoDBDocumentClient | undefined;
 export function ddb(): DynamoDBDocumentClient {
   if (!client) {
     const c = config();
-    const raw = new DynamoDBClient({
-      region: c.region,
-      ...(c.dynamoEndpoint
-        ? { endpoint: c.dynamoEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-        : {}),
-    });
+    const raw = instrument(
+      new DynamoDBClient({
+        region: c.region,
+        ...(c.dynamoEndpoint
+          ? { endpoint: c.dynamoEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+          : {}),
+      }),
+      () => ({ tableName: config().tableName }),
+    );
     client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
   }
   return client;

@@ -1,0 +1,66 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { RecordedCall } from '../../src/aws/instrument.js';
+import { type IamRequest, requestsFor, roleFromServerless, simulate, unusedGrants } from './iam.js';
+import { loadServerlessYml } from './serverless-yml.js';
+
+/**
+ * Vitest global setup: every test file's app clients record the AWS calls they send
+ * (src/aws/instrument.ts, switched on by AWS_CALL_LOG); once all files have run, each call is
+ * put to the IAM simulator against the role in serverless.yml. A call the role does not allow
+ * fails the run; grants no call used are listed.
+ */
+export default function setup() {
+  const dir = resolve('.data', `aws-calls-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  process.env.AWS_CALL_LOG = dir;
+
+  return async () => {
+    try {
+      const calls = readCalls(dir);
+      const report = await checkCalls(calls);
+      if (process.env.IAM_REPORT !== 'quiet') console.log(report.text);
+      if (report.denied.length)
+        throw new Error(`IAM: the role does not allow calls the code makes:\n${report.denied.join('\n')}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+export function readCalls(dir: string): RecordedCall[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .flatMap((f) =>
+      readFileSync(join(dir, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as RecordedCall),
+    );
+}
+
+export async function checkCalls(calls: RecordedCall[]) {
+  const role = roleFromServerless(loadServerlessYml('serverless.yml'));
+  const app = calls.filter((c) => c.origin === 'app');
+  const requests = new Map<string, IamRequest>();
+  for (const call of app) {
+    for (const r of requestsFor(call, role))
+      requests.set(JSON.stringify([r.action, r.resource, r.context]), r);
+  }
+  const verdicts = await Promise.all([...requests.values()].map((r) => simulate(role, r)));
+  const denied = verdicts
+    .filter((v) => !v.allowed)
+    .map((v) => `  ${v.action} on ${v.resource} ${JSON.stringify(v.context)} (from ${v.from}): ${v.detail}`);
+  const unused = unusedGrants(
+    role,
+    verdicts.filter((v) => v.allowed),
+  );
+  const actions = [...new Set(verdicts.map((v) => v.action))].sort();
+  const text = [
+    `IAM least privilege: ${app.length} AWS calls by the app (${calls.length - app.length} by test harnesses, not checked), ${requests.size} distinct requests, ${denied.length} denied.`,
+    `  actions used: ${actions.join(', ') || 'none'}`,
+    ...(unused.length ? ['  granted but not used by any test:', ...unused.map((u) => `    ${u}`)] : []),
+  ].join('\n');
+  return { denied, unused, actions, text };
+}
