@@ -8,7 +8,8 @@ import definition from './table.json' with { type: 'json' };
 export const DUE_INDEX = 'due';
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
-  const { TimeToLiveSpecification: _ttl, ...rest } = definition;
+  // TTL and point-in-time recovery are settings of the deployed table, not of CreateTable.
+  const { TimeToLiveSpecification: _ttl, PointInTimeRecoverySpecification: _pitr, ...rest } = definition;
   return { TableName: tableName, ...(rest as Omit<CreateTableCommandInput, 'TableName'>) };
 }
 

@@ -1,7 +1,15 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RecordedCall } from '../../src/aws/instrument.js';
-import { type IamRequest, requestsFor, roleFromServerless, simulate, unusedGrants } from './iam.js';
+import {
+  type IamRequest,
+  type Role,
+  requestsFor,
+  roleFromServerless,
+  roleFromTemplate,
+  simulate,
+  unusedGrants,
+} from './iam.js';
 import { loadServerlessYml } from './serverless-yml.js';
 
 /**
@@ -40,8 +48,29 @@ export function readCalls(dir: string): RecordedCall[] {
     );
 }
 
+/** The role in serverless.yml, and with TEMPLATE=<packaged template> (CI) the role in that template too. */
+export function roles(): Array<{ source: string; role: Role }> {
+  const sls = roleFromServerless(loadServerlessYml('serverless.yml'));
+  const out = [{ source: 'serverless.yml', role: sls }];
+  if (process.env.TEMPLATE) {
+    const template = JSON.parse(readFileSync(process.env.TEMPLATE, 'utf8'));
+    out.push({
+      source: process.env.TEMPLATE,
+      role: roleFromTemplate(template, { service: sls.service, stage: sls.stage, region: sls.region }),
+    });
+  }
+  return out;
+}
+
 export async function checkCalls(calls: RecordedCall[]) {
-  const role = roleFromServerless(loadServerlessYml('serverless.yml'));
+  const reports = await Promise.all(roles().map(({ source, role }) => checkAgainst(calls, role, source)));
+  return {
+    denied: reports.flatMap((r) => r.denied),
+    text: reports.map((r) => r.text).join('\n'),
+  };
+}
+
+async function checkAgainst(calls: RecordedCall[], role: Role, source: string) {
   const app = calls.filter((c) => c.origin === 'app');
   const requests = new Map<string, IamRequest>();
   for (const call of app) {
@@ -51,14 +80,17 @@ export async function checkCalls(calls: RecordedCall[]) {
   const verdicts = await Promise.all([...requests.values()].map((r) => simulate(role, r)));
   const denied = verdicts
     .filter((v) => !v.allowed)
-    .map((v) => `  ${v.action} on ${v.resource} ${JSON.stringify(v.context)} (from ${v.from}): ${v.detail}`);
+    .map(
+      (v) =>
+        `  ${source}: ${v.action} on ${v.resource} ${JSON.stringify(v.context)} (from ${v.from}): ${v.detail}`,
+    );
   const unused = unusedGrants(
     role,
     verdicts.filter((v) => v.allowed),
   );
   const actions = [...new Set(verdicts.map((v) => v.action))].sort();
   const text = [
-    `IAM least privilege: ${app.length} AWS calls by the app (${calls.length - app.length} by test harnesses, not checked), ${requests.size} distinct requests, ${denied.length} denied.`,
+    `IAM least privilege (${source}): ${app.length} AWS calls by the app (${calls.length - app.length} by test harnesses, not checked), ${requests.size} distinct requests, ${denied.length} denied.`,
     `  actions used: ${actions.join(', ') || 'none'}`,
     ...(unused.length ? ['  granted but not used by any test:', ...unused.map((u) => `    ${u}`)] : []),
   ].join('\n');
