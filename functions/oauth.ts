@@ -1,3 +1,6 @@
+import type { InstallProvider } from '@slack/oauth';
+import { config } from '../src/config.js';
+import { httpHandler } from '../src/edge/http.js';
 import { type HttpEvent, type HttpResult, text } from '../src/http/apigw.js';
 import { logger } from '../src/log.js';
 import { ResponseRecorder, toIncomingMessage } from '../src/slack/node-http-adapter.js';
@@ -9,20 +12,33 @@ import {
   redirectError,
   renderPage,
 } from '../src/slack/oauth-pages.js';
+import { SlackNotConfiguredError } from '../src/slack/secrets.js';
+import { setupPage } from '../src/slack/setup-page.js';
 
-// Created at cold start; installProvider() returns the same instance while the configuration stands.
-installProvider();
+// Read the settings and make the InstallProvider during the cold start.
+installProvider().catch(() => undefined);
 
-/** GET /slack/install and GET /slack/oauth_redirect, through @slack/oauth's InstallProvider. */
-export const handler = async (event: HttpEvent): Promise<HttpResult> => {
-  const installer = installProvider();
+/**
+ * GET /slack/install and GET /slack/oauth_redirect, through @slack/oauth's InstallProvider.
+ * Right after a first deploy (no Slack settings yet) the install page says what to set next.
+ */
+export const handler = httpHandler(async (event: HttpEvent): Promise<HttpResult> => {
+  const install = event.rawPath.endsWith('/slack/install');
+  if (!install && !event.rawPath.endsWith('/slack/oauth_redirect')) return text(404, 'not found');
+  let installer: InstallProvider;
+  try {
+    installer = await installProvider();
+  } catch (err) {
+    if (install && err instanceof SlackNotConfiguredError) return setupPage(config(), err.missing);
+    throw err;
+  }
   const req = toIncomingMessage(event);
   const res = new ResponseRecorder();
   let failure: HttpResult | undefined;
   try {
-    if (event.rawPath.endsWith('/slack/install')) {
+    if (install) {
       await installer.handleInstallPath(req, res.asResponse());
-    } else if (event.rawPath.endsWith('/slack/oauth_redirect')) {
+    } else {
       // Slack's own `error` (the person cancelled, scopes refused, ...) is answered before
       // anything else: there is no code to exchange and nothing to store.
       const slackError = redirectError(event.rawQueryString);
@@ -43,12 +59,10 @@ export const handler = async (event: HttpEvent): Promise<HttpResult> => {
           failure = renderPage(pageForFailure(error), installUrl());
         },
       });
-    } else {
-      return text(404, 'not found');
     }
   } catch (err) {
     logger.error('oauth flow failed', { error: err as Error });
     return text(500, 'The installation could not be completed. Please start again from /slack/install.');
   }
   return failure ?? res.toResult();
-};
+});

@@ -1,24 +1,48 @@
-import { config } from '../src/config.js';
+import { type Config, config } from '../src/config.js';
+import { httpHandler } from '../src/edge/http.js';
 import { bodyTooLarge, type HttpEvent, type HttpResult, header, rawBody, text } from '../src/http/apigw.js';
 import { logger } from '../src/log.js';
+import { recordAckLatency } from '../src/metrics.js';
 import { checkSlackRequest } from '../src/security/slack-request.js';
 import { createSlackApp } from '../src/slack/app.js';
+import { slackSecrets } from '../src/slack/secrets.js';
 
-let built = { config: config(), bolt: createSlackApp().receiver.toHandler() };
+type Bolt = ReturnType<ReturnType<typeof createSlackApp>['receiver']['toHandler']>;
+type Built = { signingSecret: string; bolt: Bolt };
+let built: { config: Config; app: Promise<Built> } | undefined;
 
-/** Built once per cold start; rebuilt only if the configuration was reloaded (a restarted local stack). */
-function bolt() {
-  if (built.config !== config()) built = { config: config(), bolt: createSlackApp().receiver.toHandler() };
-  return built.bolt;
+/**
+ * Bolt, built once per cold start from the signing secret (src/slack/secrets.ts); rebuilt if the
+ * configuration was reloaded (a restarted local stack), or on the next request after the settings
+ * could not be read (not set yet after a first deploy: the edge answers 503 meanwhile).
+ */
+function app(): Promise<Built> {
+  const c = config();
+  if (!built || built.config !== c) {
+    const b = slackSecrets().then((s) => ({
+      signingSecret: s.signingSecret,
+      bolt: createSlackApp(s.signingSecret).receiver.toHandler(),
+    }));
+    built = { config: c, app: b };
+    b.catch(() => {
+      if (built?.app === b) built = undefined;
+    });
+  }
+  return built.app;
 }
+
+// Read the settings and build Bolt during the cold start, not on the first request.
+app().catch(() => undefined);
 
 /**
  * POST /slack/events: slash commands, interactivity and events. Our gate runs first (timestamp
  * within 5 minutes either way, signature, a body shaped as Slack sends it); then Bolt's
  * AwsLambdaReceiver, which checks the signature again and dispatches.
  */
-export const handler = async (event: HttpEvent): Promise<HttpResult> => {
+export const handler = httpHandler(async (event: HttpEvent): Promise<HttpResult> => {
+  const started = performance.now();
   if (bodyTooLarge(event)) return text(413, 'request body too large');
+  const { signingSecret, bolt } = await app();
   // Bolt decodes base64 bodies as ASCII; decode as UTF-8 here so signatures of non-ASCII JSON hold.
   const body = rawBody(event);
   const verdict = checkSlackRequest(
@@ -28,7 +52,7 @@ export const handler = async (event: HttpEvent): Promise<HttpResult> => {
       timestamp: header(event, 'x-slack-request-timestamp'),
       signature: header(event, 'x-slack-signature'),
     },
-    config().slack.signingSecret,
+    signingSecret,
   );
   if (!verdict.ok) {
     logger.warn('refused Slack request', { status: verdict.status, reason: verdict.reason });
@@ -36,11 +60,14 @@ export const handler = async (event: HttpEvent): Promise<HttpResult> => {
   }
   if (verdict.kind === 'ssl_check') return text(200, '');
   const decoded: HttpEvent = { ...event, body, isBase64Encoded: false };
+  let result: HttpResult;
   try {
-    return (await bolt()(decoded as never, {} as never)) as HttpResult;
+    result = (await bolt(decoded as never, {} as never)) as HttpResult;
   } catch (err) {
     // Only a body Bolt cannot parse gets here (its listeners' errors are answered in Slack).
     logger.warn('unreadable Slack request', { error: err as Error });
     return text(400, 'bad request');
   }
-};
+  recordAckLatency(performance.now() - started);
+  return result;
+});

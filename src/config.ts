@@ -16,16 +16,29 @@ export const DEV_SIGNING_SECRET = 'sandbox-signing-secret-not-for-production';
 /** 32 bytes, base64: the local stand-in for KMS. Never used when KMS_KEY_ID is set. */
 export const DEV_MASTER_KEY = 'c2FuZGJveC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmc=';
 
+const SLACK_ENV = [
+  'SLACK_SIGNING_SECRET',
+  'SLACK_CLIENT_ID',
+  'SLACK_CLIENT_SECRET',
+  'SLACK_STATE_SECRET',
+] as const;
+
 const EnvSchema = z
   .object({
     STAGE: z.string().default('local'),
     AWS_REGION: z.string().default('eu-west-1'),
     TABLE_NAME: z.string().min(3).default('wa-onboarding'),
     DYNAMODB_ENDPOINT: optionalUrl,
+    // Local stack only: in AWS these come from SSM Parameter Store (src/slack/secrets.ts).
     SLACK_SIGNING_SECRET: z.string().optional(),
-    SLACK_CLIENT_ID: z.string().default('sandbox-client-id'),
-    SLACK_CLIENT_SECRET: z.string().default('sandbox-client-secret'),
-    SLACK_STATE_SECRET: z.string().default('sandbox-state-secret'),
+    SLACK_CLIENT_ID: z.string().optional(),
+    SLACK_CLIENT_SECRET: z.string().optional(),
+    SLACK_STATE_SECRET: z.string().optional(),
+    /** AWS: the SSM path holding the Slack settings, e.g. /wa-onboarding/dev/slack/ */
+    SLACK_PARAMETERS: z
+      .string()
+      .regex(/^\/([\w.-]+\/)+$/, 'an SSM path such as /wa-onboarding/dev/slack/')
+      .optional(),
     SLACK_TOKEN_ROTATION: bool,
     SLACK_API_URL: optionalUrl,
     SLACK_AUTHORIZE_URL: optionalUrl,
@@ -49,8 +62,15 @@ const EnvSchema = z
   })
   .transform((env) => {
     const local = !env.KMS_KEY_ID;
-    if (!local && !env.SLACK_SIGNING_SECRET) {
-      throw new Error('SLACK_SIGNING_SECRET is required outside the local stack');
+    if (!local) {
+      // Outside the local stack nothing falls back to the sandbox, and no secret sits in the environment.
+      const inEnv = SLACK_ENV.filter((k) => env[k] !== undefined);
+      if (inEnv.length) {
+        throw new Error(
+          `${inEnv.join(', ')} must not be set outside the local stack: the Slack settings are read from SSM Parameter Store under SLACK_PARAMETERS`,
+        );
+      }
+      if (!env.SLACK_PARAMETERS) throw new Error('SLACK_PARAMETERS is required outside the local stack');
     }
     const masterKey = Buffer.from(env.LOCAL_MASTER_KEY ?? DEV_MASTER_KEY, 'base64');
     if (local && masterKey.length !== 32) throw new Error('LOCAL_MASTER_KEY must be 32 bytes, base64');
@@ -60,11 +80,12 @@ const EnvSchema = z
       tableName: env.TABLE_NAME,
       dynamoEndpoint: env.DYNAMODB_ENDPOINT,
       slack: {
-        signingSecret: env.SLACK_SIGNING_SECRET ?? DEV_SIGNING_SECRET,
-        signingSecretIsDefault: !env.SLACK_SIGNING_SECRET,
-        clientId: env.SLACK_CLIENT_ID,
-        clientSecret: env.SLACK_CLIENT_SECRET,
-        stateSecret: env.SLACK_STATE_SECRET,
+        // Local stack only (undefined in AWS); read through src/slack/secrets.ts, not from here.
+        signingSecret: local ? (env.SLACK_SIGNING_SECRET ?? DEV_SIGNING_SECRET) : undefined,
+        clientId: local ? (env.SLACK_CLIENT_ID ?? 'sandbox-client-id') : undefined,
+        clientSecret: local ? (env.SLACK_CLIENT_SECRET ?? 'sandbox-client-secret') : undefined,
+        stateSecret: local ? (env.SLACK_STATE_SECRET ?? 'sandbox-state-secret') : undefined,
+        parameters: local ? undefined : env.SLACK_PARAMETERS,
         tokenRotation: env.SLACK_TOKEN_ROTATION,
         apiUrl: env.SLACK_API_URL,
         authorizeUrl: env.SLACK_AUTHORIZE_URL,

@@ -42,16 +42,23 @@ export function redact(value: unknown, depth = 0): unknown {
 /** Powertools' JSON shape, with every attribute passed through `redact` on the way out. */
 class RedactingFormatter extends LogFormatter {
   override formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
+    // Ids are ours, not user data: kept out of redact(), whose phone pattern would mask a UUID's digits.
+    const { api_request_id, ...rest } = additional;
     return new LogItem({
-      attributes: redact({
-        level: attributes.logLevel,
-        message: attributes.message,
-        timestamp: this.formatTimestamp(attributes.timestamp),
-        service: attributes.serviceName,
+      attributes: {
+        ...(redact({
+          level: attributes.logLevel,
+          message: attributes.message,
+          timestamp: this.formatTimestamp(attributes.timestamp),
+          service: attributes.serviceName,
+        }) as LogAttributes),
         request_id: attributes.lambdaContext?.awsRequestId,
+        api_request_id,
+        cold_start: attributes.lambdaContext?.coldStart,
+        function_name: attributes.lambdaContext?.functionName,
         xray_trace_id: attributes.xRayTraceId,
-        ...additional,
-      }) as LogAttributes,
+        ...(redact(rest) as LogAttributes),
+      },
     });
   }
 }

@@ -15,15 +15,34 @@ describe('configuration', () => {
     expect(() => loadConfig({ PUBLIC_URL: 'not a url' })).toThrow(/PUBLIC_URL/);
   });
 
-  it('refuses to run with KMS (in AWS) but without a signing secret', () => {
-    expect(() => loadConfig({ KMS_KEY_ID: 'arn:aws:kms:eu-west-1:1:key/x' })).toThrow(/SLACK_SIGNING_SECRET/);
-    expect(loadConfig({ KMS_KEY_ID: 'k', SLACK_SIGNING_SECRET: 's' }).localMasterKey).toBeUndefined();
+  it('outside the local stack, takes no Slack setting from the environment and falls back to no sandbox value', () => {
+    const aws = {
+      KMS_KEY_ID: 'arn:aws:kms:eu-west-1:1:key/x',
+      SLACK_PARAMETERS: '/wa-onboarding/dev/slack/',
+    };
+    expect(() => loadConfig({ KMS_KEY_ID: 'k' })).toThrow(/SLACK_PARAMETERS is required/);
+    expect(() => loadConfig({ ...aws, SLACK_SIGNING_SECRET: 's' })).toThrow(
+      /SLACK_SIGNING_SECRET must not be set/,
+    );
+    expect(() => loadConfig({ ...aws, SLACK_CLIENT_ID: 'sandbox-client-id' })).toThrow(
+      /SLACK_CLIENT_ID must not/,
+    );
+    expect(() => loadConfig({ ...aws, SLACK_PARAMETERS: 'wa/dev' })).toThrow(/SLACK_PARAMETERS/);
+    const c = loadConfig(aws);
+    expect(c.localMasterKey).toBeUndefined();
+    expect(c.slack).toMatchObject({
+      parameters: '/wa-onboarding/dev/slack/',
+      signingSecret: undefined,
+      clientId: undefined,
+      clientSecret: undefined,
+      stateSecret: undefined,
+    });
   });
 
   it('never uses sandbox credentials outside the local stack', () => {
     expect(loadConfig({ SANDBOX_CREDENTIALS: 'true' }).sandboxCredentials).toBe(true);
     expect(
-      loadConfig({ SANDBOX_CREDENTIALS: 'true', KMS_KEY_ID: 'k', SLACK_SIGNING_SECRET: 's' })
+      loadConfig({ SANDBOX_CREDENTIALS: 'true', KMS_KEY_ID: 'k', SLACK_PARAMETERS: '/wa/dev/slack/' })
         .sandboxCredentials,
     ).toBe(false);
   });

@@ -17,7 +17,7 @@ import { slackLogger } from './slack-logger.js';
  */
 const authorize: Authorize<boolean> = async (source) => {
   try {
-    return await installProvider().authorize(source);
+    return await (await installProvider()).authorize(source);
   } catch (err) {
     const cause = (err as { original?: unknown; cause?: unknown }).original ?? (err as Error).cause ?? err;
     if (cause instanceof InstallationNotFoundError || err instanceof InstallationNotFoundError) {
@@ -34,10 +34,11 @@ export function notInstalledReply(): Reply {
   };
 }
 
-export function createSlackApp() {
+/** The Bolt app, with the signing secret from src/slack/secrets.ts (functions/slack.ts reads it). */
+export function createSlackApp(signingSecret: string) {
   const c = config();
   const receiver = new AwsLambdaReceiver({
-    signingSecret: c.slack.signingSecret,
+    signingSecret,
     logger: slackLogger('bolt-receiver'),
     logLevel: LogLevel.WARN,
   });

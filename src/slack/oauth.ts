@@ -1,33 +1,44 @@
 import { InstallProvider, LogLevel } from '@slack/oauth';
 import { config } from '../config.js';
 import { DynamoInstallationStore } from './installation-store.js';
+import { slackSecrets } from './secrets.js';
 import { slackLogger } from './slack-logger.js';
 
 /** Bot scopes the app uses; the manifest in slack/manifest.json lists the same. */
 export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'files:read'];
 
-let provider: InstallProvider | undefined;
-let providerConfig: ReturnType<typeof config> | undefined;
+let built: { config: ReturnType<typeof config>; provider: Promise<InstallProvider> } | undefined;
 
-export function installProvider(): InstallProvider {
-  // One per cold start; a reloaded configuration (a restarted local stack) gets a new one.
-  if (!provider || providerConfig !== config()) {
-    const c = config();
-    providerConfig = c;
-    provider = new InstallProvider({
-      clientId: c.slack.clientId,
-      clientSecret: c.slack.clientSecret,
-      stateSecret: c.slack.stateSecret,
-      installationStore: new DynamoInstallationStore(),
-      installUrlOptions: { scopes: BOT_SCOPES, redirectUri: `${c.publicUrl}/slack/oauth_redirect` },
-      directInstall: true,
-      logger: slackLogger('slack-oauth'),
-      logLevel: LogLevel.WARN,
-      ...(c.slack.authorizeUrl ? { authorizationUrl: c.slack.authorizeUrl } : {}),
-      ...(c.slack.apiUrl ? { clientOptions: { slackApiUrl: c.slack.apiUrl } } : {}),
+/**
+ * One InstallProvider per cold start, made once the Slack settings are read
+ * (src/slack/secrets.ts); a reloaded configuration (a restarted local stack) gets a new one.
+ * Rejects with SlackNotConfiguredError until the settings are set (the first deploy).
+ */
+export function installProvider(): Promise<InstallProvider> {
+  const c = config();
+  if (!built || built.config !== c) {
+    const provider = slackSecrets().then(
+      (s) =>
+        new InstallProvider({
+          clientId: s.clientId,
+          clientSecret: s.clientSecret,
+          stateSecret: s.stateSecret,
+          installationStore: new DynamoInstallationStore(),
+          installUrlOptions: { scopes: BOT_SCOPES, redirectUri: `${c.publicUrl}/slack/oauth_redirect` },
+          directInstall: true,
+          logger: slackLogger('slack-oauth'),
+          logLevel: LogLevel.WARN,
+          ...(c.slack.authorizeUrl ? { authorizationUrl: c.slack.authorizeUrl } : {}),
+          ...(c.slack.apiUrl ? { clientOptions: { slackApiUrl: c.slack.apiUrl } } : {}),
+        }),
+    );
+    built = { config: c, provider };
+    // A failed read is tried again (slackSecrets() throttles it), not kept for the instance's life.
+    provider.catch(() => {
+      if (built?.provider === provider) built = undefined;
     });
   }
-  return provider;
+  return built.provider;
 }
 
 export function installUrl(): string {

@@ -15,7 +15,7 @@ export async function slackClientFor(tenant: TenantId, now = Date.now()): Promis
   const hit = clients.get(tenant);
   if (hit && hit.until > now) return hit.client;
   const isEnterprise = tenant.startsWith('E');
-  const auth = await installProvider().authorize({
+  const auth = await (await installProvider()).authorize({
     teamId: isEnterprise ? undefined : tenant,
     enterpriseId: isEnterprise ? tenant : undefined,
     isEnterpriseInstall: isEnterprise,

@@ -23,7 +23,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'test',
     KMS_KEY_ID: aws.kmsKeyId,
     QUEUE_URL: `${aws.url}/123456789012/jobs`,
-    SLACK_SIGNING_SECRET: 'test-signing-secret',
+    SLACK_PARAMETERS: '/wa-onboarding/test/slack/',
   });
   resetConfig();
 });

@@ -33,6 +33,8 @@ export interface FakeAws {
   /** SQS messages received, by queue path (/account/name). */
   messages: Map<string, Array<{ id: string; body: string }>>;
   kmsKeyId: string;
+  /** Every operation received, as `Service.Operation`. */
+  calls: string[];
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startFakeAws(): Promise<FakeAws> {
   const kmsKeyId = '1234abcd-12ab-34cd-56ef-1234567890ab';
   const parameters: FakeAws['parameters'] = new Map();
   const messages: FakeAws['messages'] = new Map();
+  const calls: string[] = [];
 
   const seal = (plaintext: Buffer, context: string) => {
     const iv = randomBytes(12);
@@ -201,6 +204,7 @@ export async function startFakeAws(): Promise<FakeAws> {
       if (!auth.startsWith('AWS4-HMAC-SHA256 ') || !auth.includes(`/${api.signing}/aws4_request`)) {
         throw new AwsError('MissingAuthenticationTokenException', 'request is not signed', 403);
       }
+      calls.push(`${service}.${op}`);
       const fn = api.ops[op];
       if (!fn) throw new AwsError('UnknownOperationException', `${service}.${op} is not modelled`);
       send(200, fn(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));
@@ -218,6 +222,7 @@ export async function startFakeAws(): Promise<FakeAws> {
     parameters,
     messages,
     kmsKeyId,
+    calls,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
