@@ -1,6 +1,7 @@
 import { DelegateBackoff, handleWhen, type IRetryBackoffContext, retry } from 'cockatiel';
 import type { z } from 'zod';
 import { logger } from '../log.js';
+import { recordProviderError } from '../metrics.js';
 import type { TenantId } from '../store/keys.js';
 import { backoffDelay, IN_REQUEST } from './backoff.js';
 import {
@@ -79,7 +80,15 @@ export class ProviderHttp {
         }),
       },
     );
-    return policy.execute(() => this.once(method, path, opts, provider));
+    return policy.execute(async () => {
+      try {
+        return await this.once(method, path, opts, provider);
+      } catch (err) {
+        // Per attempt, so a provider that fails and then recovers within the request still shows.
+        if (err instanceof ProviderError) recordProviderError(provider, err.kind);
+        throw err;
+      }
+    });
   }
 
   private async once<S extends z.ZodType>(

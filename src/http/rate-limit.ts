@@ -1,5 +1,6 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { clock as appClock } from '../clock.js';
+import { recordRateLimitWait } from '../metrics.js';
 import { ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
 import { keys, type TenantId } from '../store/keys.js';
 import { RateLimitedError } from './errors.js';
@@ -83,7 +84,10 @@ export class SlotRateLimiter implements RateLimiter {
         while (lane.slots.length > 0 && (lane.slots[0] as number) < now - TOLERANCE_MS) lane.slots.shift();
         const slot = lane.slots.shift();
         if (slot !== undefined) {
-          if (slot > now) await this.sleep(slot - now);
+          if (slot > now) {
+            recordRateLimitWait(bucket, slot - now);
+            await this.sleep(slot - now);
+          }
           // A timer that fired too late would bunch this request with the next slot's.
           if (this.clock() > slot + TOLERANCE_MS) continue;
           lane.recent.push(slot);

@@ -3,6 +3,7 @@ import { clock } from '../clock.js';
 import { backoffDelay, JOB_RETRY } from '../http/backoff.js';
 import { ProviderError, RateLimitedError, retryAfterOf } from '../http/errors.js';
 import { logger } from '../log.js';
+import { recordJob } from '../metrics.js';
 import { UserError } from '../slack/command.js';
 import { esc } from '../slack/mrkdwn.js';
 import { slackClientFor } from '../slack/tenant-client.js';
@@ -66,6 +67,11 @@ export async function runMessage(
       outcome = await runStep(kind, job, message.lease, reporter, deps);
     }
   }
+
+  recordJob(job.kind, 'step');
+  if (outcome.type === 'done') recordJob(job.kind, 'finished');
+  else if (outcome.type === 'fail') recordJob(job.kind, 'failed');
+  else if (outcome.type === 'retry') recordJob(job.kind, 'retry');
 
   // A step that chose to fail has said so in its own progress; a thrown failure gets the kind's words.
   if (outcome.type === 'fail' && kind && !('progress' in outcome && outcome.progress)) {
