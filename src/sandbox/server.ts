@@ -410,7 +410,7 @@ async function seedSandboxInstallation(): Promise<void> {
     user: { id: 'U0ADMIN', token: undefined, scopes: undefined },
     bot: {
       token: SANDBOX_BOT.token,
-      scopes: ['commands', 'chat:write', 'chat:write.public', 'users:read', 'files:read'],
+      scopes: ['commands', 'chat:write', 'chat:write.public', 'users:read'],
       id: SANDBOX_BOT.botId,
       userId: SANDBOX_BOT.userId,
     },

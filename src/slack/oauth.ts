@@ -5,7 +5,7 @@ import { slackSecrets } from './secrets.js';
 import { slackLogger } from './slack-logger.js';
 
 /** Bot scopes the app uses; the manifest in slack/manifest.json lists the same. */
-export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'files:read'];
+export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read'];
 
 let built: { config: ReturnType<typeof config>; provider: Promise<InstallProvider> } | undefined;
 
