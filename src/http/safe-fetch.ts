@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
-import { definedEnv } from '../config.js';
+import { configGeneration, definedEnv } from '../config.js';
 
 /**
  * The one way the app fetches a URL a person gave it (a PDF to sign, a profile photo): blind
@@ -134,15 +134,16 @@ export function isBlockedAddress(address: string): boolean {
 
 const defaultResolve = (host: string) => dnsLookup(host, { all: true, verbatim: true });
 
-let envAllowlist: string[] | undefined;
+let envAllowlist: { list: string[]; generation: number } | undefined;
 
 /**
  * Origins named by SAFE_FETCH_TEST_ALLOWLIST (comma-separated). Only the local stack and tests
  * may set it: with KMS_KEY_ID set (AWS) it is an error, so it can never be on in a deployment.
  */
-export function testAllowlist(env: NodeJS.ProcessEnv = process.env): string[] {
-  if (env === process.env && envAllowlist) return envAllowlist;
-  const e = definedEnv(env);
+export function testAllowlist(env?: NodeJS.ProcessEnv): string[] {
+  if (!env && envAllowlist?.generation === configGeneration()) return envAllowlist.list;
+  // Without an argument: the process environment plus what the local stack injected (config.ts).
+  const e = env ? definedEnv(env) : definedEnv();
   const list = (e.SAFE_FETCH_TEST_ALLOWLIST ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -151,11 +152,11 @@ export function testAllowlist(env: NodeJS.ProcessEnv = process.env): string[] {
   if (list.length && e.KMS_KEY_ID) {
     throw new Error('SAFE_FETCH_TEST_ALLOWLIST is for tests and the local stack only; it is refused in AWS');
   }
-  if (env === process.env) envAllowlist = list;
+  if (!env) envAllowlist = { list, generation: configGeneration() };
   return list;
 }
 
-/** Tests and the local stack change the environment; this forgets the cached allowlist. */
+/** Forgets the cached allowlist (it is also re-read whenever the configuration changes). */
 export function resetSafeFetch(): void {
   envAllowlist = undefined;
 }

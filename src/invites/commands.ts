@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../slack/command.js';
 import { days, e164, email, id, name, phoneWords } from '../slack/schemas.js';
+import { documentUrl, slackFileId } from './document.js';
 
 const countries = z
   .string()
@@ -22,11 +23,40 @@ const countries = z
       .max(50, { error: 'at most 50 country codes' }),
   );
 
+const slackFile = z.string().transform((v, ctx) => {
+  const fileId = slackFileId(v);
+  if (!fileId) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${JSON.stringify(v.slice(0, 100))} is not a Slack file link (copy it with "Copy link to file")`,
+    });
+    return z.NEVER;
+  }
+  return fileId;
+});
+const pdfUrl = z.string().transform((v, ctx) => {
+  const out = documentUrl(v);
+  if (!out.ok) {
+    ctx.addIssue({ code: 'custom', message: out.problem });
+    return z.NEVER;
+  }
+  return out.url;
+});
+const templateId = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9-]{1,64}$/, {
+    error: (iss) => `${JSON.stringify(iss.input)} is not a CM.com Sign template id`,
+  });
+
 export const signSchema = z
   .object({
     inviteeName: name('invitee name', 100),
     email,
     phone: phoneWords,
+    file: slackFile.optional(),
+    url: pdfUrl.optional(),
+    template: templateId.optional(),
     dossier: name('dossier name', 200).optional(),
     remind: days(1, 89, 'the reminder interval').optional(),
     expires: days(1, 90, 'the expiry').default(30),
@@ -34,6 +64,11 @@ export const signSchema = z
   .refine((v) => v.remind === undefined || v.remind < v.expires, {
     path: ['remind'],
     error: 'the reminder interval must be shorter than the expiry',
+  })
+  .refine((v) => [v.file, v.url, v.template].filter((x) => x !== undefined).length === 1, {
+    path: ['file'],
+    error:
+      'say what to sign: exactly one of --file <Slack file link>, --url <https link to a PDF> or --template <CM.com Sign template id> (or use the message shortcut "Send for signature over WhatsApp" on a message with a PDF)',
   });
 
 export const partnerSchema = z
@@ -61,11 +96,19 @@ export const inviteCommands = [
   defineCommand({
     path: 'invite sign',
     usage:
-      '/wa invite sign "<invitee name>" <email> <+E164> [--dossier "<name>"] [--remind <days>] [--expires <days>]',
+      '/wa invite sign "<invitee name>" <email> <+E164> (--file <Slack file link> | --url <https PDF> | --template <CM template id>) [--dossier "<name>"] [--remind <days>] [--expires <days>]',
     summary: 'Send a CM.com Sign signing invite over WhatsApp and follow it to signed',
     access: 'member',
     positionals: ['inviteeName', 'email', '...phone'],
-    flags: { dossier: 'value', remind: 'value', expires: 'value', again: 'boolean' },
+    flags: {
+      file: 'value',
+      url: 'value',
+      template: 'value',
+      dossier: 'value',
+      remind: 'value',
+      expires: 'value',
+      again: 'boolean',
+    },
     schema: signSchema,
     handler: async () => (await import('./handlers.js')).inviteSign,
   }),

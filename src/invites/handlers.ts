@@ -9,6 +9,7 @@ import { esc } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import { requesterOrAdmin } from '../slack/service.js';
 import type { TenantId } from '../store/keys.js';
+import { type DocumentSource, describeSource } from './document.js';
 import {
   PARTNER_KIND,
   type PartnerData,
@@ -26,13 +27,28 @@ export interface SignInput {
   inviteeName: string;
   email: string;
   phone: string;
+  file?: string | undefined;
+  url?: string | undefined;
+  template?: string | undefined;
   dossier?: string | undefined;
   remind?: number | undefined;
   expires: number;
 }
 
-/** `/wa invite sign`: checks, then a job does the provider calls. */
-export async function inviteSign(input: SignInput, ctx: CommandContext): Promise<Reply> {
+export function documentOf(input: Pick<SignInput, 'file' | 'url' | 'template'>): DocumentSource {
+  if (input.file) return { kind: 'slack-file', fileId: input.file };
+  if (input.url) return { kind: 'url', url: input.url };
+  if (input.template) return { kind: 'template', templateId: input.template };
+  // The command schema refuses this first; a modal or a future caller must not get past it either.
+  throw new UserError('Say what to sign: a Slack file, an https link to a PDF, or a CM.com Sign template.');
+}
+
+/** `/wa invite sign` and the message shortcut's modal: checks, then a job does the provider calls. */
+export async function inviteSign(
+  input: SignInput,
+  ctx: Pick<CommandContext, 'tenant' | 'userId' | 'channelId' | 'responseUrl'>,
+): Promise<Reply> {
+  const document = documentOf(input);
   await getCredentials(ctx.tenant, 'cm-sign'); // "not connected" is said now, not from a job
   const payload: SignPayload = {
     inviteeName: input.inviteeName,
@@ -41,6 +57,7 @@ export async function inviteSign(input: SignInput, ctx: CommandContext): Promise
     dossierName: input.dossier ?? `Signing for ${input.inviteeName}`,
     ...(input.remind ? { remindDays: input.remind } : {}),
     expiresDays: input.expires,
+    document,
   };
   const job = await startJob(ctx, {
     kind: SIGN_KIND,
@@ -49,7 +66,7 @@ export async function inviteSign(input: SignInput, ctx: CommandContext): Promise
     payload,
   });
   return ephemeral(
-    `:hourglass_flowing_sand: On it: creating the CM.com Sign dossier “${esc(payload.dossierName)}” and sending the invite over WhatsApp to ${maskPhone(input.phone)} (job \`${job.id}\`). Updates follow in the channel.`,
+    `:hourglass_flowing_sand: On it: sending ${describeSource(document)} for signature: a CM.com Sign dossier “${esc(payload.dossierName)}” and an invite over WhatsApp to ${maskPhone(input.phone)} (job \`${job.id}\`). Updates follow in the channel.`,
   );
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type ConnectedAccount, ConnectionType, type InvitationStatus } from '../providers/zavu/schemas.js';
+import { DocumentSource } from './document.js';
 
 export const SIGN_KIND = 'invite.sign';
 export const PARTNER_KIND = 'invite.partner';
@@ -11,6 +12,8 @@ export const SignPayload = z.object({
   dossierName: z.string().min(1).max(200),
   remindDays: z.number().int().min(1).max(89).optional(),
   expiresDays: z.number().int().min(1).max(90),
+  /** What the invitee signs; refused at the command when missing. */
+  document: DocumentSource,
 });
 export type SignPayload = z.output<typeof SignPayload>;
 
@@ -25,6 +28,8 @@ export type SignStatus =
   | 'expired';
 
 export interface SignData extends Record<string, unknown> {
+  /** CM.com Sign's id of the uploaded PDF (not for templates). */
+  fileId?: string;
   dossierId?: string;
   inviteeId?: string;
   expiresAt?: string;

@@ -2,10 +2,11 @@ import { ProviderError } from '../http/errors.js';
 import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { Job, SlackMessage, StepResult } from '../jobs/model.js';
 import { type CmSignClient, cmSignClient } from '../providers/cm-sign/client.js';
-import { type Dossier, WebhookEvent } from '../providers/cm-sign/schemas.js';
+import type { CreateDossierRequest, Dossier } from '../providers/cm-sign/schemas.js';
 import { audit } from '../security/audit.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
+import { DocumentError, describeSource, fetchDocument, signatureField } from './document.js';
 import { SIGN_KIND, type SignData, SignPayload, type SignStatus, USER_EVENTS } from './model.js';
 import { emailOffer, maskEmail, signSummary, slackDate } from './render.js';
 import { inviteSettings } from './settings.js';
@@ -46,6 +47,7 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
     const before = d.status;
     const posts: SlackMessage[] = [];
     const client = await cmSignClient(job.tenant, { timeoutMs: inviteSettings().httpTimeoutMs });
+    let reassign = false;
 
     const advance = (to: SignStatus, message?: SlackMessage) => {
       if (RANK[to] <= RANK[d.status ?? 'sending'] && to !== 'email_sent') return false;
@@ -55,27 +57,63 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
       return true;
     };
 
-    // 1. The dossier. CM.com Sign documents no way to look a dossier up by name or reference,
-    // so there is nothing to reconcile against (see docs/invites.md); the invite below is.
+    // 1. The document: a PDF from Slack or a URL, checked and uploaded (an upload alone reaches
+    // nobody, so a lost answer only costs a second upload). Templates carry their own.
+    const doc = p.document;
+    let body: CreateDossierRequest;
+    const invitee = { name: p.inviteeName, email: p.email, phoneNumber: p.phone };
+    if (doc.kind === 'template') {
+      body = { name: p.dossierName, template: doc.templateId, invitees: [invitee] };
+    } else {
+      const file = await io.effect('upload', async () => {
+        const fetched = await fetchDocument(job.tenant, doc);
+        const uploaded = await client.upload(fetched.bytes, fetched.name);
+        return { id: uploaded.id, name: fetched.name, field: signatureField(uploaded.id, fetched.info) };
+      });
+      d.fileId = file.id;
+      body = {
+        name: p.dossierName,
+        files: [{ id: file.id }],
+        invitees: [{ ...invitee, fields: [file.field] }],
+      };
+    }
+    if (p.remindDays) body.reminderIn = p.remindDays * 86_400;
+
+    // 2. The dossier. CM.com Sign documents no way to look a dossier up (no list, search or
+    // delete; see docs/invites.md), so its id is written to the job the moment CM answers
+    // (io.effect persists results): a crash after that finds it again instead of making a
+    // second draft.
     if (!d.dossierId) {
       const dossier = await io.effect('dossier', async () => {
-        const created = await client.createDossier({
-          name: p.dossierName,
-          ...(p.remindDays ? { reminderIn: p.remindDays * 86_400 } : {}),
-          expiresIn: p.expiresDays * 86_400,
-          invitees: [{ name: p.inviteeName, email: p.email, phoneNumber: p.phone }],
-        });
+        let created: Dossier;
+        try {
+          created = await client.createDossier(body);
+        } catch (err) {
+          if (
+            doc.kind === 'template' &&
+            err instanceof ProviderError &&
+            !err.transient &&
+            err.kind !== 'auth'
+          ) {
+            throw new DocumentError(
+              'unknown_template',
+              `CM.com Sign refused the template \`${doc.templateId}\`${err.detail ? ` (${err.detail})` : ''}: check its id in the CM.com Sign dashboard (Templates → info), and that it has one recipient.`,
+              { cause: err },
+            );
+          }
+          throw err;
+        }
         return { id: created.id, inviteeId: created.invitees[0]?.id ?? '', expiresAt: created.expiresAt };
       });
       d.dossierId = dossier.id;
       d.inviteeId = dossier.inviteeId;
       d.expiresAt = dossier.expiresAt;
-      // Before the invite goes out, so its webhooks find this job.
+      // Before the invite goes out, so its callbacks find this job.
       await io.link('cm-sign', dossier.id);
     }
     const dossierId = d.dossierId;
 
-    // 2. The WhatsApp invite; reconciled by the dossier leaving `draft` once invites are out.
+    // 3. The WhatsApp invite; reconciled by the dossier leaving `draft` once invites are out.
     const justSent = !d.status || d.status === 'sending';
     if (justSent) {
       const invite = await io.effect(
@@ -98,39 +136,36 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
         action: 'invite.sign.sent',
         target: dossierId,
         outcome: 'ok',
-        detail: `WhatsApp invite to ${maskPhone(p.phone)}`,
+        detail: `WhatsApp invite to ${maskPhone(p.phone)} for ${describeSource(doc)}`,
       });
     }
 
-    // 3. What happened since: webhook events, button clicks, or (no events) a scheduled poll.
+    // 4. What happened since. A CM.com Sign callback is only a trigger (its body is unconfirmed
+    // upstream): the dossier is read again and its state decides. The event name, when the
+    // callback carries one, adds what a dossier does not show: viewed, undelivered, expired invite.
     let poll = io.inbox.length === 0 && !justSent;
     for (const event of io.inbox) {
-      if (event.type === USER_EVENTS.refresh) {
-        poll = true;
-        continue;
-      }
       if (event.type === USER_EVENTS.resendEmail) {
         await resendByEmail(job, io, client, d, posts, event.data);
         continue;
       }
-      const parsed = WebhookEvent.shape.data.safeParse(event.data);
-      if (!parsed.success) continue;
-      const { dossier, invitee, invite } = parsed.data;
+      poll = true;
       switch (event.type) {
         case 'dossier.invite.viewed':
           advance('viewed', { text: `:eyes: ${esc(p.inviteeName)} opened the signing invite.` });
           break;
         case 'dossier.invite.undelivered':
-          if (invite?.channel === 'email') {
-            posts.push({ text: `:warning: The email invite to ${maskEmail(p.email)} bounced.` });
-          } else if (d.status !== 'email_sent') advance('undelivered', emailOffer(p, job.id));
+          if (d.status === 'email_sent') {
+            posts.push({
+              text: `:warning: The email invite to ${maskEmail(p.email)} could not be delivered.`,
+            });
+          } else advance('undelivered', emailOffer(p, job.id));
           break;
         case 'dossier.invite.expired':
           advance('expired', { text: `:hourglass: The invite expired before ${esc(p.inviteeName)} signed.` });
           break;
-        case 'dossier.invitee.state.updated':
-        case 'dossier.state.updated':
-          applyStates(p.inviteeName, dossier.state, invitee?.state ?? undefined, advance);
+        case 'dossier.invitee.reassignRequest.state.updated':
+          reassign = true;
           break;
       }
     }
@@ -138,10 +173,19 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
     if (poll && !TERMINAL.includes(d.status ?? 'sending')) {
       const dossier = await client.getDossier(dossierId);
       d.checkedAt = io.now;
+      if (reassign && !dossier.invitees.some((i) => i.id === d.inviteeId)) {
+        posts.push({
+          text: `:arrows_counterclockwise: ${p.inviteeName}'s signing was reassigned in CM.com Sign; following the dossier until it is complete.`,
+        });
+      } else if (reassign) {
+        posts.push({
+          text: ':arrows_counterclockwise: A request to reassign the signing changed in CM.com Sign.',
+        });
+      }
       applyDossier(p.inviteeName, dossier, d.inviteeId, advance);
     }
 
-    // 4. Reminder to the requester, and expiry by our own clock if CM never says so.
+    // 5. Reminder to the requester, and expiry by our own clock if CM never says so.
     const expiresAt = Date.parse(d.expiresAt ?? '') || job.createdAt + p.expiresDays * DAY;
     const remindAt = reminderAt(new Date(expiresAt).toISOString(), p.expiresDays);
     const status = d.status ?? 'sending';

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { bodyTooLarge, type HttpEvent, type HttpResult, header, json, rawBody } from '../http/apigw.js';
 import { deliverEvent } from '../jobs/service.js';
 import { logger } from '../log.js';
-import { FOLLOWED_EVENTS, WebhookEvent } from '../providers/cm-sign/schemas.js';
+import { FOLLOWED_EVENTS, parseCallback } from '../providers/cm-sign/schemas.js';
 import { INVITATION_EVENT, InvitationStatusChanged, ZavuWebhook } from '../providers/zavu/schemas.js';
 import { getCredentials, MissingCredentialsError } from '../security/credentials.js';
 import { verifySharedSecret, verifyZavuSignature } from '../security/signatures.js';
@@ -71,8 +70,10 @@ function answerOnce(once: Once<boolean>): HttpResult {
 
 /**
  * POST /webhooks/cm-sign/{hookId}: CM.com Sign documents no signature, so the workspace's secret
- * travels in a custom header set on the webhook subscription, compared in constant time. Event
- * ids dedupe replays (a body hash where CM sends none).
+ * travels in the custom header our webhook registration sets (`headers`, S3), compared in
+ * constant time. The body's shape is unconfirmed upstream, so a callback is only a trigger: the
+ * dossier id is taken from it and the job reads the dossier itself. Triggers are not deduplicated:
+ * reading a dossier twice is harmless, and two identical triggers may well be two changes.
  */
 export async function cmSignWebhook(event: HttpEvent): Promise<HttpResult> {
   if (bodyTooLarge(event)) return json(413, { error: 'body too large' });
@@ -83,16 +84,14 @@ export async function cmSignWebhook(event: HttpEvent): Promise<HttpResult> {
     logger.warn('cm-sign webhook refused: bad or missing secret', { tenant });
     return unauthorized();
   }
-  const raw = rawBody(event);
-  const parsed = WebhookEvent.safeParse(parseJson(raw));
-  if (!parsed.success) return json(400, { error: 'unexpected body' });
-  const body = parsed.data;
-  const eventId = body.id ?? createHash('sha256').update(raw).digest('hex');
-  if (!(FOLLOWED_EVENTS as readonly string[]).includes(body.type)) {
-    return json(200, { ok: true, ignored: body.type });
+  const callback = parseCallback(parseJson(rawBody(event)));
+  if (!callback) return json(400, { error: 'no dossier id in the body' });
+  if (callback.event && !(FOLLOWED_EVENTS as readonly string[]).includes(callback.event)) {
+    return json(200, { ok: true, ignored: callback.event });
   }
-  const once = await processOnce(tenant, 'cm-sign', eventId, () =>
-    deliverEvent(tenant, 'cm-sign', body.data.dossier.id, { type: body.type, data: body.data }),
-  );
-  return answerOnce(once);
+  const delivered = await deliverEvent(tenant, 'cm-sign', callback.dossierId, {
+    type: callback.event ?? 'dossier.callback',
+    data: { dossierId: callback.dossierId },
+  });
+  return json(200, { ok: true, delivered });
 }

@@ -7,6 +7,10 @@ import { registerJobKind } from './kinds.js';
 void registerJobKind;
 registerJobKind('invite.sign', async () => (await import('../invites/sign-job.js')).signInviteKind as never);
 registerJobKind(
+  'cm-sign.webhook',
+  async () => (await import('../invites/cm-sign-webhook.js')).cmSignWebhookKind as never,
+);
+registerJobKind(
   'invite.partner',
   async () => (await import('../invites/partner-job.js')).partnerInviteKind as never,
 );

@@ -122,6 +122,26 @@ export class JobRepository {
   }
 
   /**
+   * Writes an effect's result the moment the provider answered, so a crash later in the same
+   * step does not lose the id of what was created (and a retry does not create it again).
+   */
+  async finishEffect(job: Job, lease: string, key: string, result: unknown, now: number): Promise<void> {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.job(job.tenant, job.id),
+        UpdateExpression: 'SET effects.#k = :effect',
+        ConditionExpression: 'leaseOwner = :lease',
+        ExpressionAttributeNames: { '#k': key },
+        ExpressionAttributeValues: {
+          ':effect': { status: 'done', at: now, ...(result === undefined ? {} : { result }) },
+          ':lease': lease,
+        },
+      }),
+    );
+  }
+
+  /**
    * Writes a step's outcome and releases the lease in one update. Webhook events that arrived
    * during the step (version moved on) are kept, and make the job due again at once.
    */

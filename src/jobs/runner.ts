@@ -133,6 +133,9 @@ async function runStep(
       job.effects[key] = { status: 'started', at: deps.now() };
       const result = await call();
       job.effects[key] = { status: 'done', at: deps.now(), result };
+      // Recorded at once, not only when the step ends: a crash between here and the end of the
+      // step would otherwise forget what the provider created (issue 14: orphan drafts).
+      await deps.repo.finishEffect(job, lease, key, result, deps.now());
       return result;
     },
     progress: (m) => reporter.progress(m),

@@ -61,9 +61,13 @@ export async function start(ctx: ExtensionContext, simulated: SimulatedClock) {
 
   const { startProviderSandboxes } = await import('./providers/index.js');
   const providers = await startProviderSandboxes(ctx);
+  // Started by ready() once the stack's configuration points at the sandboxes; in the background,
+  // so the stack answers at once; periods, drain and close wait for it.
+  let registered: Promise<void> = Promise.resolve();
 
   /** One scheduler period at the clock's current time: providers move on, the scheduler runs, workers drain. */
   async function runPeriod() {
+    await registered;
     await providers.tick();
     invocations.scheduler += 1;
     const dispatched = await scheduler(
@@ -150,13 +154,21 @@ export async function start(ctx: ExtensionContext, simulated: SimulatedClock) {
     advance,
     dueNext,
     state: async () => providers.state(),
+    /** Call after the stack is configured: registers the sandbox workspace's webhooks. */
+    ready: () => {
+      registered = registerSandboxWebhooks();
+    },
     close: async () => {
+      await registered;
       await moving;
       await queue.close();
       setJobQueue(undefined);
       await providers.close();
     },
-    drain: () => queue.drain(),
+    drain: async () => {
+      await registered;
+      await queue.drain();
+    },
   };
 }
 
@@ -173,4 +185,26 @@ function scheduledEvent(): ScheduledEvent {
     resources: [rule],
     detail: {},
   };
+}
+
+/**
+ * What an admin's `/wa connect` does for a real workspace, done once for the sandbox workspace
+ * (whose credentials are the sandboxes' own): register its CM.com Sign webhook, through the
+ * production code, with the sandbox. A fault-injecting sandbox may refuse a try; three tries.
+ */
+async function registerSandboxWebhooks(): Promise<void> {
+  const [{ registerCmSignWebhook }, { tenantId }, { clock }] = await Promise.all([
+    import('../invites/cm-sign-webhook.js'),
+    import('../store/keys.js'),
+    import('../clock.js'),
+  ]);
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      await registerCmSignWebhook(tenantId('T0SANDBOX'), clock.now());
+      return;
+    } catch (err) {
+      if (attempt === 3)
+        console.warn('sandbox: could not register the CM.com Sign webhook', (err as Error).message);
+    }
+  }
 }

@@ -33,6 +33,38 @@ export interface SlackRecord {
 
 type Params = Record<string, unknown>;
 
+/** A file as Slack's files.info describes it (api.slack.com/types/file), plus the bytes the fake serves. */
+export interface FakeFile {
+  id: string;
+  created: number;
+  timestamp: number;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  pretty_type: string;
+  user: string;
+  user_team: string;
+  editable: boolean;
+  size: number;
+  mode: 'hosted';
+  is_external: boolean;
+  external_type: string;
+  is_public: boolean;
+  public_url_shared: boolean;
+  display_as_bot: boolean;
+  url_private: string;
+  url_private_download: string;
+  permalink: string;
+  channels: string[];
+  groups: string[];
+  ims: string[];
+  comments_count: number;
+}
+
+/** Channels the sandbox bot is a member of: it sees files shared there and nowhere else. */
+const BOT_CHANNELS = new Set(['C0SANDBOX']);
+
 /**
  * The part of Slack's Web API the app uses, answering as Slack does ({ok, ...} or
  * {ok:false, error}), and recording every message and view for tests and the console.
@@ -46,6 +78,14 @@ export class FakeSlack {
   /** Lifetime of rotated tokens; short values make InstallProvider refresh them. */
   tokenTtlSeconds = 43_200;
   refreshes = 0;
+  /** Files people shared, by id, with their bytes; and the user messages that carry them. */
+  private readonly files = new Map<string, { file: FakeFile; bytes: Buffer }>();
+  private readonly userMessages = new Map<
+    string,
+    { channel: string; user: string; text: string; ts: string; files: string[] }
+  >();
+  /** Where the local stack serves this fake (set once it listens), for file URLs. */
+  baseUrl = 'http://127.0.0.1';
 
   constructor(dataDir?: string) {
     this.messages = new Journal<SlackRecord>(dataDir ? join(dataDir, 'slack-messages.jsonl') : undefined);
@@ -148,6 +188,14 @@ export class FakeSlack {
         });
         return { ok: true, view: { ...view, id: viewId, team_id: auth.teamId } };
       }
+      case 'files.info': {
+        // api.slack.com/methods/files.info: `file_not_found` also when the bot cannot see it.
+        const entry = this.files.get(String(params.file ?? ''));
+        if (!entry || entry.file.user_team !== auth.teamId || !this.botSees(entry.file)) {
+          return { ok: false, error: 'file_not_found' };
+        }
+        return { ok: true, file: entry.file, comments: [], response_metadata: { next_cursor: '' } };
+      }
       case 'views.publish':
         this.record({
           kind: method,
@@ -158,6 +206,137 @@ export class FakeSlack {
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  private botSees(file: FakeFile): boolean {
+    return [...file.channels, ...file.groups].some((c) => BOT_CHANNELS.has(c));
+  }
+
+  /**
+   * A person shares a file in a channel with a message, as the Slack client does: the file gets
+   * Slack's URLs (private ones need the bot token) and the message carries it in `files`.
+   */
+  shareFile(init: {
+    name: string;
+    bytes: Buffer;
+    mimetype?: string;
+    filetype?: string;
+    channel?: string;
+    user?: string;
+    text?: string;
+  }): { file: FakeFile; messageTs: string; channel: string } {
+    const id = `F${randomBytes(5).toString('hex').toUpperCase()}`;
+    const channel = init.channel ?? SANDBOX_CHANNEL.id;
+    const user = init.user ?? 'U0ADMIN';
+    const now = Math.floor(Date.now() / 1000);
+    const safeName = encodeURIComponent(init.name);
+    const filetype = init.filetype ?? (init.name.toLowerCase().endsWith('.pdf') ? 'pdf' : 'binary');
+    const file: FakeFile = {
+      id,
+      created: now,
+      timestamp: now,
+      name: init.name,
+      title: init.name,
+      mimetype: init.mimetype ?? (filetype === 'pdf' ? 'application/pdf' : 'application/octet-stream'),
+      filetype,
+      pretty_type: filetype === 'pdf' ? 'PDF' : 'Binary',
+      user,
+      user_team: SANDBOX_TEAM.id,
+      editable: false,
+      size: init.bytes.length,
+      mode: 'hosted',
+      is_external: false,
+      external_type: '',
+      is_public: channel.startsWith('C'),
+      public_url_shared: false,
+      display_as_bot: false,
+      url_private: `${this.baseUrl}/_sandbox/slack/files-pri/${SANDBOX_TEAM.id}-${id}/${safeName}`,
+      url_private_download: `${this.baseUrl}/_sandbox/slack/files-pri/${SANDBOX_TEAM.id}-${id}/download/${safeName}`,
+      permalink: `https://${SANDBOX_TEAM.domain}.slack.com/files/${user}/${id}/${safeName}`,
+      channels: channel.startsWith('C') ? [channel] : [],
+      groups: channel.startsWith('G') ? [channel] : [],
+      ims: channel.startsWith('D') ? [channel] : [],
+      comments_count: 0,
+    };
+    this.files.set(id, { file, bytes: init.bytes });
+    const ts = this.nextTs();
+    this.userMessages.set(ts, { channel, user, text: init.text ?? '', ts, files: [id] });
+    return { file, messageTs: ts, channel };
+  }
+
+  /**
+   * GET of a private file URL: Slack serves the bytes only with `Authorization: Bearer <token>`
+   * of the file's workspace (api.slack.com/types/file#authentication); without it the answer is
+   * a redirect to the sign-in page, not an error status.
+   */
+  download(
+    path: string,
+    authorization: string | undefined,
+  ): { status: number; headers: Record<string, string>; body: Buffer } {
+    const m = /^\/_sandbox\/slack\/files-pri\/([A-Z0-9]+)-(F[A-Z0-9]+)\//.exec(path);
+    const entry = m ? this.files.get(m[2] as string) : undefined;
+    const token = authorization?.replace(/^Bearer\s+/i, '');
+    const auth = token ? this.tokens.get(token) : undefined;
+    if (!auth || (auth.expiresAt && auth.expiresAt < Date.now())) {
+      return { status: 302, headers: { location: '/_sandbox/slack/signin' }, body: Buffer.alloc(0) };
+    }
+    if (
+      !entry ||
+      entry.file.user_team !== auth.teamId ||
+      m?.[1] !== auth.teamId ||
+      !this.botSees(entry.file)
+    ) {
+      return {
+        status: 404,
+        headers: { 'content-type': 'text/html' },
+        body: Buffer.from('<html>File not found</html>'),
+      };
+    }
+    return {
+      status: 200,
+      headers: { 'content-type': entry.file.mimetype, 'content-length': String(entry.bytes.length) },
+      body: entry.bytes,
+    };
+  }
+
+  /**
+   * The payload Slack posts when a person runs a message shortcut on a message
+   * (api.slack.com/reference/interaction-payloads/shortcuts, type `message_action`).
+   */
+  messageShortcut(init: {
+    callbackId: string;
+    messageTs: string;
+    user?: string;
+    responseUrl?: string;
+  }): Record<string, unknown> {
+    const msg = this.userMessages.get(init.messageTs);
+    if (!msg) throw new Error(`no user message ${init.messageTs}`);
+    const user = SANDBOX_USERS.find((u) => u.id === (init.user ?? 'U0ADMIN')) ?? SANDBOX_USERS[0];
+    return {
+      type: 'message_action',
+      token: 'legacy-token',
+      action_ts: `${Date.now() / 1000}`,
+      team: { id: SANDBOX_TEAM.id, domain: SANDBOX_TEAM.domain },
+      user: { id: user?.id, username: user?.name, name: user?.name, team_id: SANDBOX_TEAM.id },
+      channel: {
+        id: msg.channel,
+        name: msg.channel === SANDBOX_CHANNEL.id ? SANDBOX_CHANNEL.name : 'private',
+      },
+      is_enterprise_install: false,
+      enterprise: null,
+      callback_id: init.callbackId,
+      trigger_id: `${Date.now()}.1.${randomBytes(8).toString('hex')}`,
+      response_url: init.responseUrl ?? `${this.baseUrl}/_sandbox/response/${randomBytes(6).toString('hex')}`,
+      message_ts: msg.ts,
+      message: {
+        type: 'message',
+        user: msg.user,
+        ts: msg.ts,
+        text: msg.text,
+        upload: true,
+        files: msg.files.map((id) => this.files.get(id)?.file).filter(Boolean),
+      },
+    };
   }
 
   private oauthAccess(params: Params): Record<string, unknown> {

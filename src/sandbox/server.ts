@@ -149,6 +149,41 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
       return;
     }
+    if (url.pathname.startsWith('/_sandbox/slack/files-pri/') && method === 'GET') {
+      const out = slack.download(url.pathname, req.headers.authorization);
+      res.writeHead(out.status, out.headers).end(out.body);
+      return;
+    }
+    if (url.pathname === '/_sandbox/slack/signin') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Sign in to Slack</body></html>');
+      return;
+    }
+    if (url.pathname === '/_sandbox/slack/files' && method === 'POST') {
+      // A person shares a file in a channel (tests and the console): {name, base64, channel?, user?, text?}.
+      const b = JSON.parse(body || '{}') as Record<string, string>;
+      const shared = slack.shareFile({
+        name: String(b.name ?? 'document.pdf'),
+        bytes: Buffer.from(String(b.base64 ?? ''), 'base64'),
+        ...(b.mimetype ? { mimetype: b.mimetype } : {}),
+        ...(b.filetype ? { filetype: b.filetype } : {}),
+        ...(b.channel ? { channel: b.channel } : {}),
+        ...(b.user ? { user: b.user } : {}),
+        ...(b.text ? { text: b.text } : {}),
+      });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(shared));
+      return;
+    }
+    if (url.pathname === '/_sandbox/slack/shortcut' && method === 'POST') {
+      // The message_action payload Slack would post for a message shortcut: {callbackId, messageTs, user?}.
+      const b = JSON.parse(body || '{}') as { callbackId: string; messageTs: string; user?: string };
+      try {
+        const payload = slack.messageShortcut(b);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+      } catch (err) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end((err as Error).message);
+      }
+      return;
+    }
     if (url.pathname === '/_sandbox/slack/messages') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(slack.messages.items));
       return;
@@ -253,6 +288,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await new Promise<void>((resolve) => server.listen(options.port ?? 3000, host, resolve));
   const url = `http://${host}:${(server.address() as AddressInfo).port}`;
   control = new ControlPlane(url, options.env?.SANDBOX_CONTROL_TOKEN ?? process.env.SANDBOX_CONTROL_TOKEN);
+  slack.baseUrl = url;
 
   // The functions read their configuration once; it is injected (process.env stays as it was)
   // and complete before they load. Each scheduler invocation makes one pass: the clock, not the
@@ -264,6 +300,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     SLACK_AUTHORIZE_URL: `${url}/_sandbox/slack/oauth/authorize`,
     PUBLIC_URL: url,
     SCHEDULER_LOOP_SECONDS: '0',
+    // The fake Slack's file URLs live on this origin, over http: the SSRF guard lets exactly this
+    // origin through (src/http/safe-fetch.ts; refused outside the local stack).
+    SAFE_FETCH_TEST_ALLOWLIST: [
+      url,
+      options.env?.SAFE_FETCH_TEST_ALLOWLIST ?? process.env.SAFE_FETCH_TEST_ALLOWLIST,
+    ]
+      .filter(Boolean)
+      .join(','),
     ...options.env,
   };
   configure(baseEnv);
@@ -327,6 +371,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   configure({ ...baseEnv, ...started.env });
   (await import('../store/dynamo.js')).resetDdb();
   hooks = started;
+  started.ready();
 
   return {
     url,

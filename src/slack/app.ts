@@ -6,7 +6,7 @@ import { type TenantId, tenantOf } from '../store/keys.js';
 import type { CommandContext, Reply } from './command.js';
 import { errorReply } from './errors.js';
 import { InstallationNotFoundError } from './installation-store.js';
-import { actionRoutes, viewRoutes } from './interactions.js';
+import { actionRoutes, shortcutRoutes, viewRoutes } from './interactions.js';
 import { installProvider, installUrl } from './oauth.js';
 import { slackLogger } from './slack-logger.js';
 
@@ -99,6 +99,14 @@ export function createSlackApp(signingSecret: string) {
   }
   for (const route of viewRoutes) {
     app.view(new RegExp(`^${route.prefix}`), async (args) => {
+      const handler = await route.load();
+      await handler(Object.assign(args, { tenant: tenantFromBody(args.body) }) as never);
+    });
+  }
+
+  for (const route of shortcutRoutes) {
+    app.shortcut(route.callbackId, async (args) => {
+      await args.ack();
       const handler = await route.load();
       await handler(Object.assign(args, { tenant: tenantFromBody(args.body) }) as never);
     });

@@ -128,6 +128,16 @@ export async function connectView(args: ViewArgs): Promise<void> {
     zavuNotice = reg.notice;
   }
   await setCredentials(tenant, provider, value, userId);
+  let registering = '';
+  if (provider === 'cm-sign') {
+    // Registering the webhook is a provider call: a job does it, never the 3-second ack path.
+    const { startJob } = await import('../jobs/service.js');
+    await startJob(
+      { tenant, userId, channelId: userId },
+      { kind: 'cm-sign.webhook', subject: 'CM.com Sign webhook registration', payload: {} },
+    );
+    registering = ' Registering the CM.com Sign webhook now; the result comes to you in a direct message.';
+  }
   await audit(tenant, {
     actor: userId,
     action: 'credentials.set',
@@ -141,7 +151,7 @@ export async function connectView(args: ViewArgs): Promise<void> {
       tenant,
       zavuNotice
         ? `:white_check_mark: Zavu credentials saved. ${zavuNotice}`
-        : `:white_check_mark: ${PROVIDER_LABELS[provider]} credentials saved. Nothing was sent to ${PROVIDER_LABELS[provider]}: the first command that uses them shows whether they work.`,
+        : `:white_check_mark: ${PROVIDER_LABELS[provider]} credentials saved.${registering || ` Nothing was sent to ${PROVIDER_LABELS[provider]}: the first command that uses them shows whether they work.`}`,
     ),
   });
 }

@@ -44,7 +44,7 @@ export const CONNECT_FORMS: Record<CredentialProvider, { help: string; fields: F
         label: 'Webhook secret',
         max: 512,
         optional: true,
-        hint: 'Any 16+ characters. Put the same value in the x-webhook-secret header of the CM.com Sign webhook subscription; without it, CM.com Sign callbacks are refused.',
+        hint: 'Optional, 16+ characters. Leave it empty and one is generated. On save, the webhook is registered with CM.com Sign for you, carrying this secret in an x-webhook-secret header.',
       },
     ],
   },
@@ -125,10 +125,11 @@ function changedLine(meta: CredentialMeta): string {
 
 export async function homeView(tenant: TenantId, notice?: string): Promise<View> {
   const metas = new Map((await listCredentialMeta(tenant)).map((m) => [m.provider, m]));
-  const [zavu, cmSign, meta] = await Promise.all([
+  const [zavu, cmSign, meta, cmSignHook] = await Promise.all([
     webhookUrl(tenant, 'zavu'),
     webhookUrl(tenant, 'cm-sign'),
     webhookUrl(tenant, 'meta'),
+    import('../invites/cm-sign-webhook.js').then((m) => m.registeredCmSignWebhook(tenant)),
   ]);
   const blocks: KnownBlock[] = [];
   if (notice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: notice } });
@@ -170,7 +171,9 @@ export async function homeView(tenant: TenantId, notice?: string): Promise<View>
         text: [
           "*Webhook URLs* for this workspace (paste them into each provider's webhook settings):",
           `• Zavu: \`${zavu}\` (registered with Zavu when its API key is saved; see below)`,
-          `• CM.com Sign: \`${cmSign}\` (with the CM.com Sign webhook secret in an \`x-webhook-secret\` header)`,
+          cmSignHook?.url === cmSign
+            ? `• CM.com Sign: :large_green_circle: registered with CM.com Sign (\`${cmSign}\`, secret in an \`x-webhook-secret\` header)`
+            : `• CM.com Sign: :white_circle: not registered yet; saving CM.com Sign credentials registers \`${cmSign}\``,
           `• Meta: \`${meta}\` (verify token and app secret from Meta above)`,
         ].join('\n'),
       },

@@ -29,4 +29,16 @@ export const viewRoutes: Array<{ prefix: string; load: () => Promise<(args: View
   { prefix: 'connect:', load: async () => (await import('./connect-interactions.js')).connectView },
   { prefix: 'deploy:', load: async () => (await import('../deployments/interactions.js')).deployView },
   { prefix: 'form:', load: async () => (await import('./form-interactions.js')).formSubmit },
+  { prefix: 'invite:sign-modal', load: async () => (await import('../invites/shortcut.js')).signModalSubmit },
+];
+
+/** Shortcuts (global and message), routed by callback_id like the others. */
+export const shortcutRoutes: Array<{
+  callbackId: string;
+  load: () => Promise<(args: never) => Promise<void>>;
+}> = [
+  {
+    callbackId: 'invite:sign-shortcut',
+    load: async () => (await import('../invites/shortcut.js')).signShortcut,
+  },
 ];

@@ -25,7 +25,7 @@ describe('invites under provider faults', () => {
           (
             await run(
               stack,
-              `invite sign "Signer ${n}" s${n}@example.com +3161234567${n} --dossier "Fault dossier ${n}"`,
+              `invite sign "Signer ${n}" s${n}@example.com +3161234567${n} --template 06c2e210-54a8-417f-adf2-fc767c31c929 --dossier "Fault dossier ${n}"`,
             )
           ).text,
         ),

@@ -36,7 +36,10 @@ describe('/wa invite sign', () => {
       ['invite sign "Ada" ada@example.com +31612345678 --expires 91', /expiry must be between 1 and 90/],
       ['invite sign "Ada" ada@example.com +31612345678 --expires 0', /expiry must be between 1 and 90/],
       [`invite sign "${'A'.repeat(101)}" ada@example.com +31612345678`, /longer than 100/],
-      ['invite sign "Ada" ada@example.com +31612345678 --remind 30 --expires 30', /shorter than the expiry/],
+      [
+        'invite sign "Ada" ada@example.com +31612345678 --template T1 --remind 30 --expires 30',
+        /shorter than the expiry/,
+      ],
       ['invite sign "Ada" ada@example.com', /missing the phone/],
     ];
     for (const [text, expected] of cases) {
@@ -51,7 +54,7 @@ describe('/wa invite sign', () => {
   it('creates the dossier, sends the WhatsApp invite and follows webhooks to signed', async () => {
     const reply = await run(
       stack,
-      'invite sign "Ada Lovelace" ada@example.com +31612345678 --dossier "Purchase contract" --remind 7 --expires 14',
+      'invite sign "Ada Lovelace" ada@example.com +31612345678 --template 06c2e210-54a8-417f-adf2-fc767c31c929 --dossier "Purchase contract" --remind 7 --expires 14',
     );
     const jobId = jobIdIn(reply.text);
     expect(reply.text).toMatch(/\+31•+78/);
@@ -62,11 +65,11 @@ describe('/wa invite sign', () => {
     expect(dossier).toMatchObject({
       state: 'pending',
       reminderIn: 7 * 86_400,
-      expiresIn: 14 * 86_400,
+      template: '06c2e210-54a8-417f-adf2-fc767c31c929',
       invitees: [{ name: 'Ada Lovelace', email: 'ada@example.com', phoneNumber: '+31612345678' }],
     });
     expect(dossier?.invites).toHaveLength(1);
-    expect(dossier?.invites[0].channel).toBe('whatsapp');
+    expect(dossier?.invites[0]).toMatchObject({ channel: 'whatsapp', expiresIn: 14 * 86_400 });
 
     let t = await threadOf(stack, jobId);
     expect(t.progress).toContain(`Dossier \`${dossier?.id}\` created`);
@@ -91,7 +94,10 @@ describe('/wa invite sign', () => {
   });
 
   it('offers email when WhatsApp is undelivered, and the button resends through the job', async () => {
-    const reply = await run(stack, 'invite sign "Bob Byron" bob@example.com +31612340000');
+    const reply = await run(
+      stack,
+      'invite sign "Bob Byron" bob@example.com +31612340000 --template 06c2e210-54a8-417f-adf2-fc767c31c929',
+    );
     const jobId = jobIdIn(reply.text);
     await stack.tick();
     let t = await threadOf(stack, jobId);
@@ -126,7 +132,10 @@ describe('/wa invite sign', () => {
 
   it('catches up by polling when webhooks are lost', async () => {
     await setWebhooks('cm-sign', false);
-    const reply = await run(stack, 'invite sign "Cleo Curie" cleo@example.com +31612345671');
+    const reply = await run(
+      stack,
+      'invite sign "Cleo Curie" cleo@example.com +31612345671 --template 06c2e210-54a8-417f-adf2-fc767c31c929',
+    );
     const jobId = jobIdIn(reply.text);
     await stack.tick();
     await stack.tick(); // signed at CM, but nobody told us
@@ -142,7 +151,10 @@ describe('/wa invite sign', () => {
   });
 
   it('reminds the requester before expiry, then reports the expiry', async () => {
-    const reply = await run(stack, 'invite sign "Dora Dirac" dora@example.com +31612345672 --expires 3');
+    const reply = await run(
+      stack,
+      'invite sign "Dora Dirac" dora@example.com +31612345672 --template 06c2e210-54a8-417f-adf2-fc767c31c929 --expires 3',
+    );
     const jobId = jobIdIn(reply.text);
     const start = stack.clock.now();
     stack.clock.advance(start + 2 * 86_400_000 - stack.clock.now()); // 1 day left: inside the 2-day reminder window
@@ -163,7 +175,10 @@ describe('/wa invite sign', () => {
   });
 
   it('refuses forged webhooks and processes a replayed one once', async () => {
-    const reply = await run(stack, 'invite sign "Emil Euler" emil@example.com +31612345673');
+    const reply = await run(
+      stack,
+      'invite sign "Emil Euler" emil@example.com +31612345673 --template 06c2e210-54a8-417f-adf2-fc767c31c929',
+    );
     const jobId = jobIdIn(reply.text);
     const dossierId = (await threadOf(stack, jobId)).job.data.dossierId as string;
     const event = {
@@ -190,7 +205,7 @@ describe('/wa invite sign', () => {
     await control('cm-sign', 'lose-next-invites');
     const reply = await run(
       stack,
-      'invite sign "Gus Gauss" gus@example.com +31612345675 --dossier "Lost answer"',
+      'invite sign "Gus Gauss" gus@example.com +31612345675 --template 06c2e210-54a8-417f-adf2-fc767c31c929 --dossier "Lost answer"',
     );
     const jobId = jobIdIn(reply.text);
     expect((await threadOf(stack, jobId)).job.effects['invite-whatsapp']?.status).toBe('started');
@@ -205,7 +220,10 @@ describe('/wa invite sign', () => {
   });
 
   it('shows the invite by job id', async () => {
-    const reply = await run(stack, 'invite sign "Fay Fermi" fay@example.com +31612345674');
+    const reply = await run(
+      stack,
+      'invite sign "Fay Fermi" fay@example.com +31612345674 --template 06c2e210-54a8-417f-adf2-fc767c31c929',
+    );
     const jobId = jobIdIn(reply.text);
     const status = await run(stack, `invite status ${jobId}`);
     expect(status.response_type).toBe('ephemeral');

@@ -109,6 +109,7 @@ describe('escaping of untrusted text in every message renderer', () => {
           phone: '+31612345678',
           dossierName: other,
           expiresDays: 30,
+          document: { kind: 'template' as const, templateId: 'T1' },
         };
         const messages: SlackMessage[] = [
           signSummary(sign, { dossierId: detail, status: 'sent', expiresAt: '2030-01-01T00:00:00Z' }, 'j1'),

@@ -5,11 +5,14 @@ import { ProviderHttp } from '../../http/client.js';
 import { getCredentials } from '../../security/credentials.js';
 import type { TenantId } from '../../store/keys.js';
 import {
-  type CreateDossierRequest,
+  CreateDossierRequest,
   Dossier,
   InviteList,
   type InviteRequest,
   parseCmSignError,
+  Upload,
+  Webhook,
+  WebhookRequest,
 } from './schemas.js';
 
 /** A token lives this long: enough for one request and its in-request retries. */
@@ -44,6 +47,7 @@ export class CmSignClient {
   private readonly http: ProviderHttp;
 
   constructor(tenant: TenantId, creds: { keyId: string; secret: string }, opts: CmSignOptions = {}) {
+    this.keyId = creds.keyId;
     this.http = new ProviderHttp({
       provider: 'cm-sign',
       baseUrl: opts.baseUrl ?? config().providers.cmSign,
@@ -55,9 +59,35 @@ export class CmSignClient {
     });
   }
 
+  readonly keyId: string;
+
+  /**
+   * POST /upload: "file uploads are the only non-JSON requests" (legacy docs), multipart with the
+   * PDF in the part `file` (third-party code; references §3). Not idempotent, but an upload on
+   * its own is inert: nothing reaches anyone until a dossier uses it.
+   */
+  upload(pdf: Buffer, filename: string) {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), filename);
+    return this.http.request('POST', 'upload', { schema: Upload, form, okStatus: [200, 201] });
+  }
+
   /** Not idempotent: the job engine records the effect before calling. */
   createDossier(body: CreateDossierRequest) {
-    return this.http.request('POST', 'dossiers', { schema: Dossier, json: body, okStatus: [200, 201] });
+    return this.http.request('POST', 'dossiers', {
+      schema: Dossier,
+      json: CreateDossierRequest.parse(body),
+      okStatus: [200, 201],
+    });
+  }
+
+  /** POST /clients/{kid}/webhooks (S3): the `kid` is our own key id. */
+  registerWebhook(body: WebhookRequest) {
+    return this.http.request('POST', `clients/${encodeURIComponent(this.keyId)}/webhooks`, {
+      schema: Webhook,
+      json: WebhookRequest.parse(body),
+      okStatus: [200, 201],
+    });
   }
 
   getDossier(id: string) {

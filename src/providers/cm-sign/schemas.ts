@@ -1,34 +1,122 @@
 import { z } from 'zod';
 
 /**
- * CM.com Sign API (https://api.cm.com/sign/v1), as documented in
- * shared/provider-docs/000_9e068384ecebf775.txt and the notes in INDEX.md. Every documented
- * field is modelled; objects stay loose so a field CM adds later does not break us.
+ * CM.com Sign API (https://api.cm.com/sign/v1) as its references define it:
+ * - https://developers.cm.com/sign/docs (dossiers, files, invitees, fields) and
+ *   https://developers.cm.com/sign/docs/send-invite-using-sms / the WhatsApp seed excerpt (invites);
+ * - https://developers.cm.com/sign/docs/create-a-dossier-based-on-a-template (templates, fields);
+ * - https://developers.cm.com/sign/docs/events (webhooks and event names);
+ * - https://developers.cm.com/sign/reference/post_upload (upload; multipart part `file` per
+ *   third-party code, see shared/provider-docs/references/cm-sign.md §3).
+ * The recorded examples are in test/fixtures/providers/cm-sign/, each with its source; client and
+ * sandbox tests read the same ones. Objects stay loose so a field CM adds does not break us.
  */
 
 const isoDate = z.string().min(1);
 
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/**
+ * A field position. `range` is the page (or page range) and `unit` "point" (both seen in the
+ * template response, S6); `width`/`height` follow the old API's dimensions and are unconfirmed.
+ */
+export const FieldLocation = z.object({
+  range: z.string().regex(/^\d+(-\d+)?$/),
+  unit: z.literal('point'),
+  x: z.number().min(0),
+  y: z.number().min(0),
+  width: z.number().positive().optional(),
+  height: z.number().positive().optional(),
+});
+
+/** A field the invitee fills in. How a field names its file (`file`) is unconfirmed (references §4). */
+export const FieldInput = z.object({
+  type: z.enum([
+    'signature',
+    'initials',
+    'signatureDate',
+    'text',
+    'textarea',
+    'label',
+    'checkbox',
+    'radio',
+    'stamp',
+  ]),
+  file: z.string().min(1),
+  required: z.boolean().optional(),
+  locations: z.array(FieldLocation).min(1),
+});
+export type FieldInput = z.output<typeof FieldInput>;
+
 /** Invitee as sent when creating a dossier. WhatsApp invites need `phoneNumber` in E.164. */
 export const InviteeInput = z.object({
   name: z.string().min(1),
-  email: z.email(),
-  phoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/),
+  email: z.email().optional(),
+  phoneNumber: z.string().regex(E164).optional(),
+  reference: z.string().max(200).optional(),
+  fields: z.array(FieldInput).optional(),
 });
 export type InviteeInput = z.output<typeof InviteeInput>;
 
-/** POST /dossiers body. `reminderIn` and `expiresIn` are in seconds (expiry 1–90 days, default 30). */
-export const CreateDossierRequest = z.object({
-  name: z.string().min(1),
-  reminderIn: z.number().int().positive().optional(),
-  expiresIn: z
-    .number()
-    .int()
-    .min(86_400)
-    .max(90 * 86_400)
-    .optional(),
-  invitees: z.array(InviteeInput).min(1),
-});
+/**
+ * POST /dossiers body: the documents come from uploaded `files` (with a field per invitee) or
+ * from a `template` (which carries document and fields, S6). `reminderIn` is in seconds. A
+ * custom dossier expiry's request name is unconfirmed, so expiry is set per invite instead.
+ */
+export const CreateDossierRequest = z
+  .object({
+    name: z.string().min(1),
+    reminderIn: z.number().int().positive().optional(),
+    files: z
+      .array(z.object({ id: z.string().min(1) }))
+      .min(1)
+      .optional(),
+    template: z.string().min(1).optional(),
+    invitees: z.array(InviteeInput).min(1),
+  })
+  .refine((b) => Boolean(b.files) !== Boolean(b.template), {
+    error: 'a dossier needs its documents: uploaded files or a template (one of them)',
+  });
 export type CreateDossierRequest = z.output<typeof CreateDossierRequest>;
+
+/** POST /upload answer: only `id` is relied on (3rd-party sources; see the upload fixture). */
+export const Upload = z.looseObject({ id: z.string().min(1), name: z.string().nullish() });
+export type Upload = z.output<typeof Upload>;
+
+/** The dossier events CM.com Sign can send (S3). */
+export const CM_SIGN_EVENTS = [
+  'dossier.invite.created',
+  'dossier.invite.expired',
+  'dossier.invite.undelivered',
+  'dossier.invite.viewed',
+  'dossier.invitee.state.updated',
+  'dossier.prepared',
+  'dossier.state.updated',
+  'dossier.invitee.reassignRequest.state.updated',
+] as const;
+
+/**
+ * POST /clients/{kid}/webhooks body (S3): URL, events, custom headers. CM refuses a URL that is
+ * not https; that is CM's check to make (the local stack registers its own http origin).
+ */
+export const WebhookRequest = z.object({
+  url: z.url(),
+  events: z.array(z.enum(CM_SIGN_EVENTS)).min(1).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+export type WebhookRequest = z.output<typeof WebhookRequest>;
+
+export const Webhook = z.looseObject({
+  id: z.string().min(1),
+  url: z.string(),
+  events: z.array(z.string()),
+  headers: z.record(z.string(), z.string()).nullable(),
+  /** In the current docs copy only. */
+  disabled: z.boolean().optional(),
+  updatedAt: isoDate,
+  createdAt: isoDate,
+});
+export type Webhook = z.output<typeof Webhook>;
 
 export const Invitee = z.looseObject({
   id: z.string().min(1),
@@ -44,6 +132,8 @@ export const Invitee = z.looseObject({
   stateChanged: isoDate.nullable(),
   position: z.number().nullable(),
   locale: z.string().nullable(),
+  /** Present when the dossier has fields for this invitee (template response, S6). */
+  fields: z.array(z.looseObject({ type: z.string() })).optional(),
 });
 export type Invitee = z.output<typeof Invitee>;
 
@@ -51,7 +141,7 @@ export type Invitee = z.output<typeof Invitee>;
 export const Dossier = z.looseObject({
   id: z.string().min(1),
   name: z.string(),
-  /** `draft` until invites go out; `completed` once everyone signed; also `expired`, `declined`. */
+  /** `draft` until invites go out, then `pending`, `completed` (S3); other values are unconfirmed. */
   state: z.string(),
   locale: z.string().nullable(),
   completed: z.boolean(),
@@ -91,33 +181,37 @@ export const Invite = z.looseObject({
 export type Invite = z.output<typeof Invite>;
 export const InviteList = z.array(Invite).min(1);
 
-/** The webhook events we follow (INDEX.md lists the full set CM can send). */
+/**
+ * The events we subscribe to: each is only a trigger to read the dossier again. `created` and
+ * `prepared` add nothing we act on.
+ */
 export const FOLLOWED_EVENTS = [
   'dossier.invite.viewed',
   'dossier.invitee.state.updated',
   'dossier.state.updated',
   'dossier.invite.undelivered',
   'dossier.invite.expired',
-] as const;
+  'dossier.invitee.reassignRequest.state.updated',
+] as const satisfies ReadonlyArray<(typeof CM_SIGN_EVENTS)[number]>;
+
+const id = z.string().min(1).max(200);
 
 /**
- * A webhook delivery. CM's docs here do not show the body; this is the shape the sandbox sends
- * and what we rely on: an event id, its type, and the dossier (plus invitee/invite where the
- * event is about one). Everything else is kept but not required.
+ * A callback's body is unconfirmed upstream (references §10): it is read only for a dossier id
+ * (`dossierId`, `dossier.id`, `data.dossierId`, `data.dossier.id`, or `id`) and an event name
+ * (`event` or `type`), and then the dossier itself is read.
  */
-export const WebhookEvent = z.looseObject({
-  id: z.string().min(1).max(200).optional(),
-  type: z.string().min(1).max(100),
-  createdAt: isoDate.optional(),
-  data: z.looseObject({
-    dossier: z.looseObject({ id: z.string().min(1), state: z.string().optional() }),
-    invitee: z.looseObject({ id: z.string(), state: z.string().nullish() }).optional(),
-    invite: z
-      .looseObject({ id: z.string(), channel: z.string().optional(), inviteeId: z.string().optional() })
-      .optional(),
-  }),
-});
-export type WebhookEvent = z.output<typeof WebhookEvent>;
+export function parseCallback(body: unknown): { dossierId: string; event?: string } | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const b = body as Record<string, unknown>;
+  const data = (b.data && typeof b.data === 'object' ? b.data : {}) as Record<string, unknown>;
+  const nested = (o: unknown) => (o && typeof o === 'object' ? (o as Record<string, unknown>).id : undefined);
+  const candidates = [b.dossierId, nested(b.dossier), data.dossierId, nested(data.dossier), b.id];
+  const dossierId = candidates.map((c) => id.safeParse(c)).find((r) => r.success)?.data;
+  if (!dossierId) return undefined;
+  const event = [b.event, b.type].find((e): e is string => typeof e === 'string' && e.length <= 100);
+  return { dossierId, ...(event ? { event } : {}) };
+}
 
 /**
  * Error bodies: CM's Sign API answers validation problems as problem details
