@@ -47,7 +47,11 @@ export async function registeredCmSignWebhook(tenant: TenantId): Promise<Registe
  * Registers the webhook unless this URL is already registered for the current key id. Returns
  * what is registered. A workspace with stored credentials but no webhook secret gets one.
  */
-export async function registerCmSignWebhook(tenant: TenantId, now: number): Promise<RegisteredWebhook> {
+export async function registerCmSignWebhook(
+  tenant: TenantId,
+  now: number,
+  timeoutMs = inviteSettings().httpTimeoutMs,
+): Promise<RegisteredWebhook> {
   let creds = await getCredentials(tenant, 'cm-sign');
   const stored = await getStoredCredentials(tenant, 'cm-sign');
   if (stored && !stored.webhookSecret) {
@@ -61,7 +65,7 @@ export async function registerCmSignWebhook(tenant: TenantId, now: number): Prom
   if (known?.url === url && known.keyId === creds.keyId && known.secretId === fingerprint(secret)) {
     return known; // already registered as it is now
   }
-  const client = await cmSignClient(tenant, { timeoutMs: inviteSettings().httpTimeoutMs });
+  const client = await cmSignClient(tenant, { timeoutMs });
   const hook = await client.registerWebhook({
     url,
     events: [...FOLLOWED_EVENTS],

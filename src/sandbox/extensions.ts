@@ -200,7 +200,8 @@ async function registerSandboxWebhooks(): Promise<void> {
   ]);
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      await registerCmSignWebhook(tenantId('T0SANDBOX'), clock.now());
+      // A short timeout: a fault-injecting sandbox may swallow a try, and start-up must not wait long.
+      await registerCmSignWebhook(tenantId('T0SANDBOX'), clock.now(), 500);
       return;
     } catch (err) {
       if (attempt === 3)
