@@ -97,7 +97,7 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
           ) {
             throw new DocumentError(
               'unknown_template',
-              `CM.com Sign refused the template \`${doc.templateId}\`${err.detail ? ` (${err.detail})` : ''}: check its id in the CM.com Sign dashboard (Templates → info), and that it has one recipient.`,
+              `CM.com Sign refused the template \`${doc.templateId}\`${err.detail ? ` (${esc(err.detail)})` : ''}: check its id in the CM.com Sign dashboard (Templates → info), and that it has one recipient.`,
               { cause: err },
             );
           }
@@ -175,7 +175,7 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
       d.checkedAt = io.now;
       if (reassign && !dossier.invitees.some((i) => i.id === d.inviteeId)) {
         posts.push({
-          text: `:arrows_counterclockwise: ${p.inviteeName}'s signing was reassigned in CM.com Sign; following the dossier until it is complete.`,
+          text: `:arrows_counterclockwise: ${esc(p.inviteeName)}'s signing was reassigned in CM.com Sign; following the dossier until it is complete.`,
         });
       } else if (reassign) {
         posts.push({

@@ -63,6 +63,12 @@ export class ControlPlane {
     if (pathname.startsWith('/_sandbox/slack/api/')) return true;
     if (pathname.startsWith('/_sandbox/response/')) return true;
     if (pathname === '/_sandbox/slack/oauth/authorize') return true;
+    // The fake Slack's file host: the app downloads private files with the bot token, as from Slack.
+    if (
+      method === 'GET' &&
+      (pathname.startsWith('/_sandbox/slack/files-pri/') || pathname === '/_sandbox/slack/signin')
+    )
+      return true;
     return method === 'GET' && /^\/_sandbox\/console\/[\w.-]+\.(js|css)$/.test(pathname);
   }
 
