@@ -157,7 +157,7 @@ describe('destructive commands and their buttons share one rule: the requester o
   it('"Resend by email" refuses a member on an admin’s invite, and follows /wa admins restrict', async () => {
     const started = await run(
       stack,
-      'invite sign "Undelivered Una" una@example.com +31612340000',
+      'invite sign "Undelivered Una" una@example.com +31612340000 --template 06c2e210-54a8-417f-adf2-fc767c31c929',
       as(MEMBER),
     );
     const id = jobIdIn(started.text);
@@ -167,7 +167,12 @@ describe('destructive commands and their buttons share one rule: the requester o
     expect(await invites()).toBe(1);
 
     const adminInvite = jobIdIn(
-      (await run(stack, 'invite sign "Admin Ann" ann@example.com +31612340000')).text,
+      (
+        await run(
+          stack,
+          'invite sign "Admin Ann" ann@example.com +31612340000 --template 06c2e210-54a8-417f-adf2-fc767c31c929',
+        )
+      ).text,
     );
     await stack.tick();
     await clickButton(stack, 'invite:resend-email', adminInvite, MEMBER);
