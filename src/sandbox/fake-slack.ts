@@ -356,7 +356,7 @@ export class FakeSlack {
       ok: true,
       app_id: SANDBOX_BOT.appId,
       authed_user: { id: 'U0ADMIN' },
-      scope: 'commands,chat:write,chat:write.public,users:read',
+      scope: 'commands,chat:write,chat:write.public,users:read,files:read',
       token_type: 'bot',
       access_token: issued.token,
       ...(issued.refreshToken ? { refresh_token: issued.refreshToken, expires_in: issued.expiresIn } : {}),

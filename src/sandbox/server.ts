@@ -455,7 +455,7 @@ async function seedSandboxInstallation(): Promise<void> {
     user: { id: 'U0ADMIN', token: undefined, scopes: undefined },
     bot: {
       token: SANDBOX_BOT.token,
-      scopes: ['commands', 'chat:write', 'chat:write.public', 'users:read'],
+      scopes: ['commands', 'chat:write', 'chat:write.public', 'users:read', 'files:read'],
       id: SANDBOX_BOT.botId,
       userId: SANDBOX_BOT.userId,
     },

@@ -5,7 +5,8 @@ import { slackSecrets } from './secrets.js';
 import { slackLogger } from './slack-logger.js';
 
 /** Bot scopes the app uses; the manifest in slack/manifest.json lists the same. */
-export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read'];
+/** `files:read`: files.info and the private download of a PDF sent for signature (src/invites/document.ts). */
+export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'files:read'];
 
 let built: { config: ReturnType<typeof config>; provider: Promise<InstallProvider> } | undefined;
 
