@@ -9,7 +9,7 @@ import { DEPLOYMENT_JOB, type DeploymentPayload } from './job.js';
 import { deleteConfirmation, stateWords } from './messages.js';
 import type { BusinessProfile, OtpMethod } from './port.js';
 import { getRecord, listRecords } from './records.js';
-import { sendToDeployment, startTask } from './requests.js';
+import { assertOwnDeployment, sendToDeployment, startTask } from './requests.js';
 
 /**
  * `/wa deploy ...` on the ack path: validate (done by the router with the specs' schemas),
@@ -109,7 +109,8 @@ export async function deployResend(
 }
 
 /** Nothing changes until the confirmation button is pressed. */
-export async function deployDelete(input: { deploymentId: string }, _ctx: CommandContext): Promise<Reply> {
+export async function deployDelete(input: { deploymentId: string }, ctx: CommandContext): Promise<Reply> {
+  await assertOwnDeployment(ctx.tenant, input.deploymentId);
   const confirm = deleteConfirmation(input.deploymentId);
   return ephemeral(confirm.text, { ...(confirm.blocks ? { blocks: confirm.blocks } : {}) });
 }

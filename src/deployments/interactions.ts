@@ -1,9 +1,10 @@
 import { logger } from '../log.js';
 import { audit } from '../security/audit.js';
+import { UserError } from '../slack/command.js';
 import type { ActionArgs, ViewArgs } from '../slack/interactions.js';
 import { accessRefusal, actorOf, fieldMessage, type Outcome, perform, specFor } from '../slack/service.js';
 import { ACTIONS, codeModal } from './messages.js';
-import { sendToDeployment } from './requests.js';
+import { assertOwnDeployment, sendToDeployment } from './requests.js';
 
 /**
  * The deployment buttons and the code modal. Every click and submission checks again that
@@ -30,6 +31,14 @@ export async function deployAction(args: ActionArgs): Promise<void> {
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) return;
   // Each button is checked, validated and run as the command that does the same thing.
   const ctx = actorOf(body as never, client, tenant, channelId);
+  // A button names its deployment in its value, which a forged click chooses: another
+  // workspace's deployment is answered like one that does not exist.
+  try {
+    await assertOwnDeployment(tenant, id);
+  } catch (err) {
+    if (err instanceof UserError) return void (await say(`:warning: ${err.message}`));
+    throw err;
+  }
   switch (actionId) {
     case ACTIONS.enterCode: {
       const refused = await accessRefusal(specFor('deploy verify'), ctx);

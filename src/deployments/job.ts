@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { InboxEvent, Job, StepResult } from '../jobs/model.js';
 import { open } from '../security/envelope.js';
+import { claimObject, ownerOf } from '../security/ownership.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { backendFor, deploymentSettings } from './backends.js';
 import { codePrompt, progressMessage, wrongCodeMessage } from './messages.js';
@@ -113,9 +114,14 @@ async function provision(job: DJob, io: StepIO, backend: ProvisioningBackend): P
     () => reconcileProvision(backend, request),
   );
   if (result.kind === 'number-in-use') {
-    const where = result.existingId ? `deployment \`${result.existingId}\`` : 'another deployment';
-    const next = result.existingId
-      ? ` Use the existing deployment: \`/wa deploy status ${result.existingId}\`.`
+    // Another workspace's deployment id is not told (it could be used nowhere here anyway).
+    const existingId =
+      result.existingId && (await ownerOf('deployment', result.existingId)) === job.tenant
+        ? result.existingId
+        : undefined;
+    const where = existingId ? `deployment \`${existingId}\`` : 'another deployment';
+    const next = existingId
+      ? ` Use the existing deployment: \`/wa deploy status ${existingId}\`.`
       : ' Use the existing deployment, or delete it first.';
     return {
       type: 'fail',
@@ -123,6 +129,13 @@ async function provision(job: DJob, io: StepIO, backend: ProvisioningBackend): P
     };
   }
   const dep = result.deployment;
+  // This workspace created it: from now on only this workspace can name it (src/security/ownership.ts).
+  if (!(await claimObject(job.tenant, 'deployment', dep.id))) {
+    return {
+      type: 'fail',
+      reason: `the provider answered with a deployment (\`${dep.id}\`) that another workspace created; nothing was changed on it.`,
+    };
+  }
   await io.link(DEPLOYMENT_REF, dep.id);
   await saveRecord(job.tenant, {
     deploymentId: dep.id,

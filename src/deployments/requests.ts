@@ -1,5 +1,6 @@
 import type { Job } from '../jobs/model.js';
 import { deliverEvent, jobIdForRef, startJob } from '../jobs/service.js';
+import { assertOwned } from '../security/ownership.js';
 import type { CommandContext } from '../slack/command.js';
 import { DEPLOYMENT_JOB, type DeploymentData, type DeploymentEvent, type DeploymentPayload } from './job.js';
 import { DEPLOYMENT_REF } from './port.js';
@@ -13,11 +14,22 @@ import { DEPLOYMENT_TASK_JOB, type TaskPayload } from './task.js';
  */
 type Ctx = Pick<CommandContext, 'tenant' | 'userId' | 'channelId' | 'responseUrl'>;
 
+/**
+ * Every command and button that names a deployment comes through here (or startTask): a
+ * deployment another workspace created is answered like one that does not exist.
+ */
+export async function assertOwnDeployment(tenant: Ctx['tenant'], id: string): Promise<void> {
+  await assertOwned(tenant, 'deployment', id, 'a deployment', async () =>
+    Boolean(await getRecord(tenant, id)),
+  );
+}
+
 export async function sendToDeployment(
   ctx: Ctx,
   id: string,
   event: DeploymentEvent,
 ): Promise<{ jobId: string; resumed: boolean }> {
+  await assertOwnDeployment(ctx.tenant, id);
   if (await deliverEvent(ctx.tenant, DEPLOYMENT_REF, id, event)) {
     return { jobId: (await jobIdForRef(ctx.tenant, DEPLOYMENT_REF, id)) ?? '?', resumed: false };
   }
@@ -40,6 +52,7 @@ export async function sendToDeployment(
 }
 
 export async function startTask(ctx: Ctx, payload: TaskPayload, subject: string) {
+  await assertOwnDeployment(ctx.tenant, payload.deploymentId);
   return startJob(ctx, {
     kind: DEPLOYMENT_TASK_JOB,
     subject,
