@@ -6,6 +6,8 @@ import { parse } from 'yaml';
 import { config } from '../../src/config.js';
 import { problem } from '../../src/sandbox/providers/vonage.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
+import { claimObject } from '../../src/security/ownership.js';
+import { tenantId } from '../../src/store/keys.js';
 import { imageServer, pngHead } from './images.js';
 import { advanceUntil, click, deployCommand, type LoggedCall, startStack, vonageState } from './support.js';
 
@@ -192,6 +194,8 @@ beforeAll(async () => {
   await deployCommand(stack, 'deploy start +31612345670 --waba 9990001 --cert AbCdEFGHiJK123456');
   await click(stack, 'deploy:delete-confirm', id);
   await advanceUntil(stack, id, 'DELETED');
+  // A deployment this workspace created (so it may name it) that Vonage does not know: GET 404.
+  await claimObject(tenantId('T0SANDBOX'), 'deployment', '00000000-0000-4000-8000-000000000000');
   await deployCommand(stack, 'deploy status 00000000-0000-4000-8000-000000000000');
   calls = (await vonageState(stack)).requests;
 });

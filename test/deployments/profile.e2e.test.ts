@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_REFUSED } from '../../src/deployments/image.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { removeCredentials, setCredentials } from '../../src/security/credentials.js';
+import { claimObject } from '../../src/security/ownership.js';
 import { tenantId } from '../../src/store/keys.js';
 import { imageServer, jpegHead, pngHead } from './images.js';
-import { advanceUntil, deployCommand, MEMBER, startStack, texts, vonageState } from './support.js';
+import { advanceUntil, deployCommand, MEMBER, startStack, TEAM, texts, vonageState } from './support.js';
 
 /**
  * Bad input for every deploy command (nothing reaches Vonage), then the business profile,
@@ -229,6 +230,8 @@ describe('business profile, photo and stickerpacks', () => {
   });
 
   it('when the deployment is unknown to Vonage, then the 404 detail is reported', async () => {
+    // A deployment this workspace created (so it may name it) that Vonage no longer knows.
+    await claimObject(tenantId(TEAM), 'deployment', '00000000-0000-4000-8000-00000000dead');
     await deployCommand(stack, 'deploy status 00000000-0000-4000-8000-00000000dead');
     expect((await texts(stack)).at(-1)).toMatch(/not-found.*does not exist/);
   });
