@@ -300,6 +300,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     SLACK_AUTHORIZE_URL: `${url}/_sandbox/slack/oauth/authorize`,
     PUBLIC_URL: url,
     SCHEDULER_LOOP_SECONDS: '0',
+    ...options.env,
     // The fake Slack's file URLs live on this origin, over http: the SSRF guard lets exactly this
     // origin through (src/http/safe-fetch.ts; refused outside the local stack).
     SAFE_FETCH_TEST_ALLOWLIST: [
@@ -308,7 +309,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ]
       .filter(Boolean)
       .join(','),
-    ...options.env,
   };
   configure(baseEnv);
   slack.tokenRotation = config().slack.tokenRotation;
