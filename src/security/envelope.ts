@@ -1,7 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { instrument } from '../aws/instrument.js';
+import { clock } from '../clock.js';
 import { config } from '../config.js';
 import type { TenantId } from '../store/keys.js';
+import { TtlCache } from '../store/ttl-cache.js';
 
 /**
  * Envelope encryption: a fresh data key per secret (KMS GenerateDataKey in AWS, a local
@@ -114,6 +116,91 @@ export function setKeyProvider(p: KeyProvider | undefined): void {
 }
 
 /**
+ * A warm container keeps a tenant's data keys for 5 minutes: the one it seals with (a fresh one
+ * from KMS every 5 minutes, so values sealed in that window share it) and every one it has
+ * unwrapped. Opening the installation on every Slack request, and the credentials in every job
+ * step, then costs at most one KMS call per tenant and key per 5 minutes instead of one per
+ * value. The cache is bounded (2,000 keys); uninstalling a workspace drops its keys
+ * (forgetTenantKeys). Keys are per KeyProvider, so a test's provider never sees
+ * another's.
+ */
+export const DATA_KEY_TTL_MS = 5 * 60_000;
+const MAX_CACHED_KEYS = 2_000;
+// Not zero-filled on eviction: a caller may hold the key between an await and its use.
+const opened = new TtlCache<Buffer>(MAX_CACHED_KEYS);
+const sealing = new TtlCache<{ plaintext: Buffer; wrapped: Buffer }>(MAX_CACHED_KEYS);
+const unwrapping = new Map<string, Promise<Buffer>>();
+const generating = new Map<string, Promise<{ plaintext: Buffer; wrapped: Buffer }>>();
+const providerIds = new WeakMap<KeyProvider, number>();
+let nextProviderId = 0;
+
+function cacheKey(tenant: TenantId, keys: KeyProvider, wrapped = ''): string {
+  let id = providerIds.get(keys);
+  if (id === undefined) {
+    id = nextProviderId++;
+    providerIds.set(keys, id);
+  }
+  return `${tenant}|${id}|${wrapped}`;
+}
+
+/** Drops a tenant's cached data keys (uninstall, or a key that must no longer be used). */
+export function forgetTenantKeys(tenant: TenantId): void {
+  opened.deletePrefix(`${tenant}|`);
+  sealing.deletePrefix(`${tenant}|`);
+}
+
+export function clearKeyCache(): void {
+  opened.clear();
+  sealing.clear();
+}
+
+async function sealingKey(
+  tenant: TenantId,
+  keys: KeyProvider,
+): Promise<{ plaintext: Buffer; wrapped: Buffer }> {
+  const k = cacheKey(tenant, keys);
+  const hit = sealing.get(k);
+  if (hit) return hit;
+  // Concurrent seals in a cold container share one data key (and one KMS call).
+  let pending = generating.get(k);
+  if (!pending) {
+    pending = keys.generateDataKey(tenant).then((fresh) => {
+      const until = clock.now() + DATA_KEY_TTL_MS;
+      sealing.set(k, fresh, until);
+      // A value sealed now opens without asking KMS again.
+      opened.set(cacheKey(tenant, keys, fresh.wrapped.toString('base64')), fresh.plaintext, until);
+      return fresh;
+    });
+    generating.set(k, pending);
+    pending.then(
+      () => generating.delete(k),
+      () => generating.delete(k),
+    );
+  }
+  return pending;
+}
+
+async function unwrappedKey(tenant: TenantId, keys: KeyProvider, wrapped: string): Promise<Buffer> {
+  const k = cacheKey(tenant, keys, wrapped);
+  const hit = opened.get(k);
+  if (hit) return hit;
+  // Concurrent opens of the same key in a cold container share one KMS call.
+  let pending = unwrapping.get(k);
+  if (!pending) {
+    pending = keys.unwrapDataKey(tenant, Buffer.from(wrapped, 'base64')).then((key) => {
+      opened.set(k, key, clock.now() + DATA_KEY_TTL_MS);
+      return key;
+    });
+    unwrapping.set(k, pending);
+    pending.then(
+      () => unwrapping.delete(k),
+      () => unwrapping.delete(k),
+    );
+  }
+  return pending;
+}
+
+/**
  * Sealed form stored in DynamoDB: `v1.<wrapped key b64>.<iv|tag|ciphertext b64>`, the body
  * bound to the tenant. With a `purpose` (e.g. `credential:zavu`) the form is `v2.` and the
  * purpose is bound too, so a sealed value moved to another item of the same tenant does not
@@ -125,13 +212,10 @@ export async function seal(
   keys: KeyProvider = keyProvider(),
   purpose?: string,
 ): Promise<string> {
-  const { plaintext: dataKey, wrapped } = await keys.generateDataKey(tenant);
-  try {
-    const body = gcmSeal(dataKey, Buffer.from(plaintext, 'utf8'), aadFor(tenant, purpose));
-    return `${purpose === undefined ? 'v1' : 'v2'}.${wrapped.toString('base64')}.${body.toString('base64')}`;
-  } finally {
-    dataKey.fill(0);
-  }
+  // Used at once, with no await in between: the cache cannot wipe it meanwhile.
+  const { plaintext: dataKey, wrapped } = await sealingKey(tenant, keys);
+  const body = gcmSeal(dataKey, Buffer.from(plaintext, 'utf8'), aadFor(tenant, purpose));
+  return `${purpose === undefined ? 'v1' : 'v2'}.${wrapped.toString('base64')}.${body.toString('base64')}`;
 }
 
 export async function open(
@@ -146,12 +230,8 @@ export async function open(
   if (version !== (purpose === undefined ? 'v1' : 'v2')) {
     throw new DecryptionError('sealed value is not of the expected kind');
   }
-  const dataKey = await keys.unwrapDataKey(tenant, Buffer.from(wrapped, 'base64'));
-  try {
-    return gcmOpen(dataKey, Buffer.from(body, 'base64'), aadFor(tenant, purpose)).toString('utf8');
-  } finally {
-    dataKey.fill(0);
-  }
+  const dataKey = await unwrappedKey(tenant, keys, wrapped);
+  return gcmOpen(dataKey, Buffer.from(body, 'base64'), aadFor(tenant, purpose)).toString('utf8');
 }
 
 function aadFor(tenant: TenantId, purpose: string | undefined): string {

@@ -1,4 +1,5 @@
 import { WebClient } from '@slack/web-api';
+import { clock } from '../clock.js';
 import { config } from '../config.js';
 import type { TenantId } from '../store/keys.js';
 import { installProvider } from './oauth.js';
@@ -11,7 +12,7 @@ const clients = new Map<string, { client: WebClient; until: number }>();
  * (workers, webhooks). The token comes from InstallProvider.authorize, which refreshes rotated
  * tokens; clients are reused for a few minutes.
  */
-export async function slackClientFor(tenant: TenantId, now = Date.now()): Promise<WebClient> {
+export async function slackClientFor(tenant: TenantId, now = clock.now()): Promise<WebClient> {
   const hit = clients.get(tenant);
   if (hit && hit.until > now) return hit.client;
   const isEnterprise = tenant.startsWith('E');
