@@ -1,5 +1,7 @@
 // One cold start in a fresh Node process: import a bundle, then (optionally) answer one signed
-// slash command through its handler. Prints {"importMs", "firstAckMs"}.
+// slash command through its handler. Prints {"importMs", "firstAckMs", "fromStartMs", "status"}:
+// fromStartMs is performance.now() when the response is back, i.e. since this process started
+// (Node's time origin), so it holds Node's own start-up, the import and the first request.
 //   node bench/cold-child.mjs <bundle.mjs> [<command> <text>]
 import { createHmac } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +12,9 @@ const mod = await import(pathToFileURL(bundle).href);
 const importMs = performance.now() - t0;
 
 let firstAckMs;
+let fromStartMs;
 let status;
+let answer;
 if (command) {
   const body = new URLSearchParams({
     token: 'legacy',
@@ -18,14 +22,14 @@ if (command) {
     team_domain: 'sandbox',
     channel_id: 'C0SANDBOX',
     channel_name: 'onboarding',
-    user_id: 'U0MEMBER',
-    user_name: 'max',
+    user_id: 'U0ADMIN',
+    user_name: 'ada',
     command,
     text,
     api_app_id: 'A0SANDBOX',
     is_enterprise_install: 'false',
     response_url: 'http://127.0.0.1:9/response',
-    trigger_id: '1.1.1',
+    trigger_id: `${Date.now()}.1.${Math.random().toString(16).slice(2)}`,
   }).toString();
   const ts = Math.floor(Date.now() / 1000);
   const signature = `v0=${createHmac('sha256', process.env.SLACK_SIGNING_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
@@ -46,7 +50,9 @@ if (command) {
   const t1 = performance.now();
   const res = await mod.handler(event, {});
   firstAckMs = performance.now() - t1;
+  fromStartMs = performance.now();
   status = res?.statusCode;
+  answer = String(res?.body ?? '').slice(0, 300);
 }
-process.stdout.write(`${JSON.stringify({ importMs, firstAckMs, status })}\n`);
+process.stdout.write(`${JSON.stringify({ importMs, firstAckMs, fromStartMs, status, answer })}\n`);
 process.exit(0);

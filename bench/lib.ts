@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
@@ -96,3 +97,8 @@ function valueSize(value: unknown): number {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The machine's 1-minute load average beside each figure (the development machine is shared). */
+export function loadAverage(): number {
+  return round(loadavg()[0] ?? 0, 1);
+}

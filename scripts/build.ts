@@ -31,6 +31,45 @@ export const zodEnglishOnly: Plugin = {
   },
 };
 
+/**
+ * What a Bolt app on AwsLambdaReceiver never runs, left out of the bundle: Bolt's HTTP, Express
+ * and Socket Mode receivers (App builds one only when no receiver is given, and ours always is),
+ * and what only they use: express (with body-parser, iconv-lite, mime-db, qs, send, ...),
+ * raw-body (HTTPModuleFunctions, for Node HTTP servers) and @slack/socket-mode. Bolt's index
+ * re-exports them all, so no bundler can drop them by itself. Each resolves to a stub that
+ * records the call (globalThis.__waLambdaStubCalls, read by test/slack/lambda-stubs.test.ts,
+ * which sends every kind of Slack request we handle through the built bundle) and throws.
+ */
+export const LAMBDA_STUBBED = ['express', 'body-parser', 'raw-body', '@slack/socket-mode'];
+const BOLT_RECEIVERS = /^\.\.?\/(receivers\/)?(HTTPReceiver|ExpressReceiver|SocketModeReceiver)(\.js)?$/;
+
+export const lambdaOnlyBolt: Plugin = {
+  name: 'lambda-only-bolt',
+  setup(b) {
+    b.onResolve({ filter: /^[@a-z]/ }, (args) =>
+      LAMBDA_STUBBED.includes(args.path) ? { path: args.path, namespace: 'lambda-stub' } : undefined,
+    );
+    b.onResolve({ filter: BOLT_RECEIVERS }, (args) =>
+      /[\\/]@slack[\\/]bolt[\\/]dist/.test(args.resolveDir)
+        ? { path: `@slack/bolt/${args.path.replace(/^.*\//, '')}`, namespace: 'lambda-stub' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lambda-stub' }, (args) => ({
+      contents: `"use strict";
+const what = ${JSON.stringify(args.path)};
+function notInLambda() {
+  (globalThis.__waLambdaStubCalls ??= []).push(what);
+  throw new Error(what + " is left out of the Lambda bundle (scripts/build.ts): the AwsLambdaReceiver path never uses it");
+}
+module.exports = new Proxy(notInLambda, {
+  get: (t, p) => (p === "__esModule" ? undefined : typeof p === "symbol" || p in t ? Reflect.get(t, p) : notInLambda),
+});
+`,
+      loader: 'js',
+    }));
+  },
+};
+
 export const esbuildOptions: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -40,7 +79,7 @@ export const esbuildOptions: BuildOptions = {
   sourcemap: 'linked',
   legalComments: 'none',
   external: ['@aws-sdk/*'],
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, lambdaOnlyBolt],
   // CommonJS dependencies (Bolt, axios) call require() for Node built-ins.
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
