@@ -78,7 +78,10 @@ describe('credentials in logs', () => {
     expect(fields).toEqual(
       expect.arrayContaining(['streamId', 'channelRequestId', 'apiKey', 'productToken']),
     );
-    expect(fields.filter((f) => !SECRET_KEY.test(f))).toEqual([]);
+    // Zavu's `webhook` ({url, registeredAt}: where /wa connect registered it) is documented as not
+    // a secret; its values are still blanked by value like every stored credential value.
+    const NOT_SECRET = ['webhook'];
+    expect(fields.filter((f) => !SECRET_KEY.test(f) && !NOT_SECRET.includes(f))).toEqual([]);
   });
 
   it('redacts by name, whatever the value', () => {
