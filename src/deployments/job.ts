@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { InboxEvent, Job, StepResult } from '../jobs/model.js';
-import { open } from '../security/envelope.js';
+import { DecryptionError, open } from '../security/envelope.js';
 import { claimObject, ownerOf } from '../security/ownership.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { backendFor, deploymentSettings } from './backends.js';
@@ -51,7 +51,8 @@ export type DeploymentData = {
   detail?: string | undefined;
   history?: string[] | undefined;
   prompted?: boolean | undefined;
-  pendingCode?: string | undefined;
+  /** The OTP waiting to be verified, sealed for the tenant (`OTP_PURPOSE`); dropped once used. */
+  sealedCode?: string | undefined;
   codeBy?: string | undefined;
   codeSeq?: number | undefined;
   wrongTold?: number | undefined;
@@ -62,11 +63,19 @@ export type DeploymentData = {
   deleteSeq?: number | undefined;
 };
 
-/** What people ask of a deployment job, through `deliverEvent`. */
+/** What people ask of a deployment job (`sendToDeployment`). */
 export type DeploymentEvent =
   | { type: 'otp'; data: { code: string; userId: string } }
   | { type: 'resend'; data: { method: OtpMethod; userId: string } }
   | { type: 'delete'; data: { userId: string } };
+
+/** The same, as kept in the job's inbox: the code sealed, never in plain text. */
+export type StoredDeploymentEvent =
+  | { type: 'otp'; data: { sealedCode: string; userId: string } }
+  | Exclude<DeploymentEvent, { type: 'otp' }>;
+
+/** Sealed OTPs are bound to this purpose: a sealed certificate or credential does not open as one. */
+export const OTP_PURPOSE = 'deployment-otp';
 
 /** A deployment that waits for a code this long without one is left (verify picks it up again). */
 const CODE_WAIT_MAX_MS = 7 * 86_400_000;
@@ -80,10 +89,10 @@ export function absorb(data: DeploymentData, inbox: InboxEvent[]): Partial<Deplo
   let resendSeq = data.resendSeq ?? 0;
   let deleteSeq = data.deleteSeq ?? 0;
   for (const event of inbox) {
-    const e = (event.data ?? {}) as { code?: unknown; method?: unknown; userId?: unknown };
+    const e = (event.data ?? {}) as { sealedCode?: unknown; method?: unknown; userId?: unknown };
     const by = typeof e.userId === 'string' ? e.userId : undefined;
-    if (event.type === 'otp' && typeof e.code === 'string') {
-      Object.assign(patch, { pendingCode: e.code, codeBy: by, codeSeq: ++codeSeq });
+    if (event.type === 'otp' && typeof e.sealedCode === 'string') {
+      Object.assign(patch, { sealedCode: e.sealedCode, codeBy: by, codeSeq: ++codeSeq });
     } else if (event.type === 'resend') {
       Object.assign(patch, { pendingResend: e.method === 'voice' ? 'voice' : 'sms', resendSeq: ++resendSeq });
     } else if (event.type === 'delete' && !data.deleteSent) {
@@ -221,8 +230,8 @@ async function act(
   }
   if (d.deleteSent) {
     // Codes and resends no longer mean anything for a deployment being deleted.
-    if (d.pendingCode || d.pendingResend) {
-      return { type: 'wait', until: now, data: { pendingCode: undefined, pendingResend: undefined } };
+    if (d.sealedCode || d.pendingResend) {
+      return { type: 'wait', until: now, data: { sealedCode: undefined, pendingResend: undefined } };
     }
     return undefined;
   }
@@ -236,9 +245,19 @@ async function act(
     });
     return { type: 'wait', until: now, data: { pendingResend: undefined } };
   }
-  if (d.pendingCode) {
-    const code = d.pendingCode;
+  if (d.sealedCode) {
     const seq = d.codeSeq ?? 1;
+    let code: string;
+    try {
+      code = await open(job.tenant, d.sealedCode, undefined, OTP_PURPOSE);
+    } catch (err) {
+      if (!(err instanceof DecryptionError)) throw err;
+      // Not ours (another workspace's, or tampered with): drop it and ask again.
+      await io.post({
+        text: `:warning: The code entered for deployment \`${id}\` could not be read. Enter it again with \`/wa deploy verify ${id} <code>\`.`,
+      });
+      return { type: 'wait', until: now, data: { sealedCode: undefined } };
+    }
     const out = await io.effect(
       `verify:${seq}`,
       () => backend.verify(id, code),
@@ -252,10 +271,10 @@ async function act(
       await io.post({
         text: `:white_check_mark: Code accepted for deployment \`${id}\`${d.codeBy ? ` (entered by ${mention(d.codeBy)})` : ''}. ${backend.label} is finishing the deployment.`,
       });
-      return { type: 'wait', until: now, data: { pendingCode: undefined } };
+      return { type: 'wait', until: now, data: { sealedCode: undefined } };
     }
     await io.post(wrongCodeMessage(id, out.detail));
-    return { type: 'wait', until: now, data: { pendingCode: undefined, wrongTold: seq } };
+    return { type: 'wait', until: now, data: { sealedCode: undefined, wrongTold: seq } };
   }
   return undefined;
 }
@@ -331,20 +350,31 @@ export const deploymentJob: JobKind<DeploymentPayload, DeploymentData> = {
     // Requests that arrived are merged into the data first. The engine keeps the inbox when a
     // run fails transiently, and merging the same events into the same data gives the same
     // sequence numbers, so the effect keys below stay the same across retries.
+    //
+    // The merged data is a copy: the job's own `data` is what gets stored when the step throws,
+    // so a failed run keeps neither a second merge of the same events (their sequence numbers,
+    // hence the effect keys, stay put) nor the sealed code (the inbox still has it for a retry,
+    // and is dropped when the job fails).
     const patch: Partial<DeploymentData> = io.inbox.length > 0 ? absorb(job.data, io.inbox) : {};
-    job.data = { ...job.data, ...patch };
+    let current: DJob = { ...job, data: { ...job.data, ...patch } };
     const backend = await backendFor(job.tenant);
     const id =
-      job.data.deploymentId ?? (job.payload.mode === 'follow' ? job.payload.deploymentId : undefined);
+      current.data.deploymentId ??
+      (current.payload.mode === 'follow' ? current.payload.deploymentId : undefined);
     let result: Result;
-    if (!id) result = await provision(job, io, backend);
-    else if (!job.data.linked) {
+    if (!id) result = await provision(current, io, backend);
+    else if (!current.data.linked) {
       await io.link(DEPLOYMENT_REF, id);
       Object.assign(patch, { deploymentId: id, linked: true });
-      job.data = { ...job.data, deploymentId: id, linked: true };
-      result = (await act(job, io, backend, id)) ?? { type: 'wait', until: io.now };
-    } else result = (await act(job, io, backend, id)) ?? (await poll(job, io, backend, id));
-    return { ...result, data: { ...patch, ...result.data } };
+      current = { ...current, data: { ...current.data, deploymentId: id, linked: true } };
+      result = (await act(current, io, backend, id)) ?? { type: 'wait', until: io.now };
+    } else result = (await act(current, io, backend, id)) ?? (await poll(current, io, backend, id));
+    const data: Partial<DeploymentData> = { ...patch, ...result.data };
+    // A finished job keeps no code, not even sealed.
+    if (result.type !== 'wait' && (data.sealedCode || job.data.sealedCode)) {
+      data.sealedCode = undefined;
+    }
+    return { ...result, data };
   },
   failureMessage(job, reason) {
     const id = job.data.deploymentId;

@@ -1,8 +1,16 @@
 import type { Job } from '../jobs/model.js';
 import { deliverEvent, jobIdForRef, startJob } from '../jobs/service.js';
+import { seal } from '../security/envelope.js';
 import { assertOwned } from '../security/ownership.js';
 import type { CommandContext } from '../slack/command.js';
-import { DEPLOYMENT_JOB, type DeploymentData, type DeploymentEvent, type DeploymentPayload } from './job.js';
+import {
+  DEPLOYMENT_JOB,
+  type DeploymentData,
+  type DeploymentEvent,
+  type DeploymentPayload,
+  OTP_PURPOSE,
+  type StoredDeploymentEvent,
+} from './job.js';
 import { DEPLOYMENT_REF } from './port.js';
 import { getRecord } from './records.js';
 import { DEPLOYMENT_TASK_JOB, type TaskPayload } from './task.js';
@@ -27,15 +35,27 @@ export async function assertOwnDeployment(tenant: Ctx['tenant'], id: string): Pr
 export async function sendToDeployment(
   ctx: Ctx,
   id: string,
-  event: DeploymentEvent,
+  request: DeploymentEvent,
 ): Promise<{ jobId: string; resumed: boolean }> {
   await assertOwnDeployment(ctx.tenant, id);
+  // The OTP is a one-time secret: it is sealed for the workspace (like the certificate and PIN)
+  // before it is stored anywhere, in the job's inbox or its data, and opened only to call verify.
+  const event: StoredDeploymentEvent =
+    request.type === 'otp'
+      ? {
+          type: 'otp',
+          data: {
+            sealedCode: await seal(ctx.tenant, request.data.code, undefined, OTP_PURPOSE),
+            userId: request.data.userId,
+          },
+        }
+      : request;
   if (await deliverEvent(ctx.tenant, DEPLOYMENT_REF, id, event)) {
     return { jobId: (await jobIdForRef(ctx.tenant, DEPLOYMENT_REF, id)) ?? '?', resumed: false };
   }
   const seed: Partial<DeploymentData> =
     event.type === 'otp'
-      ? { pendingCode: event.data.code, codeBy: event.data.userId, codeSeq: 1 }
+      ? { sealedCode: event.data.sealedCode, codeBy: event.data.userId, codeSeq: 1 }
       : event.type === 'resend'
         ? { pendingResend: event.data.method, resendSeq: 1 }
         : { deleteRequested: true, deleteSeq: 1 };

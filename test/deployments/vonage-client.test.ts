@@ -97,14 +97,16 @@ describe('profile photo header reader', () => {
 describe('requests arriving at a deployment job', () => {
   it('get the same sequence numbers when merged again after a failed run, so effects are not repeated', () => {
     const inbox = [
-      { type: 'otp', at: 1, data: { code: '111111', userId: 'U1' } },
+      { type: 'otp', at: 1, data: { sealedCode: 'v2.sealed.one', userId: 'U1' } },
       { type: 'resend', at: 2, data: { method: 'voice', userId: 'U1' } },
-      { type: 'otp', at: 3, data: { code: '123456', userId: 'U2' } },
+      { type: 'otp', at: 3, data: { sealedCode: 'v2.sealed.two', userId: 'U2' } },
+      // A plain code (never written by us) is not taken as one.
+      { type: 'otp', at: 4, data: { code: '999999', userId: 'U3' } },
     ];
     const data = { codeSeq: 2, resendSeq: 0 };
     const first = absorb(data, inbox);
     expect(first).toEqual({
-      pendingCode: '123456',
+      sealedCode: 'v2.sealed.two',
       codeBy: 'U2',
       codeSeq: 4,
       pendingResend: 'voice',
