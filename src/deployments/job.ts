@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { InboxEvent, Job, StepResult } from '../jobs/model.js';
+import { logger } from '../log.js';
 import { DecryptionError, open } from '../security/envelope.js';
 import { claimObject, ownerOf } from '../security/ownership.js';
 import { esc, mention } from '../slack/mrkdwn.js';
@@ -14,6 +15,7 @@ import {
   type ProvisioningBackend,
   type ProvisionRequest,
   type ProvisionResult,
+  UNKNOWN_STATE,
 } from './port.js';
 import { saveRecord, updateRecordState } from './records.js';
 
@@ -282,8 +284,24 @@ async function act(
 async function poll(job: DJob, io: StepIO, backend: ProvisioningBackend, id: string): Promise<Result> {
   const d = job.data;
   const settings = deploymentSettings();
-  const dep = await backend.get(id);
+  const got = await backend.get(id);
+  // A state we do not know is taken as still in progress: shown with the provider's own name,
+  // logged once, and followed like any other (never a failure, never "delete it").
+  const dep =
+    got.state === UNKNOWN_STATE
+      ? {
+          ...got,
+          detail: [`${backend.label} says ${got.title ?? '(none)'}`, got.detail].filter(Boolean).join(': '),
+        }
+      : got;
   const changed = dep.state !== d.state || dep.detail !== d.detail;
+  if (changed && dep.state === UNKNOWN_STATE) {
+    logger.warn('deployment in a state we do not know; following it as in progress', {
+      jobId: job.id,
+      deploymentId: id,
+      title: got.title,
+    });
+  }
   const data: Partial<DeploymentData> = { state: dep.state, detail: dep.detail };
   if (dep.state !== d.state) data.history = [...(d.history ?? []), dep.state].slice(-14);
   const phone = phoneOf(job);
@@ -334,6 +352,13 @@ async function poll(job: DJob, io: StepIO, backend: ProvisioningBackend, id: str
       type: 'cancelled',
       data,
       reason: `no code was entered for a week. When you have one, \`/wa deploy verify ${id} <code>\` picks the deployment up again.`,
+    };
+  }
+  if (dep.state === UNKNOWN_STATE && io.now - job.createdAt > CODE_WAIT_MAX_MS) {
+    return {
+      type: 'cancelled',
+      data,
+      reason: `${backend.label} has kept it in a state we do not know (${got.title ?? 'none'}) for a week; I stopped following it. \`/wa deploy status ${id}\` looks again.`,
     };
   }
   return {

@@ -26,6 +26,7 @@ const STATE_WORDS: Record<DeploymentState, string> = {
   ERROR: 'failed',
   DELETING: 'being deleted',
   DELETED: 'deleted',
+  UNKNOWN: 'a state this app does not know yet; still following it',
 };
 
 const EMOJI: Partial<Record<DeploymentState, string>> = {
@@ -35,6 +36,7 @@ const EMOJI: Partial<Record<DeploymentState, string>> = {
   DELETING: ':wastebasket:',
   CODE_SENT: ':iphone:',
   WRONG_CODE: ':warning:',
+  UNKNOWN: ':grey_question:',
 };
 
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });

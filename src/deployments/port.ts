@@ -23,7 +23,13 @@ export const DEPLOYMENT_STATES = [
   'DELETING',
   'DELETED',
 ] as const;
-export type DeploymentState = (typeof DEPLOYMENT_STATES)[number];
+/**
+ * `UNKNOWN` is ours, not the provider's: a `current_state.title` outside the description's enum
+ * (or none at all; the description marks it optional). The deployment is taken to be still in
+ * progress and followed; the provider's own title travels in `Deployment.title`.
+ */
+export const UNKNOWN_STATE = 'UNKNOWN';
+export type DeploymentState = (typeof DEPLOYMENT_STATES)[number] | typeof UNKNOWN_STATE;
 
 export type OtpMethod = 'sms' | 'voice';
 
@@ -32,6 +38,8 @@ export interface Deployment {
   state: DeploymentState;
   /** The backend's words for the state, e.g. "Invalid vname certificate". */
   detail?: string | undefined;
+  /** The provider's own state name when it is one we do not know (`state` is then UNKNOWN). */
+  title?: string | undefined;
   wabaId?: string | undefined;
   countryCode?: string | undefined;
   number?: string | undefined;

@@ -50,7 +50,10 @@ export const deploymentTaskJob: JobKind<TaskPayload> = {
     const backend = await backendFor(job.tenant);
     switch (p.op) {
       case 'status': {
-        const dep = await backend.get(id);
+        const got = await backend.get(id);
+        const dep = got.title
+          ? { ...got, detail: [`${backend.label} says ${got.title}`, got.detail].filter(Boolean).join(': ') }
+          : got;
         await updateRecordState(job.tenant, id, { state: dep.state, detail: dep.detail });
         const where =
           dep.countryCode && dep.number

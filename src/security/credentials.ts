@@ -2,6 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/li
 import { z } from 'zod';
 import { clock } from '../clock.js';
 import { config } from '../config.js';
+import { sandboxVonageApplication } from '../providers/vonage/auth.js';
 import { UserError } from '../slack/command.js';
 import { ddb, tableName } from '../store/dynamo.js';
 import { keys, pkOf, type TenantId } from '../store/keys.js';
@@ -65,7 +66,10 @@ export const SANDBOX_CREDENTIALS: { [P in CredentialProvider]: Credentials<P> } 
   // Shaped like a real encrypted stream id (base64, may hold `/` and `+`, ends in `==`): only a
   // URL-encoded id reaches the sandbox's route.
   commbox: { apiKey: 'commbox-sandbox-key', streamId: 'sbx/Q2b+x7RkPw9Ax2fE0hZb==' },
-  vonage: { bearerJwt: 'sandbox.vonage.jwt' },
+  // An application id and private key, as Vonage issues them: made once per process, on first use.
+  get vonage() {
+    return sandboxVonageApplication();
+  },
   meta: { appSecret: 'sandbox-meta-app-secret', verifyToken: 'sandbox-meta-verify-token' },
 };
 

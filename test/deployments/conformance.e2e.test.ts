@@ -4,8 +4,10 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { config } from '../../src/config.js';
+import { vonageAuthHeader } from '../../src/providers/vonage/auth.js';
 import { problem } from '../../src/sandbox/providers/vonage.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
+import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
 import { claimObject } from '../../src/security/ownership.js';
 import { tenantId } from '../../src/store/keys.js';
 import { imageServer, pngHead } from './images.js';
@@ -243,7 +245,7 @@ describe('Vonage client and sandbox against the OpenAPI description', () => {
       const res = await fetch(`${base}${path}`, {
         method,
         headers: {
-          ...(auth ? { authorization: 'Bearer sandbox.vonage.jwt' } : {}),
+          ...(auth ? await vonageAuthHeader(SANDBOX_CREDENTIALS.vonage) : {}),
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { config } from '../../src/config.js';
 import { JobRepository, newJobId } from '../../src/jobs/repository.js';
+import { vonageAuthHeader } from '../../src/providers/vonage/auth.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
 import { seal } from '../../src/security/envelope.js';
@@ -72,7 +73,7 @@ describe('crash recovery', () => {
     const first = await fetch(`${config().providers.vonage}/deployments`, {
       method: 'POST',
       headers: {
-        authorization: `Bearer ${(SANDBOX_CREDENTIALS.vonage as { bearerJwt: string }).bearerJwt}`,
+        ...(await vonageAuthHeader(SANDBOX_CREDENTIALS.vonage)),
         'content-type': 'application/json',
       },
       body: JSON.stringify({

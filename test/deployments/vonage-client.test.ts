@@ -4,13 +4,21 @@ import {
   exportPKCS8,
   exportSPKI,
   generateKeyPair,
+  importPKCS8,
   importSPKI,
   jwtVerify,
+  SignJWT,
 } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { imageInfo, photoProblem } from '../../src/deployments/image.js';
 import { absorb } from '../../src/deployments/job.js';
-import { vonageAuthHeader } from '../../src/providers/vonage/auth.js';
+import { describeError } from '../../src/jobs/describe.js';
+import {
+  bearerExpiry,
+  sandboxVonageApplication,
+  VonageTokenError,
+  vonageAuthHeader,
+} from '../../src/providers/vonage/auth.js';
 import { parseVonageError } from '../../src/providers/vonage/client.js';
 import { acceptsToken } from '../../src/sandbox/providers/vonage.js';
 import { jpegHead, pngHead } from './images.js';
@@ -51,7 +59,7 @@ describe('Vonage RFC 7807 errors', () => {
 });
 
 describe('Vonage application JWT', () => {
-  it('signs RS256 with application_id, iat, jti and exp, which the sandbox accepts', async () => {
+  it('signs RS256 with application_id, iat, jti and exp; a fresh token per request', async () => {
     const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
     const applicationId = '4f1c6a2e-8b1d-4c55-9d7e-0a1b2c3d4e5f';
     const header = await vonageAuthHeader({ applicationId, privateKey: await exportPKCS8(privateKey) });
@@ -62,21 +70,69 @@ describe('Vonage application JWT', () => {
     expect(typeof claims.jti).toBe('string');
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(900);
     await jwtVerify(token, await importSPKI(await exportSPKI(publicKey), 'RS256'));
-    expect(acceptsToken(header.authorization)).toBe(true);
-    // Each request gets a fresh token.
+    // Signed by another application's key: the sandbox (like Vonage) refuses it.
+    expect(acceptsToken(header.authorization)).toBe(false);
     const again = await vonageAuthHeader({ applicationId, privateKey: await exportPKCS8(privateKey) });
     expect(decodeJwt(again.authorization?.slice(7) ?? '').jti).not.toBe(claims.jti);
   });
 
-  it('passes a pasted bearer JWT as is; the sandbox refuses anything else', async () => {
-    expect(await vonageAuthHeader({ bearerJwt: 'sandbox.vonage.jwt' })).toEqual({
-      authorization: 'Bearer sandbox.vonage.jwt',
-    });
-    expect(acceptsToken('Bearer sandbox.vonage.jwt')).toBe(true);
+  it('the sandbox accepts only its application, signed, within Vonage lifetimes', async () => {
+    const app = sandboxVonageApplication();
+    const now = Date.UTC(2026, 11, 2, 12);
+    expect(acceptsToken((await vonageAuthHeader(app, now)).authorization, now)).toBe(true);
+    // Ours live 15 minutes.
+    expect(acceptsToken((await vonageAuthHeader(app, now)).authorization, now + 15 * 60_000)).toBe(false);
+    const key = await importPKCS8(app.privateKey, 'RS256');
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT({ application_id: app.applicationId, ...claims })
+        .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+        .sign(key);
+    const iat = now / 1000;
+    // No exp: 15 minutes after iat. exp beyond 24 h after iat: cut at 24 h. Neither: refused.
+    expect(acceptsToken(`Bearer ${await sign({ iat })}`, now + 14 * 60_000)).toBe(true);
+    expect(acceptsToken(`Bearer ${await sign({ iat })}`, now + 16 * 60_000)).toBe(false);
+    expect(acceptsToken(`Bearer ${await sign({ iat, exp: iat + 48 * 3600 })}`, now + 25 * 3600_000)).toBe(
+      false,
+    );
+    expect(acceptsToken(`Bearer ${await sign({ jti: 'x' })}`, now)).toBe(false);
     expect(acceptsToken(undefined)).toBe(false);
     expect(acceptsToken('Bearer a.b.c')).toBe(false);
-    const hs = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from('{"application_id":"4f1c6a2e-8b1d-4c55-9d7e-0a1b2c3d4e5f","iat":1}').toString('base64url')}.sig`;
+    const hs = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from(`{"application_id":"${app.applicationId}","iat":1}`).toString('base64url')}.sig`;
     expect(acceptsToken(`Bearer ${hs}`)).toBe(false);
+  });
+
+  it('a pasted bearer JWT is sent only while Vonage would accept it, then the admin is asked for a new one', async () => {
+    const app = sandboxVonageApplication();
+    const key = await importPKCS8(app.privateKey, 'RS256');
+    const now = Date.UTC(2026, 11, 2, 12);
+    const iat = now / 1000;
+    const pasted = await new SignJWT({ application_id: app.applicationId })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 3600)
+      .sign(key);
+    expect(await vonageAuthHeader({ bearerJwt: pasted }, now + 10 * 60_000)).toEqual({
+      authorization: `Bearer ${pasted}`,
+    });
+    expect(acceptsToken(`Bearer ${pasted}`, now + 10 * 60_000)).toBe(true);
+    // After exp (and within 30 s of it) it is not sent: the admin is told what to do.
+    for (const at of [now + 3600_000, now + 3600_000 - 10_000, now + 5 * 3600_000]) {
+      const err = await vonageAuthHeader({ bearerJwt: pasted }, at).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(VonageTokenError);
+      expect((err as Error).message).toMatch(
+        /expired at 2026-12-02T13:00:00\.000Z.*\/wa connect.*application id and private key/,
+      );
+      expect(describeError(err)).toBe((err as Error).message);
+    }
+    // Without exp: Vonage's 15 minutes after iat.
+    const noExp = await new SignJWT({ application_id: app.applicationId })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuedAt(iat)
+      .sign(key);
+    expect(bearerExpiry(noExp)).toEqual({ expiresAt: iat + 900 });
+    await expect(vonageAuthHeader({ bearerJwt: noExp }, now + 20 * 60_000)).rejects.toThrow(/expired/);
+    // Not a JWT, or one with neither iat nor exp: never sent.
+    await expect(vonageAuthHeader({ bearerJwt: 'not.the.right-jwt' }, now)).rejects.toThrow(/cannot be used/);
   });
 });
 

@@ -11,7 +11,7 @@ import type {
   ProvisionResult,
   Stickerpack,
 } from '../../deployments/port.js';
-import { DEPLOYMENT_STATES } from '../../deployments/port.js';
+import { DEPLOYMENT_STATES, UNKNOWN_STATE } from '../../deployments/port.js';
 import { ProviderHttp } from '../../http/client.js';
 import { ProviderError } from '../../http/errors.js';
 import { getCredentials } from '../../security/credentials.js';
@@ -24,18 +24,25 @@ import { vonageAuthHeader } from './auth.js';
  * the deployment port so a successor can replace it.
  */
 
+/**
+ * `DeploymentResponse` of the description: every property is optional there (no `required`),
+ * so here too; `current_state.title` is an enum there, but a state added later must not break
+ * us, so any string is read and an unknown one becomes UNKNOWN (see `toDeployment`).
+ */
 const deploymentSchema = z
   .object({
-    deployment_id: z.string().min(1),
+    deployment_id: z.string().min(1).optional(),
     waba_id: z.string().optional(),
     country_code: z.string().optional(),
     number: z.string().optional(),
     api_key: z.string().optional(),
-    current_state: z.object({
-      // A state this client does not know yet is still shown, not a garbage answer.
-      title: z.string(),
-      detail: z.string().optional(),
-    }),
+    current_state: z
+      .object({
+        title: z.string().optional(),
+        detail: z.string().optional(),
+      })
+      .loose()
+      .optional(),
   })
   .loose();
 
@@ -100,14 +107,27 @@ export function parseVonageError(
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
-function toDeployment(d: z.output<typeof deploymentSchema>): Deployment {
-  const title = d.current_state.title.toUpperCase();
+function toDeployment(d: z.output<typeof deploymentSchema>, knownId?: string): Deployment {
+  const id = d.deployment_id ?? knownId;
+  if (!id) {
+    // Optional in the description, but nothing can be followed without it. The job's
+    // reconcile (provision again: `number-in-use` names the existing id) finds it.
+    throw new ProviderError({
+      provider: 'vonage',
+      kind: 'transient',
+      code: 'no-deployment-id',
+      message: 'Vonage accepted the deployment but named no deployment_id',
+    });
+  }
+  const raw = d.current_state?.title;
+  const title = raw?.toUpperCase();
+  const known = title !== undefined && (DEPLOYMENT_STATES as readonly string[]).includes(title);
   return {
-    id: d.deployment_id,
-    state: (DEPLOYMENT_STATES as readonly string[]).includes(title) ? (title as DeploymentState) : 'ERROR',
-    detail:
-      d.current_state.detail ??
-      ((DEPLOYMENT_STATES as readonly string[]).includes(title) ? undefined : `unknown state ${title}`),
+    id,
+    state: known ? (title as DeploymentState) : UNKNOWN_STATE,
+    detail: d.current_state?.detail,
+    // Shown to people: keep it to a plain state name.
+    title: known ? undefined : (raw ?? '(none)').replace(/[^\w -]/g, '').slice(0, 40) || '(none)',
     wabaId: d.waba_id,
     countryCode: d.country_code,
     number: d.number,
@@ -180,7 +200,7 @@ export class VonageProvisioning implements ProvisioningBackend {
   }
 
   async get(id: string): Promise<Deployment> {
-    return toDeployment(await this.http.request('GET', this.path(id), { schema: deploymentSchema }));
+    return toDeployment(await this.http.request('GET', this.path(id), { schema: deploymentSchema }), id);
   }
 
   async verify(id: string, code: string): Promise<Outcome<'verification-failed'>> {

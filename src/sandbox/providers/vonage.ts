@@ -1,7 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto';
 import { join } from 'node:path';
 import { clock } from '../../clock.js';
-import { SANDBOX_CREDENTIALS } from '../../security/credentials.js';
+import { sandboxVonageApplication } from '../../providers/vonage/auth.js';
 import { RecordStore } from '../journal.js';
 import { route, type SandboxRequest, type SandboxResponse, startSandbox } from './framework.js';
 import type { ProviderSandbox, SandboxContext } from './index.js';
@@ -96,7 +96,6 @@ const VERTICALS = [
 
 const PROVISIONING_ERRORS = 'https://developer.nexmo.com/api-errors/whatsapp-provisioning#';
 const GENERIC_ERRORS = 'https://developer.nexmo.com/api-errors#';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Invalid = Array<{ name: string; reason: string }>;
 
@@ -137,19 +136,42 @@ function decodePart(part: string | undefined): Record<string, unknown> | undefin
   }
 }
 
-/** The sandbox's bearer token, or an RS256 application JWT (not expired) naming an application UUID. */
+/**
+ * Vonage's rules for an application JWT (https://developer.vonage.com/conversation/guides/jwt-acl,
+ * https://api.support.vonage.com/hc/en-us/articles/360000958407): RS256, signed by the key of
+ * the application named in `application_id` (here: the sandbox application,
+ * `sandboxVonageApplication()`), `iat` and/or `exp` present; accepted until `exp`, or 15 min
+ * after `iat` without one, and never more than 24 h after `iat`; not before `nbf`.
+ */
 export function acceptsToken(authorization: string | undefined, now = clock.now()): boolean {
   const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (!token) return false;
-  const sandbox = SANDBOX_CREDENTIALS.vonage;
-  if ('bearerJwt' in sandbox && token === sandbox.bearerJwt) return true;
   const [h, p, s] = token.split('.');
   const header = decodePart(h);
   const payload = decodePart(p);
   if (!header || !payload || !s || header.alg !== 'RS256') return false;
-  if (typeof payload.application_id !== 'string' || !UUID.test(payload.application_id)) return false;
-  if (typeof payload.exp === 'number' && payload.exp * 1000 < now) return false;
-  return typeof payload.iat === 'number';
+  const app = sandboxVonageApplication();
+  if (payload.application_id !== app.applicationId) return false;
+  const signed = verify(
+    'RSA-SHA256',
+    Buffer.from(`${h}.${p}`),
+    createPublicKey(app.privateKey),
+    Buffer.from(s, 'base64url'),
+  );
+  if (!signed) return false;
+  const iat = typeof payload.iat === 'number' ? payload.iat : undefined;
+  const exp = typeof payload.exp === 'number' ? payload.exp : undefined;
+  if (iat === undefined && exp === undefined) return false;
+  const nowS = now / 1000;
+  if (typeof payload.nbf === 'number' && nowS < payload.nbf) return false;
+  const until = Math.min(
+    ...[
+      exp,
+      iat !== undefined && exp === undefined ? iat + 15 * 60 : undefined,
+      iat !== undefined ? iat + 86_400 : undefined,
+    ].filter((v): v is number => v !== undefined),
+  );
+  return nowS < until;
 }
 
 export interface LoggedCall {
