@@ -1,4 +1,6 @@
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clock } from '../../src/clock.js';
 import { IMAGE_REFUSED } from '../../src/deployments/image.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { removeCredentials, setCredentials } from '../../src/security/credentials.js';
@@ -221,12 +223,31 @@ describe('business profile, photo and stickerpacks', () => {
   });
 
   it('given credentials Vonage refuses, when a deployment is asked about, then the admin is told to use /wa connect', async () => {
-    await setCredentials(tenantId('T0SANDBOX'), 'vonage', { bearerJwt: 'not.the.right-jwt' }, 'U0ADMIN');
-    await deployCommand(stack, `deploy status ${id}`);
-    expect((await texts(stack)).at(-1)).toMatch(
-      /Vonage refused this workspace's credentials.*`\/wa connect`/,
-    );
-    await removeCredentials(tenantId('T0SANDBOX'), 'vonage');
+    // A well-formed, unexpired JWT of another application: Vonage (the sandbox) answers 401.
+    const { privateKey } = await generateKeyPair('RS256');
+    const iat = Math.floor(clock.now() / 1000);
+    const other = await new SignJWT({ application_id: '4f1c6a2e-8b1d-4c55-9d7e-0a1b2c3d4e5f' })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 3600)
+      .sign(privateKey);
+    try {
+      await setCredentials(tenantId('T0SANDBOX'), 'vonage', { bearerJwt: other }, 'U0ADMIN');
+      await deployCommand(stack, `deploy status ${id}`);
+      expect((await texts(stack)).at(-1)).toMatch(
+        /Vonage refused this workspace's credentials.*`\/wa connect`/,
+      );
+      // One Vonage would refuse by its own rules (no iat, no exp) is not even sent.
+      await setCredentials(tenantId('T0SANDBOX'), 'vonage', { bearerJwt: 'not.the.right-jwt' }, 'U0ADMIN');
+      const before = (await vonageState(stack)).requests.length;
+      await deployCommand(stack, `deploy status ${id}`);
+      expect((await texts(stack)).at(-1)).toMatch(
+        /Vonage JWT saved for this workspace cannot be used.*`\/wa connect`/,
+      );
+      expect((await vonageState(stack)).requests.length).toBe(before);
+    } finally {
+      await removeCredentials(tenantId('T0SANDBOX'), 'vonage');
+    }
   });
 
   it('when the deployment is unknown to Vonage, then the 404 detail is reported', async () => {

@@ -1,7 +1,7 @@
 import { createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto';
 import { join } from 'node:path';
 import { clock } from '../../clock.js';
-import { sandboxVonageApplication } from '../../providers/vonage/auth.js';
+import { prepareSandboxVonageApplication, sandboxVonageApplication } from '../../providers/vonage/auth.js';
 import { RecordStore } from '../journal.js';
 import { route, type SandboxRequest, type SandboxResponse, startSandbox } from './framework.js';
 import type { ProviderSandbox, SandboxContext } from './index.js';
@@ -185,6 +185,8 @@ export interface LoggedCall {
 }
 
 export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderSandbox> {
+  // The sandbox application's key pair, made off the event loop before anyone signs with it.
+  await prepareSandboxVonageApplication();
   const store = new RecordStore<SandboxDeployment>(
     ctx.dataDir ? join(ctx.dataDir, 'sandbox-vonage.jsonl') : undefined,
   );
