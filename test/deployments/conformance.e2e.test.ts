@@ -200,7 +200,8 @@ beforeAll(async () => {
   await claimObject(tenantId('T0SANDBOX'), 'deployment', '00000000-0000-4000-8000-000000000000');
   await deployCommand(stack, 'deploy status 00000000-0000-4000-8000-000000000000');
   calls = (await vonageState(stack)).requests;
-});
+  // A whole deployment's life through the stack: longer than the default hook timeout on a busy machine.
+}, 120_000);
 afterAll(async () => {
   await Promise.all([stack?.close(), images?.close()]);
 });
