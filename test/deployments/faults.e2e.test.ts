@@ -42,7 +42,8 @@ async function driveToReady(stack: LocalStack, number: string, maxPolls = 80): P
   throw new Error(`${number} did not reach READY`);
 }
 
-describe('under injected faults', () => {
+// Whole deployments with injected timeouts and stack restarts: minutes, not seconds, on a busy machine.
+describe('under injected faults', { timeout: 90_000 }, () => {
   it('given SANDBOX_FAULT_RATE, when a deployment runs, then it survives 429s, 500s and timeouts to READY, provisioned once', async () => {
     const stack = await startStack({ SANDBOX_FAULT_RATE: '0.35', VONAGE_TIMEOUT_MS: '400' });
     stacks.push(stack);
@@ -64,7 +65,7 @@ describe('under injected faults', () => {
   });
 });
 
-describe('crash recovery', () => {
+describe('crash recovery', { timeout: 90_000 }, () => {
   it('given a provisioning call that went through before a crash, when the job runs again, then it adopts that deployment', async () => {
     const stack = await startStack({ SANDBOX_FAULT_RATE: '0', VONAGE_TIMEOUT_MS: '3000' });
     stacks.push(stack);
