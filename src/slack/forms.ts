@@ -122,6 +122,17 @@ export const FORMS: FormSpec[] = [
       { key: 'days', label: 'Valid for (days, 1-30)', kind: 'number', optional: true },
       { key: 'countries', label: 'Countries', kind: 'text', optional: true, placeholder: 'US,MX' },
       { key: 'number', label: 'Zavu phone number id', kind: 'text', optional: true },
+      {
+        key: 'channel',
+        label: 'Channel',
+        kind: 'select',
+        optional: true,
+        ifSchemaHas: true,
+        options: [
+          { value: 'whatsapp', label: 'WhatsApp Business account' },
+          { value: 'messenger', label: 'Messenger (a Facebook Page)' },
+        ],
+      },
     ],
     salvage: (words) => ({ clientName: joined(words) }),
   },
