@@ -40,6 +40,12 @@ async function modal(page: Page, callbackId: string): Promise<Locator> {
 
 const field = (m: Locator, key: string) => m.locator(`[data-block-id="${key}"][data-action-id="${key}"]`);
 
+/** A CM.com Sign template the sandbox knows: the document to sign, when the form asks for one. */
+const SIGN_TEMPLATE = '06c2e210-54a8-417f-adf2-fc767c31c929';
+async function chooseDocument(form: Locator) {
+  if (await field(form, 'template').count()) await field(form, 'template').fill(SIGN_TEMPLATE);
+}
+
 async function state() {
   return (await (await sandboxFetch(stack.url, '/_sandbox/state')).json()) as {
     'cm-sign': { dossiers: Array<{ name: string }> };
@@ -101,6 +107,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(
       await field(form, 'email').fill('bea-at-example');
       await field(form, 'phone').fill('+31 6 1234 5673');
       await field(form, 'dossier').fill('Browser dossier');
+      await chooseDocument(form);
       const before = (await state())['cm-sign'].dossiers.length;
       await form.getByTestId('modal-submit').click();
 
@@ -153,6 +160,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(
       expect(await field(form, 'inviteeName').inputValue()).toBe('Jan de Vries');
       expect(await field(form, 'email').inputValue()).toBe('jan@example.nl');
       expect(await field(form, 'phone').inputValue()).toBe('+31 6 1234 5674');
+      await chooseDocument(form);
       await form.getByTestId('modal-submit').click();
       const done = await modal(page, 'form:done');
       await done.getByText('On it').waitFor();
