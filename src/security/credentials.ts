@@ -27,8 +27,6 @@ export const credentialSchemas = {
     apiKey: z.string().min(8).max(512),
     /** Returned by Zavu when /wa connect registers the project webhook (or typed, if registered by hand). */
     webhookSecret: z.string().min(8).max(512).optional(),
-    /** Where /wa connect registered the project webhook, and when (not a secret). */
-    webhook: z.object({ url: z.string().max(2048), registeredAt: z.string().max(40) }).optional(),
   }),
   commbox: z.object({ apiKey: z.string().min(8).max(512), streamId: z.string().min(1).max(512) }),
   vonage: z.union([

@@ -1,5 +1,9 @@
 import { logger } from '../log.js';
-import { registerZavuWebhook } from '../providers/zavu/registration.js';
+import {
+  registerZavuWebhook,
+  setZavuWebhookStatus,
+  type WebhookStatus,
+} from '../providers/zavu/registration.js';
 import { audit } from '../security/audit.js';
 import {
   type CredentialProvider,
@@ -70,6 +74,8 @@ export async function connectAction(args: ActionArgs): Promise<void> {
     return update(await homeView(tenant, await registerAgain(tenant, userId)));
   if (verb === 'remove') {
     const removed = await removeCredentials(tenant, provider);
+    // Without a key the webhook can no longer be said to be ours at Zavu.
+    if (provider === 'zavu') await setZavuWebhookStatus(tenant, undefined);
     if (removed) {
       await audit(tenant, { actor: userId, action: 'credentials.removed', target: provider, outcome: 'ok' });
     }
@@ -121,13 +127,16 @@ export async function connectView(args: ViewArgs): Promise<void> {
   }
   let value: unknown = result.value;
   let zavuNotice: string | undefined;
+  let zavuStatus: WebhookStatus | undefined;
   if (provider === 'zavu') {
     // A Zavu key: register this workspace's webhook with Zavu and keep the secret it returns.
     const reg = await registerAndAudit(tenant, result.value as Credentials<'zavu'>, userId);
     value = reg.value;
     zavuNotice = reg.notice;
+    zavuStatus = reg.status;
   }
   await setCredentials(tenant, provider, value, userId);
+  if (provider === 'zavu') await setZavuWebhookStatus(tenant, zavuStatus);
   let registering = '';
   if (provider === 'cm-sign') {
     // Registering the webhook is a provider call: a job does it, never the 3-second ack path.
@@ -168,7 +177,7 @@ async function registerAndAudit(tenant: TenantId, creds: Credentials<'zavu'>, us
   const notice = reg.ok
     ? ':link: The webhook is registered with Zavu and its signing secret is stored.'
     : `:warning: The webhook is not registered with Zavu: ${esc(reg.reason)}. Invitations are followed by polling until it is; use *Register webhook* below to try again.`;
-  return { value: reg.value, notice };
+  return { value: reg.value, notice, status: reg.ok ? reg.status : undefined };
 }
 
 /** The home view's "Register webhook" button: registers again with the stored key. */
@@ -177,5 +186,6 @@ async function registerAgain(tenant: TenantId, userId: string): Promise<string> 
   if (!stored) return ':information_source: Set a Zavu API key first.';
   const reg = await registerAndAudit(tenant, stored, userId);
   await setCredentials(tenant, 'zavu', reg.value, userId);
+  await setZavuWebhookStatus(tenant, reg.status);
   return reg.notice;
 }

@@ -1,5 +1,6 @@
 import type { KnownBlock, View } from '@slack/types';
 import type { z } from 'zod';
+import { zavuWebhookStatus } from '../providers/zavu/registration.js';
 import {
   type CredentialMeta,
   type CredentialProvider,
@@ -143,7 +144,7 @@ export async function homeView(tenant: TenantId, notice?: string): Promise<View>
     },
     { type: 'divider' },
   );
-  const zavuHook = metas.has('zavu') ? await zavuWebhookStatus(tenant) : undefined;
+  const zavuHook = metas.has('zavu') ? await zavuHookState(tenant) : undefined;
   for (const p of PROVIDERS) {
     const m = metas.get(p);
     blocks.push({
@@ -198,17 +199,20 @@ export async function homeView(tenant: TenantId, notice?: string): Promise<View>
   };
 }
 
-/** Whether Zavu has this workspace's webhook, from what /wa connect stored (sealed). */
-async function zavuWebhookStatus(tenant: TenantId) {
+/** Whether Zavu has this workspace's webhook, from what /wa connect recorded. */
+async function zavuHookState(tenant: TenantId) {
   try {
-    const creds = await getStoredCredentials(tenant, 'zavu');
-    return { registered: creds?.webhook, hasSecret: Boolean(creds?.webhookSecret) };
+    const [registered, creds] = await Promise.all([
+      zavuWebhookStatus(tenant),
+      getStoredCredentials(tenant, 'zavu'),
+    ]);
+    return { registered, hasSecret: Boolean(creds?.webhookSecret) };
   } catch {
     return { registered: undefined, hasSecret: false };
   }
 }
 
-function zavuWebhookBlock(hook: Awaited<ReturnType<typeof zavuWebhookStatus>> | undefined): KnownBlock {
+function zavuWebhookBlock(hook: Awaited<ReturnType<typeof zavuHookState>> | undefined): KnownBlock {
   const text = !hook
     ? ':white_circle: *Zavu webhook:* not registered. Saving a Zavu API key registers it.'
     : hook.registered

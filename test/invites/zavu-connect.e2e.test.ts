@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zavuWebhookStatus } from '../../src/providers/zavu/registration.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { getStoredCredentials } from '../../src/security/credentials.js';
 import { webhookUrl } from '../../src/security/webhooks.js';
@@ -86,6 +87,7 @@ describe('/wa connect registers the Zavu webhook', () => {
     expect(text).toContain('not registered with Zavu: Zavu refused the API key');
     expect(text).toContain('Zavu webhook:* not registered, so Zavu sends no updates here');
     expect(await getStoredCredentials(T, 'zavu')).toEqual({ apiKey: 'zv_unknown_project_key' });
+    expect(await zavuWebhookStatus(T)).toBeUndefined();
 
     // The same key again through the home view's button: still refused, still said.
     expect((await clickRegister()).status).toBe(200);
@@ -101,7 +103,8 @@ describe('/wa connect registers the Zavu webhook', () => {
 
     const url = await webhookUrl(T, 'zavu');
     const stored = await getStoredCredentials(T, 'zavu');
-    expect(stored).toMatchObject({ apiKey: PROJECT_KEY, webhook: { url } });
+    expect(stored).toMatchObject({ apiKey: PROJECT_KEY });
+    expect(await zavuWebhookStatus(T)).toMatchObject({ url });
     expect(stored?.webhookSecret).toMatch(/^whsec_[0-9a-f]{48}$/);
     const projects = (await project()).projects;
     expect(projects.find((p) => p.webhook?.url === url)).toMatchObject({

@@ -1,9 +1,12 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { clock } from '../../clock.js';
 import { ProviderError } from '../../http/errors.js';
 import { logger } from '../../log.js';
 import type { Credentials } from '../../security/credentials.js';
 import { webhookUrl } from '../../security/webhooks.js';
-import type { TenantId } from '../../store/keys.js';
+import { ddb, tableName } from '../../store/dynamo.js';
+import { keys, type TenantId } from '../../store/keys.js';
 import { ZavuClient } from './client.js';
 
 /**
@@ -19,8 +22,38 @@ export const REGISTER_TIMEOUT_MS = 1_500;
 export type ZavuCredentials = Credentials<'zavu'>;
 
 export type Registration =
-  | { ok: true; value: ZavuCredentials }
+  | { ok: true; value: ZavuCredentials; status: WebhookStatus }
   | { ok: false; value: ZavuCredentials; reason: string };
+
+/** Where /wa connect registered the webhook, and when: not a secret, kept on the settings item. */
+const WebhookStatus = z.object({ url: z.string().max(2048), registeredAt: z.string().max(40) });
+export type WebhookStatus = z.output<typeof WebhookStatus>;
+
+export async function zavuWebhookStatus(tenant: TenantId): Promise<WebhookStatus | undefined> {
+  const out = await ddb().send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: keys.settings(tenant),
+      ProjectionExpression: 'zavuWebhook',
+      ConsistentRead: true,
+    }),
+  );
+  const parsed = WebhookStatus.safeParse(out.Item?.zavuWebhook);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Records the outcome of a registration (undefined: not registered, e.g. the key was removed). */
+export async function setZavuWebhookStatus(tenant: TenantId, status: WebhookStatus | undefined) {
+  await ddb().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.settings(tenant),
+      ...(status
+        ? { UpdateExpression: 'SET zavuWebhook = :s', ExpressionAttributeValues: { ':s': status } }
+        : { UpdateExpression: 'REMOVE zavuWebhook' }),
+    }),
+  );
+}
 
 export async function registerZavuWebhook(
   tenant: TenantId,
@@ -33,22 +66,18 @@ export async function registerZavuWebhook(
     { apiKey: creds.apiKey },
     { timeoutMs: opts.timeoutMs ?? REGISTER_TIMEOUT_MS, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) },
   );
-  const { webhook: _previous, ...rest } = creds;
   try {
     const hook = await client.registerWebhook(url);
     // Zavu keeps an existing secret and answers it; without one in the answer, keep ours.
     const webhookSecret = hook.secret ?? creds.webhookSecret;
     return {
       ok: true,
-      value: {
-        ...rest,
-        ...(webhookSecret ? { webhookSecret } : {}),
-        webhook: { url, registeredAt: new Date(clock.now()).toISOString() },
-      },
+      value: { ...creds, ...(webhookSecret ? { webhookSecret } : {}) },
+      status: { url, registeredAt: new Date(clock.now()).toISOString() },
     };
   } catch (err) {
     logger.warn('zavu webhook registration failed', { tenant, error: err as Error });
-    return { ok: false, value: rest, reason: reasonOf(err) };
+    return { ok: false, value: creds, reason: reasonOf(err) };
   }
 }
 
