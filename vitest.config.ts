@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Records the AWS calls of every file, then checks each against the IAM role (test/aws/).
-    globalSetup: ['test/aws/least-privilege.global.ts'],
+    // Records the AWS calls of every file, then checks each against the IAM role (test/aws/);
+    // fails the run if a test leaves a process or a temp folder behind (test/setup/leaks.ts).
+    globalSetup: ['test/aws/least-privilege.global.ts', 'test/setup/leaks.ts'],
     testTimeout: 60_000,
     env: { LOG_LEVEL: 'WARN' },
     hookTimeout: 60_000,

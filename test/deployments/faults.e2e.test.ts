@@ -45,7 +45,11 @@ async function driveToReady(stack: LocalStack, number: string, maxPolls = 80): P
 // Whole deployments with injected timeouts and stack restarts: minutes, not seconds, on a busy machine.
 describe('under injected faults', { timeout: 90_000 }, () => {
   it('given SANDBOX_FAULT_RATE, when a deployment runs, then it survives 429s, 500s and timeouts to READY, provisioned once', async () => {
-    const stack = await startStack({ SANDBOX_FAULT_RATE: '0.35', VONAGE_TIMEOUT_MS: '400' });
+    const stack = await startStack({
+      SANDBOX_FAULT_RATE: '0.35',
+      SANDBOX_FAULT_SEED: '3',
+      VONAGE_TIMEOUT_MS: '400',
+    });
     stacks.push(stack);
     await deployCommand(stack, 'deploy start +31612340001 --waba 777001 --cert AbCdEFGHiJK123456');
     const id = await driveToReady(stack, '+31612340001');

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,12 +22,16 @@ async function freePort(): Promise<number> {
 /** The child stack's control-plane token (sandboxFetch falls back to this variable). */
 process.env.SANDBOX_CONTROL_TOKEN = `restart-${process.pid}-${Math.random().toString(36).slice(2)}`;
 
-/** `npm start`'s entry point, as its own process, so it can be killed with SIGKILL. */
+/**
+ * `npm start`'s entry point run by Node itself (tsx as an import hook, no wrapper process), in a
+ * process group of its own: the pid we hold is the server's, so SIGKILL kills the server.
+ */
 async function startStack(port: number): Promise<string> {
   const url = `http://127.0.0.1:${port}`;
-  child = spawn(join('node_modules', '.bin', 'tsx'), ['src/sandbox/main.ts'], {
+  child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/main.ts'], {
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'ERROR', SCHEDULE_SECONDS: '0' },
     stdio: 'ignore',
+    detached: true,
   });
   for (let i = 0; i < 150; i++) {
     try {
@@ -46,8 +50,36 @@ async function state(url: string) {
   };
 }
 
-afterAll(() => {
-  child?.kill('SIGKILL');
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+/** SIGKILL to the server's whole process group, then wait until it is gone. */
+async function killNine(): Promise<number> {
+  const pid = child?.pid as number;
+  const exited = new Promise((r) => child?.once('exit', r));
+  process.kill(-pid, 'SIGKILL');
+  await exited;
+  return pid;
+}
+
+afterAll(async () => {
+  if (child?.pid && alive(child.pid)) await killNine();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -66,9 +98,12 @@ describe('hard kill and restart with DATA_DIR', () => {
     const before = (await slackMessages(url)).length;
     expect(before).toBeGreaterThan(0);
 
-    child?.kill('SIGKILL');
-    await new Promise((r) => child?.once('exit', r));
+    const killed = await killNine();
+    // The server itself is gone, and nothing answers on its port, before the restart.
+    expect(alive(killed)).toBe(false);
+    expect(await listening(port)).toBe(false);
     url = await startStack(port);
+    expect(child?.pid).not.toBe(killed);
 
     // The fake Slack's messages and the provider's records survived with the table.
     expect((await slackMessages(url)).length).toBe(before);
