@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { command, sandboxFetch, slackMessages } from '../helpers/slack.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wa-restart-'));
+/** The child's own temp folder (tsx keeps its compile cache there), removed with the data. */
+const childTmp = mkdtempSync(join(tmpdir(), 'wa-restart-tmp-'));
 let child: ChildProcess | undefined;
 
 async function freePort(): Promise<number> {
@@ -29,7 +31,14 @@ process.env.SANDBOX_CONTROL_TOKEN = `restart-${process.pid}-${Math.random().toSt
 async function startStack(port: number): Promise<string> {
   const url = `http://127.0.0.1:${port}`;
   child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/main.ts'], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'ERROR', SCHEDULE_SECONDS: '0' },
+    env: {
+      ...process.env,
+      TMPDIR: childTmp,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'ERROR',
+      SCHEDULE_SECONDS: '0',
+    },
     stdio: 'ignore',
     detached: true,
   });
@@ -81,6 +90,7 @@ async function killNine(): Promise<number> {
 afterAll(async () => {
   if (child?.pid && alive(child.pid)) await killNine();
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(childTmp, { recursive: true, force: true });
 });
 
 describe('hard kill and restart with DATA_DIR', () => {
