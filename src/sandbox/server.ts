@@ -86,12 +86,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let hooks: Awaited<ReturnType<typeof import('./extensions.js').start>> | undefined;
   const notReady = () => Promise.reject(new Error('the local stack is still starting'));
 
+  // Requests still being handled when the stack closes finish before the database goes away.
+  const inflight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      console.error('local stack error', err);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end('internal error');
-    });
+    const handling = handle(req, res)
+      .catch((err) => {
+        console.error('local stack error', err);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error');
+      })
+      .finally(() => inflight.delete(handling));
+    inflight.add(handling);
   });
 
   let control: ControlPlane;
@@ -235,6 +240,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           due: (await hooks?.dueNext()) ?? [],
         }),
       );
+      return;
+    }
+    if (url.pathname === '/_sandbox/try' && method === 'GET') {
+      const { tryIt } = await import('./try-it.js');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(tryIt()));
       return;
     }
     if (url.pathname === '/_sandbox/state') {
@@ -393,6 +403,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     drain: () => started.drain(),
     async close() {
+      server.close();
+      await Promise.allSettled([...inflight]);
       await started.close();
       control.forget();
       server.closeAllConnections();

@@ -1,3 +1,5 @@
+import { setupSandboxPanel } from './sandbox-panel.js';
+
 // The sandbox console: a small fake Slack client for the local stack. It sends what Slack
 // sends (signed slash commands and interaction payloads) to /slack/events, and shows what
 // the app sent to the fake Slack Web API (polled from /_sandbox/slack/messages).
@@ -1801,8 +1803,14 @@ function setupTick() {
       const res = await fetch('/_sandbox/scheduler/tick', { method: 'POST' });
       const out = await res.json();
       const ms = Math.round(performance.now() - started);
-      setStatus(`Tick: ${out.claimed ?? 0} due job(s) ran · ${ms} ms`, res.ok ? 'ok' : 'error');
+      setStatus(
+        res.ok
+          ? `Tick (+60 s): now ${String(out.now).slice(0, 16).replace('T', ' ')} UTC · ${ms} ms`
+          : `Tick failed: ${out.error ?? res.status}`,
+        res.ok ? 'ok' : 'error',
+      );
       await poll();
+      await state.panel?.refresh();
     } catch (err) {
       setStatus(`Tick failed: ${err.message}`, 'error');
     } finally {
@@ -1814,6 +1822,15 @@ function setupTick() {
 async function main() {
   setupComposer();
   setupTick();
+  state.panel = setupSandboxPanel({
+    onMoved: () => poll(),
+    setStatus,
+    run: (text) => {
+      $('composer').value = text;
+      $('composer-form').requestSubmit();
+    },
+  });
+  setInterval(() => state.panel.refresh(), 5_000);
   state.config = await loadConfig();
   const c = state.config;
   $('channel-name').textContent = c.channelName;
