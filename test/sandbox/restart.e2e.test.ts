@@ -126,5 +126,5 @@ describe('hard kill and restart with DATA_DIR', () => {
     expect(invitations[0]?.status).toBe('completed');
     const jobs = await command(url, 'jobs --all');
     expect(jobs.json.text).toMatch(/invite\.partner succeeded/);
-  }, 60_000);
+  }, 180_000);
 });
