@@ -1,3 +1,4 @@
+import { SANDBOX_TEMPLATE_ID } from './providers/cm-sign.js';
 import { SANDBOX_OTP } from './providers/vonage.js';
 
 /**
@@ -18,7 +19,7 @@ export function tryIt() {
       },
       {
         provider: 'CM.com Sign',
-        text: 'an invite is viewed, then signed, over successive Ticks; a WhatsApp invite to a number ending 0000 is undelivered (resend by email works); reminders and expiry come with the clock (+1 day).',
+        text: `the template ${SANDBOX_TEMPLATE_ID} is a document to sign; an invite is viewed, then signed, over successive Ticks; a WhatsApp invite to a number ending 0000 is undelivered (resend by email works); reminders and expiry come with the clock (+1 day).`,
       },
       {
         provider: 'Zavu',
@@ -40,7 +41,7 @@ export function tryIt() {
         why: 'completes in a few Ticks',
       },
       {
-        command: '/wa invite sign "Ana Silva" ana@example.com +31612345678 --expires 3',
+        command: `/wa invite sign "Ana Silva" ana@example.com +31612345678 --template ${SANDBOX_TEMPLATE_ID} --expires 3`,
         why: 'reminder and expiry after +1 day clicks',
       },
       {

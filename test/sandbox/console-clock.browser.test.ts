@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_TEMPLATE_ID } from '../../src/sandbox/providers/cm-sign.js';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { slackMessages } from '../helpers/slack.js';
 
@@ -117,7 +118,9 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(
     it("a signing invite's reminder and then its expiry are seen with +1 day clicks", async () => {
       const started = Date.now();
       // The sandbox must not sign it: a number ending 0000 is never delivered over WhatsApp.
-      await slash('/wa invite sign "Dora Dirac" dora@example.com +31612340000 --expires 3');
+      await slash(
+        `/wa invite sign "Dora Dirac" dora@example.com +31612340000 --template ${SANDBOX_TEMPLATE_ID} --expires 3`,
+      );
       const reminded = await clickUntil(
         'advance-1d',
         async () => (await texts()).some((t) => t.includes(':alarm_clock:') && t.includes('Dora Dirac')),
