@@ -7,7 +7,10 @@ export default defineConfig({
     // fails the run if a test leaves a process or a temp folder behind (test/setup/leaks.ts).
     globalSetup: ['test/aws/least-privilege.global.ts', 'test/setup/leaks.ts'],
     testTimeout: 60_000,
-    env: { LOG_LEVEL: 'WARN' },
+    // The machine running tests is shared and slow at times: Slack's 3-second trigger_id life
+    // (enforced by the fake Slack) would turn load into failures. test/sandbox/fake-slack.test.ts
+    // checks the 3 seconds themselves.
+    env: { LOG_LEVEL: 'WARN', SANDBOX_TRIGGER_TTL_MS: '120000' },
     hookTimeout: 60_000,
     // Files share process.env (the functions read configuration once); each file gets its own worker.
     pool: 'forks',

@@ -1,9 +1,15 @@
+import { isTerminal } from '../jobs/model.js';
+import { JobRepository } from '../jobs/repository.js';
 import { logger } from '../log.js';
 import { audit } from '../security/audit.js';
 import { UserError } from '../slack/command.js';
 import type { ActionArgs, ViewArgs } from '../slack/interactions.js';
+import { esc } from '../slack/mrkdwn.js';
 import { accessRefusal, actorOf, fieldMessage, type Outcome, perform, specFor } from '../slack/service.js';
-import { ACTIONS, codeModal } from './messages.js';
+import type { TenantId } from '../store/keys.js';
+import { ACTIONS, codeModal, stateWords } from './messages.js';
+import { AWAITING_CODE } from './port.js';
+import { getRecord } from './records.js';
 import { assertOwnDeployment, sendToDeployment } from './requests.js';
 
 /**
@@ -29,6 +35,10 @@ export async function deployAction(args: ActionArgs): Promise<void> {
     return;
   }
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) return;
+  // A button from an older message (or a card not yet updated) may no longer apply: say what
+  // the deployment is now and change nothing.
+  const stale = await staleButton(tenant, id, actionId);
+  if (stale) return void (await say(stale));
   // Each button is checked, validated and run as the command that does the same thing.
   const ctx = actorOf(body as never, client, tenant, channelId);
   // A button names its deployment in its value, which a forged click chooses: another
@@ -67,6 +77,26 @@ export async function deployAction(args: ActionArgs): Promise<void> {
     }
     default:
   }
+}
+
+/** Why a deployment button no longer applies, from the deployment's record and its job, or undefined. */
+async function staleButton(tenant: TenantId, id: string, actionId: string): Promise<string | undefined> {
+  const record = await getRecord(tenant, id);
+  if (!record) return undefined;
+  const now = `Deployment \`${esc(id)}\` is now *${esc(record.state)}* (${stateWords(record.state)})`;
+  if (actionId === ACTIONS.deleteConfirm) {
+    return record.state === 'DELETED' || record.state === 'DELETING'
+      ? `:information_source: ${now}: there is nothing left to delete, so nothing was changed.`
+      : undefined;
+  }
+  if (!AWAITING_CODE.includes(record.state)) {
+    return `:information_source: ${now}; that button no longer applies, so nothing was changed.`;
+  }
+  const job = record.jobId ? await new JobRepository().get(tenant, record.jobId) : undefined;
+  if (job && isTerminal(job.state)) {
+    return `:information_source: ${now}, but its job \`${esc(job.id)}\` is ${job.state}, so that button no longer applies and nothing was changed. \`/wa deploy verify ${esc(id)} &lt;code&gt;\` picks the deployment up again.`;
+  }
+  return undefined;
 }
 
 function replyText(outcome: Outcome): string {

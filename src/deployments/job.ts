@@ -6,7 +6,7 @@ import { DecryptionError, open } from '../security/envelope.js';
 import { claimObject, ownerOf } from '../security/ownership.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { backendFor, deploymentSettings } from './backends.js';
-import { codePrompt, progressMessage, wrongCodeMessage } from './messages.js';
+import { codePrompt, deploymentCard, wrongCodeMessage } from './messages.js';
 import {
   AWAITING_CODE,
   DEPLOYMENT_REF,
@@ -109,7 +109,7 @@ const phoneOf = (job: DJob) => job.payload.phone ?? 'the number';
 async function provision(job: DJob, io: StepIO, backend: ProvisioningBackend): Promise<Result> {
   const p = job.payload;
   if (p.mode !== 'provision') throw new Error('provision() needs a provision payload');
-  await io.progress(progressMessage({ phone: p.phone }));
+  await io.progress(deploymentCard(job));
   const secrets = JSON.parse(await open(job.tenant, p.sealed)) as { certificate: string; pin?: string };
   const request: ProvisionRequest = {
     countryCode: p.countryCode,
@@ -169,7 +169,7 @@ async function provision(job: DJob, io: StepIO, backend: ProvisioningBackend): P
     detail: dep.detail,
     history: [dep.state],
   };
-  await io.progress(progressMessage({ id: dep.id, phone: p.phone, ...data }));
+  await io.progress(deploymentCard({ ...job, data: { ...job.data, ...data } }));
   return { type: 'wait', until: io.now + deploymentSettings().DEPLOY_POLL_MS, data };
 }
 
@@ -307,15 +307,7 @@ async function poll(job: DJob, io: StepIO, backend: ProvisioningBackend, id: str
   const phone = phoneOf(job);
   if (changed) {
     await updateRecordState(job.tenant, id, { state: dep.state, detail: dep.detail, jobId: job.id });
-    await io.progress(
-      progressMessage({
-        id,
-        phone,
-        state: dep.state,
-        detail: dep.detail,
-        history: data.history ?? d.history,
-      }),
-    );
+    await io.progress(deploymentCard({ ...job, data: { ...d, ...data } }));
   }
   switch (dep.state) {
     case 'READY':
@@ -401,6 +393,7 @@ export const deploymentJob: JobKind<DeploymentPayload, DeploymentData> = {
     }
     return { ...result, data };
   },
+  card: (job) => deploymentCard(job),
   failureMessage(job, reason) {
     const id = job.data.deploymentId;
     return {

@@ -69,14 +69,73 @@ export function progressMessage(p: {
   return { text, blocks };
 }
 
+/**
+ * Thread posts are history: they carry no buttons (those live on the card, and go when the
+ * state moves on). The prompt mentions the requester so they hear about it.
+ */
 export function codePrompt(id: string, userId: string): SlackMessage {
-  const text = `:iphone: ${mention(userId)}, the verification code for deployment \`${id}\` is on its way by SMS or voice call. Enter it with the button, or \`/wa deploy verify ${id} &lt;code&gt;\`.`;
-  return { text, blocks: [section(text), codeActions(id)] };
+  const text = `:iphone: ${mention(userId)}, the verification code for deployment \`${id}\` is on its way by SMS or voice call. Enter it with the button on the deployment's card, or \`/wa deploy verify ${id} &lt;code&gt;\`.`;
+  return { text, blocks: [section(text)] };
 }
 
 export function wrongCodeMessage(id: string, detail?: string): SlackMessage {
-  const text = `:warning: That code was not accepted for deployment \`${id}\`${detail ? ` (${esc(detail)})` : ''}. Try again with the right code, or have a new one sent (\`/wa deploy resend ${id} [--method sms|voice]\`).`;
-  return { text, blocks: [section(text), codeActions(id)] };
+  const text = `:warning: That code was not accepted for deployment \`${id}\`${detail ? ` (${esc(detail)})` : ''}. Try again with the right code (button on the card), or have a new one sent (\`/wa deploy resend ${id} [--method sms|voice]\`).`;
+  return { text, blocks: [section(text)] };
+}
+
+/** What the card needs of a deployment job (kept loose so this file does not import the job). */
+export interface CardJob {
+  id: string;
+  state: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+  lastError?: string | undefined;
+  payload: { phone?: string | undefined; deploymentId?: string | undefined };
+  data: {
+    deploymentId?: string | undefined;
+    state?: DeploymentState | undefined;
+    detail?: string | undefined;
+    history?: string[] | undefined;
+    deleteRequested?: boolean | undefined;
+    deleteSent?: boolean | undefined;
+  };
+}
+
+const AWAITING: DeploymentState[] = ['CODE_SENT', 'WRONG_CODE'];
+
+/**
+ * The deployment's one status card, from the job's state alone: where the deployment is, what
+ * happened to the job, and only the buttons that apply now (the code buttons while a code is
+ * awaited and the job follows it). Every transition renders it again.
+ */
+export function deploymentCard(job: CardJob): SlackMessage {
+  const d = job.data;
+  const id = d.deploymentId ?? job.payload.deploymentId;
+  const phone = job.payload.phone ?? 'the number';
+  const active = job.state === 'queued' || job.state === 'running' || job.state === 'waiting';
+  const base =
+    d.state || active
+      ? progressMessage({ id, phone, state: d.state, detail: d.detail, history: d.history })
+      : {
+          text: `Deployment for ${esc(phone)}: not provisioned.`,
+          blocks: [section(`Deployment for ${esc(phone)}: not provisioned.`)],
+        };
+  const lines: string[] = [];
+  if (job.state === 'failed') lines.push(`:x: *Failed.* ${job.lastError ?? ''}`.trim());
+  else if (job.state === 'cancelled')
+    lines.push(`:no_entry_sign: *No longer followed.* ${job.lastError ?? ''}`.trim());
+  else if (d.state === 'DELETED') lines.push(':wastebasket: *Deleted.* The number no longer works on it.');
+  else if (active && (d.deleteRequested || d.deleteSent)) lines.push(':wastebasket: Deletion requested.');
+  else if (job.state === 'succeeded' && d.state === 'READY') lines.push(':tada: Ready to use on WhatsApp.');
+  const awaiting =
+    active && id && d.state && AWAITING.includes(d.state) && !d.deleteRequested && !d.deleteSent;
+  if (awaiting) lines.push('Waiting for the verification code: enter it with the button below.');
+  const blocks: KnownBlock[] = [...(base.blocks ?? [])];
+  if (lines.length) blocks.push(section(lines.join('\n')));
+  if (awaiting && id) blocks.push(codeActions(id));
+  blocks.push(
+    context(`Job \`${esc(job.id)}\` · ${job.state}${id ? ` · \`/wa deploy status ${esc(id)}\`` : ''}`),
+  );
+  const text = [base.text, ...lines].join(' ');
+  return { text, blocks };
 }
 
 function codeActions(id: string): KnownBlock {

@@ -61,18 +61,41 @@ export async function sendToDeployment(
         : { deleteRequested: true, deleteSeq: 1 };
   const record = await getRecord(ctx.tenant, id);
   const payload: DeploymentPayload = { mode: 'follow', deploymentId: id, phone: record?.phone };
+  // The new job continues the deployment's card (revival): it starts from the last known state
+  // and keeps the same card current, so the card never stays at an old state.
+  const known: Partial<DeploymentData> = record
+    ? { deploymentId: id, state: record.state, detail: record.detail, history: [record.state] }
+    : {};
   const job: Job<DeploymentPayload> = await startJob(ctx, {
     kind: DEPLOYMENT_JOB,
     subject: `Deployment ${id}${record?.phone ? ` (${record.phone})` : ''}`,
     payload,
-    data: seed,
-    ...(await threadOf(ctx, id)),
+    data: { ...known, ...seed },
+    ...(record?.channel && record.threadTs
+      ? { card: { channel: record.channel, ts: record.threadTs } }
+      : await threadOf(ctx, id)),
   });
   return { jobId: job.id, resumed: true };
 }
 
+const READ_ONLY: ReadonlySet<TaskPayload['op']> = new Set(['status', 'profile-get', 'stickerpacks']);
+
+/**
+ * A one-shot request. A change is reported in the deployment's thread; a read-only query is
+ * answered to the asker alone, with a link to the deployment's card.
+ */
 export async function startTask(ctx: Ctx, payload: TaskPayload, subject: string) {
   await assertOwnDeployment(ctx.tenant, payload.deploymentId);
+  if (READ_ONLY.has(payload.op)) {
+    const record = await getRecord(ctx.tenant, payload.deploymentId);
+    const card =
+      record?.channel && record.threadTs ? { channel: record.channel, ts: record.threadTs } : undefined;
+    return startJob(ctx, {
+      kind: DEPLOYMENT_TASK_JOB,
+      subject,
+      payload: { ...payload, ...(card ? { card } : {}) } as TaskPayload,
+    });
+  }
   return startJob(ctx, {
     kind: DEPLOYMENT_TASK_JOB,
     subject,

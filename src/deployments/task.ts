@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JobKind } from '../jobs/kinds.js';
+import type { SlackMessage, StepResult } from '../jobs/model.js';
 import { UserError } from '../slack/command.js';
 import { esc } from '../slack/mrkdwn.js';
 import { backendFor } from './backends.js';
@@ -22,12 +23,15 @@ const profilePatch = z.object({
   websites: z.array(z.string()).optional(),
 });
 
+/** Where the deployment's card is, for the link in a read-only answer. */
+const cardRef = z.object({ channel: z.string(), ts: z.string() }).optional();
+
 export const taskPayload = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('status'), deploymentId: z.string() }),
-  z.object({ op: z.literal('profile-get'), deploymentId: z.string() }),
+  z.object({ op: z.literal('status'), deploymentId: z.string(), card: cardRef }),
+  z.object({ op: z.literal('profile-get'), deploymentId: z.string(), card: cardRef }),
   z.object({ op: z.literal('profile-update'), deploymentId: z.string(), patch: profilePatch }),
   z.object({ op: z.literal('photo'), deploymentId: z.string(), imageUrl: z.string() }),
-  z.object({ op: z.literal('stickerpacks'), deploymentId: z.string() }),
+  z.object({ op: z.literal('stickerpacks'), deploymentId: z.string(), card: cardRef }),
   z.object({
     op: z.literal('stickerpack-create'),
     deploymentId: z.string(),
@@ -44,10 +48,27 @@ export type TaskPayload = z.output<typeof taskPayload>;
 export const deploymentTaskJob: JobKind<TaskPayload> = {
   kind: DEPLOYMENT_TASK_JOB,
   payload: taskPayload,
-  async step(job) {
+  async step(job, io) {
     const p = job.payload;
     const id = p.deploymentId;
     const backend = await backendFor(job.tenant);
+    // Read-only queries answer the asker alone, with a link to the deployment's card and thread;
+    // only changes are posted in the channel.
+    const answer = async (message: SlackMessage): Promise<StepResult> => {
+      const card = 'card' in p ? p.card : undefined;
+      const link = card ? await io.permalink(card.channel, card.ts) : undefined;
+      const more = link ? `<${link}|Open the deployment's card and its thread>` : undefined;
+      await io.answer({
+        text: more ? `${message.text}\n${more}` : message.text,
+        blocks: [
+          ...(message.blocks ?? []),
+          ...(more
+            ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: more }] }]
+            : []),
+        ],
+      });
+      return { type: 'done' };
+    };
     switch (p.op) {
       case 'status': {
         const got = await backend.get(id);
@@ -59,13 +80,10 @@ export const deploymentTaskJob: JobKind<TaskPayload> = {
           dep.countryCode && dep.number
             ? `+${dep.countryCode}${'•'.repeat(Math.max(3, dep.number.length - 2))}${dep.number.slice(-2)}`
             : 'its number';
-        return {
-          type: 'done',
-          progress: progressMessage({ id, phone: where, state: dep.state, detail: dep.detail }),
-        };
+        return answer(progressMessage({ id, phone: where, state: dep.state, detail: dep.detail }));
       }
       case 'profile-get':
-        return { type: 'done', progress: profileMessage(id, await backend.getProfile(id)) };
+        return answer(profileMessage(id, await backend.getProfile(id)));
       case 'profile-update':
         return { type: 'done', progress: profileMessage(id, await backend.updateProfile(id, p.patch), true) };
       case 'photo': {
@@ -88,7 +106,7 @@ export const deploymentTaskJob: JobKind<TaskPayload> = {
         };
       }
       case 'stickerpacks':
-        return { type: 'done', progress: stickerpacksMessage(id, await backend.listStickerpacks(id)) };
+        return answer(stickerpacksMessage(id, await backend.listStickerpacks(id)));
       case 'stickerpack-create': {
         const created = await backend.createStickerpack(id, p.pack);
         return {
@@ -102,6 +120,7 @@ export const deploymentTaskJob: JobKind<TaskPayload> = {
       }
     }
   },
+  readOnly: (job) => ['status', 'profile-get', 'stickerpacks'].includes(job.payload.op),
   failureMessage(job, reason) {
     return { text: `:x: ${esc(job.subject)}: ${reason}` };
   },

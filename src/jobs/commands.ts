@@ -3,7 +3,7 @@ import { clock } from '../clock.js';
 import { audit } from '../security/audit.js';
 import type { CommandContext, Reply } from '../slack/command.js';
 import type { ActionArgs } from '../slack/interactions.js';
-import { esc } from '../slack/mrkdwn.js';
+import { esc, mention } from '../slack/mrkdwn.js';
 import { JobRepository } from './repository.js';
 import type { jobsInput } from './schemas.js';
 import { jobsReply } from './view.js';
@@ -42,11 +42,23 @@ export async function cancelJobAction({ action, body, respond, tenant, client }:
     target: jobId,
     outcome: cancelled ? 'ok' : 'refused',
   });
+  if (cancelled) {
+    // The card says so at once, without the buttons of a flow that is over; the thread keeps it.
+    const now = await repo.get(tenant, jobId);
+    if (now) {
+      const { refreshCard } = await import('./runner.js');
+      await refreshCard(now, async () => client);
+      const { SlackReporter } = await import('./report.js');
+      await new SlackReporter(async () => client, now.report)
+        .post({ text: `:no_entry_sign: ${mention(body.user.id)} cancelled this (job \`${esc(jobId)}\`).` })
+        .catch(() => undefined);
+    }
+  }
   await respond({
     response_type: 'ephemeral',
     replace_original: false,
     text: cancelled
       ? `:no_entry_sign: Cancelled \`${esc(jobId)}\` (${esc(job.subject)}).`
-      : `:information_source: \`${jobId}\` had already finished (${job.state}).`,
+      : `:information_source: \`${esc(jobId)}\` had already finished (${job.state}); nothing changed.`,
   });
 }

@@ -17,6 +17,10 @@ export interface StepIO {
   post(message: SlackMessage): Promise<void>;
   /** A message only the requester sees (links that act like credentials). */
   ephemeral(message: SlackMessage): Promise<void>;
+  /** The answer to a read-only query: only the asker sees it (response_url, then ephemeral). */
+  answer(message: SlackMessage): Promise<void>;
+  /** A link to a message (a card's thread), if Slack gives one. */
+  permalink(channel: string, ts: string): Promise<string | undefined>;
   /** Lets webhooks about this provider object find the job. */
   link(provider: string, objectId: string): Promise<void>;
 }
@@ -29,6 +33,14 @@ export interface JobKind<P = unknown, D extends Record<string, unknown> = Record
   step(job: Job<P, D>, io: StepIO): Promise<StepResult<D>>;
   /** Plain words for a failure, with what to do next. */
   failureMessage?(job: Job<P, D>, reason: string): SlackMessage;
+  /**
+   * The job's status card, rendered from its current state alone. When a kind has one, the
+   * engine updates the card after every step and every transition (failure, cancel), with full
+   * blocks; buttons that no longer apply are simply not rendered.
+   */
+  card?(job: Job<P, D>): SlackMessage;
+  /** A read-only query: its failure, like its answer, goes to the asker alone. */
+  readOnly?(job: Job<P, D>): boolean;
 }
 
 type Loader = () => Promise<JobKind<never, never>>;

@@ -5,6 +5,13 @@ import type { ReportTo, SlackMessage } from './model.js';
 
 const RESPONSE_URL_USES = 5;
 
+/** A message whose text is also its one section (3,000 characters at most), unless it has blocks. */
+export function withBlocks(message: SlackMessage): SlackMessage {
+  if (message.blocks) return message;
+  const text = message.text.length > 3000 ? `${message.text.slice(0, 2999)}…` : message.text;
+  return { ...message, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
 /**
  * Reports a job's progress in Slack: one progress message kept current with chat.update, and
  * follow-ups in its thread. When the bot cannot post in the channel (a private channel or DM it
@@ -17,7 +24,18 @@ export class SlackReporter {
     private readonly now: () => number = clock.now,
   ) {}
 
-  async progress(message: SlackMessage): Promise<void> {
+  /** The last card sent in this run, so an unchanged card is not sent again. */
+  private lastCard: string | undefined;
+
+  /**
+   * Updates the job's card (posting it the first time). Every update carries full blocks: Slack
+   * keeps a message's old blocks when an update omits them, and the card would lie.
+   */
+  async progress(input: SlackMessage): Promise<void> {
+    const message = withBlocks(input);
+    const key = JSON.stringify(message);
+    if (key === this.lastCard && this.report.progressTs) return;
+    this.lastCard = key;
     const client = await this.client();
     if (this.report.progressTs) {
       try {
@@ -37,6 +55,26 @@ export class SlackReporter {
   async post(message: SlackMessage): Promise<void> {
     const client = await this.client();
     await this.postAnywhere(client, message, this.report.threadTs ?? this.report.progressTs);
+  }
+
+  /**
+   * An answer for the person who asked (a read-only query): ephemeral, through the command's
+   * response_url while it is valid, else chat.postEphemeral, else a DM.
+   */
+  async answer(message: SlackMessage): Promise<void> {
+    if (await this.viaResponseUrl(withBlocks(message), 'ephemeral').catch(() => false)) return;
+    await this.ephemeral(message);
+  }
+
+  /** A link to a message (a job's card and its thread), or undefined when Slack has none. */
+  async permalink(channel: string, ts: string): Promise<string | undefined> {
+    try {
+      const client = await this.client();
+      const res = await client.chat.getPermalink({ channel, message_ts: ts });
+      return res.permalink;
+    } catch {
+      return undefined;
+    }
   }
 
   async ephemeral(message: SlackMessage): Promise<void> {

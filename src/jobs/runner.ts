@@ -1,4 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { WebClient } from '@slack/web-api';
 import { clock } from '../clock.js';
 import { backoffDelay, JOB_RETRY } from '../http/backoff.js';
 import { ProviderError, RateLimitedError, retryAfterOf } from '../http/errors.js';
@@ -11,7 +12,7 @@ import { ddb, tableName } from '../store/dynamo.js';
 import { keys } from '../store/keys.js';
 import { describeError } from './describe.js';
 import { type JobKind, loadJobKind, type StepIO } from './kinds.js';
-import { type Job, LEASE_MS, type QueueMessage, type StepOutcome } from './model.js';
+import { type Job, LEASE_MS, type QueueMessage, type SlackMessage, type StepOutcome } from './model.js';
 import { jobQueue } from './queue.js';
 import { SlackReporter } from './report.js';
 import { ConflictError, JobRepository, leaseToken } from './repository.js';
@@ -73,15 +74,19 @@ export async function runMessage(
   else if (outcome.type === 'fail') recordJob(job.kind, 'failed');
   else if (outcome.type === 'retry') recordJob(job.kind, 'retry');
 
-  // A step that chose to fail has said so in its own progress; a thrown failure gets the kind's words.
+  // A step that chose to fail has said so in its own progress; a thrown failure gets the kind's
+  // words. A kind with a card shows the failure on it (below) and keeps the words in the thread.
   if (outcome.type === 'fail' && kind && !('progress' in outcome && outcome.progress)) {
     const data = { ...job.data, ...(outcome.data ?? {}) };
     const msg = kind.failureMessage?.({ ...job, data } as never, outcome.reason) ?? {
       text: `:x: ${esc(job.subject)}: failed. ${outcome.reason} Run \`/wa jobs --all\` to see it, and start it again once fixed.`,
     };
-    await reporter
-      .progress(msg)
-      .catch((err) => logger.warn('could not report failure', { error: err as Error }));
+    const say = kind.readOnly?.(job as never)
+      ? reporter.answer(msg)
+      : kind.card && reporter.report.progressTs
+        ? reporter.post(msg)
+        : reporter.progress(msg);
+    await say.catch((err) => logger.warn('could not report failure', { error: err as Error }));
   }
 
   try {
@@ -93,6 +98,7 @@ export async function runMessage(
       // A step that failed transiently has not acted on its events: keep them for the retry.
       outcome.type === 'retry' ? 0 : consumed,
     );
+    if (kind?.card) await showCard(kind, finished, reporter);
     if (finished.state === 'waiting' && (finished.inbox?.length ?? 0) > 0) {
       // Webhook events arrived while this step ran: go again now rather than at the next sweep.
       // (A step that merely asks to be due now waits for the sweep, which paces polling.)
@@ -141,6 +147,8 @@ async function runStep(
     progress: (m) => reporter.progress(m),
     post: (m) => reporter.post(m),
     ephemeral: (m) => reporter.ephemeral(m),
+    answer: (m) => reporter.answer(m),
+    permalink: (channel, ts) => reporter.permalink(channel, ts),
     async link(provider, objectId) {
       await ddb().send(
         new PutCommand({
@@ -175,6 +183,31 @@ async function runStep(
     logger.info('job step will retry', { jobId: job.id, kind: job.kind, delay, error: err as Error });
     return { type: 'retry', until: now + delay, error: reason };
   }
+}
+
+/** Renders the job's card from its state and puts it in Slack (never failing the step for it). */
+async function showCard(kind: JobKind, job: Job, reporter: SlackReporter): Promise<void> {
+  try {
+    await reporter.progress((kind.card as (j: Job) => SlackMessage)(job));
+  } catch (err) {
+    logger.warn('could not update the status card', { jobId: job.id, error: err as Error });
+  }
+}
+
+/**
+ * After a change made outside a step (a cancel), the job's card is rendered again from its
+ * state, so it never shows a live button for something that is over.
+ */
+export async function refreshCard(job: Job, client: () => Promise<WebClient>): Promise<void> {
+  if (!job.report.progressTs) return;
+  const kind = await loadJobKind(job.kind);
+  const reporter = new SlackReporter(client, job.report);
+  const message = kind?.card?.(job) ?? {
+    text: `${job.state === 'cancelled' ? ':no_entry_sign:' : ':information_source:'} ${esc(job.subject)}: ${job.state}${job.lastError ? `. ${job.lastError}` : ''}`,
+  };
+  await reporter.progress(message).catch((err) => {
+    logger.warn('could not update the status card', { jobId: job.id, error: err as Error });
+  });
 }
 
 /** Claims a due job for a run and hands it to the queue. */

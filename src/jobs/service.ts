@@ -17,6 +17,11 @@ export interface StartJob<P> {
   payload: P;
   /** Reports go in this thread (a follow-up to an earlier job), if given. */
   threadTs?: string;
+  /**
+   * The status card this job keeps current, when it continues an earlier job's work (a
+   * deployment revived for a delete): the card, and its channel, are adopted.
+   */
+  card?: { channel: string; ts: string };
   data?: Record<string, unknown>;
   /**
    * What the job acts on (an invitee, a number, a client), lower-cased by the caller. A person
@@ -84,9 +89,10 @@ export async function startJob<P>(
     leaseOwner: lease,
     leaseUntil: now + LEASE_MS,
     report: {
-      channel: ctx.channelId,
+      channel: init.card?.channel ?? ctx.channelId,
       userId: ctx.userId,
-      threadTs: init.threadTs,
+      threadTs: init.card?.ts ?? init.threadTs,
+      progressTs: init.card?.ts,
       responseUrl: ctx.responseUrl,
       responseUrlUntil: ctx.responseUrl ? now + RESPONSE_URL_TTL_MS : undefined,
       responseUrlUses: 0,

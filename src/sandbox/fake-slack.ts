@@ -1,9 +1,76 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { clock } from '../clock.js';
 import { Journal } from './journal.js';
+import { blockErrors, commandText, viewErrors } from './slack-rules.js';
+
+/*
+ * The fake Slack Web API follows Slack's documents, not our client (shared/slack-platform.md):
+ * - chat.update keeps the message's blocks when `blocks` is omitted and removes them with
+ *   `blocks: []` (https://api.slack.com/methods/chat.update; the fake keeps them on a text-only
+ *   update too, as users report Slack doing, so a test sees a stale card); `text` over 4,000
+ *   characters is `msg_too_long`; only messages the bot posted can be updated, never an ephemeral
+ *   one (https://api.slack.com/messaging/modifying: `message_not_found`, as users report it).
+ * - Block Kit limits (slack-rules.ts): `invalid_blocks` for messages, `invalid_arguments` for views.
+ * - trigger_id: single use, 3 seconds (https://api.slack.com/interactivity/handling,
+ *   https://api.slack.com/methods/views.open: expired_trigger_id, exchanged_trigger_id,
+ *   invalid_trigger_id). The fake only accepts trigger ids it issued (issueTriggerId).
+ * - response_url: 5 posts within 30 minutes (https://api.slack.com/interactivity/handling);
+ *   what Slack answers beyond that is unconfirmed: the fake answers 404.
+ * - Slash-command text escaped as the manifest's should_escape says (slack-rules.ts commandText).
+ */
+
+/**
+ * Slack's 3 seconds, on the stack's clock. SANDBOX_TRIGGER_TTL_MS lengthens it where wall time is
+ * not ours (the shared test machine: vitest.config.ts); the rule itself is tested at 3 s.
+ */
+let triggerTtlMs = Number(process.env.SANDBOX_TRIGGER_TTL_MS) || 3_000;
+export function setTriggerTtl(ms: number): void {
+  triggerTtlMs = ms;
+}
+const RESPONSE_URL_TTL_MS = 30 * 60_000;
+const RESPONSE_URL_USES = 5;
+
+/**
+ * Trigger ids and response_urls Slack handed out, shared by every fake Slack in the process
+ * (tests and the console obtain them here, as the real Slack would put them in a payload).
+ */
+const triggers = new Map<string, { issuedAt: number; used: boolean }>();
+const responseUrls = new Map<string, { issuedAt: number; uses: number }>();
+let issued = 0;
+
+/** A trigger_id as Slack puts it in a command or interaction payload: valid 3 s, once. */
+export function issueTriggerId(now = clock.now()): string {
+  issued += 1;
+  const id = `${Math.floor(now / 1000)}.${issued}.${randomBytes(8).toString('hex')}`;
+  triggers.set(id, { issuedAt: now, used: false });
+  return id;
+}
+
+/** A response_url as Slack puts it in a payload, served by the local stack at /_sandbox/response/{id}. */
+export function issueResponseUrl(
+  baseUrl: string,
+  id = randomBytes(12).toString('hex'),
+  now = clock.now(),
+): string {
+  responseUrls.set(id, { issuedAt: now, uses: 0 });
+  return `${baseUrl}/_sandbox/response/${id}`;
+}
+
+const manifest = (() => {
+  try {
+    return JSON.parse(readFileSync(new URL('../../slack/manifest.json', import.meta.url), 'utf8')) as {
+      features?: { slash_commands?: Array<{ should_escape?: boolean }> };
+    };
+  } catch {
+    return {};
+  }
+})();
 
 export const SANDBOX_TEAM = { id: 'T0SANDBOX', name: 'Sandbox Workspace', domain: 'sandbox' };
 export const SANDBOX_CHANNEL = { id: 'C0SANDBOX', name: 'onboarding' };
+export const SANDBOX_CHANNELS = [SANDBOX_CHANNEL, { id: 'C0GENERAL', name: 'general' }];
 export const SANDBOX_BOT = {
   token: 'xoxb-sandbox-T0SANDBOX',
   userId: 'U0BOT',
@@ -86,16 +153,75 @@ export class FakeSlack {
   >();
   /** Where the local stack serves this fake (set once it listens), for file URLs. */
   baseUrl = 'http://127.0.0.1';
+  /** The manifest's `should_escape` for /wa: how Slack escapes the command text it sends. */
+  readonly shouldEscape = manifest.features?.slash_commands?.[0]?.should_escape === true;
+  /** Each message as it is now (after updates), by channel and ts; ephemeral ones are not here. */
+  private readonly current_ = new Map<
+    string,
+    { channel: string; ts: string; text?: string; blocks?: unknown[] }
+  >();
 
   constructor(dataDir?: string) {
     this.messages = new Journal<SlackRecord>(dataDir ? join(dataDir, 'slack-messages.jsonl') : undefined);
     this.seq = this.messages.items.length;
     this.tokens.set(SANDBOX_BOT.token, { teamId: SANDBOX_TEAM.id });
+    for (const m of this.messages.items) {
+      if ((m.kind === 'chat.postMessage' || m.kind === 'chat.update') && m.channel) {
+        this.current_.set(`${m.channel}/${m.ts}`, {
+          channel: m.channel,
+          ts: m.ts,
+          text: m.text,
+          blocks: m.blocks,
+        });
+      }
+    }
+  }
+
+  /** A message as Slack shows it now, or undefined (never an ephemeral one). */
+  current(channel: string, ts: string) {
+    return this.current_.get(`${channel}/${ts}`);
+  }
+
+  /** What Slack sends as a slash command's `text` for what the person typed. */
+  commandText(typed: string): string {
+    return commandText(typed, this.shouldEscape, {
+      users: SANDBOX_USERS,
+      channels: SANDBOX_CHANNELS,
+    });
+  }
+
+  /**
+   * A POST to a response_url: recorded like a message when the URL is one Slack issued, used
+   * fewer than 5 times and younger than 30 minutes.
+   */
+  respond(id: string, payload: Record<string, unknown>): { status: number; body: string } {
+    const url = responseUrls.get(id);
+    if (!url) return { status: 404, body: 'invalid_url' };
+    if (clock.now() - url.issuedAt > RESPONSE_URL_TTL_MS) return { status: 404, body: 'expired_url' };
+    if (url.uses >= RESPONSE_URL_USES) return { status: 404, body: 'used_url' };
+    const blocks = payload.blocks;
+    if (blocks !== undefined) {
+      const errors = blockErrors(blocks);
+      if (errors.length) return { status: 400, body: `invalid_blocks: ${errors.join('; ')}` };
+    }
+    url.uses += 1;
+    const { id: _id, ts: _ts, kind: _kind, ...message } = payload;
+    this.record({ ...message, kind: 'response_url', responseUrlId: id });
+    return { status: 200, body: 'ok' };
+  }
+
+  private useTrigger(id: unknown): string | undefined {
+    const t = typeof id === 'string' ? triggers.get(id) : undefined;
+    if (!t) return 'invalid_trigger_id';
+    if (t.used) return 'exchanged_trigger_id';
+    if (clock.now() - t.issuedAt > triggerTtlMs) return 'expired_trigger_id';
+    t.used = true;
+    return undefined;
   }
 
   private nextTs(): string {
     this.seq += 1;
-    return `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
+    return `${Math.floor(clock.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
   }
 
   record(entry: Omit<SlackRecord, 'id' | 'ts'> & { ts?: string }): SlackRecord {
@@ -144,7 +270,15 @@ export class FakeSlack {
       case 'chat.postMessage': {
         if (!params.channel) return { ok: false, error: 'channel_not_found' };
         if (!params.text && !params.blocks) return { ok: false, error: 'no_text' };
+        const bad = messageErrors(params, 40_000);
+        if (bad) return bad;
         const rec = this.record({ kind: method, ...pick(params, MESSAGE_FIELDS) });
+        this.current_.set(`${rec.channel}/${rec.ts}`, {
+          channel: rec.channel as string,
+          ts: rec.ts,
+          text: rec.text,
+          blocks: rec.blocks,
+        });
         return {
           ok: true,
           channel: rec.channel,
@@ -154,25 +288,58 @@ export class FakeSlack {
       }
       case 'chat.update': {
         if (!params.channel || !params.ts) return { ok: false, error: 'message_not_found' };
-        const original = this.messages.items.find(
-          (m) => m.kind === 'chat.postMessage' && m.channel === params.channel && m.ts === params.ts,
-        );
+        const original = this.current_.get(`${params.channel}/${params.ts}`);
         if (!original) return { ok: false, error: 'message_not_found' };
-        this.record({ kind: method, ...pick(params, MESSAGE_FIELDS), ts: params.ts as string });
-        return { ok: true, channel: params.channel, ts: params.ts };
+        if (params.text === undefined && params.blocks === undefined) return { ok: false, error: 'no_text' };
+        const bad = messageErrors(params, 4_000);
+        if (bad) return bad;
+        // Omitted blocks are kept (a text-only update leaves the old card on screen).
+        const now = {
+          ...original,
+          ...(params.text !== undefined ? { text: params.text as string } : {}),
+          ...(params.blocks !== undefined ? { blocks: params.blocks as unknown[] } : {}),
+        };
+        this.current_.set(`${params.channel}/${params.ts}`, now);
+        this.record({
+          kind: method,
+          ...pick(params, MESSAGE_FIELDS),
+          text: now.text,
+          blocks: now.blocks,
+          ...(params.blocks === undefined ? { blocksKept: true } : {}),
+          ts: params.ts as string,
+        });
+        return { ok: true, channel: params.channel, ts: params.ts, text: now.text, message: { ...now } };
       }
       case 'chat.postEphemeral': {
         if (!params.channel || !params.user) return { ok: false, error: 'user_not_in_channel' };
+        if (!params.text && !params.blocks) return { ok: false, error: 'no_text' };
+        const bad = messageErrors(params, 40_000);
+        if (bad) return bad;
         const rec = this.record({ kind: method, ...pick(params, [...MESSAGE_FIELDS, 'user']) });
         return { ok: true, message_ts: rec.ts };
+      }
+      case 'chat.getPermalink': {
+        const found = this.current_.get(`${params.channel}/${params.message_ts}`);
+        if (!found) return { ok: false, error: 'message_not_found' };
+        return {
+          ok: true,
+          channel: params.channel,
+          permalink: `https://${SANDBOX_TEAM.domain}.slack.com/archives/${params.channel}/p${String(params.message_ts).replace('.', '')}`,
+        };
       }
       case 'views.open':
       case 'views.push':
       case 'views.update': {
         const view = params.view as Record<string, unknown> | undefined;
         if (!view) return { ok: false, error: 'invalid_arguments' };
-        if (method !== 'views.update' && !params.trigger_id)
-          return { ok: false, error: 'invalid_trigger_id' };
+        if (method !== 'views.update') {
+          const refused = this.useTrigger(params.trigger_id);
+          if (refused) return { ok: false, error: refused };
+        }
+        const errors = viewErrors(view);
+        if (errors.length) {
+          return { ok: false, error: 'invalid_arguments', response_metadata: { messages: errors } };
+        }
         const viewId =
           method === 'views.update'
             ? (params.view_id as string)
@@ -196,13 +363,18 @@ export class FakeSlack {
         }
         return { ok: true, file: entry.file, comments: [], response_metadata: { next_cursor: '' } };
       }
-      case 'views.publish':
+      case 'views.publish': {
+        const errors = viewErrors(params.view);
+        if (errors.length) {
+          return { ok: false, error: 'invalid_arguments', response_metadata: { messages: errors } };
+        }
         this.record({
           kind: method,
           user: params.user_id as string,
           view: params.view as Record<string, unknown>,
         });
         return { ok: true };
+      }
       default:
         return { ok: false, error: 'unknown_method' };
     }
@@ -369,6 +541,18 @@ export class FakeSlack {
 }
 
 const MESSAGE_FIELDS = ['channel', 'text', 'blocks', 'thread_ts', 'attachments', 'reply_broadcast'];
+
+/** Slack's answer to a message whose text or blocks break its limits, or undefined. */
+function messageErrors(params: Params, maxText: number): Record<string, unknown> | undefined {
+  if (typeof params.text === 'string' && params.text.length > maxText)
+    return { ok: false, error: 'msg_too_long' };
+  if (params.blocks === undefined) return undefined;
+  if (typeof params.blocks === 'string') return { ok: false, error: 'invalid_blocks_format' };
+  const errors = blockErrors(params.blocks);
+  return errors.length
+    ? { ok: false, error: 'invalid_blocks', errors, response_metadata: { messages: errors } }
+    : undefined;
+}
 
 function pick(params: Params, fields: string[]): Params {
   const out: Params = {};

@@ -15,9 +15,12 @@ import { MAX_BODY_BYTES } from '../http/apigw.js';
 import { ControlPlane, LOCKED_PAGE } from './control-plane.js';
 import {
   FakeSlack,
+  issueResponseUrl,
+  issueTriggerId,
   parseWebApiBody,
   SANDBOX_BOT,
   SANDBOX_CHANNEL,
+  SANDBOX_CHANNELS,
   SANDBOX_TEAM,
   SANDBOX_USERS,
 } from './fake-slack.js';
@@ -82,6 +85,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynalite = await startDynalite(options.dataDir);
   const slack = new FakeSlack(options.dataDir);
 
+  let publicUrl = () => `http://${host}`;
   const routes: Array<{ method: string; path: RegExp; key: string; load: () => Promise<Handler> }> = [];
   let hooks: Awaited<ReturnType<typeof import('./extensions.js').start>> | undefined;
   const notReady = () => Promise.reject(new Error('the local stack is still starting'));
@@ -194,10 +198,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return;
     }
     if (url.pathname.startsWith('/_sandbox/response/') && method === 'POST') {
-      const payload = parseWebApiBody(body, req.headers['content-type'] ?? 'application/json');
-      const { id: _id, ts: _ts, kind: _kind, ...message } = payload;
-      slack.record({ ...message, kind: 'response_url', responseUrlId: url.pathname.split('/').pop() });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      let payload: Record<string, unknown>;
+      try {
+        payload = parseWebApiBody(body, req.headers['content-type'] ?? 'application/json');
+      } catch {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end('invalid_payload');
+        return;
+      }
+      const out = slack.respond(url.pathname.split('/').pop() ?? '', payload);
+      res.writeHead(out.status, { 'content-type': 'text/plain' }).end(out.body);
+      return;
+    }
+    if (url.pathname === '/_sandbox/slack/issue' && method === 'POST') {
+      // What Slack puts in a payload it sends: a fresh trigger_id and response_url, and for a
+      // slash command the text escaped as Slack escapes it (the console sends what Slack would).
+      let typed: unknown;
+      try {
+        typed = body ? (JSON.parse(body) as { text?: unknown }).text : undefined;
+      } catch {
+        typed = undefined;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          trigger_id: issueTriggerId(),
+          response_url: issueResponseUrl(publicUrl()),
+          ...(typeof typed === 'string' ? { text: slack.commandText(typed) } : {}),
+        }),
+      );
       return;
     }
     if (url.pathname === '/_sandbox/slack/oauth/authorize') {
@@ -261,6 +288,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           channelId: SANDBOX_CHANNEL.id,
           channelName: SANDBOX_CHANNEL.name,
           users: SANDBOX_USERS.map((u) => ({ id: u.id, name: u.name })),
+          channels: SANDBOX_CHANNELS,
+          shouldEscape: slack.shouldEscape,
           apiAppId: SANDBOX_BOT.appId,
         }),
       );
@@ -299,6 +328,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const url = `http://${host}:${(server.address() as AddressInfo).port}`;
   control = new ControlPlane(url, options.env?.SANDBOX_CONTROL_TOKEN ?? process.env.SANDBOX_CONTROL_TOKEN);
   slack.baseUrl = url;
+  publicUrl = () => url;
 
   // The functions read their configuration once; it is injected (process.env stays as it was)
   // and complete before they load. Each scheduler invocation makes one pass: the clock, not the

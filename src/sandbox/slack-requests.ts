@@ -4,6 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { DEV_SIGNING_SECRET } from '../config.js';
+import { issueResponseUrl, issueTriggerId } from './fake-slack.js';
 
 /** Signs a body exactly as Slack does: v0=HMAC-SHA256(secret, `v0:${ts}:${body}`). */
 export function slackSignature(body: string, ts: number, secret = DEV_SIGNING_SECRET): string {
@@ -23,8 +24,8 @@ export function slashCommandBody(baseUrl: string, text: string, over: Record<str
     text,
     api_app_id: 'A0SANDBOX',
     is_enterprise_install: 'false',
-    response_url: `${baseUrl}/_sandbox/response/${Math.random().toString(36).slice(2)}`,
-    trigger_id: `${Date.now()}.1.${Math.random().toString(16).slice(2)}`,
+    response_url: issueResponseUrl(baseUrl),
+    trigger_id: issueTriggerId(),
     ...over,
   }).toString();
 }

@@ -64,6 +64,7 @@ export const templateLookup: JobKind<LookupPayload> = {
   failureMessage: (job, reason) => ({
     text: `:x: ${esc(job.subject)}: I could not look it up. ${reason}`,
   }),
+  readOnly: () => true,
 };
 
 export const notFound = (id: string): SlackMessage => ({

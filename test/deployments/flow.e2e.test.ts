@@ -65,13 +65,15 @@ describe('deployment from Slack to READY', () => {
       String(m.text).includes('verification code for deployment'),
     );
     expect(prompt?.text).toContain(`<@${ADMIN}>`);
-    const buttons = JSON.stringify(prompt?.blocks);
-    expect(buttons).toContain('deploy:enter-code');
-    expect(buttons).toContain('deploy:resend-sms');
-    // Progress is one message kept current, and the prompt is in its thread.
+    // Progress is one card kept current, with the code buttons on it; the prompt is history in
+    // its thread, without buttons.
     const updates = (await messages(stack)).filter((m) => m.kind === 'chat.update');
     expect(new Set(updates.map((u) => u.ts)).size).toBe(1);
     expect(prompt?.thread_ts).toBe(updates[0]?.ts);
+    expect(JSON.stringify(prompt?.blocks)).not.toContain('deploy:enter-code');
+    const card = JSON.stringify(updates.at(-1)?.blocks);
+    expect(card).toContain('deploy:enter-code');
+    expect(card).toContain('deploy:resend-sms');
   });
 
   it('given a member, when they click the code button, then they are refused and no modal opens', async () => {
@@ -112,7 +114,8 @@ describe('deployment from Slack to READY', () => {
       (m) => m.kind === 'chat.postMessage' && String(m.text).includes('not accepted'),
     );
     expect(wrongPosts).toHaveLength(1);
-    expect(JSON.stringify(wrongPosts[0]?.blocks)).toContain('deploy:resend-voice');
+    const card = all.filter((m) => m.kind === 'chat.update').at(-1);
+    expect(JSON.stringify(card?.blocks)).toContain('deploy:resend-voice');
   });
 
   it('when the admin asks for a new code by voice, then the job sends it', async () => {
@@ -183,6 +186,22 @@ describe('deployment from Slack to READY', () => {
     expect(list.json.text).toMatch(/DELETED/);
   });
 
+  it('then the one card says deleted, without buttons, and an old button answers the state now and changes nothing', async () => {
+    const all = await messages(stack);
+    const cardTs = all.find((m) => m.kind === 'chat.update' && String(m.text).includes(id))?.ts as string;
+    const card = stack.slack.current('C0SANDBOX', cardTs);
+    expect(card?.text).toContain('DELETED');
+    expect(JSON.stringify(card?.blocks)).toContain('Deleted.');
+    expect(JSON.stringify(card?.blocks)).not.toMatch(/deploy:(enter-code|resend)/);
+    const before = (await vonageState(stack)).requests.length;
+    await click(stack, 'deploy:enter-code', id);
+    await click(stack, 'deploy:resend-sms', id);
+    const answers = (await messages(stack)).filter((m) => m.kind === 'response_url').slice(-2);
+    for (const a of answers) expect(a.text).toMatch(/is now \*DELETED\*.*nothing was changed/);
+    expect((await messages(stack)).filter((m) => m.kind === 'views.open')).toHaveLength(1);
+    expect((await vonageState(stack)).requests.length).toBe(before);
+  });
+
   it('given the number again, when provisioned while another deployment holds it, then number-in-use points to it', async () => {
     await deployCommand(stack, `deploy start +447911123456 --waba 1234567 --cert AbCdEFGHiJK123456`);
     const first = (await vonageState(stack)).deployments.find((d) => d.number === '7911123456');
@@ -200,6 +219,13 @@ describe('deployment from Slack to READY', () => {
     expect(all.some((t) => t.includes('number-in-use') && t.includes(`/wa deploy status ${first?.id}`))).toBe(
       true,
     );
+    // The failure came after the card's first post: the card itself shows it, blocks included.
+    const cards = (await messages(stack))
+      .filter((m) => m.kind === 'chat.postMessage' && !m.thread_ts)
+      .map((m) => stack.slack.current('C0SANDBOX', m.ts));
+    const failed = cards.find((c) => String(c?.text).includes('number-in-use'));
+    expect(JSON.stringify(failed?.blocks)).toMatch(/Failed\..*number-in-use/);
+    expect(JSON.stringify(failed?.blocks)).not.toContain('provisioning with the provider');
     expect((await vonageState(stack)).deployments.filter((d) => d.number === '7911123456')).toHaveLength(1);
   });
 

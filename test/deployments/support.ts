@@ -4,6 +4,7 @@ import { clearSlackClients } from '../../src/slack/tenant-client.js';
 import {
   clickButton,
   command,
+  issueTriggerId,
   sandboxFetch,
   interaction as sharedInteraction,
   slackMessages,
@@ -91,7 +92,7 @@ function interaction(stack: LocalStack, payload: Record<string, unknown>) {
   return sharedInteraction(stack.url, payload);
 }
 
-const trigger = () => `${Date.now()}.1.${Math.random().toString(16).slice(2)}`;
+const trigger = () => issueTriggerId();
 const userOf = (id: string) => ({ id, username: id.toLowerCase(), name: id.toLowerCase(), team_id: TEAM });
 
 /** A click on a button of a message in the channel, as Slack sends it. */

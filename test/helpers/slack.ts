@@ -1,7 +1,8 @@
 import { CONTROL_HEADER, controlTokenFor } from '../../src/sandbox/control-plane.js';
+import { issueResponseUrl, issueTriggerId } from '../../src/sandbox/fake-slack.js';
 import { slackSignature, slashCommandBody } from '../../src/sandbox/slack-requests.js';
 
-export { slackSignature, slashCommandBody };
+export { issueResponseUrl, issueTriggerId, slackSignature, slashCommandBody };
 
 export interface SignedPostOptions {
   ts?: number;
@@ -91,10 +92,10 @@ export function clickButton(
   return interaction(baseUrl, {
     type: 'block_actions',
     user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0SANDBOX' },
-    trigger_id: `${Date.now()}.1.${Math.random().toString(16).slice(2)}`,
+    trigger_id: issueTriggerId(),
     channel: { id: 'C0SANDBOX', name: 'onboarding' },
     container: { type: 'message', message_ts: '1.000001', channel_id: 'C0SANDBOX', is_ephemeral: false },
-    response_url: `${baseUrl}/_sandbox/response/${opts.responseUrlId ?? Math.random().toString(36).slice(2)}`,
+    response_url: issueResponseUrl(baseUrl, opts.responseUrlId),
     actions: [
       { type: 'button', action_id: actionId, block_id: 'b', value, action_ts: `${Date.now() / 1000}` },
     ],

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueTriggerId } from '../../src/sandbox/fake-slack.js';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { commands } from '../../src/slack/commands.js';
 import { sandboxFetch } from '../helpers/slack.js';
@@ -268,7 +269,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(
     it('opens a modal from views.open, submits it signed, and closes it', async () => {
       const page = await openConsole();
       const opened = await slackApi('views.open', {
-        trigger_id: '1.2.x',
+        trigger_id: issueTriggerId(),
         view: {
           type: 'modal',
           callback_id: 'sandbox:form',

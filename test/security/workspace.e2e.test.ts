@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { startLocalStack } from '../../src/sandbox/server.js';
-import { command, slackMessages, slackSignature } from '../helpers/slack.js';
+import { command, issueTriggerId, slackMessages, slackSignature } from '../helpers/slack.js';
 
 /**
  * Workspace security end to end on the local stack: the admin permission matrix, the admin
@@ -77,8 +77,8 @@ async function signedPost(
   return { status: res.status, text, json };
 }
 
-let seq = 0;
-const trigger = () => `${Date.now()}.${++seq}.${Math.random().toString(16).slice(2)}`;
+const seq = 0;
+const trigger = () => issueTriggerId();
 
 function interaction(payload: Record<string, unknown>, headers?: Record<string, string>) {
   return signedPost(

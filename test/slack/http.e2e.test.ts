@@ -2,7 +2,14 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { ddb, tableName } from '../../src/store/dynamo.js';
-import { command, postSlack, sandboxFetch, slackMessages, slashCommandBody } from '../helpers/slack.js';
+import {
+  command,
+  issueResponseUrl,
+  postSlack,
+  sandboxFetch,
+  slackMessages,
+  slashCommandBody,
+} from '../helpers/slack.js';
 
 let stack: LocalStack;
 
@@ -132,7 +139,8 @@ describe('local stack', () => {
     const tick = await sandboxFetch(stack.url, '/_sandbox/scheduler/tick', { method: 'POST' });
     expect(tick.status).toBe(200);
     expect(await tick.json()).toMatchObject({ periods: 1 });
-    const posted = await fetch(`${stack.url}/_sandbox/response/abc`, {
+    // A response_url is one the fake Slack issued (as Slack puts one in each payload).
+    const posted = await fetch(issueResponseUrl(stack.url, 'abc'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ text: 'via response_url', response_type: 'ephemeral' }),

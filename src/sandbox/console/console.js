@@ -166,9 +166,24 @@ function randomId(prefix, n = 10) {
   return `${prefix}${randomHex(n).toUpperCase()}`;
 }
 
-function triggerId() {
-  const digits = () => String(Math.floor(Math.random() * 1e9)).padStart(9, '0');
-  return `${Math.floor(Date.now() / 1000)}${digits().slice(0, 1)}.${digits()}.${randomHex(32)}`;
+/**
+ * What Slack puts in a payload it sends: a trigger_id (3 s, single use) and a response_url
+ * (5 posts, 30 minutes), issued by the fake Slack so it can hold the app to those rules, and for
+ * a slash command the text escaped exactly as Slack escapes it (entities, and with the
+ * manifest's should_escape: `@max.member` → `<@U0MEMBER|max.member>`, emails, links, channels).
+ */
+async function issue(typed) {
+  const res = await fetch('/_sandbox/slack/issue', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(typed === undefined ? {} : { text: typed }),
+  });
+  if (!res.ok) throw new Error(`the fake Slack answered HTTP ${res.status}`);
+  return res.json();
+}
+
+async function triggerId() {
+  return (await issue()).trigger_id;
 }
 
 function nowTs() {
@@ -838,10 +853,10 @@ function currentUser() {
   return { id: state.user, username: userName(state.user), name: userName(state.user), team_id: c.teamId };
 }
 
-function newResponseUrl(target) {
-  const id = randomHex(24);
-  state.responses.set(id, target);
-  return `${location.origin}/_sandbox/response/${id}`;
+async function newResponseUrl(target) {
+  const url = (await issue()).response_url;
+  state.responses.set(url.split('/').pop(), target);
+  return url;
 }
 
 function interactionBase(type) {
@@ -884,7 +899,15 @@ async function runSlash(raw) {
     ephemeral: true,
     user,
   });
-  const responseUrl = newResponseUrl({ key: undefined, user, channel: c.channelId });
+  let issued;
+  try {
+    issued = await issue(text);
+  } catch (err) {
+    setStatus(`Could not reach the fake Slack: ${err.message}`, 'error');
+    return;
+  }
+  const responseUrl = issued.response_url;
+  state.responses.set(responseUrl.split('/').pop(), { key: undefined, user, channel: c.channelId });
   const body = new URLSearchParams({
     token: 'x',
     team_id: c.teamId,
@@ -894,11 +917,11 @@ async function runSlash(raw) {
     user_id: user,
     user_name: userName(user),
     command: '/wa',
-    text,
+    text: issued.text,
     api_app_id: c.apiAppId,
     is_enterprise_install: 'false',
     response_url: responseUrl,
-    trigger_id: triggerId(),
+    trigger_id: issued.trigger_id,
   }).toString();
   setStatus(`Sending /wa ${text}…`, 'busy');
   let r;
@@ -963,7 +986,7 @@ async function sendMessageAction(entry, action, node) {
   };
   const payload = {
     ...interactionBase('block_actions'),
-    trigger_id: triggerId(),
+    trigger_id: await triggerId(),
     channel: { id: entry.channel, name: channelName(entry.channel) },
     container,
   };
@@ -983,7 +1006,7 @@ async function sendMessageAction(entry, action, node) {
     };
   }
   payload.state = { values: entry.el ? collectState(entry.el) : {} };
-  payload.response_url = newResponseUrl({ key: entry.key, user: state.user, channel: entry.channel });
+  payload.response_url = await newResponseUrl({ key: entry.key, user: state.user, channel: entry.channel });
   payload.actions = [action];
   payload.is_enterprise_install = false;
   payload.enterprise = null;
@@ -1091,7 +1114,7 @@ function modalContext(m) {
 async function sendModalAction(m, action, node) {
   const payload = {
     ...interactionBase('block_actions'),
-    trigger_id: triggerId(),
+    trigger_id: await triggerId(),
     container: { type: 'view', view_id: m.id },
     view: viewPayload(m),
     actions: [action],
@@ -1127,7 +1150,7 @@ async function submitModal() {
   }
   const payload = {
     ...interactionBase('view_submission'),
-    trigger_id: triggerId(),
+    trigger_id: await triggerId(),
     view: viewPayload(m),
     response_urls: [],
     is_enterprise_install: false,
