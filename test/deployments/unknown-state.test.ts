@@ -45,6 +45,8 @@ function io(now: number, said: string[]): StepIO {
     progress: record,
     post: record,
     ephemeral: record,
+    answer: record,
+    permalink: async () => undefined,
     link: async () => {},
   };
 }
