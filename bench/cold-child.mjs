@@ -32,7 +32,12 @@ if (command) {
     trigger_id: `${Date.now()}.1.${Math.random().toString(16).slice(2)}`,
   }).toString();
   const ts = Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', process.env.SLACK_SIGNING_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
+  const signature = `v0=${createHmac(
+    'sha256',
+    process.env.BENCH_SIGNING_SECRET ?? process.env.SLACK_SIGNING_SECRET,
+  )
+    .update(`v0:${ts}:${body}`)
+    .digest('hex')}`;
   const event = {
     version: '2.0',
     routeKey: 'POST /slack/events',

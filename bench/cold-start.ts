@@ -64,7 +64,7 @@ const { LocalKeyProvider, setKeyProvider } = await import('../src/security/envel
 const { tenantId } = await import('../src/store/keys.js');
 const kms = new LocalKeyProvider(Buffer.alloc(32, 7));
 setKeyProvider(kms);
-const counts = { kms: 0, sqs: 0, slack: 0 };
+const counts = { kms: 0, sqs: 0, ssm: 0, slack: 0 };
 const standIns = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
@@ -92,6 +92,24 @@ const standIns = createServer((req, res) => {
           Plaintext: k.plaintext.toString('base64'),
           CiphertextBlob: k.wrapped.toString('base64'),
           KeyId: 'alias/bench',
+        });
+      } else if (target === 'AmazonSSM.GetParameters') {
+        // The deployed function reads its Slack settings from Parameter Store on its first request.
+        counts.ssm += 1;
+        const values: Record<string, string> = {
+          'signing-secret': 'bench-signing-secret',
+          'client-id': 'bench-client-id',
+          'client-secret': 'bench-client-secret',
+          'state-secret': 'bench-state-secret',
+        };
+        json(200, {
+          Parameters: (input.Names as string[]).map((Name) => ({
+            Name,
+            Value: values[Name.split('/').pop() as string],
+            Type: 'SecureString',
+            Version: 1,
+          })),
+          InvalidParameters: [],
         });
       } else if (target === 'AmazonSQS.SendMessageBatch') {
         counts.sqs += 1;
@@ -135,9 +153,17 @@ await new DynamoInstallationStore().storeInstallation({
 const { setCredentials, SANDBOX_CREDENTIALS } = await import('../src/security/credentials.js');
 await setCredentials(tenantId(SANDBOX_TEAM.id), 'zavu', SANDBOX_CREDENTIALS.zavu, 'U0ADMIN');
 
-// What the deployed function has: KMS and SQS (here the stand-ins), a signing secret.
+// What the deployed function has: KMS, SQS and Parameter Store (here the stand-ins).
+const deployedEnv = Object.fromEntries(
+  Object.entries(env).filter(
+    ([k]) => !/^SLACK_(SIGNING_SECRET|CLIENT_ID|CLIENT_SECRET|STATE_SECRET)$/.test(k),
+  ),
+);
 const childEnv = {
-  ...env,
+  ...deployedEnv,
+  BENCH_SIGNING_SECRET: 'bench-signing-secret',
+  SLACK_PARAMETERS: '/wa-onboarding/bench/slack/',
+  AWS_ENDPOINT_URL_SSM: standInUrl,
   KMS_KEY_ID: 'alias/bench',
   QUEUE_URL: `${standInUrl}/000000000000/bench-jobs`,
   AWS_ENDPOINT_URL_KMS: standInUrl,

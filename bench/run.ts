@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark in its own process (fresh module state, its own dynalite),
  * one after another, each bounded in time. stdout carries only their JSON lines:
- *   ack, cold-start, job-drain (with the 1k / 5k / 10k series), dynamodb-cost.
+ *   ack, cold-start, cold-ack, job-drain (with the 1k / 5k / 10k series), dynamodb-cost.
  * Progress notes go to stderr. The whole run takes about 4 minutes on a 2-core machine.
  */
 import { spawn } from 'node:child_process';
