@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const benches: Array<{ file: string; args?: string[]; timeoutMs: number }> = [
   { file: 'ack.ts', timeoutMs: 90_000 },
-  { file: 'cold-start.ts', timeoutMs: 90_000 },
+  { file: 'cold-start.ts', timeoutMs: 150_000 },
   { file: 'drain.ts', args: ['1000', '5000', '10000'], timeoutMs: 240_000 },
 ];
 
