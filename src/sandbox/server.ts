@@ -104,10 +104,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
 
   let control: ControlPlane;
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
+    // The server listens before the functions are configured (they need its URL). Until the
+    // stack is up, only what the start itself calls (the fake Slack, response URLs) and the
+    // liveness check answer; everything else waits for it rather than failing.
+    if (!ControlPlane.isOpen(method, url.pathname) && url.pathname !== '/healthz') await ready;
     if (url.pathname.startsWith('/_sandbox/') && !ControlPlane.isOpen(method, url.pathname)) {
       if (!control.allows(req)) {
         req.resume();
@@ -411,6 +419,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   configure({ ...baseEnv, ...started.env });
   (await import('../store/dynamo.js')).resetDdb();
   hooks = started;
+  markReady();
   started.ready();
 
   return {

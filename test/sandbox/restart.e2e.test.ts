@@ -53,6 +53,20 @@ async function startStack(port: number): Promise<string> {
   throw new Error('local stack did not start');
 }
 
+/**
+ * `/wa <text>` to the child stack. Its fake Slack accepts only trigger ids and response_urls it
+ * issued itself (as Slack does), so they come from the child, as the console gets them.
+ */
+async function childCommand(url: string, text: string) {
+  const res = await sandboxFetch(url, '/_sandbox/slack/issue', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text }),
+  });
+  const issued = (await res.json()) as { trigger_id: string; response_url: string };
+  return command(url, text, { trigger_id: issued.trigger_id, response_url: issued.response_url });
+}
+
 async function state(url: string) {
   return (await (await sandboxFetch(url, '/_sandbox/state')).json()) as {
     zavu: { invitations: Array<{ clientName: string; status: string }> };
@@ -97,12 +111,12 @@ describe('hard kill and restart with DATA_DIR', () => {
   it('given a job waiting on a provider, when the stack is killed -9 and restarted on the same DATA_DIR, then the job resumes and completes without a second invitation', async () => {
     const port = await freePort();
     let url = await startStack(port);
-    const ack = await command(url, 'invite partner "Kill Nine Corp"');
+    const ack = await childCommand(url, 'invite partner "Kill Nine Corp"');
     expect(ack.json.text).toMatch(/On it/i);
     // Wait for the job's first step to finish: the invitation exists and the job reported it.
     for (let i = 0; i < 150; i++) {
       const created = (await state(url)).zavu.invitations.some((inv) => inv.clientName === 'Kill Nine Corp');
-      if (created && /waiting/.test((await command(url, 'jobs')).json.text ?? '')) break;
+      if (created && /waiting/.test((await childCommand(url, 'jobs')).json.text ?? '')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const before = (await slackMessages(url)).length;
@@ -124,7 +138,7 @@ describe('hard kill and restart with DATA_DIR', () => {
     );
     expect(invitations).toHaveLength(1);
     expect(invitations[0]?.status).toBe('completed');
-    const jobs = await command(url, 'jobs --all');
+    const jobs = await childCommand(url, 'jobs --all');
     expect(jobs.json.text).toMatch(/invite\.partner succeeded/);
   }, 180_000);
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_SIGNING_SECRET } from '../../src/config.js';
 import { SANDBOX_BOT } from '../../src/sandbox/fake-slack.js';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
-import { command, sandboxFetch, slackMessages } from '../helpers/slack.js';
+import { command, issueResponseUrl, sandboxFetch, slackMessages } from '../helpers/slack.js';
 
 /**
  * The local stack's control plane (/_sandbox/*) answers only this start's console: its token
@@ -140,6 +140,8 @@ describe('the sandbox control plane', () => {
     expect(api.status).toBe(200);
     expect(JSON.parse(api.body).ok).toBe(true);
     const before = (await slackMessages(stack.url)).length;
+    // A response_url the fake Slack issued (it refuses made-up ones, as Slack would).
+    issueResponseUrl(stack.url, 'cp-test');
     const posted = await raw(
       'POST',
       '/_sandbox/response/cp-test',
