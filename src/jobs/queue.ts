@@ -22,7 +22,7 @@ export class SqsJobQueue implements JobQueue {
           Entries: batch.map((m, n) => ({ Id: String(n), MessageBody: JSON.stringify(m) })),
         }),
       );
-      // A message that did not go out is not lost: its job stays due, and the sweep takes it
+      // A message that did not go out is not lost: its job stays due, and the scheduler takes it
       // again once the lease runs out.
       if (out.Failed?.length) logger.warn('some jobs were not queued', { failed: out.Failed.length });
     }

@@ -100,8 +100,8 @@ export async function runMessage(
     );
     if (kind?.card) await showCard(kind, finished, reporter);
     if (finished.state === 'waiting' && (finished.inbox?.length ?? 0) > 0) {
-      // Webhook events arrived while this step ran: go again now rather than at the next sweep.
-      // (A step that merely asks to be due now waits for the sweep, which paces polling.)
+      // Webhook events arrived while this step ran: go again now rather than at the next scheduler pass.
+      // (A step that merely asks to be due now waits for the scheduler, which paces polling.)
       await claimAndQueue(finished, deps);
     }
     return finished;

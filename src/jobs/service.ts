@@ -59,7 +59,7 @@ export async function activeJobFor(
 
 /**
  * Writes the job, already leased to its first run, and queues it. If the queue message is
- * lost, the job is still due and the sweep runs it once the lease expires: nothing is lost.
+ * lost, the job is still due and the scheduler runs it once the lease expires: nothing is lost.
  */
 export async function startJob<P>(
   ctx: Pick<CommandContext, 'tenant' | 'userId' | 'channelId' | 'responseUrl'> & {

@@ -17,7 +17,7 @@ console.log(`WhatsApp onboarding local stack on ${stack.url}
       : `\n  signing secret:   ${DEV_SIGNING_SECRET} (development default)`
   }`);
 
-// In AWS an EventBridge schedule sweeps every minute; here the sandbox clock ticks every
+// In AWS EventBridge invokes the scheduler every minute; here the sandbox clock ticks (one 60 s period) every
 // SCHEDULE_SECONDS (0 turns it off; the console's Tick button and POST /_sandbox/scheduler/tick remain).
 const every = Number(process.env.SCHEDULE_SECONDS ?? 10);
 if (every > 0) {
