@@ -497,8 +497,9 @@ export class FakeSlack {
       is_enterprise_install: false,
       enterprise: null,
       callback_id: init.callbackId,
-      trigger_id: `${Date.now()}.1.${randomBytes(8).toString('hex')}`,
-      response_url: init.responseUrl ?? `${this.baseUrl}/_sandbox/response/${randomBytes(6).toString('hex')}`,
+      // Issued like every trigger id and response_url Slack hands out, so the app can use them.
+      trigger_id: issueTriggerId(),
+      response_url: init.responseUrl ?? issueResponseUrl(this.baseUrl),
       message_ts: msg.ts,
       message: {
         type: 'message',

@@ -5,7 +5,7 @@ import type { LocalStack } from '../../src/sandbox/server.js';
 import { ownerOf } from '../../src/security/ownership.js';
 import { tenantId } from '../../src/store/keys.js';
 import { advanceUntil, deployCommand, startStack, vonageState } from '../deployments/support.js';
-import { command, postSlack, slackMessages } from '../helpers/slack.js';
+import { command, issueResponseUrl, issueTriggerId, postSlack, slackMessages } from '../helpers/slack.js';
 
 /**
  * Provider objects are bound to the workspace that created them. A second workspace installed
@@ -67,10 +67,11 @@ function clickFromB(actionId: string, value: string, responseUrlId: string) {
         api_app_id: 'A0SANDBOX',
         is_enterprise_install: false,
         user: { id: 'U0ADMIN', username: 'u0admin', name: 'u0admin', team_id: B },
-        trigger_id: `${Date.now()}.1.${Math.random().toString(16).slice(2)}`,
+        // Issued by the fake Slack, which refuses made-up ones as Slack would.
+        trigger_id: issueTriggerId(),
         channel: { id: 'C0SECOND', name: 'general' },
         container: { type: 'message', message_ts: '1.000001', channel_id: 'C0SECOND', is_ephemeral: false },
-        response_url: `${stack.url}/_sandbox/response/${responseUrlId}`,
+        response_url: issueResponseUrl(stack.url, responseUrlId),
         actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, action_ts: '1.1' }],
       }),
     )}`,
@@ -126,7 +127,7 @@ describe('a second workspace names the first one’s objects', () => {
           team: { id: B, domain: 'second' },
           api_app_id: 'A0SANDBOX',
           user: { id: 'U0ADMIN', team_id: B },
-          trigger_id: `${Date.now()}.2.x`,
+          trigger_id: issueTriggerId(),
           view: {
             id: 'VCODEB',
             team_id: B,

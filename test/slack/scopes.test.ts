@@ -22,6 +22,8 @@ const METHOD_SCOPES: Record<string, string | undefined> = {
   'conversations.info': 'channels:read',
   // Views need no scope (a trigger_id or the user's App Home is the permission).
   'views.open': undefined,
+  // https://api.slack.com/methods/chat.getPermalink: "No scope required" for bot tokens.
+  'chat.getPermalink': undefined,
   'views.push': undefined,
   'views.update': undefined,
   'views.publish': undefined,
