@@ -10,6 +10,7 @@ import {
   route,
   type SandboxRequest,
   type SandboxResponse,
+  seededFromEnv,
   startSandbox,
 } from './framework.js';
 import type { ProviderSandbox, SandboxContext } from './index.js';
@@ -345,7 +346,11 @@ export function metaEventBody(
 export function scriptableFaults(
   rate: number,
   errorBody: FaultOptions['errorBody'],
+  name: string,
 ): { options: FaultOptions; script: (kinds: Array<'500' | '429' | 'hang'>) => void } {
+  // Unscripted draws come from the sandbox's seeded sequence when SANDBOX_FAULT_SEED is set, as
+  // every other sandbox's do, so a fault test is repeatable.
+  const draw = seededFromEnv(name) ?? Math.random;
   const kinds: Array<'500' | '429' | 'hang'> = ['500', '429', 'hang'];
   const queue: Array<'500' | '429' | 'hang'> = [];
   let nextKind: '500' | '429' | 'hang' | undefined;
@@ -363,7 +368,7 @@ export function scriptableFaults(
         nextKind = queue.shift();
         return 0;
       }
-      return rate > 0 ? Math.random() : 1;
+      return rate > 0 ? draw() : 1;
     },
   };
   return { options, script: (k) => queue.push(...k) };
@@ -461,9 +466,13 @@ export async function startCmChannelsSandbox(ctx: SandboxContext): Promise<Provi
   }
 
   const base = '/channels/v1/accounts/:accountId/whatsapp/:channelId/templates';
-  const faults = scriptableFaults(ctx.faultRate, (status) => ({
-    message: status === 429 ? 'Too many requests, slow down.' : 'An error has occurred.',
-  }));
+  const faults = scriptableFaults(
+    ctx.faultRate,
+    (status) => ({
+      message: status === 429 ? 'Too many requests, slow down.' : 'An error has occurred.',
+    }),
+    'cm-channels',
+  );
   registerFaultScript('cm-channels', faults.script);
 
   const running = await startSandbox(

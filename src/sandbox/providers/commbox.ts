@@ -115,15 +115,19 @@ export async function startCommboxSandbox(ctx: SandboxContext): Promise<Provider
     return undefined;
   }
 
-  const faults = scriptableFaults(ctx.faultRate, (status) => ({
-    status,
-    description:
-      status === 429
-        ? 'Too Many Requests - Too many requests have been made in a short period of time (Throttling)'
-        : 'Server Error - The server could not return the representation due to an internal server error',
-    response_time: new Date(clock.now()).toISOString(),
-    data: null,
-  }));
+  const faults = scriptableFaults(
+    ctx.faultRate,
+    (status) => ({
+      status,
+      description:
+        status === 429
+          ? 'Too Many Requests - Too many requests have been made in a short period of time (Throttling)'
+          : 'Server Error - The server could not return the representation due to an internal server error',
+      response_time: new Date(clock.now()).toISOString(),
+      data: null,
+    }),
+    'commbox',
+  );
   registerFaultScript('commbox', faults.script);
 
   const running = await startSandbox(

@@ -198,7 +198,10 @@ export const hmacHex = (secret: string, data: string) =>
  * With SANDBOX_FAULT_SEED set, each sandbox draws its faults from its own repeatable sequence
  * (mulberry32, seeded with the seed and the sandbox's name), so a fault test can be replayed.
  */
-function seededFromEnv(name: string, env: NodeJS.ProcessEnv = definedEnv()): (() => number) | undefined {
+export function seededFromEnv(
+  name: string,
+  env: NodeJS.ProcessEnv = definedEnv(),
+): (() => number) | undefined {
   const seed = Number(env.SANDBOX_FAULT_SEED);
   if (!env.SANDBOX_FAULT_SEED || !Number.isFinite(seed)) return undefined;
   let a = seed >>> 0;
