@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
+import { launchChromium, noBrowser } from '../helpers/browser.js';
 import { sandboxFetch } from '../helpers/slack.js';
 
 // The launcher and the action forms, driven in headless Chromium on the console page against
 // the real app in the local stack: what a person sees and clicks.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WAIT = 10_000;
 
 let stack: LocalStack;
@@ -53,120 +52,110 @@ async function state() {
   };
 }
 
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(
-  'launcher and forms on the console',
-  { timeout: 60_000 },
-  () => {
-    beforeAll(async () => {
-      [stack, browser] = await Promise.all([
-        startLocalStack({ port: 0, env: { LOG_LEVEL: 'ERROR' } }),
-        chromium.launch({
-          executablePath: CHROMIUM,
-          headless: true,
-          args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-        }),
-      ]);
-    }, 60_000);
+describe.skipIf(noBrowser)('launcher and forms on the console', { timeout: 60_000 }, () => {
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([
+      startLocalStack({ port: 0, env: { LOG_LEVEL: 'ERROR' } }),
+      launchChromium(),
+    ]);
+  }, 60_000);
 
-    afterAll(async () => {
-      await browser?.close();
-      await stack?.close();
-    });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
 
-    it('/wa opens the launcher; a member sees no admin actions', async () => {
-      const admin = await openConsole('U0ADMIN');
-      await slash(admin, '/wa');
-      const launcher = await modal(admin, 'form:launcher');
-      await launcher.getByRole('button', { name: 'Send a signing invite' }).waitFor();
-      expect(await launcher.getByRole('button', { name: 'Provider credentials' }).count()).toBe(1);
-      expect(await launcher.getByRole('button', { name: 'Start a deployment' }).count()).toBe(1);
-      expect(jsErrors(admin)).toEqual([]);
-      await admin.close();
+  it('/wa opens the launcher; a member sees no admin actions', async () => {
+    const admin = await openConsole('U0ADMIN');
+    await slash(admin, '/wa');
+    const launcher = await modal(admin, 'form:launcher');
+    await launcher.getByRole('button', { name: 'Send a signing invite' }).waitFor();
+    expect(await launcher.getByRole('button', { name: 'Provider credentials' }).count()).toBe(1);
+    expect(await launcher.getByRole('button', { name: 'Start a deployment' }).count()).toBe(1);
+    expect(jsErrors(admin)).toEqual([]);
+    await admin.close();
 
-      const member = await openConsole('U0MEMBER');
-      await slash(member, '/wa');
-      const theirs = await modal(member, 'form:launcher');
-      await theirs.getByRole('button', { name: 'Send a signing invite' }).waitFor();
-      expect(await theirs.getByRole('button', { name: 'Create a partner invitation' }).count()).toBe(1);
-      expect(await theirs.getByRole('button', { name: 'Provider credentials' }).count()).toBe(0);
-      expect(await theirs.getByRole('button', { name: 'Start a deployment' }).count()).toBe(0);
-      expect(await theirs.getByText('Admin', { exact: true }).count()).toBe(0);
-      expect(jsErrors(member)).toEqual([]);
-      await member.close();
-    });
+    const member = await openConsole('U0MEMBER');
+    await slash(member, '/wa');
+    const theirs = await modal(member, 'form:launcher');
+    await theirs.getByRole('button', { name: 'Send a signing invite' }).waitFor();
+    expect(await theirs.getByRole('button', { name: 'Create a partner invitation' }).count()).toBe(1);
+    expect(await theirs.getByRole('button', { name: 'Provider credentials' }).count()).toBe(0);
+    expect(await theirs.getByRole('button', { name: 'Start a deployment' }).count()).toBe(0);
+    expect(await theirs.getByText('Admin', { exact: true }).count()).toBe(0);
+    expect(jsErrors(member)).toEqual([]);
+    await member.close();
+  });
 
-    it('starts a signing invite from its form; a bad email is shown beside the email field and creates nothing', async () => {
-      const page = await openConsole('U0ADMIN');
-      await slash(page, '/wa');
-      await (await modal(page, 'form:launcher'))
-        .getByRole('button', { name: 'Send a signing invite' })
-        .click();
-      const form = await modal(page, 'form:submit');
-      expect(await form.getByTestId('modal-title').textContent()).toBe('Signing invite');
-      await field(form, 'inviteeName').fill('Browser Bea');
-      await field(form, 'email').fill('bea-at-example');
-      await field(form, 'phone').fill('+31 6 1234 5673');
-      await field(form, 'dossier').fill('Browser dossier');
-      await chooseDocument(form);
-      const before = (await state())['cm-sign'].dossiers.length;
-      await form.getByTestId('modal-submit').click();
+  it('starts a signing invite from its form; a bad email is shown beside the email field and creates nothing', async () => {
+    const page = await openConsole('U0ADMIN');
+    await slash(page, '/wa');
+    await (await modal(page, 'form:launcher')).getByRole('button', { name: 'Send a signing invite' }).click();
+    const form = await modal(page, 'form:submit');
+    expect(await form.getByTestId('modal-title').textContent()).toBe('Signing invite');
+    await field(form, 'inviteeName').fill('Browser Bea');
+    await field(form, 'email').fill('bea-at-example');
+    await field(form, 'phone').fill('+31 6 1234 5673');
+    await field(form, 'dossier').fill('Browser dossier');
+    await chooseDocument(form);
+    const before = (await state())['cm-sign'].dossiers.length;
+    await form.getByTestId('modal-submit').click();
 
-      const error = form.locator(
-        '[data-block-id="email"][data-block-type="input"] [data-testid="field-error"], .block-input:has([data-block-id="email"]) [data-testid="field-error"]',
-      );
-      await error.first().waitFor();
-      expect(await error.first().textContent()).toContain('not an email address');
-      expect(await form.locator('[data-testid="field-error"]').count()).toBe(1);
-      await stack.drain();
-      expect((await state())['cm-sign'].dossiers.length).toBe(before);
+    const error = form.locator(
+      '[data-block-id="email"][data-block-type="input"] [data-testid="field-error"], .block-input:has([data-block-id="email"]) [data-testid="field-error"]',
+    );
+    await error.first().waitFor();
+    expect(await error.first().textContent()).toContain('not an email address');
+    expect(await form.locator('[data-testid="field-error"]').count()).toBe(1);
+    await stack.drain();
+    expect((await state())['cm-sign'].dossiers.length).toBe(before);
 
-      await field(form, 'email').fill('bea@example.com');
-      await form.getByTestId('modal-submit').click();
-      const done = await modal(page, 'form:done');
-      await done.getByText('On it').waitFor();
-      expect(await done.textContent()).toMatch(/job j[0-9a-z]+/);
-      await stack.drain();
-      expect((await state())['cm-sign'].dossiers.some((d) => d.name === 'Browser dossier')).toBe(true);
-      expect(jsErrors(page)).toEqual([]);
-      await page.close();
-    });
+    await field(form, 'email').fill('bea@example.com');
+    await form.getByTestId('modal-submit').click();
+    const done = await modal(page, 'form:done');
+    await done.getByText('On it').waitFor();
+    expect(await done.textContent()).toMatch(/job j[0-9a-z]+/);
+    await stack.drain();
+    expect((await state())['cm-sign'].dossiers.some((d) => d.name === 'Browser dossier')).toBe(true);
+    expect(jsErrors(page)).toEqual([]);
+    await page.close();
+  });
 
-    it('starts a partner invite from its form', async () => {
-      const page = await openConsole('U0MEMBER');
-      await slash(page, '/wa');
-      await (await modal(page, 'form:launcher'))
-        .getByRole('button', { name: 'Create a partner invitation' })
-        .click();
-      const form = await modal(page, 'form:submit');
-      await field(form, 'clientName').fill('Browser Partner Ltd');
-      await field(form, 'days').fill('7');
-      const before = (await state()).zavu.invitations.length;
-      await form.getByTestId('modal-submit').click();
-      const done = await modal(page, 'form:done');
-      await done.getByText('Zavu partner invitation').waitFor();
-      await stack.drain();
-      expect((await state()).zavu.invitations.length).toBe(before + 1);
-      expect(jsErrors(page)).toEqual([]);
-      await page.close();
-    });
+  it('starts a partner invite from its form', async () => {
+    const page = await openConsole('U0MEMBER');
+    await slash(page, '/wa');
+    await (await modal(page, 'form:launcher'))
+      .getByRole('button', { name: 'Create a partner invitation' })
+      .click();
+    const form = await modal(page, 'form:submit');
+    await field(form, 'clientName').fill('Browser Partner Ltd');
+    await field(form, 'days').fill('7');
+    const before = (await state()).zavu.invitations.length;
+    await form.getByTestId('modal-submit').click();
+    const done = await modal(page, 'form:done');
+    await done.getByText('Zavu partner invitation').waitFor();
+    await stack.drain();
+    expect((await state()).zavu.invitations.length).toBe(before + 1);
+    expect(jsErrors(page)).toEqual([]);
+    await page.close();
+  });
 
-    it('an invalid /wa invite sign offers the form, prefilled with what could be read', async () => {
-      const page = await openConsole('U0ADMIN');
-      await slash(page, '/wa invite sign Jan de Vries jan@example.nl +31 6 1234 5674');
-      const reply = page.locator('[data-testid="message"][data-kind="ack"]').last();
-      await reply.getByText('not an email address').waitFor();
-      await reply.getByRole('button', { name: 'Open the form' }).click();
-      const form = await modal(page, 'form:submit');
-      expect(await field(form, 'inviteeName').inputValue()).toBe('Jan de Vries');
-      expect(await field(form, 'email').inputValue()).toBe('jan@example.nl');
-      expect(await field(form, 'phone').inputValue()).toBe('+31 6 1234 5674');
-      await chooseDocument(form);
-      await form.getByTestId('modal-submit').click();
-      const done = await modal(page, 'form:done');
-      await done.getByText('On it').waitFor();
-      expect(await done.textContent()).toContain('+31612345674');
-      expect(jsErrors(page)).toEqual([]);
-      await page.close();
-    });
-  },
-);
+  it('an invalid /wa invite sign offers the form, prefilled with what could be read', async () => {
+    const page = await openConsole('U0ADMIN');
+    await slash(page, '/wa invite sign Jan de Vries jan@example.nl +31 6 1234 5674');
+    const reply = page.locator('[data-testid="message"][data-kind="ack"]').last();
+    await reply.getByText('not an email address').waitFor();
+    await reply.getByRole('button', { name: 'Open the form' }).click();
+    const form = await modal(page, 'form:submit');
+    expect(await field(form, 'inviteeName').inputValue()).toBe('Jan de Vries');
+    expect(await field(form, 'email').inputValue()).toBe('jan@example.nl');
+    expect(await field(form, 'phone').inputValue()).toBe('+31 6 1234 5674');
+    await chooseDocument(form);
+    await form.getByTestId('modal-submit').click();
+    const done = await modal(page, 'form:done');
+    await done.getByText('On it').waitFor();
+    expect(await done.textContent()).toContain('+31612345674');
+    expect(jsErrors(page)).toEqual([]);
+    await page.close();
+  });
+});
