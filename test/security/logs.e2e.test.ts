@@ -4,6 +4,7 @@ import { logger, SECRET_KEY } from '../../src/log.js';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { credentialSchemas, SANDBOX_CREDENTIALS, setCredentials } from '../../src/security/credentials.js';
 import { tenantId } from '../../src/store/keys.js';
+import { captureOutput } from '../helpers/output.js';
 import { run } from '../templates/support.js';
 
 /**
@@ -24,30 +25,7 @@ const captured: string[] = [];
 const T = tenantId('T0SANDBOX');
 
 beforeAll(async () => {
-  const capture =
-    (orig: (...a: never[]) => unknown) =>
-    (...args: unknown[]) => {
-      captured.push(
-        args
-          .map((a) =>
-            typeof a === 'string'
-              ? a
-              : a instanceof Uint8Array
-                ? Buffer.from(a).toString()
-                : (JSON.stringify(a) ?? String(a)),
-          )
-          .join(' '),
-      );
-      return (orig as (...a: unknown[]) => unknown)(...args);
-    };
-  for (const stream of [process.stdout, process.stderr]) {
-    const orig = stream.write.bind(stream);
-    vi.spyOn(stream, 'write').mockImplementation(capture(orig as never) as never);
-  }
-  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-    const orig = console[level].bind(console);
-    vi.spyOn(console, level).mockImplementation(capture(orig as never) as never);
-  }
+  captureOutput(captured);
   stack = await startLocalStack({
     port: 0,
     env: { SANDBOX_FAULT_RATE: '0', COMMBOX_RATE_PER_MINUTE: '6000', LOG_LEVEL: 'INFO' },

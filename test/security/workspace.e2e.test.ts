@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { startLocalStack } from '../../src/sandbox/server.js';
+import { captureOutput } from '../helpers/output.js';
 import { command, issueTriggerId, slackMessages, slackSignature } from '../helpers/slack.js';
 
 /**
@@ -19,30 +20,7 @@ const MEMBER = 'U0MEMBER';
 const OTHER = 'U0OTHER';
 
 beforeAll(async () => {
-  const capture =
-    (orig: (...a: never[]) => unknown) =>
-    (...args: unknown[]) => {
-      captured.push(
-        args
-          .map((a) =>
-            typeof a === 'string'
-              ? a
-              : a instanceof Uint8Array
-                ? Buffer.from(a).toString()
-                : (JSON.stringify(a) ?? String(a)),
-          )
-          .join(' '),
-      );
-      return (orig as (...a: unknown[]) => unknown)(...args);
-    };
-  for (const stream of [process.stdout, process.stderr]) {
-    const orig = stream.write.bind(stream);
-    vi.spyOn(stream, 'write').mockImplementation(capture(orig as never) as never);
-  }
-  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-    const orig = console[level].bind(console);
-    vi.spyOn(console, level).mockImplementation(capture(orig as never) as never);
-  }
+  captureOutput(captured);
   stack = await startLocalStack({ port: 0 });
 });
 
