@@ -1,9 +1,22 @@
 import { z } from 'zod';
 import { defineCommand, noInput } from '../slack/command.js';
-import { id, phoneWords } from '../slack/schemas.js';
+import { phoneWords } from '../slack/schemas.js';
 import { PROFILE_LIMITS, PROFILE_VERTICALS } from './port.js';
 
-const deploymentId = id('deployment id');
+/**
+ * Vonage's deployment ids are UUIDs (the description's example for `deployment_id`,
+ * `aaaaaaaa-bbbb-cccc-dddd-0123456789ab`, and every id its API returns). The description types
+ * the parameter as a plain string, so the UUID form is our rule, not a documented one: it
+ * refuses a mistyped id before any job starts or any provider is asked.
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const deploymentId = z
+  .string()
+  .trim()
+  .refine((v) => UUID.test(v), {
+    error: (iss) =>
+      `${JSON.stringify(String(iss.input).slice(0, 60))} is not a deployment id: deployment ids look like aaaaaaaa-bbbb-cccc-dddd-0123456789ab (see \`/wa deploy list\`)`,
+  });
 
 const method = z.enum(['sms', 'voice'], { error: 'must be sms or voice' });
 
@@ -69,11 +82,21 @@ export const deploymentCommands = [
     flags: { waba: 'value', cert: 'value', method: 'value', pin: 'value', again: 'boolean' },
     schema: z.object({
       phone: phoneWords,
+      // Each rule says what is wrong: letters, too few digits, too many.
       waba: z
         .string()
         .trim()
-        .regex(/^\d{5,32}$/, {
-          error: (iss) => `${JSON.stringify(iss.input)} is not a WABA id (digits only)`,
+        .regex(/^\d+$/, {
+          error: (iss) =>
+            `${JSON.stringify(String(iss.input).slice(0, 40))} is not a WABA id: a WABA id has only digits`,
+        })
+        .min(5, {
+          error: (iss) =>
+            `${JSON.stringify(iss.input)} is too short for a WABA id (${String(iss.input).length} digits; a WABA id has 5 to 32, usually 15 or 16)`,
+        })
+        .max(32, {
+          error: (iss) =>
+            `${String(iss.input).length} digits are too many for a WABA id (a WABA id has 5 to 32, usually 15 or 16)`,
         }),
       cert: z
         .string()

@@ -78,9 +78,23 @@ export function codePrompt(id: string, userId: string): SlackMessage {
   return { text, blocks: [section(text)] };
 }
 
+/**
+ * A wrong code is not the end: the deployment keeps waiting for the right one. Vonage's own
+ * words ("Deployment could not be created because the verification failed") sound final, so
+ * they come after ours, quoted, as detail.
+ */
 export function wrongCodeMessage(id: string, detail?: string): SlackMessage {
-  const text = `:warning: That code was not accepted for deployment \`${id}\`${detail ? ` (${esc(detail)})` : ''}. Try again with the right code (button on the card), or have a new one sent (\`/wa deploy resend ${id} [--method sms|voice]\`).`;
-  return { text, blocks: [section(text)] };
+  const said = detail ? `${backendWords(detail)}` : '';
+  const text = `:warning: That code was not accepted for deployment \`${id}\`. Nothing is lost: the deployment is still waiting for its code. Try again with the right code (button on the card, or \`/wa deploy verify ${id} &lt;code&gt;\`), or have a new one sent (\`/wa deploy resend ${id} [--method sms|voice]\`).`;
+  return {
+    text: said ? `${text} ${said}` : text,
+    blocks: [section(text), ...(said ? [context(said)] : [])],
+  };
+}
+
+/** The provider's words, escaped and quoted, without doubled punctuation. */
+function backendWords(detail: string): string {
+  return `The provider said: “${esc(detail.trim().replace(/[\s.;:,]+$/, ''))}”.`;
 }
 
 /** What the card needs of a deployment job (kept loose so this file does not import the job). */

@@ -1,5 +1,6 @@
 import { DelegateBackoff, handleWhen, type IRetryBackoffContext, retry } from 'cockatiel';
 import type { z } from 'zod';
+import { inWords } from '../field-words.js';
 import { logger } from '../log.js';
 import { recordProviderError } from '../metrics.js';
 import type { TenantId } from '../store/keys.js';
@@ -162,7 +163,8 @@ export class ProviderHttp {
         message: `${provider} answered in a shape we do not understand`,
         detail: result.error.issues
           .slice(0, 3)
-          .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+          // Field names in words (`expiresAt` → "expires at"): this detail reaches people in Slack.
+          .map((i) => `${i.path.length ? inWords(i.path.join('.')) : 'the body'}: ${i.message}`)
           .join('; '),
         body: parsed,
       });

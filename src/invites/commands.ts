@@ -1,26 +1,24 @@
 import { z } from 'zod';
 import { defineCommand } from '../slack/command.js';
-import { days, e164, email, id, name, phoneWords } from '../slack/schemas.js';
+import { days, e164, email, id, isoCountry, name, phoneWords } from '../slack/schemas.js';
 import { documentUrl, slackFileId } from './document.js';
 
+/** `--countries US,mx`: ISO 3166-1 alpha-2 codes (Zavu's `allowedPhoneCountries`), each checked. */
 const countries = z
   .string()
   .trim()
   .transform((v) =>
     v
       .split(',')
-      .map((c) => c.trim().toUpperCase())
+      .map((c) => c.trim())
       .filter(Boolean),
   )
   .pipe(
     z
-      .array(
-        z.string().regex(/^[A-Z]{2}$/, {
-          error: (iss) => `${JSON.stringify(iss.input)} is not a two-letter ISO country code (like US or MX)`,
-        }),
-      )
+      .array(isoCountry)
       .min(1, { error: 'give at least one country code, like US,MX' })
-      .max(50, { error: 'at most 50 country codes' }),
+      .max(50, { error: 'at most 50 country codes' })
+      .transform((list) => [...new Set(list)]),
   );
 
 const slackFile = z.string().transform((v, ctx) => {

@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
+import { inWords } from '../field-words.js';
 import { ArgumentError, type FlagSpec, type Parsed } from './args.js';
 
 export interface CommandContext {
@@ -67,12 +68,21 @@ export function rawInput(spec: Pick<CommandSpec, 'positionals'>, parsed: Parsed)
 }
 
 /** A schema issue as an error naming its field the way the command does (`missing <phone>`, `--days: ...`). */
-export function issueError(spec: Pick<CommandSpec, 'positionals'>, issue: z.core.$ZodIssue): ArgumentError {
+export function issueError(
+  spec: Pick<CommandSpec, 'positionals'>,
+  issue: z.core.$ZodIssue,
+  raw?: Record<string, unknown>,
+): ArgumentError {
   const field = String(issue.path[0] ?? '');
   const fixed = (spec.positionals ?? []).map((n) => n.replace(/^\.\.\./, ''));
   // Positionals are named in words (`clientName` → "the client name"), flags as typed.
   const label = fixed.includes(field) ? `the ${inWords(field)}` : field ? `--${field}` : 'arguments';
-  const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
+  // Missing means not given. zod reports text it could not read as a number as an invalid
+  // type without the input, which must not be mistaken for "missing".
+  const given = raw && field ? raw[field] : undefined;
+  const absent = given === undefined || (Array.isArray(given) && given.length === 0);
+  const missing =
+    issue.code === 'invalid_type' && (raw ? absent : (issue as { input?: unknown }).input === undefined);
   const message = missing
     ? `missing ${label}`
     : fixed.includes(field) || !field
@@ -91,16 +101,10 @@ export function validateInput<S extends z.ZodType>(spec: CommandSpec<S>, parsed:
   if (!spec.schema) return input as z.output<S>;
   const result = spec.schema.safeParse(input);
   if (result.success) return result.data;
-  throw issueError(spec, result.error.issues[0] as z.core.$ZodIssue);
+  throw issueError(spec, result.error.issues[0] as z.core.$ZodIssue, input);
 }
 
-/** `deploymentId` → "deployment id": field names as a person says them. */
-export function inWords(field: string): string {
-  return field
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .replace(/\bid\b/, 'id');
-}
+export { inWords } from '../field-words.js';
 
 /** An error whose message is meant for the person who typed the command. */
 export class UserError extends Error {

@@ -8,7 +8,7 @@ export function errorReply(err: unknown, usage?: string): Reply {
   if (err instanceof ArgumentError) {
     return {
       response_type: 'ephemeral',
-      text: `:warning: ${esc(err.message)}.${usage ? `\nUsage: \`${esc(usage)}\`` : ''}`,
+      text: `:warning: ${esc(err.message)}${/[.?!]$/.test(err.message) ? '' : '.'}${usage ? `\nUsage: \`${esc(usage)}\`` : ''}`,
     };
   }
   if (err instanceof UserError) {

@@ -73,7 +73,7 @@ export async function perform(
     if (spec.schema) {
       const parsed = spec.schema.safeParse(raw);
       if (!parsed.success) {
-        const err = issueError(spec, parsed.error.issues[0] as z.core.$ZodIssue);
+        const err = issueError(spec, parsed.error.issues[0] as z.core.$ZodIssue, raw);
         return { status: 'invalid', error: err, field: err.field } satisfies Outcome;
       }
       input = parsed.data;

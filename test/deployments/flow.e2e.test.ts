@@ -100,7 +100,14 @@ describe('deployment from Slack to READY', () => {
     expect(wrong.status).toBe(200);
     expect(wrong.json?.response_action).toBeUndefined();
     const all = await texts(stack);
-    expect(all.some((t) => t.includes('That code was not accepted') && t.includes(id))).toBe(true);
+    const told = all.find((t) => t.includes('That code was not accepted') && t.includes(id)) ?? '';
+    // A wrong code is not the end: the message says so and asks for another, in clean sentences
+    // (Vonage's "…the verification failed." joined to "code: Invalid code provided." read ".;").
+    expect(told).toMatch(/Nothing is lost: the deployment is still waiting for its code\. Try again/);
+    expect(told).toContain(
+      '“Deployment could not be created because the verification failed; code: Invalid code provided”',
+    );
+    expect(told).not.toMatch(/[.;:,]\s*[.;]/);
     const verifies = (await vonageState(stack)).requests.filter((r) => r.pattern.endsWith('/verify'));
     expect(verifies).toHaveLength(1);
     expect(verifies[0]).toMatchObject({ body: { code: '654321' }, status: 422 });

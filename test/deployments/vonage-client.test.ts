@@ -46,8 +46,8 @@ describe('Vonage RFC 7807 errors', () => {
       }),
     ).toEqual({
       code: 'verification-failed',
-      detail:
-        'Deployment could not be created because the verification failed.; code: Invalid code provided.',
+      // Each part's closing full stop goes before they are joined (never "failed.; code").
+      detail: 'Deployment could not be created because the verification failed; code: Invalid code provided',
     });
     expect(
       parseVonageError(404, { type: 'https://developer.nexmo.com/api-errors#not-found', title: 'Not Found' })

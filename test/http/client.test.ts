@@ -69,6 +69,14 @@ describe('ProviderHttp', () => {
     expect(err.detail).toContain('ok');
   });
 
+  it('given an answer in the wrong shape, names the fields in words (people read the detail in Slack)', async () => {
+    script = [{ status: 200, body: { ok: true, invitees: [{ phoneNumber: 5 }] } }];
+    const Nested = z.object({ ok: z.boolean(), invitees: z.array(z.object({ phoneNumber: z.string() })) });
+    const err = await failure(http().request('GET', 'thing', { schema: Nested }));
+    expect(err.detail).toMatch(/^invitees 1 phone number: /);
+    expect(err.detail).not.toMatch(/phoneNumber|\.0\./);
+  });
+
   it("given a 4xx, fails at once as permanent with the provider's own code and detail", async () => {
     script = [
       { status: 422, body: { error: { code: 'invalid_phone', message: 'clientPhone must be E.164' } } },

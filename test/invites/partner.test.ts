@@ -52,7 +52,7 @@ describe('/wa invite partner', () => {
       ['invite partner "Acme" --days 0', /validity must be between 1 and 30/],
       ['invite partner "Acme" --email nope', /not an email address/],
       ['invite partner "Acme" --phone 12345', /E\.164/],
-      ['invite partner "Acme" --countries USA,MX', /"USA" is not a two-letter ISO country code/],
+      ['invite partner "Acme" --countries USA,MX', /"USA" is not a two-letter ISO 3166 country code/],
       [`invite partner "${'x'.repeat(101)}"`, /client name is longer than 100/],
       ['invite partner', /missing the client name/],
       ['invite partner "Acme" --number "pn bad"', /not a valid Zavu phone number id/],

@@ -194,7 +194,7 @@ describe('our client reads every documented answer', () => {
     expect((await against('verify-failed', (c) => c.verify(ID, code))).value).toMatchObject({
       ok: false,
       reason: 'verification-failed',
-      detail: expect.stringContaining('Invalid code provided.'),
+      detail: expect.stringContaining('code: Invalid code provided'),
     });
   });
 

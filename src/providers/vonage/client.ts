@@ -101,7 +101,12 @@ export function parseVonageError(
   const params = (p.invalid_parameters ?? [])
     .map((i) => [i.name, i.reason].filter(Boolean).join(': '))
     .filter(Boolean);
-  const detail = [p.detail ?? p.title, ...params].filter(Boolean).join('; ') || undefined;
+  // Vonage's sentences end with a full stop; joined as they are they read "failed.; code: ...".
+  const detail =
+    [p.detail ?? p.title, ...params]
+      .map((x) => x?.trim().replace(/[\s.;:,]+$/, ''))
+      .filter(Boolean)
+      .join('; ') || undefined;
   return { code: code || undefined, detail };
 }
 
