@@ -3,6 +3,7 @@ import { isTerminal, type Job } from '../jobs/model.js';
 import { JobRepository } from '../jobs/repository.js';
 import { claimAndQueue } from '../jobs/runner.js';
 import { jobIdForRef, startJob } from '../jobs/service.js';
+import { cardPermalink } from '../jobs/view.js';
 import { getCredentials } from '../security/credentials.js';
 import { type CommandContext, type Reply, UserError } from '../slack/command.js';
 import { esc } from '../slack/mrkdwn.js';
@@ -127,6 +128,10 @@ async function nudge(job: Job, type: string, userId: string, repo = new JobRepos
   return delivered;
 }
 
+/**
+ * `/wa invite status`: a read-only query, so only the asker sees the answer (the command's
+ * ephemeral reply), with a link to the invite's card and thread where changes are posted.
+ */
 export async function inviteStatus(input: { id: string }, ctx: CommandContext): Promise<Reply> {
   const job = await findInviteJob(ctx.tenant, input.id);
   const summary =
@@ -134,13 +139,16 @@ export async function inviteStatus(input: { id: string }, ctx: CommandContext): 
       ? signSummary(job.payload as SignPayload, job.data as SignData, job.id)
       : partnerSummary(job.payload as PartnerPayload, job.data as PartnerData, job.id);
   const checked = (job.data as { checkedAt?: number }).checkedAt;
+  const link = await cardPermalink(job, ctx.client, ctx.teamDomain);
+  const thread = link ? `<${link}|the invite's card and thread>` : "the invite's thread";
   let tail: string;
   if (isTerminal(job.state)) tail = `This invite is no longer followed (job ${job.state}).`;
   else {
     await nudge(job, USER_EVENTS.refresh, ctx.userId);
-    tail = `${checked ? `Last checked with the provider ${new Date(checked).toISOString().slice(0, 16).replace('T', ' ')} UTC. ` : ''}I asked the provider for a fresh status; changes appear in the invite's thread.`;
+    tail = `${checked ? `Last checked with the provider ${new Date(checked).toISOString().slice(0, 16).replace('T', ' ')} UTC. ` : ''}I asked the provider for a fresh status; changes appear in ${thread}.`;
   }
-  return { response_type: 'ephemeral', text: `${summary.text}\n${tail}` };
+  const more = link && isTerminal(job.state) ? `\n<${link}|Open the invite's card and thread>` : '';
+  return { response_type: 'ephemeral', text: `${summary.text}\n${tail}${more}` };
 }
 
 export async function inviteCancel(input: { id: string }, ctx: CommandContext): Promise<Reply> {

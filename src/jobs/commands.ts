@@ -11,7 +11,7 @@ import { jobsReply } from './view.js';
 /** `/wa jobs [--all]`: reads DynamoDB only, so it answers on the ack path. */
 export async function listJobs(input: z.output<typeof jobsInput>, ctx: CommandContext): Promise<Reply> {
   const jobs = await new JobRepository().list(ctx.tenant, { all: input.all ?? false, limit: 25 });
-  return jobsReply(jobs, input.all ?? false);
+  return jobsReply(jobs, input.all ?? false, ctx.teamDomain);
 }
 
 /** The Cancel button of a job: its requester or an admin may stop following it. */

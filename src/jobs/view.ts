@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
 import type { Reply } from '../slack/command.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import type { Job } from './model.js';
@@ -18,7 +19,50 @@ export function slackDate(ms: number, format = '{date_short_pretty} {time}'): st
   return `<!date^${secs}^${format}|${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC>`;
 }
 
-export function jobLine(job: Job): string {
+/**
+ * The address of a job's card (and its thread) in Slack's permalink form, as chat.getPermalink
+ * answers it (`https://<domain>.slack.com/archives/<channel>/p<ts without the dot>`), built
+ * without a call: a list answers on the ack path. Undefined without a card or a known domain.
+ */
+export function cardUrl(job: Pick<Job, 'report'>, teamDomain: string | undefined): string | undefined {
+  const { channel, progressTs } = job.report;
+  if (!teamDomain || !/^[a-z0-9-]+$/i.test(teamDomain) || !progressTs || !/^\d+\.\d+$/.test(progressTs))
+    return undefined;
+  if (!/^[CDG][A-Z0-9]+$/.test(channel)) return undefined;
+  return `https://${teamDomain}.slack.com/archives/${channel}/p${progressTs.replace('.', '')}`;
+}
+
+/**
+ * A link to a job's card and thread for an answer on the ack path: Slack's own permalink
+ * (chat.getPermalink), or the permalink form when Slack does not answer in time (the ack must
+ * leave within 3 seconds); undefined when the job has no card.
+ */
+export async function cardPermalink(
+  job: Pick<Job, 'report'>,
+  client: Pick<WebClient, 'chat'>,
+  teamDomain: string | undefined,
+  waitMs = 1_000,
+): Promise<string | undefined> {
+  const { channel, progressTs } = job.report;
+  if (!progressTs) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const asked = client.chat.getPermalink({ channel, message_ts: progressTs });
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), waitMs);
+    });
+    const res = await Promise.race([asked, late]);
+    asked.catch(() => undefined);
+    if (res?.permalink && /^https:\/\/[^\s<>|]+$/.test(res.permalink)) return res.permalink;
+  } catch {
+    // Not in the channel any more, or Slack is down: the permalink form still works.
+  } finally {
+    clearTimeout(timer);
+  }
+  return cardUrl(job, teamDomain);
+}
+
+export function jobLine(job: Job, teamDomain?: string): string {
   const next =
     job.state === 'waiting' && job.dueAt
       ? ` · next check ${slackDate(job.dueAt)}`
@@ -28,11 +72,13 @@ export function jobLine(job: Job): string {
   const attempts =
     job.attempts > 0 ? ` · ${job.attempts} failed attempt${job.attempts === 1 ? '' : 's'}` : '';
   const error = job.lastError ? `\n_${job.lastError}_` : '';
-  return `${STATE_ICON[job.state] ?? ''} *${esc(job.subject)}*\n\`${job.id}\` · ${job.kind} · ${job.state}${next}${attempts} · by ${mention(job.createdBy)}${error}`;
+  const url = cardUrl(job, teamDomain);
+  const card = url ? ` · <${url}|card and thread>` : '';
+  return `${STATE_ICON[job.state] ?? ''} *${esc(job.subject)}*\n\`${job.id}\` · ${job.kind} · ${job.state}${next}${attempts} · by ${mention(job.createdBy)}${card}${error}`;
 }
 
 /** The job list for `/wa jobs` and App Home: newest first, with a cancel button on active jobs. */
-export function jobsBlocks(jobs: Job[], all: boolean): KnownBlock[] {
+export function jobsBlocks(jobs: Job[], all: boolean, teamDomain?: string): KnownBlock[] {
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: all ? 'Jobs (recent, all states)' : 'Active jobs' } },
   ];
@@ -50,7 +96,7 @@ export function jobsBlocks(jobs: Job[], all: boolean): KnownBlock[] {
     const active = job.state === 'queued' || job.state === 'running' || job.state === 'waiting';
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: jobLine(job).slice(0, 2900) },
+      text: { type: 'mrkdwn', text: jobLine(job, teamDomain).slice(0, 2900) },
       ...(active
         ? {
             accessory: {
@@ -79,12 +125,13 @@ export function jobsBlocks(jobs: Job[], all: boolean): KnownBlock[] {
   return blocks;
 }
 
-export function jobsReply(jobs: Job[], all: boolean): Reply {
+/** `/wa jobs`: only the asker sees it (ephemeral), each job with a link to its card when it has one. */
+export function jobsReply(jobs: Job[], all: boolean, teamDomain?: string): Reply {
   return {
     response_type: 'ephemeral',
     text: jobs.length
       ? jobs.map((j) => `${j.id} ${j.kind} ${j.state}: ${esc(j.subject)}`).join('\n')
       : 'No jobs.',
-    blocks: jobsBlocks(jobs, all),
+    blocks: jobsBlocks(jobs, all, teamDomain),
   };
 }

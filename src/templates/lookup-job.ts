@@ -1,8 +1,9 @@
 import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import { ProviderError } from '../http/errors.js';
-import type { JobKind } from '../jobs/kinds.js';
+import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { Job, SlackMessage } from '../jobs/model.js';
+import { JobRepository } from '../jobs/repository.js';
 import { CmChannelsClient, type Template, type TemplateSummary } from '../providers/cm-channels/client.js';
 import { esc } from '../slack/mrkdwn.js';
 import { slackClientFor } from '../slack/tenant-client.js';
@@ -45,20 +46,23 @@ export const templateLookup: JobKind<LookupPayload> = {
       await fillSendForm(job.tenant, cm, catalog, job.payload);
       return { type: 'done' };
     }
+    // Read-only: the answer goes to the asker alone (the command's response_url first).
     if (job.payload.op === 'list') {
       const items = await cm.listTemplates({ q: job.payload.query, skip: 0, take: PAGE + 1 });
-      await io.ephemeral(listMessage(items, catalog, job.payload.query));
+      await io.answer(listMessage(items, catalog, job.payload.query));
       return { type: 'done' };
     }
+    let message: SlackMessage;
     try {
-      await io.ephemeral(statusMessage(await cm.getTemplate(job.payload.templateId), catalog));
+      message = statusMessage(await cm.getTemplate(job.payload.templateId), catalog);
     } catch (err) {
       if (err instanceof ProviderError && err.status === 404) {
-        await io.ephemeral(notFound(job.payload.templateId));
+        await io.answer(notFound(job.payload.templateId));
         return { type: 'done' };
       }
       throw err;
     }
+    await io.answer(await withCardLink(job.tenant, job.payload.templateId, message, io));
     return { type: 'done' };
   },
   failureMessage: (job, reason) => ({
@@ -66,6 +70,39 @@ export const templateLookup: JobKind<LookupPayload> = {
   }),
   readOnly: () => true,
 };
+
+/**
+ * A template someone watches has a card in a channel (`/wa template watch|submit`): the answer
+ * links to the newest one, where its verdict and Meta's later word are posted.
+ */
+async function withCardLink(
+  tenant: Job['tenant'],
+  templateId: string,
+  message: SlackMessage,
+  io: StepIO,
+): Promise<SlackMessage> {
+  const jobs = await new JobRepository().list(tenant, { all: true, limit: 200 });
+  const watch = jobs.find(
+    (j) =>
+      j.kind === 'template.watch' &&
+      (j.payload as { templateId?: string }).templateId === templateId &&
+      j.report.progressTs,
+  );
+  const link = watch?.report.progressTs
+    ? await io.permalink(watch.report.channel, watch.report.progressTs)
+    : undefined;
+  if (!link) return message;
+  const more = `<${link}|Open the template's card and its thread>`;
+  return {
+    text: `${message.text}\n${more}`,
+    blocks: [
+      ...(
+        message.blocks ?? [{ type: 'section', text: { type: 'mrkdwn', text: message.text.slice(0, 2900) } }]
+      ).slice(0, 49),
+      { type: 'context', elements: [{ type: 'mrkdwn', text: more }] },
+    ] as KnownBlock[],
+  };
+}
 
 export const notFound = (id: string): SlackMessage => ({
   text: `:warning: There is no template \`${esc(id)}\` in this workspace's CM.com account. \`/wa template list\` shows the ones there are.`,

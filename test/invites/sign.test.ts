@@ -5,6 +5,7 @@ import {
   CM_SECRET,
   clickButton,
   control,
+  job,
   jobIdIn,
   postWebhook,
   run,
@@ -225,11 +226,22 @@ describe('/wa invite sign', () => {
       'invite sign "Fay Fermi" fay@example.com +31612345674 --template 06c2e210-54a8-417f-adf2-fc767c31c929',
     );
     const jobId = jobIdIn(reply.text);
-    const status = await run(stack, `invite status ${jobId}`);
+    const before = (await slackMessages(stack.url)).length;
+    const status = await run(stack, `invite status ${jobId}`, { user_id: 'U0MEMBER' });
+    // Read-only: the asker alone sees the answer (the command's ephemeral reply), with a link
+    // to the invite's card and thread (Slack's permalink of the card).
     expect(status.response_type).toBe('ephemeral');
     expect(status.text).toContain('Signing invite for Fay Fermi');
     expect(status.text).toContain('invite sent, waiting for the invitee');
     expect(status.text).toContain('fresh status');
+    const cardTs = (await job(jobId)).report.progressTs ?? '';
+    expect(cardTs).not.toBe('');
+    expect(status.text).toContain(
+      `<https://sandbox.slack.com/archives/C0SANDBOX/p${cardTs.replace('.', '')}|the invite's card and thread>`,
+    );
+    // Nothing changed at CM.com, so nothing was posted in the channel or its thread.
+    const since = (await slackMessages(stack.url)).slice(before);
+    expect(since.filter((m) => m.kind === 'chat.postMessage')).toHaveLength(0);
     const unknown = await run(stack, 'invite status j00000000zzzz');
     expect(unknown.text).toMatch(/do not know an invite/);
     const cancel = await run(stack, `invite cancel ${jobId}`);

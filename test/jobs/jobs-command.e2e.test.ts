@@ -63,7 +63,14 @@ describe('/wa jobs and job progress in Slack', () => {
     expect(updates.at(-1)?.text).toContain('done');
 
     expect((await command(stack.url, 'jobs')).json.text).not.toContain(job.id);
-    expect((await command(stack.url, 'jobs --all')).json.text).toContain(`${job.id} test.progress succeeded`);
+    const all = await command(stack.url, 'jobs --all');
+    expect(all.json.text).toContain(`${job.id} test.progress succeeded`);
+    // Only the asker sees the list, and each job with a card links to it (Slack's permalink form).
+    expect(all.json.response_type).toBe('ephemeral');
+    const line = JSON.stringify(all.json.blocks?.find((b) => JSON.stringify(b).includes(job.id)));
+    expect(line).toContain(
+      `<https://sandbox.slack.com/archives/C0SANDBOX/p${String(posts[0]?.ts).replace('.', '')}|card and thread>`,
+    );
   });
 
   it('given a waiting job, its requester cancels it with the button; another member cannot', async () => {

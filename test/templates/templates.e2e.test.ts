@@ -3,7 +3,11 @@ import { scriptFaults, TEMPLATE_IDS } from '../../src/sandbox/providers/cm-chann
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { webhookUrl } from '../../src/security/webhooks.js';
 import { tenantId } from '../../src/store/keys.js';
-import { metaEvent, metaSignature, run, sandboxState, textOf } from './support.js';
+import { slackMessages } from '../helpers/slack.js';
+import { type Msg, metaEvent, metaSignature, run, sandboxState, textOf } from './support.js';
+
+/** A read-only answer: posted to the command's response_url, for the asker alone. */
+const isAnswer = (m: Msg) => m.kind === 'response_url' && m.response_type === 'ephemeral';
 
 // The whole path for real: signed slash commands into the local stack, jobs in dynalite, the
 // CM.com Channels and CommBox sandboxes over HTTP, Meta webhooks signed like Meta signs them.
@@ -131,7 +135,7 @@ describe('template approval (CM.com Channels + Meta webhooks)', () => {
     const unknown = await run(stack.url, 'template status 99999999-9999-4999-8999-999999999999');
     expect(unknown.ack.json.text).toContain('Looking it up');
     await stack.drain();
-    const answer = (await unknown.since()).find((m) => m.kind === 'chat.postEphemeral');
+    const answer = (await unknown.since()).find(isAnswer);
     expect(answer?.text).toContain('There is no template `99999999-9999-4999-8999-999999999999`');
   });
 
@@ -140,22 +144,57 @@ describe('template approval (CM.com Channels + Meta webhooks)', () => {
     expect(list.ack.json.text).toContain('Looking it up');
     expect((await list.since()).length).toBe(0);
     await stack.drain();
-    const listed = (await list.since()).find((m) => m.kind === 'chat.postEphemeral');
+    const listed = (await list.since()).find(isAnswer);
     expect(listed?.text).toContain('*welcome_message*');
     expect(listed?.text).toMatch(/flash_sale[\s\S]*rejected \(INCORRECT_CATEGORY/);
     expect(listed?.text).toContain('account_alert');
 
     const filtered = await run(stack.url, 'template list welcome');
     await stack.drain();
-    const onlyWelcome = (await filtered.since()).find((m) => m.kind === 'chat.postEphemeral');
+    const onlyWelcome = (await filtered.since()).find(isAnswer);
     expect(onlyWelcome?.text).toContain('welcome_message');
     expect(onlyWelcome?.text).not.toContain('flash_sale');
 
     const status = await run(stack.url, `template status ${TEMPLATE_IDS.welcome}`);
     await stack.drain();
-    const full = (await status.since()).find((m) => m.kind === 'chat.postEphemeral');
+    const full = (await status.since()).find(isAnswer);
     expect(full?.text).toContain('Hallo {{1}}, welkom bij {{2}}!');
     expect(full?.text).toContain('{{1}} first_name (text), {{2}} company (text)');
+  });
+});
+
+describe('template queries answer the asker alone (issue 12, item 4)', () => {
+  it('template status goes to the asker through the response_url, links the watched template’s card, and posts nothing in the channel', async () => {
+    // The first test of the file watches feedback_survey: its card is in the channel.
+    const status = await run(stack.url, `template status ${TEMPLATE_IDS.feedbackSurvey}`, 'U0MEMBER');
+    await stack.drain();
+    const msgs = await status.since();
+    const answer = msgs.find(isAnswer);
+    expect(answer?.text).toContain('*feedback_survey*');
+    const link =
+      /<(https:\/\/sandbox\.slack\.com\/archives\/C0SANDBOX\/p\d+)\|Open the template's card and its thread>/.exec(
+        answer?.text ?? '',
+      )?.[1];
+    expect(link).toBeDefined();
+    // The link is the card of the watch job (the message its verdict was posted under).
+    const all = await slackMessages(stack.url);
+    const verdict = all.find(
+      (m) =>
+        m.kind === 'chat.postMessage' && m.thread_ts && /feedback_survey\* is approved/.test(m.text ?? ''),
+    );
+    expect(link).toBe(
+      `https://sandbox.slack.com/archives/C0SANDBOX/p${String(verdict?.thread_ts).replace('.', '')}`,
+    );
+    expect(msgs.filter((m) => m.kind === 'chat.postMessage' || m.kind === 'chat.update')).toHaveLength(0);
+    expect(msgs.filter((m) => m.kind === 'chat.postEphemeral')).toHaveLength(0);
+  });
+
+  it('a template nobody watches is answered without a link', async () => {
+    const status = await run(stack.url, `template status ${TEMPLATE_IDS.welcome}`);
+    await stack.drain();
+    const answer = (await status.since()).find(isAnswer);
+    expect(answer?.text).toContain('*welcome_message*');
+    expect(answer?.text).not.toContain('slack.com/archives');
   });
 });
 
