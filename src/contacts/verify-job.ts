@@ -51,13 +51,14 @@ export const contactVerify: JobKind<VerifyPayload, VerifyData> = {
     const numbers = job.payload.numbers;
     const n = numbers.length;
     let results = job.data.results ?? '';
+    // The card in the step, not only after it: its ts is then stored with the step's outcome,
+    // and the next step updates it instead of posting another.
+    if (!job.report.progressTs) await io.progress(verifyCard(job));
     // Consent may have been withdrawn since the command: check again right before calling.
     const opted = await activeOptIns(job.tenant, numbers.slice(results.length));
     const commbox = await CommboxClient.forTenant(job.tenant, {
       perMinute: contactSettings().COMMBOX_RATE_PER_MINUTE,
     });
-    const progressHead = () =>
-      `:hourglass_flowing_sand: Verifying ${n} numbers with CommBox: ${results.length} of ${n} done.`;
     while (results.length < n) {
       const number = numbers[results.length] as string;
       if (!opted.has(number)) {
@@ -81,30 +82,60 @@ export const contactVerify: JobKind<VerifyPayload, VerifyData> = {
             data: { results, fails },
           };
         }
+        // The card (rendered by the engine after the step) says CommBox is being retried.
         return {
           type: 'wait',
           until: io.now + backoffDelay(fails, JOB_RETRY, retryAfterOf(err)),
           data: { results, fails },
-          progress: report(
-            numbers,
-            results,
-            `${progressHead()} CommBox is not answering properly; trying again shortly.`,
-          ),
         };
       }
       if (n > 1 && results.length < n && results.length % PROGRESS_EVERY === 0)
-        await io.progress(report(numbers, results, progressHead()));
+        await io.progress(verifyCard({ ...job, data: { ...job.data, results } }));
     }
-    return {
-      type: 'done',
-      data: { results, fails: 0 },
-      progress: report(
-        numbers,
-        results,
-        `:mag: Verification with CommBox (${n} number${n > 1 ? 's' : ''}):`,
-        CAVEAT,
-      ),
-    };
+    return { type: 'done', data: { results, fails: 0 } };
   },
   failureMessage: (job, reason) => ({ text: `:x: ${esc(job.subject)}: ${reason}` }),
+  card: (job) => verifyCard(job),
 };
+
+/**
+ * The verification's one status card, from the job alone: how far it is, each answer so far,
+ * and how it ended (the answers found before a failure or a cancel stay on it).
+ */
+export function verifyCard(job: {
+  id: string;
+  state: string;
+  lastError?: string | undefined;
+  payload: VerifyPayload;
+  data: VerifyData;
+}): SlackMessage {
+  const numbers = job.payload.numbers;
+  const n = numbers.length;
+  const results = job.data.results ?? '';
+  const active = job.state === 'queued' || job.state === 'running' || job.state === 'waiting';
+  let head: string;
+  let tail = '';
+  if (job.state === 'succeeded') {
+    head = `:mag: Verification with CommBox (${n} number${n > 1 ? 's' : ''}):`;
+    tail = CAVEAT;
+  } else if (active) {
+    head = `:hourglass_flowing_sand: Verifying ${n} number${n > 1 ? 's' : ''} with CommBox: ${results.length} of ${n} done.${(job.data.fails ?? 0) > 0 ? ' CommBox is not answering properly; trying again shortly.' : ''}`;
+  } else {
+    const how =
+      job.state === 'failed'
+        ? `:x: *Failed.* ${job.lastError ?? ''}`.trim()
+        : `:no_entry_sign: *No longer followed.* ${job.lastError ?? ''}`.trim();
+    head = `${how}\nVerification with CommBox: ${results.length} of ${n} checked.`;
+  }
+  const message = report(numbers, results, head, tail);
+  return {
+    text: message.text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: message.text.slice(0, 2900) } },
+      {
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `Job \`${esc(job.id)}\` · ${esc(job.state)}` }],
+      },
+    ],
+  };
+}

@@ -1,10 +1,13 @@
 import { clock } from '../clock.js';
+import { isTerminal } from '../jobs/model.js';
 import { JobRepository } from '../jobs/repository.js';
 import { claimAndQueue } from '../jobs/runner.js';
 import { audit } from '../security/audit.js';
 import type { ActionArgs } from '../slack/interactions.js';
+import { esc } from '../slack/mrkdwn.js';
 import { actorOf, mayChangeJob, specFor } from '../slack/service.js';
-import { SIGN_KIND, USER_EVENTS } from './model.js';
+import { SIGN_KIND, type SignData, type SignPayload, USER_EVENTS } from './model.js';
+import { SIGN_WORDS } from './render.js';
 
 /**
  * Buttons of the invites feature (`invite:*`). Bolt has already acked; the click only lands in
@@ -25,6 +28,16 @@ export async function handleInviteAction(args: ActionArgs): Promise<void> {
   };
   if (!job || job.kind !== SIGN_KIND) {
     await say(':warning: That invite is no longer known here.');
+    return;
+  }
+  // A button from an older message, or a card not updated yet: say what the invite is now and
+  // change nothing. The button applies only while WhatsApp is undelivered and no email went out.
+  const data = job.data as SignData;
+  const emailed = job.effects['invite-email']?.status === 'done';
+  if (!isTerminal(job.state) && (data.status !== 'undelivered' || emailed)) {
+    await say(
+      `:information_source: The signing invite for ${esc((job.payload as SignPayload).inviteeName)} is now ${SIGN_WORDS[data.status ?? 'sending'].replace(/^:[a-z_-]+: /, '')}${emailed ? ', and it was already sent by email' : ''}; that button no longer applies, so nothing was sent.`,
+    );
     return;
   }
   const ctx = actorOf(args.body as never, args.client, args.tenant);

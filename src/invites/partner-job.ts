@@ -12,7 +12,7 @@ import {
 import { audit } from '../security/audit.js';
 import { esc, escClip, mention } from '../slack/mrkdwn.js';
 import { PARTNER_KIND, type PartnerData, PartnerPayload, USER_EVENTS } from './model.js';
-import { partnerSummary, slackDate } from './render.js';
+import { partnerCard, slackDate } from './render.js';
 import { inviteSettings } from './settings.js';
 
 type PartnerJob = Job<PartnerPayload, PartnerData>;
@@ -164,7 +164,7 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
       apply(inv);
     }
 
-    if (d.status !== before) await io.progress(partnerSummary(p, d, job.id));
+    if (d.status !== before || !job.report.progressTs) await io.progress(partnerCard({ ...job, data: d }));
     for (const message of posts) await io.post(message);
 
     switch (d.status) {
@@ -188,6 +188,8 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
   failureMessage(job, reason) {
     return { text: `:x: Partner invitation for ${esc(job.payload.clientName)}: ${reason}` };
   },
+
+  card: (job) => partnerCard(job),
 };
 
 /**

@@ -29,15 +29,23 @@ const SIGN_WORDS: Record<SignStatus, string> = {
   expired: ':hourglass: expired unsigned',
 };
 
-export function signSummary(p: SignPayload, d: SignData, jobId: string): SlackMessage {
+export function signSummary(p: SignPayload, d: SignData, jobId: string, active = true): SlackMessage {
   const status = d.status ?? 'sending';
+  // A job that ended before the invite went out says so, not "sending".
+  const unsent = !active && status === 'sending';
   const lines = [
     `:memo: *Signing invite for ${esc(p.inviteeName)}* — CM.com Sign dossier “${esc(p.dossierName)}”`,
-    d.dossierId ? `Dossier \`${esc(d.dossierId)}\` created.` : 'Creating the dossier…',
+    d.dossierId
+      ? `Dossier \`${esc(d.dossierId)}\` created.`
+      : active
+        ? 'Creating the dossier…'
+        : 'No dossier was created.',
     d.dossierId && status !== 'sending'
       ? `Invite sent over WhatsApp to ${maskPhone(p.phone)}; it expires ${slackDate(d.expiresAt)}.`
-      : `The invite goes over WhatsApp to ${maskPhone(p.phone)}.`,
-    `Status: ${SIGN_WORDS[status]}.`,
+      : unsent
+        ? `No invite was sent to ${maskPhone(p.phone)}.`
+        : `The invite goes over WhatsApp to ${maskPhone(p.phone)}.`,
+    ...(unsent ? [] : [`Status: ${SIGN_WORDS[status]}.`]),
   ];
   const text = lines.join('\n');
   return {
@@ -52,24 +60,85 @@ export function signSummary(p: SignPayload, d: SignData, jobId: string): SlackMe
   };
 }
 
-export function emailOffer(p: SignPayload, jobId: string): SlackMessage {
-  const text = `:warning: The WhatsApp invite to ${maskPhone(p.phone)} could not be delivered (no WhatsApp on that number, or it is blocked). I can send the invite to ${maskEmail(p.email)} by email instead.`;
-  const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text } },
-    {
+/**
+ * The thread post when WhatsApp could not deliver: history, without a button (the button is on
+ * the card while it applies, see signCard).
+ */
+export function emailOffer(p: SignPayload, _jobId: string): SlackMessage {
+  const text = `:warning: The WhatsApp invite to ${maskPhone(p.phone)} could not be delivered (no WhatsApp on that number, or it is blocked). I can send the invite to ${maskEmail(p.email)} by email instead: use *Resend by email* on the invite's card.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+export const RESEND_EMAIL = 'invite:resend-email';
+
+/** What a card needs of a job (kept loose so render.ts does not import the job model's types). */
+export interface CardJob<P, D> {
+  id: string;
+  state: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+  lastError?: string | undefined;
+  payload: P;
+  data: D;
+  effects?: Record<string, { status: string }> | undefined;
+}
+
+const isActive = (state: CardJob<unknown, unknown>['state']) =>
+  state === 'queued' || state === 'running' || state === 'waiting';
+
+/** The line a card adds for how its job ended, when it ended other than by succeeding. */
+export function endLine(job: Pick<CardJob<unknown, unknown>, 'state' | 'lastError'>): string | undefined {
+  if (job.state === 'failed') return `:x: *Failed.* ${job.lastError ?? ''}`.trim();
+  if (job.state === 'cancelled') return `:no_entry_sign: *No longer followed.* ${job.lastError ?? ''}`.trim();
+  return undefined;
+}
+
+/**
+ * A signing invite's one status card, rendered from the job alone: the summary, how the job
+ * ended, and the "Resend by email" button only while it applies (WhatsApp undelivered, no email
+ * sent yet, the job still following the invite).
+ */
+export function signCard(job: CardJob<SignPayload, SignData>): SlackMessage {
+  const summary = signSummary(job.payload, job.data, job.id, isActive(job.state));
+  const end = endLine(job);
+  const offer =
+    isActive(job.state) &&
+    job.data.status === 'undelivered' &&
+    job.effects?.['invite-email']?.status !== 'done';
+  const blocks: KnownBlock[] = [(summary.blocks ?? [])[0] as KnownBlock];
+  if (end) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: end } });
+  if (offer) {
+    blocks.push({
       type: 'actions',
+      block_id: 'invite-email',
       elements: [
         {
           type: 'button',
-          action_id: 'invite:resend-email',
+          action_id: RESEND_EMAIL,
           text: { type: 'plain_text', text: 'Resend by email' },
           style: 'primary',
-          value: jobId,
+          value: job.id,
         },
       ],
-    },
-  ];
-  return { text, blocks };
+    });
+  }
+  blocks.push(contextLine(job.id, job.state, `/wa invite status ${job.id}`));
+  return { text: [summary.text, end].filter(Boolean).join('\n'), blocks };
+}
+
+/** A partner invitation's one status card, rendered from the job alone. */
+export function partnerCard(job: CardJob<PartnerPayload, PartnerData>): SlackMessage {
+  const summary = partnerSummary(job.payload, job.data, job.id, isActive(job.state));
+  const end = endLine(job);
+  const blocks: KnownBlock[] = [(summary.blocks ?? [])[0] as KnownBlock];
+  if (end) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: end } });
+  blocks.push(contextLine(job.id, job.state, `/wa invite status ${job.id}`));
+  return { text: [summary.text, end].filter(Boolean).join('\n'), blocks };
+}
+
+export function contextLine(jobId: string, state: string, command: string): KnownBlock {
+  return {
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: `Job \`${esc(jobId)}\` · ${esc(state)} · \`${esc(command)}\`` }],
+  };
 }
 
 const PARTNER_WORDS: Record<string, string> = {
@@ -81,14 +150,25 @@ const PARTNER_WORDS: Record<string, string> = {
   cancelled: ':no_entry_sign: cancelled',
 };
 
-export function partnerSummary(p: PartnerPayload, d: PartnerData, jobId: string): SlackMessage {
+export function partnerSummary(
+  p: PartnerPayload,
+  d: PartnerData,
+  jobId: string,
+  active = true,
+): SlackMessage {
   const status = d.status ?? 'pending';
   const lines = [
     `:link: *Partner invitation for ${esc(p.clientName)}* — Zavu`,
     d.invitationId
       ? `Invitation \`${esc(d.invitationId)}\` created; the link went to the requester only. It expires ${slackDate(d.expiresAt)}.`
-      : 'Creating the invitation…',
-    `Status: ${PARTNER_WORDS[status] ?? esc(status)}${status === 'completed' && d.senderId ? ` (sender \`${esc(d.senderId)}\`)` : ''}.`,
+      : active
+        ? 'Creating the invitation…'
+        : 'No invitation was created.',
+    ...(d.invitationId || active
+      ? [
+          `Status: ${PARTNER_WORDS[status] ?? esc(status)}${status === 'completed' && d.senderId ? ` (sender \`${esc(d.senderId)}\`)` : ''}.`,
+        ]
+      : []),
   ];
   const text = lines.join('\n');
   return {

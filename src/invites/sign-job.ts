@@ -8,7 +8,7 @@ import { esc, mention } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import { DocumentError, describeSource, fetchDocument, signatureField } from './document.js';
 import { SIGN_KIND, type SignData, SignPayload, type SignStatus, USER_EVENTS } from './model.js';
-import { emailOffer, maskEmail, signSummary, slackDate } from './render.js';
+import { emailOffer, maskEmail, signCard, slackDate } from './render.js';
 import { inviteSettings } from './settings.js';
 
 const DAY = 86_400_000;
@@ -199,7 +199,8 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
       advance('expired', { text: `:hourglass: The invite expired before ${esc(p.inviteeName)} signed.` });
     }
 
-    if (d.status !== before) await io.progress(signSummary(p, d, job.id));
+    // The card first (so the thread has a parent), rendered from the state as it now is.
+    if (d.status !== before || !job.report.progressTs) await io.progress(signCard({ ...job, data: d }));
     for (const message of posts) await io.post(message);
 
     switch (d.status) {
@@ -220,6 +221,8 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
       text: `:x: Signing invite for ${esc(job.payload.inviteeName)} (“${esc(job.payload.dossierName)}”): ${reason}`,
     };
   },
+
+  card: (job) => signCard(job),
 };
 
 function applyStates(

@@ -81,10 +81,18 @@ export async function runMessage(
     const msg = kind.failureMessage?.({ ...job, data } as never, outcome.reason) ?? {
       text: `:x: ${esc(job.subject)}: failed. ${outcome.reason} Run \`/wa jobs --all\` to see it, and start it again once fixed.`,
     };
+    const card = kind.card as ((j: Job) => SlackMessage) | undefined;
     const say = kind.readOnly?.(job as never)
       ? reporter.answer(msg)
-      : kind.card && reporter.report.progressTs
-        ? reporter.post(msg)
+      : card
+        ? (async () => {
+            // A job that fails before its card was posted still gets one (showing the failure),
+            // so the words below have a thread to go in.
+            if (!reporter.report.progressTs) {
+              await reporter.progress(card({ ...job, data, state: 'failed', lastError: outcome.reason }));
+            }
+            await reporter.post(msg);
+          })()
         : reporter.progress(msg);
     await say.catch((err) => logger.warn('could not report failure', { error: err as Error }));
   }
@@ -162,7 +170,14 @@ async function runStep(
 
   try {
     const result = await kind.step(job, io);
-    if (result.progress) await reporter.progress(result.progress);
+    if (result.progress && kind.card) {
+      // A kind with a card renders it from the state after the step (runMessage): what the
+      // step said is history, in the card's thread (under a card posted first if none yet).
+      if (!reporter.report.progressTs) {
+        await reporter.progress(kind.card({ ...job, data: { ...job.data, ...(result.data ?? {}) } } as Job));
+      }
+      await reporter.post(result.progress);
+    } else if (result.progress) await reporter.progress(result.progress);
     return result;
   } catch (err) {
     if (err instanceof RateLimitedError) {

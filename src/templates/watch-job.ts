@@ -1,7 +1,8 @@
+import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import { ProviderError } from '../http/errors.js';
 import type { JobKind, StepIO } from '../jobs/kinds.js';
-import type { Job, StepResult } from '../jobs/model.js';
+import type { Job, SlackMessage, StepResult } from '../jobs/model.js';
 import { CmChannelsClient, Template } from '../providers/cm-channels/client.js';
 import { audit } from '../security/audit.js';
 import { esc } from '../slack/mrkdwn.js';
@@ -52,6 +53,8 @@ type WatchData = {
   meta?: Record<string, { e: string; r?: string | undefined }>;
   verdict?: 'approved' | 'rejected';
   monitorUntil?: number;
+  /** How the watch ended when not by a verdict (our words; the card shows it). */
+  note?: string;
 };
 
 type Result = StepResult<WatchData>;
@@ -98,6 +101,8 @@ export const templateWatch: JobKind<WatchPayload, WatchData> = {
       polls: (d.polls ?? 0) + 1,
       startedAt: d.startedAt ?? io.now,
     };
+    // The card first, so what follows has a thread to go in.
+    if (!job.report.progressTs) await io.progress(watchCard({ ...job, data: { ...d, ...data } }));
     if (!d.linked) {
       await io.link('meta', metaRef(metaName(t)));
       data.linked = true;
@@ -115,7 +120,60 @@ export const templateWatch: JobKind<WatchPayload, WatchData> = {
   failureMessage: (job, reason) => ({
     text: `:x: ${job.data.name ? `Template *${esc(job.data.name)}*` : esc(job.subject)}: ${reason}`,
   }),
+  card: (job) => watchCard(job),
 };
+
+/**
+ * The template's one status card, rendered from the job alone: where each language is, the
+ * verdict, Meta's later word while the job listens, and how the job ended. The thread holds the
+ * history (the verdict with its reasons, Meta's events).
+ */
+export function watchCard(
+  job: Pick<WatchJob, 'id' | 'state' | 'lastError' | 'payload' | 'data'>,
+): SlackMessage {
+  const d = job.data;
+  const id = job.payload.templateId;
+  const name = d.name ? `*${esc(d.name)}*` : `\`${esc(id)}\``;
+  const active = job.state === 'queued' || job.state === 'running' || job.state === 'waiting';
+  let head: string;
+  if (d.note) head = d.note;
+  else if (d.verdict === 'approved')
+    head = `:white_check_mark: Template ${name} is approved in every language.`;
+  else if (d.verdict === 'rejected') head = `:x: Template ${name} was rejected.`;
+  else if (d.langs && active)
+    head = `:hourglass_flowing_sand: Watching template ${name} (\`${esc(id)}\`) until Meta decides; Meta usually decides within 2 working days.`;
+  else if (active)
+    head = `:hourglass_flowing_sand: ${job.payload.submit ? 'Submitting' : 'Looking up'} template \`${esc(id)}\`…`;
+  else head = `Template ${name} (\`${esc(id)}\`).`;
+  if (d.verdict && d.phase === 'monitor' && active && d.monitorUntil) {
+    head += ` I report Meta status changes (paused, disabled, flagged) until ${new Date(d.monitorUntil).toISOString().slice(0, 10)}.`;
+  }
+  const langs = Object.entries(d.langs ?? {}).map(
+    ([k, x]) =>
+      `• ${langLabel(k, x)}: ${STATE_LABEL[x.s]}${x.s === 'rejected' ? `: ${esc(x.r ?? 'no reason given')}` : ''}${x.m ? ' _(Meta webhook)_' : ''}`,
+  );
+  const later = d.verdict
+    ? Object.entries(d.meta ?? {})
+        .filter(([, v]) => !VERDICT_EVENTS.has(v.e))
+        .map(([k, v]) => `• Meta${k === '*' ? '' : ` (${esc(k)})`}: ${wordsFor(v.e)}`)
+    : [];
+  const end =
+    job.state === 'failed'
+      ? `:x: *Failed.* ${job.lastError ?? ''}`.trim()
+      : job.state === 'cancelled'
+        ? `:no_entry_sign: *No longer followed.* ${job.lastError ?? ''}`.trim()
+        : undefined;
+  const body = [head, ...langs.slice(0, 30), ...later.slice(0, 10)].join('\n');
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: truncate(body, 2900) } }];
+  if (end) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(end, 2900) } });
+  blocks.push({
+    type: 'context',
+    elements: [
+      { type: 'mrkdwn', text: `Job \`${esc(job.id)}\` · ${job.state} · \`/wa template status ${esc(id)}\`` },
+    ],
+  });
+  return { text: truncate([body, end].filter(Boolean).join('\n'), 3000), blocks };
+}
 
 async function submit(
   job: WatchJob,
@@ -145,13 +203,14 @@ async function submit(
   if (states.every((s) => s === 'approved')) {
     return {
       type: 'done',
-      progress: {
-        text: `:white_check_mark: Template *${esc(t.name)}* is already approved in every language; nothing to submit.`,
+      data: {
+        name: t.name,
+        note: `:white_check_mark: Template *${esc(t.name)}* is already approved in every language; nothing to submit.`,
       },
     };
   }
   if (states.some(isWaiting) && !states.some((s) => s === 'draft' || s === 'rejected')) {
-    await io.progress({ text: `:inbox_tray: Template *${esc(t.name)}* was already submitted; watching it.` });
+    await io.post({ text: `:inbox_tray: Template *${esc(t.name)}* was already submitted; watching it.` });
     return { template: t };
   }
   const id = job.payload.templateId;
@@ -165,7 +224,7 @@ async function submit(
     },
   );
   await audit(job.tenant, { actor: job.createdBy, action: 'template.submitted', target: id, outcome: 'ok' });
-  await io.progress({
+  await io.post({
     text: `:inbox_tray: Requested validation of template *${esc(t.name)}*; watching it until Meta decides.`,
   });
   // The effect's stored result may be a plain object from DynamoDB: read it through the schema.
@@ -242,14 +301,13 @@ async function judge(
         : `:x: Template *${esc(name)}* was rejected.`;
     const monitorDays = settings.TEMPLATE_MONITOR_DAYS;
     const monitorUntil = io.now + monitorDays * DAY;
-    await io.progress({
-      text: `${head}${monitorDays > 0 ? ` I'll report Meta status changes (paused, disabled, flagged) until ${new Date(monitorUntil).toISOString().slice(0, 10)}.` : ''}`,
-    });
+    const done = { ...data, langs, verdict, summary: verdict } satisfies WatchData;
+    const next: WatchData = monitorDays === 0 ? done : { ...done, phase: 'monitor' as const, monitorUntil };
+    await io.progress(watchCard({ ...job, data: { ...job.data, ...next } }));
     await io.post({ text: `${head}\n${detail}` });
     await audit(job.tenant, { actor: 'system', action: `template.${verdict}`, target: id, outcome: 'ok' });
-    const done = { ...data, langs, verdict, summary: verdict } satisfies WatchData;
-    if (monitorDays === 0) return { type: 'done', data: done };
-    return { type: 'wait', until: monitorUntil, data: { ...done, phase: 'monitor', monitorUntil } };
+    if (monitorDays === 0) return { type: 'done', data: next };
+    return { type: 'wait', until: monitorUntil, data: next };
   }
 
   if (!states.some(isWaiting)) {
@@ -258,9 +316,10 @@ async function judge(
       .map(([k, x]) => `${esc(k)} ${x.s === 'incomplete' ? 'is incomplete' : 'was never submitted'}`);
     return {
       type: 'done',
-      data: { ...data, langs },
-      progress: {
-        text: `:information_source: Template *${esc(name)}* is not waiting for approval, so there is nothing to watch${pending.length ? `: ${pending.join(', ')}` : ' (it has no languages)'}. An admin can submit it with \`/wa template submit ${id}\` once it is complete.`,
+      data: {
+        ...data,
+        langs,
+        note: `:information_source: Template *${esc(name)}* is not waiting for approval, so there is nothing to watch${pending.length ? `: ${pending.join(', ')}` : ' (it has no languages)'}. An admin can submit it with \`/wa template submit ${id}\` once it is complete.`,
       },
     };
   }
@@ -269,30 +328,21 @@ async function judge(
   if (io.now - started > settings.TEMPLATE_WATCH_MAX_DAYS * DAY) {
     return {
       type: 'done',
-      data: { ...data, langs },
-      progress: {
-        text: `:hourglass: Template *${esc(name)}* is still waiting for Meta after ${settings.TEMPLATE_WATCH_MAX_DAYS} days; I stopped watching. Run \`/wa template watch ${id}\` to watch it again.`,
+      data: {
+        ...data,
+        langs,
+        note: `:hourglass: Template *${esc(name)}* is still waiting for Meta after ${settings.TEMPLATE_WATCH_MAX_DAYS} days; I stopped watching. Run \`/wa template watch ${id}\` to watch it again.`,
       },
     };
   }
   const summary = Object.entries(langs)
     .map(([k, x]) => `${k}: ${x.s}`)
     .join(', ');
+  // The card (rendered by the engine after the step) shows each language's state.
   return {
     type: 'wait',
     until: io.now + settings.TEMPLATE_POLL_SECONDS * 1000,
     data: { ...data, langs, summary, phase: 'watch' },
-    ...(summary !== job.data.summary
-      ? {
-          progress: {
-            text: `:hourglass_flowing_sand: Watching template *${esc(name)}* (\`${esc(id)}\`): ${Object.entries(
-              langs,
-            )
-              .map(([k, x]) => `${langLabel(k, x)} ${STATE_LABEL[x.s]}`)
-              .join(', ')}. Meta usually decides within 2 working days; I'll report the verdict here.`,
-          },
-        }
-      : {}),
   };
 }
 
@@ -365,9 +415,9 @@ async function foldInbox(job: WatchJob, io: StepIO): Promise<Result> {
     // Nothing is left to watch once Meta has deleted it.
     return {
       type: 'done',
-      data: { meta },
-      progress: {
-        text: `:wastebasket: Template *${esc(d.name ?? job.payload.templateId)}* was deleted at Meta; I stopped watching it.`,
+      data: {
+        meta,
+        note: `:wastebasket: Template *${esc(d.name ?? job.payload.templateId)}* was deleted at Meta; I stopped watching it.`,
       },
     };
   }

@@ -87,10 +87,12 @@ describe('opt-ins and contact verification', () => {
     await stack.drain();
     const msgs = await since();
     const posted = msgs.filter((m) => m.kind === 'chat.postMessage');
+    // One card, posted as the job starts and kept current (issue 12, item 3).
     expect(posted).toHaveLength(1);
-    expect(posted[0]?.text).toContain('3 of 4 done');
+    expect(posted[0]?.text).toContain('0 of 4 done');
     const updates = msgs.filter((m) => m.kind === 'chat.update');
     expect(updates.every((u) => u.ts === posted[0]?.ts)).toBe(true);
+    expect(updates.some((u) => String(u.text).includes('3 of 4 done'))).toBe(true);
     expect(updates.at(-1)?.text).toMatch(
       /\+31•+00: :x: CommBox says not valid[\s\S]*\+31•+33: :white_check_mark:[\s\S]*\+31•+22: :white_check_mark:[\s\S]*\+31•+00: :x:[\s\S]*may report any number as valid/,
     );

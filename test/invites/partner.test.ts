@@ -263,8 +263,13 @@ describe('/wa invite partner', () => {
     const jobId = jobIdIn(reply.text);
     const t = await threadOf(stack, jobId);
     expect(t.job.state).toBe('failed');
-    expect(t.progress).toContain(
-      'Partner invitation for Umbrella: Zavu refused the request (phone_number_not_found)',
+    // A failure before anything was created: the card says so (not "Creating…"), the thread has the words.
+    expect(t.progress).toMatch(/No invitation was created\.[\s\S]*Failed\.\* Zavu refused the request/);
+    expect(t.progress).not.toMatch(/Creating the invitation|waiting for the client/);
+    expect(t.posts).toContainEqual(
+      expect.stringContaining(
+        'Partner invitation for Umbrella: Zavu refused the request (phone_number_not_found)',
+      ),
     );
     expect(t.progress).toContain('Phone number pn_missing was not found');
     expect((await invitations()).some((i) => i.clientName === 'Umbrella')).toBe(false);
@@ -292,7 +297,9 @@ describe('/wa invite partner', () => {
     stack.clock.advance(86_400_000 + 120_000);
     await stack.tick();
     t = await threadOf(stack, c);
-    expect(t.posts.at(-1)).toContain('expired before Wayne connected');
+    expect(t.posts).toContainEqual(expect.stringContaining('expired before Wayne connected'));
     expect(t.job.state).toBe('failed');
+    // The card itself says it is over (issue 12, item 3).
+    expect(t.progress).toMatch(/expired before the client connected[\s\S]*Failed\./);
   });
 });

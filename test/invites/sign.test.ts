@@ -106,7 +106,11 @@ describe('/wa invite sign', () => {
     const offer = t.all.find(
       (m) => m.thread_ts === t.job.report.progressTs && /could not be delivered/.test(m.text ?? ''),
     );
-    expect(JSON.stringify(offer?.blocks)).toContain('invite:resend-email');
+    // The thread is history: the button is on the card, while it applies (issue 12, item 3).
+    expect(JSON.stringify(offer?.blocks)).not.toContain('invite:resend-email');
+    const card = () => stack.slack.current('C0SANDBOX', t.job.report.progressTs ?? '');
+    expect(JSON.stringify(card()?.blocks)).toContain('invite:resend-email');
+    expect(card()?.text).toContain('could not be delivered');
 
     const click = await clickButton(stack, 'invite:resend-email', jobId);
     expect(click.status).toBe(200);
@@ -118,12 +122,21 @@ describe('/wa invite sign', () => {
     t = await threadOf(stack, jobId);
     expect(t.posts.at(-1)).toContain('<@U0ADMIN> re-sent the invite by email');
 
-    // A second click sends nothing more.
+    // Once used, the button is gone from the card; a click on an old copy answers the state now,
+    // to the clicker alone, and sends nothing more.
+    expect(JSON.stringify(card()?.blocks)).not.toContain('invite:resend-email');
+    expect(card()?.text).toContain('invite re-sent by email');
+    const before = (await threadOf(stack, jobId)).posts.length;
     await clickButton(stack, 'invite:resend-email', jobId);
     await stack.drain();
     expect(
       (await sandboxState(stack))['cm-sign'].dossiers.find((d) => d.id === dossier?.id)?.invites,
     ).toHaveLength(2);
+    const answer = (await slackMessages(stack.url)).filter((m) => m.kind === 'chat.postEphemeral').at(-1);
+    expect(answer?.text).toMatch(
+      /now invite re-sent by email, waiting for the invitee, and it was already sent by email; that button no longer applies, so nothing was sent/,
+    );
+    expect((await threadOf(stack, jobId)).posts).toHaveLength(before);
 
     await stack.tick(); // email viewed
     await stack.tick(); // signed
@@ -170,7 +183,7 @@ describe('/wa invite sign', () => {
     stack.clock.advance(start + 3 * 86_400_000 + 120_000 - stack.clock.now());
     await stack.tick();
     t = await threadOf(stack, jobId);
-    expect(t.posts.at(-1)).toContain('expired before Dora Dirac signed');
+    expect(t.posts).toContainEqual(expect.stringContaining('expired before Dora Dirac signed'));
     expect(t.job.state).toBe('failed');
     expect(t.progress).toMatch(/expired .*unsigned/);
   });

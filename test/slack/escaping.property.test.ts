@@ -162,6 +162,35 @@ describe('escaping of untrusted text in every message renderer', () => {
             describeError(new UserError(detail)),
           );
           if (message) messages.push(message);
+          // Every kind's status card (issue 12, item 3), from hostile payload and data, running and ended.
+          for (const state of ['waiting', 'failed'] as const) {
+            const card = kind?.card?.(
+              job({
+                kind: kind.kind,
+                subject: name,
+                state,
+                lastError: describeError(new UserError(detail)),
+                payload: { ...payload, numbers: [name, other], email: 'a@b.co', expiresDays: 30 },
+                data: {
+                  name: other,
+                  deploymentId: 'dep1',
+                  dossierId: detail,
+                  invitationId: detail,
+                  expiresAt: detail,
+                  status: 'undelivered',
+                  langs: { [name]: { s: 'rejected', c: other, r: detail } },
+                  meta: { [other]: { e: detail } },
+                  verdict: 'rejected',
+                  phase: 'monitor',
+                  monitorUntil: 1_800_000_000_000,
+                  results: 've',
+                  detail,
+                  history: [detail, other],
+                },
+              }) as never,
+            );
+            if (card) messages.push(card);
+          }
         }
         messages.forEach((m, i) => {
           expectNoUserMarkup(m, `message ${i}`);

@@ -95,7 +95,7 @@ describe('template approval (CM.com Channels + Meta webhooks)', () => {
     const { ack, since } = await run(stack.url, `template watch ${TEMPLATE_IDS.appointmentReminder}`);
     expect(ack.json.text).toContain('Looking it up');
     await stack.drain();
-    expect(textOf(await since())).toMatch(/Watching template \*appointment_reminder\*.*pending/);
+    expect(textOf(await since())).toMatch(/Watching template \*appointment_reminder\*[\s\S]*pending/);
 
     for (let i = 0; i < 4; i++) await stack.tick();
     const msgs = await since();
