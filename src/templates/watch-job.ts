@@ -110,7 +110,9 @@ export const templateWatch: JobKind<WatchPayload, WatchData> = {
 
     if (job.payload.submit && !d.submitted) {
       const submitted = await submit(job, io, cm, t);
-      if ('type' in submitted) return submitted;
+      // Ended before watching (incomplete, or nothing to submit): the card still names the template.
+      if ('type' in submitted)
+        return { ...submitted, data: { ...data, ...(submitted.data ?? {}) } } as Result;
       t = submitted.template;
       data.submitted = true;
     }
@@ -144,7 +146,7 @@ export function watchCard(
     head = `:hourglass_flowing_sand: Watching template ${name} (\`${esc(id)}\`) until Meta decides; Meta usually decides within 2 working days.`;
   else if (active)
     head = `:hourglass_flowing_sand: ${job.payload.submit ? 'Submitting' : 'Looking up'} template \`${esc(id)}\`…`;
-  else head = `Template ${name} (\`${esc(id)}\`).`;
+  else head = d.name ? `Template ${name} (\`${esc(id)}\`).` : `Template ${name}.`;
   if (d.verdict && d.phase === 'monitor' && active && d.monitorUntil) {
     head += ` I report Meta status changes (paused, disabled, flagged) until ${new Date(d.monitorUntil).toISOString().slice(0, 10)}.`;
   }

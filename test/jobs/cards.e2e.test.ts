@@ -195,6 +195,16 @@ describe('a template watch has one card', () => {
     expect(c.text).not.toMatch(/Looking up/);
     expectFullBlocks(c.versions);
   });
+
+  it('a refused submit ends on a card that names the template and why', async () => {
+    const id = await start(`template submit ${TEMPLATE_IDS.accountAlert}`);
+    const c = await cardOf(id);
+    expect(c.job.state).toBe('failed');
+    expect(c.text).toMatch(
+      /^Template \*account_alert\* \(`[0-9a-f-]+`\)\.\n:x: \*Failed\.\* it is incomplete/,
+    );
+    expectFullBlocks(c.versions);
+  });
 });
 
 describe('a contact verification has one card', () => {
