@@ -37,6 +37,7 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
     const d: PartnerData = { ...job.data };
     const before = d.status;
     const posts: SlackMessage[] = [];
+    let ending: SlackMessage | undefined;
     const client = await zavuClient(job.tenant, { timeoutMs: inviteSettings().httpTimeoutMs });
     let url: string | undefined;
 
@@ -116,7 +117,8 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
           posts.push({ text: `:white_check_mark: ${connectedWords(p.clientName, d)}` });
           break;
         case 'expired':
-          posts.push({ text: `:hourglass: The invitation expired before ${esc(p.clientName)} connected.` });
+          // The job ends here: the note is the failure's words in the thread, said once.
+          ending = { text: `:hourglass: The invitation expired before ${esc(p.clientName)} connected.` };
           break;
         case 'cancelled':
           posts.push({ text: ':no_entry_sign: The invitation was cancelled; the link no longer works.' });
@@ -173,7 +175,12 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
       case 'cancelled':
         return { type: 'cancelled', reason: 'the invitation was cancelled', data: d };
       case 'expired':
-        return { type: 'fail', reason: 'the invitation expired before the client connected.', data: d };
+        return {
+          type: 'fail',
+          reason: 'the invitation expired before the client connected.',
+          data: d,
+          ...(ending && { progress: ending }),
+        };
     }
     const expiresAt = Date.parse(d.expiresAt ?? '') || io.now + 7 * 86_400_000;
     // Poll more often in the last hour, and once right after expiry.

@@ -48,12 +48,16 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
     const posts: SlackMessage[] = [];
     const client = await cmSignClient(job.tenant, { timeoutMs: inviteSettings().httpTimeoutMs });
     let reassign = false;
+    let ending: SlackMessage | undefined;
 
     const advance = (to: SignStatus, message?: SlackMessage) => {
       if (RANK[to] <= RANK[d.status ?? 'sending'] && to !== 'email_sent') return false;
       if (d.status && TERMINAL.includes(d.status)) return false;
       d.status = to;
-      if (message) posts.push(message);
+      // A declined or expired invite ends the job: its note goes in the thread as the failure's
+      // words, once (not again as the kind's failure message).
+      if (message && (to === 'declined' || to === 'expired')) ending = message;
+      else if (message) posts.push(message);
       return true;
     };
 
@@ -207,9 +211,19 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
       case 'signed':
         return { type: 'done', data: d };
       case 'declined':
-        return { type: 'fail', reason: `${esc(p.inviteeName)} declined to sign.`, data: d };
+        return {
+          type: 'fail',
+          reason: `${esc(p.inviteeName)} declined to sign.`,
+          data: d,
+          ...(ending && { progress: ending }),
+        };
       case 'expired':
-        return { type: 'fail', reason: `the invite expired ${slackDate(d.expiresAt)} unsigned.`, data: d };
+        return {
+          type: 'fail',
+          reason: `the invite expired ${slackDate(d.expiresAt)} unsigned.`,
+          data: d,
+          ...(ending && { progress: ending }),
+        };
     }
     const next = [io.now + inviteSettings().pollMs, expiresAt + 60_000];
     if (!d.reminded && remindAt > io.now) next.push(remindAt);

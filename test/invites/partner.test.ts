@@ -298,6 +298,7 @@ describe('/wa invite partner', () => {
     await stack.tick();
     t = await threadOf(stack, c);
     expect(t.posts).toContainEqual(expect.stringContaining('expired before Wayne connected'));
+    expect(t.posts.filter((p) => /expired/.test(p))).toHaveLength(1); // said once
     expect(t.job.state).toBe('failed');
     // The card itself says it is over (issue 12, item 3).
     expect(t.progress).toMatch(/expired before the client connected[\s\S]*Failed\./);

@@ -184,6 +184,8 @@ describe('/wa invite sign', () => {
     await stack.tick();
     t = await threadOf(stack, jobId);
     expect(t.posts).toContainEqual(expect.stringContaining('expired before Dora Dirac signed'));
+    // The thread says it once: the step's note is the failure's words, not followed by a second one.
+    expect(t.posts.filter((p) => /expired/.test(p))).toHaveLength(1);
     expect(t.job.state).toBe('failed');
     expect(t.progress).toMatch(/expired .*unsigned/);
   });
