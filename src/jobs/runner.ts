@@ -200,8 +200,14 @@ async function runStep(
   }
 }
 
-/** Renders the job's card from its state and puts it in Slack (never failing the step for it). */
+/**
+ * Renders the job's card from its state and puts it in Slack (never failing the step for it).
+ * Only a card that exists is updated: one first posted here, after the step was saved, would not
+ * have its ts saved, and the next step would post a second card. (A step posts the first card,
+ * and a failure before it gets one above, before the save.)
+ */
 async function showCard(kind: JobKind, job: Job, reporter: SlackReporter): Promise<void> {
+  if (!reporter.report.progressTs) return;
   try {
     await reporter.progress((kind.card as (j: Job) => SlackMessage)(job));
   } catch (err) {

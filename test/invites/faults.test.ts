@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminal } from '../../src/jobs/model.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
+import { slackMessages } from '../helpers/slack.js';
 import { job, jobIdIn, run, sandboxState, startStack } from './helpers.js';
 
 let stack: LocalStack;
@@ -46,6 +47,22 @@ describe('invites under provider faults', () => {
     expect(finals.map((j) => `${j.subject}: ${j.state}`)).toEqual(
       finals.map((j) => `${j.subject}: succeeded`),
     );
+
+    // One card per job, however its first steps failed: every top-level post naming the job is
+    // its card (a card first shown after a failed step was saved would be posted again).
+    const posts = await slackMessages(stack.url);
+    for (const j of finals) {
+      const top = posts.filter(
+        (m) =>
+          m.kind === 'chat.postMessage' &&
+          !m.thread_ts &&
+          `${m.text ?? ''}${JSON.stringify(m.blocks ?? '')}`.includes(j.id),
+      );
+      expect(
+        top.map((m) => m.ts),
+        j.subject,
+      ).toEqual([j.report.progressTs]);
+    }
 
     const state = await sandboxState(stack);
     const stats = state as unknown as Record<string, { stats: { faults: number } }>;
