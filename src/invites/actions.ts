@@ -1,7 +1,7 @@
 import { clock } from '../clock.js';
 import { isTerminal } from '../jobs/model.js';
 import { JobRepository } from '../jobs/repository.js';
-import { claimAndQueue } from '../jobs/runner.js';
+import { deliverAndRun } from '../jobs/runner.js';
 import { audit } from '../security/audit.js';
 import type { ActionArgs } from '../slack/interactions.js';
 import { esc } from '../slack/mrkdwn.js';
@@ -47,20 +47,16 @@ export async function handleInviteAction(args: ActionArgs): Promise<void> {
     return;
   }
   const now = clock.now();
-  const delivered = await repo.deliver(
+  // Delivered to the inbox, and run at once (the delivery claims the job when nobody holds it).
+  const delivered = await deliverAndRun(
     args.tenant,
     job.id,
-    {
-      type: USER_EVENTS.resendEmail,
-      at: now,
-      data: { userId },
-    },
-    now,
+    { type: USER_EVENTS.resendEmail, at: now, data: { userId } },
+    { repo, now: () => now, random: Math.random },
   );
   if (!delivered) {
     await say(`:information_source: That invite is no longer followed (job ${job.state}); nothing was sent.`);
     return;
   }
   await audit(args.tenant, { actor: userId, action: 'invite.resend_email', target: job.id, outcome: 'ok' });
-  await claimAndQueue(job, { repo, now: () => now, random: Math.random });
 }

@@ -1,7 +1,7 @@
 import { clock } from '../clock.js';
 import { isTerminal, type Job } from '../jobs/model.js';
 import { JobRepository } from '../jobs/repository.js';
-import { claimAndQueue } from '../jobs/runner.js';
+import { deliverAndRun } from '../jobs/runner.js';
 import { jobIdForRef, startJob } from '../jobs/service.js';
 import { cardPermalink } from '../jobs/view.js';
 import { getCredentials } from '../security/credentials.js';
@@ -123,9 +123,12 @@ export async function findInviteJob(tenant: TenantId, id: string, repo = new Job
 /** Wakes the job with a user event (never a provider call on the ack path). */
 async function nudge(job: Job, type: string, userId: string, repo = new JobRepository()): Promise<boolean> {
   const now = clock.now();
-  const delivered = await repo.deliver(job.tenant, job.id, { type, at: now, data: { userId } }, now);
-  if (delivered) await claimAndQueue(job, { repo, now: () => now, random: Math.random });
-  return delivered;
+  return deliverAndRun(
+    job.tenant,
+    job.id,
+    { type, at: now, data: { userId } },
+    { repo, now: () => now, random: Math.random },
+  );
 }
 
 /**

@@ -80,7 +80,10 @@ export class JobRepository {
     owner: string,
     now: number,
     leaseMs: number,
+    opts: { due?: boolean } = {},
   ): Promise<Job | undefined> {
+    // `due: false`: an event in the inbox makes the job due whatever its dueAt says.
+    const due = opts.due === false ? '' : ' AND dueAt <= :now';
     try {
       const out = await ddb().send(
         new UpdateCommand({
@@ -88,7 +91,7 @@ export class JobRepository {
           Key: keys.job(tenant, id),
           UpdateExpression:
             'SET leaseOwner = :owner, leaseUntil = :until, #state = :running, updatedAt = :now ADD version :one',
-          ConditionExpression: `${IS_ACTIVE} AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)`,
+          ConditionExpression: `${IS_ACTIVE}${due} AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)`,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ...ACTIVE_VALUES,
@@ -151,15 +154,27 @@ export class JobRepository {
     result: StepOutcome,
     now: number,
     consumedInbox: number,
+    keep?: { leaseUntil: number },
   ): Promise<Job> {
     let current = job;
     for (let attempt = 0; attempt < 5; attempt++) {
       const remaining = (current.inbox ?? []).slice(consumedInbox);
       const next = applyResult(current, result, now, remaining);
       const terminal = isTerminal(next.state);
+      // Kept (offered by the runner): the same worker runs the next step at once, so the lease
+      // stays and the due index is not touched; the stored dueAt is what a crash falls back on.
+      // Only event-driven work is kept: events that arrived during the step, or a step that acted
+      // on events and asks to go on at once (a click's follow-up). A poll that merely asks to be
+      // due now is paced by the scheduler, and a retry's backoff is the point.
+      const kept =
+        keep !== undefined &&
+        result.type === 'wait' &&
+        (next.dueAt ?? Number.POSITIVE_INFINITY) <= now &&
+        (remaining.length > 0 || consumedInbox > 0);
+      const moves = !terminal && !kept && next.dueAt !== current.dueAt;
       const names: Record<string, string> = { '#state': 'state' };
       const values: Record<string, unknown> = {
-        ':state': next.state,
+        ':state': kept ? 'running' : next.state,
         ':now': now,
         ':data': next.data,
         ':effects': next.effects,
@@ -180,7 +195,11 @@ export class JobRepository {
         'inbox = :inbox',
       ];
       names['#data'] = 'data';
-      const removes = ['leaseOwner', 'leaseUntil'];
+      const removes = kept ? [] : ['leaseOwner', 'leaseUntil'];
+      if (kept) {
+        sets.push('leaseUntil = :leaseUntil');
+        values[':leaseUntil'] = (keep as { leaseUntil: number }).leaseUntil;
+      }
       if (next.refs?.length) {
         sets.push('refs = :refs');
         values[':refs'] = next.refs;
@@ -194,7 +213,9 @@ export class JobRepository {
         sets.push('#ttl = :ttl');
         names['#ttl'] = 'ttl';
         values[':ttl'] = epochSeconds(now) + config().jobRetentionDays * 86_400;
-      } else {
+      } else if (moves) {
+        // Only a due time that really changes is written: every change of the index key costs
+        // two index writes (delete + put).
         sets.push('dueAt = :due', 'dueShard = :shard');
         values[':due'] = next.dueAt;
         values[':shard'] = shardOf(current.id);
@@ -204,14 +225,24 @@ export class JobRepository {
           new UpdateCommand({
             TableName: tableName(),
             Key: keys.job(current.tenant, current.id),
-            UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')} ADD version :one`,
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''} ADD version :one`,
             ConditionExpression: 'leaseOwner = :lease AND version = :v',
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
           }),
         );
         // Leaving the due index is one index write; a new due time moves the key (delete + put).
-        indexWrite(terminal ? 1 : next.dueAt !== current.dueAt ? 2 : 0);
+        indexWrite(terminal ? (current.dueAt !== undefined ? 1 : 0) : moves ? 2 : 0);
+        if (kept)
+          return {
+            ...next,
+            state: 'running',
+            dueAt: current.dueAt,
+            inbox: remaining,
+            version: current.version + 1,
+            leaseOwner: lease,
+            leaseUntil: (keep as { leaseUntil: number }).leaseUntil,
+          };
         return {
           ...next,
           inbox: remaining,
@@ -251,6 +282,79 @@ export class JobRepository {
     );
     if (applied) indexWrite(2);
     return applied;
+  }
+
+  /**
+   * A webhook or user event for the job, taking the job for a run in the same write when nobody
+   * holds it: one write, and the due index is not touched (the step that runs writes the next due
+   * time). When a worker holds the job, the event only joins the inbox; that worker's finish sees
+   * it (its version moved) and runs the job again at once. Returns the claimed job, `held` when
+   * someone else holds it, or `gone` when the job is no longer active.
+   */
+  async deliverAndClaim(
+    tenant: TenantId,
+    id: string,
+    event: InboxEvent,
+    now: number,
+    lease: string,
+    leaseMs: number,
+  ): Promise<{ claimed: Job } | 'held' | 'gone'> {
+    const append = 'inbox = list_append(if_not_exists(inbox, :empty), :event), updatedAt = :now';
+    try {
+      const out = await ddb().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.job(tenant, id),
+          UpdateExpression: `SET ${append}, leaseOwner = :owner, leaseUntil = :until, #state = :running ADD version :one`,
+          ConditionExpression: `${IS_ACTIVE} AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)`,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ...ACTIVE_VALUES,
+            ':empty': [],
+            ':event': [event],
+            ':now': now,
+            ':owner': lease,
+            ':until': now + leaseMs,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { claimed: toJob(out.Attributes ?? {}) };
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+    }
+    // Held by a worker (or no longer active): the event joins the inbox only.
+    let after: Job;
+    try {
+      const out = await ddb().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.job(tenant, id),
+          UpdateExpression: `SET ${append} ADD version :one`,
+          ConditionExpression: IS_ACTIVE,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ...ACTIVE_VALUES,
+            ':empty': [],
+            ':event': [event],
+            ':now': now,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      after = toJob(out.Attributes ?? {});
+    } catch (err) {
+      if (isConditionFailed(err)) return 'gone';
+      throw err;
+    }
+    // The holder finished between the two writes: nobody would see the event, so take the job now.
+    if ((after.leaseUntil ?? 0) < now) {
+      const claimed = await this.claim(tenant, id, lease, now, leaseMs, { due: false });
+      if (claimed) return { claimed };
+    }
+    return 'held';
   }
 
   async cancel(tenant: TenantId, id: string, reason: string, now: number): Promise<boolean> {

@@ -12,7 +12,14 @@ import { ddb, tableName } from '../store/dynamo.js';
 import { keys } from '../store/keys.js';
 import { describeError } from './describe.js';
 import { type JobKind, loadJobKind, type StepIO } from './kinds.js';
-import { type Job, LEASE_MS, type QueueMessage, type SlackMessage, type StepOutcome } from './model.js';
+import {
+  type InboxEvent,
+  type Job,
+  LEASE_MS,
+  type QueueMessage,
+  type SlackMessage,
+  type StepOutcome,
+} from './model.js';
 import { jobQueue } from './queue.js';
 import { SlackReporter } from './report.js';
 import { ConflictError, JobRepository, leaseToken } from './repository.js';
@@ -35,22 +42,45 @@ function isTransientFailure(err: unknown): boolean {
   return true;
 }
 
+/** Consecutive steps one worker runs under one lease before it lets the scheduler pace the job. */
+export const MAX_KEPT_STEPS = 20;
+
 /**
- * Runs one step of one job under the lease the message carries, then writes the outcome and
- * releases the lease in one conditional update. A message whose lease is no longer held is a
- * duplicate or a straggler, and is dropped.
+ * Runs the job under the lease the message carries: one step, its outcome written in one
+ * conditional update. When events make the job due again at once (they arrived during the step,
+ * or the step acted on events and answers `wait` until now), the lease is kept in that same write
+ * and the next step runs here, up to MAX_KEPT_STEPS and while `continueUntil` (wall time) allows: no claim and no
+ * due-index write between them. Otherwise the write releases the lease and sets the next due
+ * time. A message whose lease is no longer held is a duplicate or a straggler, and is dropped.
  */
 export async function runMessage(
   message: QueueMessage,
   deps: RunnerDeps = defaults(),
+  continueUntil = Number.POSITIVE_INFINITY,
 ): Promise<Job | undefined> {
   const { repo } = deps;
-  let job =
+  const job =
     message.job?.leaseOwner === message.lease ? message.job : await repo.get(message.tenant, message.jobId);
   if (!job || job.leaseOwner !== message.lease || (job.leaseUntil ?? 0) < deps.now()) {
     logger.info('dropping a message whose lease is gone', { jobId: message.jobId });
     return undefined;
   }
+  let current: Job | undefined = job;
+  for (let step = 1; ; step++) {
+    const keep = step < MAX_KEPT_STEPS && Date.now() < continueUntil;
+    current = await runOneStep(current, message.lease, deps, keep);
+    if (!current || current.leaseOwner !== message.lease) return current;
+  }
+}
+
+async function runOneStep(
+  claimed: Job,
+  lease: string,
+  deps: RunnerDeps,
+  keep: boolean,
+): Promise<Job | undefined> {
+  const { repo } = deps;
+  let job = claimed;
   const kind = await loadJobKind(job.kind);
   const tenant = job.tenant;
   const reporter = new SlackReporter(() => slackClientFor(tenant), job.report, deps.now);
@@ -65,7 +95,7 @@ export async function runMessage(
       outcome = { type: 'fail', reason: 'the job payload is not valid for its kind' };
     } else {
       job = { ...job, payload: payload.data };
-      outcome = await runStep(kind, job, message.lease, reporter, deps);
+      outcome = await runStep(kind, job, lease, reporter, deps);
     }
   }
 
@@ -98,13 +128,15 @@ export async function runMessage(
   }
 
   try {
+    const now = deps.now();
     const finished = await repo.finishStep(
       { ...job, report: reporter.report },
-      message.lease,
+      lease,
       outcome,
-      deps.now(),
+      now,
       // A step that failed transiently has not acted on its events: keep them for the retry.
       outcome.type === 'retry' ? 0 : consumed,
+      keep && kind ? { leaseUntil: now + LEASE_MS } : undefined,
     );
     if (kind?.card) await showCard(kind, finished, reporter);
     if (finished.state === 'waiting' && (finished.inbox?.length ?? 0) > 0) {
@@ -243,6 +275,25 @@ export async function claimAndQueue(
   return true;
 }
 
+/**
+ * A webhook or user event for a job: kept in its inbox and run at once. One write when nobody
+ * holds the job (the event and the claim together); when a worker holds it, the event waits in
+ * the inbox and that worker runs the job again as soon as its step ends. False when the job is no
+ * longer active.
+ */
+export async function deliverAndRun(
+  tenant: Job['tenant'],
+  jobId: string,
+  event: InboxEvent,
+  deps: RunnerDeps = defaults(),
+): Promise<boolean> {
+  const lease = leaseToken();
+  const out = await deps.repo.deliverAndClaim(tenant, jobId, event, deps.now(), lease, LEASE_MS);
+  if (out === 'gone') return false;
+  if (out !== 'held') await jobQueue().send([{ tenant, jobId, lease, job: out.claimed }]);
+  return true;
+}
+
 export interface LaneResult {
   steps: number;
   /** Jobs of the run someone else had taken, or that were no longer due. */
@@ -265,9 +316,11 @@ export async function runLane(
   deadline = Number.POSITIVE_INFINITY,
 ): Promise<LaneResult> {
   const result: LaneResult = { steps: 1, skipped: 0, handedOver: 0 };
-  await runMessage(message, deps);
   const next = message.next ?? [];
   const until = message.until ?? 0;
+  // A job due again at once keeps its lease and runs on here while the run and the worker allow.
+  const continueUntil = Math.min(message.until ?? Number.POSITIVE_INFINITY, deadline);
+  await runMessage(message, deps, continueUntil);
   let i = 0;
   // `until` and `deadline` are wall time: how long this worker may keep going.
   for (; i < next.length && Date.now() < Math.min(until, deadline); i++) {
@@ -279,7 +332,7 @@ export async function runLane(
         result.skipped += 1;
         continue;
       }
-      await runMessage({ tenant: message.tenant, jobId, lease, job }, deps);
+      await runMessage({ tenant: message.tenant, jobId, lease, job }, deps, continueUntil);
       result.steps += 1;
     } catch (err) {
       logger.error('job step failed in a run', { jobId, error: err as Error });

@@ -6,7 +6,7 @@ import { keys, type TenantId } from '../store/keys.js';
 import { type InboxEvent, type Job, LEASE_MS } from './model.js';
 import { jobQueue } from './queue.js';
 import { JobRepository, leaseToken, newJobId } from './repository.js';
-import { claimAndQueue } from './runner.js';
+import { deliverAndRun } from './runner.js';
 
 /** Slack keeps a response_url usable for 30 minutes. */
 const RESPONSE_URL_TTL_MS = 30 * 60_000;
@@ -147,7 +147,5 @@ export async function deliverToJob(
   repo = new JobRepository(),
   now = clock.now(),
 ): Promise<boolean> {
-  const delivered = await repo.deliver(tenant, jobId, { ...event, at: now }, now);
-  if (delivered) await claimAndQueue({ tenant, id: jobId }, { repo, now: () => now, random: Math.random });
-  return delivered;
+  return deliverAndRun(tenant, jobId, { ...event, at: now }, { repo, now: () => now, random: Math.random });
 }

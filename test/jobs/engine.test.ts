@@ -1,12 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ProviderError } from '../../src/http/errors.js';
+import { capacity, meterCapacity, resetCapacity } from '../../src/jobs/capacity.js';
 import { registerJobKind, type StepIO } from '../../src/jobs/kinds.js';
 import type { Job, QueueMessage, StepResult } from '../../src/jobs/model.js';
 import { InProcessQueue, type JobQueue, setJobQueue } from '../../src/jobs/queue.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { runMessage } from '../../src/jobs/runner.js';
-import { deliverEvent, startJob } from '../../src/jobs/service.js';
+import { deliverEvent, deliverToJob, startJob } from '../../src/jobs/service.js';
 import { dispatchPass } from '../../src/jobs/sweep.js';
 import { tenantId } from '../../src/store/keys.js';
 import { startTestTable } from '../helpers/dynamo.js';
@@ -211,6 +212,183 @@ describe('job engine', () => {
     const stale = { ...message, lease: 'someone-else', job: undefined };
     expect(await runMessage(stale)).toBeUndefined();
     expect(calls).toBe(0);
+  });
+
+  it('given events that make a job due again at once, the worker runs the next steps under the same lease: one write each, no claim and no due-index write until the job really waits', async () => {
+    const now = Date.now();
+    let jobId = '';
+    const seen: string[][] = [];
+    script = [
+      async (j) => {
+        seen.push((j.inbox ?? []).map((e) => e.type));
+        // A webhook arrives while this step runs.
+        expect(await deliverToJob(T1, jobId, { type: 'arrived', data: {} }, repo, now)).toBe(true);
+        return silentWait(now + 3_600_000);
+      },
+      (j) => {
+        seen.push((j.inbox ?? []).map((e) => e.type));
+        return silentWait(now); // acted on the event; its follow-up goes on at once
+      },
+      (j) => {
+        seen.push((j.inbox ?? []).map((e) => e.type));
+        return silentWait(now + 3_600_000);
+      },
+    ];
+    const job = await startJob(ctx, {
+      kind: 'test.scripted',
+      subject: 'chain',
+      payload: { n: 8 },
+      data: { effect: false },
+    });
+    jobId = job.id;
+    const first = queue.take()[0] as QueueMessage;
+    meterCapacity();
+    resetCapacity();
+    try {
+      const after = await runMessage(first, { repo, now: () => now, random: () => 0.5 });
+      expect(seen).toEqual([[], ['arrived'], []]);
+      expect(after?.state).toBe('waiting');
+      expect(after?.leaseOwner).toBeUndefined();
+      // Three finishes, the first one twice (the event moved the version under it); the event: a
+      // claim-with-event refused (the worker holds the job), then the append. No claim at all.
+      expect(capacity.byOperation.UpdateItemCommand?.calls).toBe(6);
+      expect(capacity.failedConditions).toBe(2);
+      // The due index moved once, when the job started to wait an hour (delete + put).
+      expect(capacity.indexWcu).toBe(2);
+    } finally {
+      meterCapacity(false);
+    }
+    expect(queue.take()).toEqual([]);
+    const stored = await repo.get(T1, job.id);
+    expect(stored?.dueAt).toBe(now + 3_600_000);
+    expect(stored?.leaseOwner).toBeUndefined();
+  });
+
+  it('given a poll that asks to be due now with no event, the worker does not run it again in place: the scheduler paces it', async () => {
+    const now = Date.now();
+    script = [() => silentWait(now)];
+    const job = await startJob(ctx, {
+      kind: 'test.scripted',
+      subject: 'poll',
+      payload: { n: 12 },
+      data: { effect: false },
+    });
+    const after = await runMessage(queue.take()[0] as QueueMessage, {
+      repo,
+      now: () => now,
+      random: () => 0.5,
+    });
+    expect(calls).toBe(1);
+    expect(after?.leaseOwner).toBeUndefined();
+    expect((await repo.get(T1, job.id))?.leaseOwner).toBeUndefined();
+  });
+
+  it('given a worker that dies between two kept steps, the scheduler takes the job once the lease has run out and it goes on from the last step written; the dead worker cannot finish', async () => {
+    const now = Date.now();
+    let release: () => void = () => {};
+    const hung = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const seen: unknown[] = [];
+    let jobId = '';
+    script = [
+      async () => {
+        expect(await deliverToJob(T1, jobId, { type: 'arrived', data: {} }, repo, now)).toBe(true);
+        return { type: 'wait', until: now + 3_600_000, data: { first: 'written' } };
+      },
+      async () => {
+        await hung; // the worker dies here: its step never ends (until the test lets it go)
+        return { type: 'done' };
+      },
+      (j) => {
+        seen.push(j.data);
+        return { type: 'done' };
+      },
+    ];
+    const job = await startJob(ctx, {
+      kind: 'test.scripted',
+      subject: 'kept-crash',
+      payload: { n: 9 },
+      data: { effect: false },
+    });
+    jobId = job.id;
+    const first = queue.take()[0] as QueueMessage;
+    const dead = runMessage(first, { repo, now: () => now, random: () => 0.5 });
+    await vi.waitUntil(() => calls === 2);
+    const held = await repo.get(T1, job.id);
+    expect(held).toMatchObject({ state: 'running', leaseOwner: first.lease, data: { first: 'written' } });
+    expect(held?.dueAt).toBeLessThanOrEqual(now);
+    // Before the lease runs out nobody else may take it; after, the scheduler does.
+    await dispatchPass({ clock: () => now + 60_000, lanes: 100 });
+    expect(queue.take().filter((m) => m.jobId === job.id)).toEqual([]);
+    const later = now + 3 * 60_000;
+    await dispatchPass({ clock: () => later, lanes: 100 });
+    const retried = queue.take().find((m) => m.jobId === job.id) as QueueMessage;
+    expect(retried).toBeDefined();
+    const done = await runMessage(retried, { repo, now: () => later, random: () => 0.5 });
+    expect(done?.state).toBe('succeeded');
+    expect(seen).toEqual([{ effect: false, first: 'written' }]);
+    release();
+    expect(await dead).toBeUndefined(); // its finish is refused: the lease is gone
+    expect((await repo.get(T1, job.id))?.state).toBe('succeeded');
+  });
+
+  it('given an event for a waiting job, delivering it and claiming the job are one write, and the due index is not touched', async () => {
+    const now = Date.now();
+    script = [() => silentWait(now + 3_600_000), () => silentWait(now + 3_600_000)];
+    const job = await startJob(ctx, {
+      kind: 'test.scripted',
+      subject: 'woken',
+      payload: { n: 10 },
+      data: { effect: false },
+    });
+    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
+    meterCapacity();
+    resetCapacity();
+    try {
+      expect(await deliverToJob(T1, job.id, { type: 'clicked', data: {} }, repo, now + 1_000)).toBe(true);
+      expect(capacity.byOperation.UpdateItemCommand?.calls).toBe(1);
+      expect(capacity.indexWcu).toBe(0);
+    } finally {
+      meterCapacity(false);
+    }
+    const [run] = queue.take();
+    expect(run?.jobId).toBe(job.id);
+    const after = await runMessage(run as QueueMessage, { repo, now: () => now + 1_000, random: () => 0.5 });
+    expect(after?.state).toBe('waiting');
+    expect(after?.inbox).toEqual([]);
+    // The step asked for the same poll time as before: the index key did not move at all.
+    expect((await repo.get(T1, job.id))?.dueAt).toBe(now + 3_600_000);
+  });
+
+  it('given an event for a job a worker holds, it joins the inbox and that worker runs the job again right after its step, with no new message', async () => {
+    const now = Date.now();
+    const seen: string[] = [];
+    let jobId = '';
+    script = [
+      async () => {
+        // The webhook arrives while this step runs.
+        expect(await deliverToJob(T1, jobId, { type: 'arrived', data: {} }, repo, now)).toBe(true);
+        return silentWait(now + 3_600_000);
+      },
+      (j) => {
+        seen.push(...(j.inbox ?? []).map((e) => e.type));
+        return { type: 'done' };
+      },
+    ];
+    const job = await startJob(ctx, {
+      kind: 'test.scripted',
+      subject: 'busy',
+      payload: { n: 11 },
+      data: { effect: false },
+    });
+    jobId = job.id;
+    const first = queue.take()[0] as QueueMessage;
+    const after = await runMessage(first, { repo, now: () => now, random: () => 0.5 });
+    expect(queue.take()).toEqual([]);
+    expect(seen).toEqual(['arrived']);
+    expect(after?.state).toBe('succeeded');
+    expect((await repo.get(T1, job.id))?.inbox).toEqual([]);
   });
 
   it('given the in-process queue, sends run after the caller returns and drain waits for them', async () => {

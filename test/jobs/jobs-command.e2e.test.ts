@@ -14,7 +14,7 @@ registerJobKind(
     ({
       kind: 'test.progress',
       payload: z.object({ label: z.string() }),
-      async step(job: { payload: { label: string }; data: { polls?: number } }) {
+      async step(job: { payload: { label: string }; data: { polls?: number } }, io: { now: number }) {
         const polls = (job.data.polls ?? 0) + 1;
         const text = `:hourglass_flowing_sand: ${job.payload.label}: poll ${polls}`;
         return polls >= 3
@@ -23,7 +23,8 @@ registerJobKind(
               data: { polls },
               progress: { text: `:white_check_mark: ${job.payload.label}: done` },
             }
-          : { type: 'wait', until: Date.now() + 300, data: { polls }, progress: { text } };
+          : // App time (io.now), not Date.now(): the stack's clock runs ahead once a test ticks it.
+            { type: 'wait', until: io.now + 300, data: { polls }, progress: { text } };
       },
     }) as never,
 );
