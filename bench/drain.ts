@@ -261,10 +261,11 @@ for (const [n, jobs] of RUNS.entries()) {
     });
     const table = capacity.wcu;
     emit({
-      bench: 'dynamodb-cost',
+      bench: 'dynamodb-cost-drain',
       steps,
       wcuPerStep: round((table + capacity.indexWcu) / steps, 3),
       rcuPerStep: round(capacity.rcu / steps, 3),
+      indexRcuPerStep: round(capacity.indexRcu / steps, 3),
       tableWcuPerStep: round(table / steps, 3),
       indexWcuPerStep: round(capacity.indexWcu / steps, 3),
       failedConditionalWrites: capacity.failedConditions,
@@ -277,7 +278,7 @@ for (const [n, jobs] of RUNS.entries()) {
       itemBytesAvg: r.itemBytesAvg,
       itemBytesMax: r.itemBytesMax,
       indexWrites:
-        'dynalite reports table units only; the repository adds due-index writes from the index attributes each write sets or removes: 1 when an item enters or leaves the index, 2 when its dueAt changes (delete + put); keys-only projection, 1 unit each. Failed conditional writes are counted at 1 WCU (DynamoDB charges them; dynalite reports nothing).',
+        'One-step jobs found by the scheduler (claim, finish, leave the due index). dynalite reports table units for writes and index units for queries; the repository adds due-index writes from the index attributes each write sets or removes: 1 when an item enters or leaves the index, 2 when its dueAt changes (delete + put); keys-only projection, 1 unit each. Failed conditional writes are counted at 1 WCU (DynamoDB charges them; dynalite reports nothing).',
     });
   }
 }

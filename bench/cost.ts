@@ -1,0 +1,224 @@
+/**
+ * DynamoDB units per job step, by kind of step, through the deployed scheduler pass, queue
+ * message and worker handler (in-process queue instead of SQS, simulated clock to reach due
+ * times). N jobs per phase; each phase's units are divided by the steps it ran.
+ *
+ * - poll: the scheduler finds the job due and claims it, the step polls and waits 5 minutes.
+ * - webhook: an event for a waiting job (deliverToJob, as webhooks and buttons do), the step
+ *   acts on it and waits 5 minutes (the next poll from now).
+ * - webhook, same poll time: as above, the step keeps the poll time it had.
+ * - final: the scheduler finds the job due, the step finishes it.
+ * - final, webhook: an event finishes the job.
+ * - kept: an event's step goes on at once (a click's follow-up): the second step runs under the
+ *   same lease, with no claim and no index write (two steps per event).
+ *
+ * Table units are what DynamoDB reports (ReturnConsumedCapacity INDEXES); index units for
+ * queries too. dynalite reports no index units for writes, so index writes are recomputed here
+ * from each written item before and after, by DynamoDB's documented rules (keys-only index:
+ * enter 1, leave 1, key change 2, anything else 0), and checked against what the repository
+ * reports. Failed conditional writes count 1 WCU (DynamoDB charges them). No provider call is
+ * made: rate-limit slot writes (one per ~19 requests when busy, up to one per request when
+ * quiet) come on top and are measured by the job-drain bench.
+ *
+ *   tsx bench/cost.ts [jobsPerPhase=100]
+ */
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { emit, lambdaContext, note, round, startDynaliteProcess } from './lib.js';
+
+const N = Number(process.argv[2] ?? 100);
+const WAIT_MS = 5 * 60_000;
+
+const db = await startDynaliteProcess();
+Object.assign(process.env, {
+  DYNAMODB_ENDPOINT: db.endpoint,
+  TABLE_NAME: 'bench-cost',
+  DUE_SHARDS: '4',
+  LOG_LEVEL: 'ERROR',
+  SLACK_API_URL: 'http://127.0.0.1:9/',
+});
+
+const { ensureTable } = await import('../src/sandbox/server.js');
+const { config } = await import('../src/config.js');
+await ensureTable(db.endpoint, config().tableName);
+const { SimulatedClock, setClock, clock } = await import('../src/clock.js');
+const sim = new SimulatedClock();
+setClock(sim);
+const { registerJobKind } = await import('../src/jobs/kinds.js');
+const { InProcessQueue, setJobQueue } = await import('../src/jobs/queue.js');
+const { dispatchPass } = await import('../src/jobs/sweep.js');
+const { deliverToJob, startJob } = await import('../src/jobs/service.js');
+const { capacity, meterCapacity, resetCapacity } = await import('../src/jobs/capacity.js');
+const { tenantId } = await import('../src/store/keys.js');
+const worker = await import('../functions/worker.js');
+
+let steps = 0;
+type Data = { polls?: number; keepPollTime?: boolean; last?: number };
+registerJobKind(
+  'bench.cost',
+  async () =>
+    ({
+      kind: 'bench.cost',
+      payload: z.object({ polls: z.number() }),
+      async step(
+        job: {
+          id: string;
+          tenant: string;
+          payload: { polls: number; chain?: boolean };
+          data: Data;
+          dueAt?: number;
+        },
+        io: { now: number; inbox: Array<{ type: string }> },
+      ) {
+        steps += 1;
+        const polls = (job.data.polls ?? 0) + 1;
+        if (io.inbox.some((e) => e.type === 'finish') || polls > job.payload.polls) return { type: 'done' };
+        // Acted on a click: its follow-up goes on at once (under the same lease).
+        if (io.inbox.some((e) => e.type === 'follow-up'))
+          return { type: 'wait', until: io.now, data: { polls } };
+        const keep = io.inbox.some((e) => e.type === 'same-time') && job.data.last !== undefined;
+        const until = keep ? (job.data.last as number) : io.now + WAIT_MS;
+        return { type: 'wait', until, data: { polls, last: until } };
+      },
+    }) as never,
+);
+
+const queue = new InProcessQueue(20);
+queue.consumer = async (message) => {
+  const event = {
+    Records: [
+      {
+        messageId: Math.random().toString(36).slice(2),
+        receiptHandle: 'bench',
+        body: JSON.stringify(message),
+        attributes: {},
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:eu-west-1:000000000000:jobs',
+        awsRegion: 'eu-west-1',
+      },
+    ],
+  } as unknown as SQSEvent;
+  await worker.handler(event, lambdaContext('worker', 30_000));
+};
+setJobQueue(queue);
+
+const raw = new DynamoDBClient({
+  endpoint: db.endpoint,
+  region: 'local',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+const peek = async (TableName: string, key: Record<string, unknown>) => {
+  // The meter sees the document client's input (plain values) or a raw client's (marshalled).
+  const plain = Object.values(key).every((v) => typeof v !== 'object');
+  const Key = (plain ? marshall(key) : key) as never;
+  const out = await raw.send(new GetItemCommand({ TableName, Key, ConsistentRead: true }));
+  return out.Item ? unmarshall(out.Item) : undefined;
+};
+
+const T = tenantId('T0COST');
+const ctx = { tenant: T, userId: 'U0BENCH', channelId: 'C0BENCH', responseUrl: undefined };
+
+async function start(polls: number) {
+  const ids: string[] = [];
+  for (let i = 0; i < N; i++) {
+    const job = await startJob(ctx, { kind: 'bench.cost', subject: `cost ${i}`, payload: { polls } });
+    ids.push(job.id);
+  }
+  await queue.drain();
+  return ids;
+}
+
+/** One scheduler pass after the clock reached the jobs' due time, then the workers. */
+async function schedulerStep() {
+  sim.advance(WAIT_MS + 1_000);
+  await dispatchPass({});
+  await queue.drain();
+}
+
+async function events(ids: string[], type: string) {
+  for (const id of ids) await deliverToJob(T, id, { type, data: {} });
+  await queue.drain();
+}
+
+const phases: Array<Record<string, unknown>> = [];
+async function measure(name: string, what: string, run: () => Promise<void>) {
+  steps = 0;
+  meterCapacity(true, { check: { peek, indexKeys: ['dueShard', 'dueAt'] } });
+  resetCapacity();
+  await run();
+  meterCapacity(false);
+  const per = (n: number) => round(n / steps, 3);
+  const figures = {
+    step: name,
+    what,
+    steps,
+    wcu: per(capacity.wcu + capacity.indexWcuChecked),
+    tableWcu: per(capacity.wcu),
+    indexWcu: per(capacity.indexWcuChecked),
+    indexWcuByRepository: per(capacity.indexWcu),
+    rcu: per(capacity.rcu),
+    tableRcu: per(capacity.tableRcu),
+    indexRcu: per(capacity.indexRcu),
+    failedConditionalWrites: capacity.failedConditions,
+    calls: Object.fromEntries(Object.entries(capacity.byOperation).map(([op, v]) => [op, v.calls])),
+  };
+  note(JSON.stringify(figures));
+  phases.push(figures);
+}
+
+const t0 = Date.now();
+const polling = await start(10);
+await measure('poll', 'scheduler claims the due job; the step polls and waits 5 min', schedulerStep);
+await measure('webhook', 'an event wakes the waiting job; the step waits 5 min from now', () =>
+  events(polling, 'status'),
+);
+await measure('webhook-same-poll-time', 'an event wakes the job; the step keeps its poll time', () =>
+  events(polling, 'same-time'),
+);
+await events(polling, 'finish'); // (not measured) so that only the next set falls due
+await start(1);
+await measure('final', 'scheduler claims the due job; the step finishes it', schedulerStep);
+const woken = await start(10);
+await measure('final-webhook', 'an event finishes the waiting job', () => events(woken, 'finish'));
+const followed = await start(10);
+await measure(
+  'kept',
+  'an event (a click) wakes the job, the step acts on it and its follow-up runs at once under the same lease, then waits 5 min: two steps',
+  () => events(followed, 'follow-up'),
+);
+const byName = Object.fromEntries(phases.map((p) => [p.step, p]));
+emit({
+  bench: 'dynamodb-cost',
+  jobsPerPhase: N,
+  perStep: Object.fromEntries(
+    phases.map((p) => [
+      p.step,
+      {
+        wcu: p.wcu,
+        tableWcu: p.tableWcu,
+        indexWcu: p.indexWcu,
+        rcu: p.rcu,
+        tableRcu: p.tableRcu,
+        indexRcu: p.indexRcu,
+        failedConditionalWrites: p.failedConditionalWrites,
+        steps: p.steps,
+      },
+    ]),
+  ),
+  pollingStepWcu: (byName.poll as { wcu: number }).wcu,
+  indexCheck: phases.every((p) => p.indexWcu === p.indexWcuByRepository)
+    ? 'index writes recomputed from the items by the rules = what the repository reports'
+    : 'MISMATCH between recomputed and reported index writes (see stderr)',
+  seconds: round((Date.now() - t0) / 1000, 1),
+  clock: new Date(clock.now()).toISOString(),
+  notes:
+    "Units per step. Table WCU/RCU as DynamoDB reports them (dynalite: ReturnConsumedCapacity INDEXES; it reports index units for queries, not for writes). indexWcu: due-index writes computed from each written item before and after by DynamoDB's rules (keys-only GSI: enter 1, leave 1, key change 2, else 0). Failed conditional writes at 1 WCU. No provider calls: rate-limit slot writes come on top (job-drain bench).",
+});
+
+raw.destroy();
+await db.close();
+process.exit(0);
