@@ -19,6 +19,7 @@ const Message = z.object({
   job: z.any().optional(),
   next: z.array(z.string().min(1)).max(5_000).optional(),
   until: z.number().optional(),
+  runAt: z.number().optional(),
 });
 
 /**

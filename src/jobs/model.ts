@@ -49,7 +49,10 @@ export interface Job<P = unknown, D = Record<string, unknown>> {
   createdAt: number;
   updatedAt: number;
   createdBy: string;
+  /** When the next step is due. */
   dueAt?: number | undefined;
+  /** The due index's key as stored (later than dueAt while parked: the scheduler's recovery time). */
+  indexAt?: number | undefined;
   leaseOwner?: string | undefined;
   leaseUntil?: number | undefined;
   lastError?: string | undefined;
@@ -81,6 +84,8 @@ export interface QueueMessage {
   lease: string;
   /** The job as claimed, so the worker needs no read (items stay small). */
   job?: Job;
+  /** A parked job's next step: delivered no earlier than this (SQS DelaySeconds); read before it runs. */
+  runAt?: number | undefined;
 }
 
 /** What the engine writes: a step's result, or a retry after a transient failure. */

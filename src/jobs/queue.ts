@@ -1,4 +1,5 @@
 import { instrument } from '../aws/instrument.js';
+import { clock } from '../clock.js';
 import { config } from '../config.js';
 import { logger } from '../log.js';
 import type { QueueMessage } from './model.js';
@@ -19,7 +20,11 @@ export class SqsJobQueue implements JobQueue {
       const out = await sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: this.queueUrl,
-          Entries: batch.map((m, n) => ({ Id: String(n), MessageBody: JSON.stringify(m) })),
+          Entries: batch.map((m, n) => ({
+            Id: String(n),
+            MessageBody: JSON.stringify(m),
+            ...(m.runAt !== undefined ? { DelaySeconds: delaySeconds(m.runAt) } : {}),
+          })),
         }),
       );
       // A message that did not go out is not lost: its job stays due, and the scheduler takes it
@@ -31,12 +36,19 @@ export class SqsJobQueue implements JobQueue {
 
 let sqs: import('@aws-sdk/client-sqs').SQSClient | undefined;
 
+/** SQS delays a message by whole seconds, at most 15 minutes; rounded up, never early. */
+export function delaySeconds(runAt: number, now = clock.now()): number {
+  return Math.min(900, Math.max(0, Math.ceil((runAt - now) / 1000)));
+}
+
 /**
  * The local stand-in for SQS + the worker Lambda: messages run after the current request has
  * returned (so a slash command's ack never waits on them), a few at a time.
  */
 export class InProcessQueue implements JobQueue {
   private readonly pending: QueueMessage[] = [];
+  /** Parked steps' messages, held until their runAt on the app's clock (as SQS DelaySeconds). */
+  private readonly delayed: QueueMessage[] = [];
   private running = 0;
   private idle: Array<() => void> = [];
   consumer: ((message: QueueMessage) => Promise<void>) | undefined;
@@ -44,11 +56,29 @@ export class InProcessQueue implements JobQueue {
   constructor(private readonly concurrency = 4) {}
 
   async send(messages: QueueMessage[]): Promise<void> {
-    this.pending.push(...messages);
+    for (const m of messages) {
+      if (m.runAt !== undefined && m.runAt > clock.now()) {
+        this.delayed.push(m);
+        setTimeout(() => this.pump(), m.runAt - clock.now()).unref();
+      } else this.pending.push(m);
+    }
     setImmediate(() => this.pump());
   }
 
+  /** Delayed messages whose time has come (the clock may have been moved) join the pending ones. */
+  private promote(): void {
+    const now = clock.now();
+    for (let i = 0; i < this.delayed.length; ) {
+      const m = this.delayed[i] as QueueMessage;
+      if ((m.runAt as number) <= now) {
+        this.delayed.splice(i, 1);
+        this.pending.push(m);
+      } else i++;
+    }
+  }
+
   private pump(): void {
+    this.promote();
     while (this.consumer && this.running < this.concurrency && this.pending.length > 0) {
       const message = this.pending.shift() as QueueMessage;
       this.running += 1;
@@ -64,8 +94,9 @@ export class InProcessQueue implements JobQueue {
     }
   }
 
-  /** Resolves once nothing is pending or running (messages sent meanwhile included). */
+  /** Resolves once nothing is pending or running (messages sent meanwhile included; delayed ones not yet due excluded). */
   drain(): Promise<void> {
+    this.promote();
     if (this.running === 0 && this.pending.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.idle.push(resolve);

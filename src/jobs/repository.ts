@@ -6,7 +6,7 @@ import { conditionally, ddb, epochSeconds, isConditionFailed, tableName } from '
 import { keys, pkOf, type TenantId, tenantFromPk } from '../store/keys.js';
 import { DUE_INDEX } from '../store/table.js';
 import { indexWrite } from './capacity.js';
-import { type InboxEvent, isTerminal, type Job, type JobState, type StepOutcome } from './model.js';
+import { type InboxEvent, isTerminal, type Job, type JobState, LEASE_MS, type StepOutcome } from './model.js';
 
 /** Time-sortable, short enough to type: `j` + base36 ms + 6 random base36 chars. */
 export function newJobId(now = clock.now()): string {
@@ -33,11 +33,40 @@ const ACTIVE: JobState[] = ['queued', 'running', 'waiting'];
 const IS_ACTIVE = 'attribute_exists(pk) AND #state IN (:queued, :running, :waiting)';
 const ACTIVE_VALUES = { ':queued': 'queued', ':running': 'running', ':waiting': 'waiting' };
 
-type Item = Job & { pk: string; sk: string; dueShard?: string; ttl?: number };
+type Item = Job & { pk: string; sk: string; dueShard?: string; ttl?: number; runAt?: number };
 
+/**
+ * Stored, `dueAt` is the due index's key: when the scheduler looks at the job. A parked job (see
+ * finishStep) is woken by its delayed queue message at `runAt`, and its `dueAt` is only the later
+ * time at which the scheduler recovers it if that message is lost. Read back, `dueAt` is when the
+ * next step is due either way, and `indexAt` the stored key.
+ */
 function toJob(item: Record<string, unknown>): Job {
-  const { pk, sk: _sk, dueShard: _d, ttl: _t, ...rest } = item as unknown as Item;
-  return { ...rest, tenant: tenantFromPk(pk) } as Job;
+  const { pk, sk: _sk, dueShard: _d, ttl: _t, runAt, ...rest } = item as unknown as Item;
+  return {
+    ...rest,
+    ...(runAt !== undefined ? { dueAt: runAt } : {}),
+    indexAt: rest.dueAt,
+    tenant: tenantFromPk(pk),
+  } as Job;
+}
+
+/**
+ * A wait this long is parked: its next step comes by a delayed queue message (SQS: ≤ 15 min).
+ * Shorter waits stay with the scheduler (it passes every second), so an event can take a parked
+ * job over for all but the last TAKEOVER_MARGIN_MS of a wait of a minute or more.
+ */
+export const PARK_MIN_MS = 60_000;
+export const PARK_MAX_MS = 14 * 60_000;
+/** A parked job's recovery time is rounded up to this, so it moves about once per this much parking. */
+export const PARK_BUCKET_MS = 60 * 60_000;
+/** An event takes a parked job over only this long before its message can start the step. */
+export const TAKEOVER_MARGIN_MS = 5_000;
+
+/** Where a parked job's index key must be: after its lease, moved only when it falls short. */
+function parkedIndexAt(current: number | undefined, leaseUntil: number): number {
+  if (current !== undefined && current >= leaseUntil) return current;
+  return Math.ceil(leaseUntil / PARK_BUCKET_MS) * PARK_BUCKET_MS + PARK_BUCKET_MS;
 }
 
 export class ConflictError extends Error {
@@ -155,6 +184,7 @@ export class JobRepository {
     now: number,
     consumedInbox: number,
     keep?: { leaseUntil: number },
+    park?: { lease: string },
   ): Promise<Job> {
     let current = job;
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -171,7 +201,19 @@ export class JobRepository {
         result.type === 'wait' &&
         (next.dueAt ?? Number.POSITIVE_INFINITY) <= now &&
         (remaining.length > 0 || consumedInbox > 0);
-      const moves = !terminal && !kept && next.dueAt !== current.dueAt;
+      // Parked (offered by the runner, taken for a wait of at most PARK_MAX_MS): the write keeps a
+      // fresh lease for the next step until its due time + LEASE_MS, and the runner sends that
+      // step's message delayed to its due time, so the next step needs no claim. The index key
+      // moves only when the recovery time falls short of the new lease (about once an hour).
+      const waitMs = (next.dueAt ?? now) - now;
+      const parked =
+        park !== undefined && !terminal && !kept && waitMs >= PARK_MIN_MS && waitMs <= PARK_MAX_MS;
+      const parkedUntil = (next.dueAt ?? now) + LEASE_MS;
+      // Jobs built in memory (startJob) carry no indexAt: their stored key is their dueAt.
+      const storedIndex = current.indexAt ?? current.dueAt;
+      const indexAt = parked ? parkedIndexAt(storedIndex, parkedUntil) : next.dueAt;
+      const wasParked = storedIndex !== current.dueAt;
+      const moves = !terminal && !kept && indexAt !== storedIndex;
       const names: Record<string, string> = { '#state': 'state' };
       const values: Record<string, unknown> = {
         ':state': kept ? 'running' : next.state,
@@ -195,11 +237,17 @@ export class JobRepository {
         'inbox = :inbox',
       ];
       names['#data'] = 'data';
-      const removes = kept ? [] : ['leaseOwner', 'leaseUntil'];
+      const removes = kept || parked ? [] : ['leaseOwner', 'leaseUntil'];
       if (kept) {
         sets.push('leaseUntil = :leaseUntil');
         values[':leaseUntil'] = (keep as { leaseUntil: number }).leaseUntil;
       }
+      if (parked) {
+        sets.push('leaseOwner = :park', 'leaseUntil = :leaseUntil', 'runAt = :runAt');
+        values[':park'] = (park as { lease: string }).lease;
+        values[':leaseUntil'] = parkedUntil;
+        values[':runAt'] = next.dueAt;
+      } else if (!kept && wasParked) removes.push('runAt');
       if (next.refs?.length) {
         sets.push('refs = :refs');
         values[':refs'] = next.refs;
@@ -217,7 +265,7 @@ export class JobRepository {
         // Only a due time that really changes is written: every change of the index key costs
         // two index writes (delete + put).
         sets.push('dueAt = :due', 'dueShard = :shard');
-        values[':due'] = next.dueAt;
+        values[':due'] = indexAt;
         values[':shard'] = shardOf(current.id);
       }
       try {
@@ -232,19 +280,32 @@ export class JobRepository {
           }),
         );
         // Leaving the due index is one index write; a new due time moves the key (delete + put).
-        indexWrite(terminal ? (current.dueAt !== undefined ? 1 : 0) : moves ? 2 : 0);
+        indexWrite(
+          terminal ? (storedIndex !== undefined ? 1 : 0) : moves ? (storedIndex !== undefined ? 2 : 1) : 0,
+        );
         if (kept)
           return {
             ...next,
             state: 'running',
             dueAt: current.dueAt,
+            indexAt: storedIndex,
             inbox: remaining,
             version: current.version + 1,
             leaseOwner: lease,
             leaseUntil: (keep as { leaseUntil: number }).leaseUntil,
           };
+        if (parked)
+          return {
+            ...next,
+            indexAt,
+            inbox: remaining,
+            version: current.version + 1,
+            leaseOwner: (park as { lease: string }).lease,
+            leaseUntil: parkedUntil,
+          };
         return {
           ...next,
+          indexAt: terminal ? undefined : indexAt,
           inbox: remaining,
           version: current.version + 1,
           leaseOwner: undefined,
@@ -306,7 +367,9 @@ export class JobRepository {
           TableName: tableName(),
           Key: keys.job(tenant, id),
           UpdateExpression: `SET ${append}, leaseOwner = :owner, leaseUntil = :until, #state = :running ADD version :one`,
-          ConditionExpression: `${IS_ACTIVE} AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)`,
+          // Free, or parked with its delayed message not yet able to start (its step begins no
+          // earlier than runAt): the event takes the job over, and that message finds the lease gone.
+          ConditionExpression: `${IS_ACTIVE} AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR (#state = :waiting AND runAt > :soon))`,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ...ACTIVE_VALUES,
@@ -315,6 +378,7 @@ export class JobRepository {
             ':now': now,
             ':owner': lease,
             ':until': now + leaseMs,
+            ':soon': now + TAKEOVER_MARGIN_MS,
             ':one': 1,
           },
           ReturnValues: 'ALL_NEW',
@@ -357,13 +421,40 @@ export class JobRepository {
     return 'held';
   }
 
+  /** A parked job whose delayed message could not be sent: due at its time for the scheduler. */
+  async unpark(job: Job, lease: string): Promise<void> {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.job(job.tenant, job.id),
+        UpdateExpression: 'SET dueAt = :due, dueShard = :shard REMOVE leaseOwner, leaseUntil, runAt',
+        ConditionExpression: 'leaseOwner = :lease',
+        ExpressionAttributeValues: { ':due': job.dueAt, ':shard': shardOf(job.id), ':lease': lease },
+      }),
+    );
+    indexWrite(job.indexAt === job.dueAt ? 0 : 2);
+  }
+
+  /** Lengthens a lease still held (a parked step whose message came late). */
+  async extendLease(job: Job, lease: string, until: number): Promise<boolean> {
+    return conditionally(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.job(job.tenant, job.id),
+        UpdateExpression: 'SET leaseUntil = :until',
+        ConditionExpression: 'leaseOwner = :lease',
+        ExpressionAttributeValues: { ':until': until, ':lease': lease },
+      }),
+    );
+  }
+
   async cancel(tenant: TenantId, id: string, reason: string, now: number): Promise<boolean> {
     const applied = await conditionally(
       new UpdateCommand({
         TableName: tableName(),
         Key: keys.job(tenant, id),
         UpdateExpression:
-          'SET #state = :cancelled, lastError = :reason, updatedAt = :now, #ttl = :ttl REMOVE dueAt, dueShard, leaseOwner, leaseUntil ADD version :one',
+          'SET #state = :cancelled, lastError = :reason, updatedAt = :now, #ttl = :ttl REMOVE dueAt, dueShard, runAt, leaseOwner, leaseUntil ADD version :one',
         ConditionExpression: IS_ACTIVE,
         ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
         ExpressionAttributeValues: {

@@ -22,7 +22,7 @@ import {
 } from './model.js';
 import { jobQueue } from './queue.js';
 import { SlackReporter } from './report.js';
-import { ConflictError, JobRepository, leaseToken } from './repository.js';
+import { ConflictError, JobRepository, leaseToken, TAKEOVER_MARGIN_MS } from './repository.js';
 import type { RunMessage } from './sweep.js';
 
 export interface RunnerDeps {
@@ -59,11 +59,32 @@ export async function runMessage(
   continueUntil = Number.POSITIVE_INFINITY,
 ): Promise<Job | undefined> {
   const { repo } = deps;
+  // A parked step's message is read first: an event may have taken the job over, or cancelled it.
+  const parked = message.runAt !== undefined;
   const job =
-    message.job?.leaseOwner === message.lease ? message.job : await repo.get(message.tenant, message.jobId);
-  if (!job || job.leaseOwner !== message.lease || (job.leaseUntil ?? 0) < deps.now()) {
+    !parked && message.job?.leaseOwner === message.lease
+      ? message.job
+      : await repo.get(message.tenant, message.jobId);
+  // A parked step's lease may have run out while its message waited for a worker: still its own
+  // as long as nobody took the job (the lease is extended below, conditionally).
+  if (!job || job.leaseOwner !== message.lease || (!parked && (job.leaseUntil ?? 0) < deps.now())) {
     logger.info('dropping a message whose lease is gone', { jobId: message.jobId });
     return undefined;
+  }
+  if (parked) {
+    const now = deps.now();
+    // SQS delivers a delayed message no earlier than its delay; one here early waits again, so an
+    // event can rely on a parked step not having started before runAt (see deliverAndClaim).
+    if (now < (message.runAt as number) - TAKEOVER_MARGIN_MS / 2) {
+      await jobQueue().send([message]);
+      return undefined;
+    }
+    // Came late: the step gets a whole lease, as a claimed one would (refused if the scheduler
+    // took the job meanwhile).
+    if ((job.leaseUntil ?? 0) - now < LEASE_MS / 2) {
+      if (!(await repo.extendLease(job, message.lease, now + LEASE_MS))) return undefined;
+      job.leaseUntil = now + LEASE_MS;
+    }
   }
   let current: Job | undefined = job;
   for (let step = 1; ; step++) {
@@ -129,6 +150,7 @@ async function runOneStep(
 
   try {
     const now = deps.now();
+    const park = kind ? leaseToken() : undefined;
     const finished = await repo.finishStep(
       { ...job, report: reporter.report },
       lease,
@@ -137,7 +159,22 @@ async function runOneStep(
       // A step that failed transiently has not acted on its events: keep them for the retry.
       outcome.type === 'retry' ? 0 : consumed,
       keep && kind ? { leaseUntil: now + LEASE_MS } : undefined,
+      park ? { lease: park } : undefined,
     );
+    if (park && finished.leaseOwner === park) {
+      // Parked: the next step's message, delayed to its due time, carries the lease kept for it.
+      try {
+        await jobQueue().send([
+          { tenant: finished.tenant, jobId: finished.id, lease: park, runAt: finished.dueAt },
+        ]);
+      } catch (err) {
+        logger.warn('could not queue a parked step; the scheduler takes it at its due time', {
+          jobId: finished.id,
+          error: err as Error,
+        });
+        await repo.unpark(finished, park).catch(() => undefined);
+      }
+    }
     if (kind?.card) await showCard(kind, finished, reporter);
     if (finished.state === 'waiting' && (finished.inbox?.length ?? 0) > 0) {
       // Webhook events arrived while this step ran: go again now rather than at the next scheduler pass.

@@ -62,7 +62,8 @@ export class LocalSqsQueue implements JobQueue {
         body: JSON.stringify(m),
         sentAt: clock.now(),
         receiveCount: 0,
-        visibleAt: 0,
+        // DelaySeconds (a parked job's next step): invisible until its time on the app's clock.
+        visibleAt: m.runAt ?? 0,
       });
     }
     this.stats.sent += messages.length;

@@ -71,7 +71,7 @@ const silentWait = (until: number): StepResult => ({ type: 'wait', until });
 
 describe('job engine', () => {
   it('given a started job, when its message runs, then the step runs once and the job waits for its next due time', async () => {
-    script = [() => silentWait(Date.now() + 60_000)];
+    script = [() => silentWait(Date.now() + 5 * 60_000)];
     const job = await startJob(ctx, { kind: 'test.scripted', subject: 'demo', payload: { n: 1 } });
     const [message] = queue.take();
     expect(message?.jobId).toBe(job.id);
@@ -79,15 +79,21 @@ describe('job engine', () => {
     expect(after?.state).toBe('waiting');
     expect(calls).toBe(1);
     const stored = await repo.get(T1, job.id);
-    expect(stored?.leaseOwner).toBeUndefined();
     expect(stored?.dueAt).toBeGreaterThan(Date.now());
+    // A wait this short is parked: the next step's message waits for its time, holding a lease
+    // kept for it; the due index keeps only a later recovery time.
+    const [parked] = queue.take();
+    expect(parked).toMatchObject({ jobId: job.id, runAt: stored?.dueAt, lease: stored?.leaseOwner });
+    expect(stored?.leaseUntil).toBe((stored?.dueAt ?? 0) + 2 * 60_000);
+    expect(stored?.indexAt).toBeGreaterThanOrEqual(stored?.leaseUntil ?? Number.POSITIVE_INFINITY);
   });
 
   it('given three schedulers racing for one due job, exactly one claims it', async () => {
-    script = [() => silentWait(Date.now() + 500)];
+    // Longer than a parked wait: the scheduler is what finds it due.
+    script = [() => silentWait(Date.now() + 20 * 60_000)];
     const job = await startJob(ctx, { kind: 'test.scripted', subject: 'race', payload: { n: 2 } });
     await runMessage(queue.take()[0] as QueueMessage);
-    const now = Date.now() + 1000;
+    const now = Date.now() + 20 * 60_000 + 1000;
     // Three scheduler invocations at once (no reserved concurrency): the conditional claim decides.
     const results = await Promise.all([1, 2, 3].map(() => dispatchPass({ clock: () => now })));
     const claimed = queue.take().filter((m) => m.jobId === job.id);
@@ -389,6 +395,136 @@ describe('job engine', () => {
     expect(seen).toEqual(['arrived']);
     expect(after?.state).toBe('succeeded');
     expect((await repo.get(T1, job.id))?.inbox).toEqual([]);
+  });
+
+  it('given a poll waiting 5 minutes, its next step comes by its delayed message under the lease kept for it: one write, one read, no claim, no index write', async () => {
+    const now = Date.now();
+    script = [() => silentWait(now + 5 * 60_000), () => silentWait(now + 10 * 60_000)];
+    const job = await startJob(ctx, {
+      kind: 'test.scripted',
+      subject: 'park',
+      payload: { n: 13 },
+      data: { effect: false },
+    });
+    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
+    const parked = queue.take()[0] as QueueMessage;
+    expect(parked.runAt).toBe(now + 5 * 60_000);
+    // Nothing for the scheduler meanwhile, even once the poll is due.
+    await dispatchPass({ clock: () => now + 5 * 60_000 + 1, lanes: 100 });
+    expect(queue.take().filter((m) => m.jobId === job.id)).toEqual([]);
+    const at = now + 5 * 60_000;
+    meterCapacity();
+    resetCapacity();
+    try {
+      const after = await runMessage(parked, { repo, now: () => at, random: () => 0.5 });
+      expect(after?.dueAt).toBe(now + 10 * 60_000);
+      expect(capacity.byOperation.UpdateItemCommand?.calls).toBe(1);
+      expect(capacity.byOperation.GetItemCommand?.calls).toBe(1);
+      expect(capacity.indexWcu).toBe(0);
+    } finally {
+      meterCapacity(false);
+    }
+    expect(calls).toBe(2);
+    expect(queue.take()[0]?.runAt).toBe(now + 10 * 60_000);
+    expect((await repo.get(T1, job.id))?.indexAt).toBeGreaterThan(now + 10 * 60_000);
+  });
+
+  it('given an event for a parked job before its step can start, the event takes the job over at once and the delayed message is dropped when it comes', async () => {
+    const now = Date.now();
+    const seen: string[][] = [];
+    script = [
+      () => silentWait(now + 5 * 60_000),
+      (j) => {
+        seen.push((j.inbox ?? []).map((e) => e.type));
+        return { type: 'done' };
+      },
+    ];
+    const job = await startJob(ctx, {
+      kind: 'test.scripted',
+      subject: 'takeover',
+      payload: { n: 14 },
+      data: { effect: false },
+    });
+    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
+    const parked = queue.take()[0] as QueueMessage;
+    expect(await deliverToJob(T1, job.id, { type: 'signed', data: {} }, repo, now + 60_000)).toBe(true);
+    const woken = queue.take()[0] as QueueMessage;
+    expect(woken.lease).not.toBe(parked.lease);
+    expect((await runMessage(woken, { repo, now: () => now + 60_000, random: () => 0.5 }))?.state).toBe(
+      'succeeded',
+    );
+    expect(seen).toEqual([['signed']]);
+    expect(
+      await runMessage(parked, { repo, now: () => now + 5 * 60_000, random: () => 0.5 }),
+    ).toBeUndefined();
+    expect(calls).toBe(2);
+  });
+
+  it('given an event for a parked job whose step may already be starting, the event only joins the inbox and that step acts on it', async () => {
+    const now = Date.now();
+    const seen: string[][] = [];
+    script = [
+      () => silentWait(now + 5 * 60_000),
+      (j) => {
+        seen.push((j.inbox ?? []).map((e) => e.type));
+        return { type: 'done' };
+      },
+    ];
+    const job = await startJob(ctx, {
+      kind: 'test.scripted',
+      subject: 'late-event',
+      payload: { n: 15 },
+      data: { effect: false },
+    });
+    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
+    const parked = queue.take()[0] as QueueMessage;
+    const at = now + 5 * 60_000 - 1_000; // within the margin before runAt
+    expect(await deliverToJob(T1, job.id, { type: 'signed', data: {} }, repo, at)).toBe(true);
+    expect(queue.take()).toEqual([]);
+    expect((await runMessage(parked, { repo, now: () => now + 5 * 60_000, random: () => 0.5 }))?.state).toBe(
+      'succeeded',
+    );
+    expect(seen).toEqual([['signed']]);
+  });
+
+  it('given a parked step whose message is lost, the scheduler takes the job once its lease has run out, and not before', async () => {
+    const now = Date.now();
+    script = [() => silentWait(now + 5 * 60_000), () => ({ type: 'done' })];
+    const job = await startJob(ctx, {
+      kind: 'test.scripted',
+      subject: 'lost',
+      payload: { n: 16 },
+      data: { effect: false },
+    });
+    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
+    queue.take(); // the delayed message is lost
+    const stored = (await repo.get(T1, job.id)) as Job;
+    await dispatchPass({ clock: () => (stored.leaseUntil as number) - 1, lanes: 100 });
+    expect(queue.take().filter((m) => m.jobId === job.id)).toEqual([]);
+    const later = stored.indexAt as number;
+    await dispatchPass({ clock: () => later, lanes: 100 });
+    const recovered = queue.take().find((m) => m.jobId === job.id) as QueueMessage;
+    expect(recovered).toBeDefined();
+    expect((await runMessage(recovered, { repo, now: () => later, random: () => 0.5 }))?.state).toBe(
+      'succeeded',
+    );
+    expect(calls).toBe(2);
+  });
+
+  it('given a parked step whose message comes early, it is sent again for its time and the step does not run', async () => {
+    const now = Date.now();
+    script = [() => silentWait(now + 5 * 60_000)];
+    await startJob(ctx, {
+      kind: 'test.scripted',
+      subject: 'early',
+      payload: { n: 17 },
+      data: { effect: false },
+    });
+    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
+    const parked = queue.take()[0] as QueueMessage;
+    expect(await runMessage(parked, { repo, now: () => now + 60_000, random: () => 0.5 })).toBeUndefined();
+    expect(calls).toBe(1);
+    expect(queue.take()).toEqual([parked]);
   });
 
   it('given the in-process queue, sends run after the caller returns and drain waits for them', async () => {
