@@ -161,11 +161,15 @@ export class FakeSlack {
     { channel: string; ts: string; text?: string; blocks?: unknown[] }
   >();
 
+  /** The Home tab last published for each person (views.publish), by user id. */
+  private readonly homeViews = new Map<string, Record<string, unknown>>();
+
   constructor(dataDir?: string) {
     this.messages = new Journal<SlackRecord>(dataDir ? join(dataDir, 'slack-messages.jsonl') : undefined);
     this.seq = this.messages.items.length;
     this.tokens.set(SANDBOX_BOT.token, { teamId: SANDBOX_TEAM.id });
     for (const m of this.messages.items) {
+      if (m.kind === 'views.publish' && m.user && m.view) this.homeViews.set(m.user, m.view);
       if ((m.kind === 'chat.postMessage' || m.kind === 'chat.update') && m.channel) {
         this.current_.set(`${m.channel}/${m.ts}`, {
           channel: m.channel,
@@ -175,6 +179,43 @@ export class FakeSlack {
         });
       }
     }
+  }
+
+  /**
+   * The Events API body Slack posts when a person opens the app's Home tab
+   * (api.slack.com/events/app_home_opened): an `event_callback` carrying the event, with the
+   * view last published for that person once there is one. The console signs and posts it to
+   * /slack/events as JSON, as Slack does.
+   */
+  homeOpenedEvent(user: string, tab: 'home' | 'messages' = 'home'): Record<string, unknown> {
+    const now = clock.now() / 1000;
+    const view = this.homeViews.get(user);
+    return {
+      token: 'legacy-token',
+      team_id: SANDBOX_TEAM.id,
+      api_app_id: SANDBOX_BOT.appId,
+      type: 'event_callback',
+      event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+      event_time: Math.floor(now),
+      event: {
+        type: 'app_home_opened',
+        user,
+        channel: `D0${user.slice(2)}`,
+        tab,
+        event_ts: now.toFixed(6),
+        ...(view ? { view } : {}),
+      },
+      authorizations: [
+        {
+          enterprise_id: null,
+          team_id: SANDBOX_TEAM.id,
+          user_id: SANDBOX_BOT.userId,
+          is_bot: true,
+          is_enterprise_install: false,
+        },
+      ],
+      is_ext_shared_channel: false,
+    };
   }
 
   /** A message as Slack shows it now, or undefined (never an ephemeral one). */
@@ -368,12 +409,20 @@ export class FakeSlack {
         if (errors.length) {
           return { ok: false, error: 'invalid_arguments', response_metadata: { messages: errors } };
         }
-        this.record({
-          kind: method,
-          user: params.user_id as string,
-          view: params.view as Record<string, unknown>,
-        });
-        return { ok: true };
+        const user = params.user_id as string;
+        if (typeof user !== 'string' || !user) return { ok: false, error: 'invalid_arguments' };
+        // Slack answers with the published view, its id and hash (api.slack.com/methods/views.publish).
+        // Whether the id stays the same across publishes for one person is unconfirmed: kept stable.
+        const viewId = this.homeViews.get(user)?.id ?? `V${randomBytes(5).toString('hex').toUpperCase()}`;
+        const published = {
+          ...(params.view as Record<string, unknown>),
+          id: viewId,
+          team_id: auth.teamId,
+          hash: `${Math.floor(clock.now() / 1000)}.${randomBytes(4).toString('hex')}`,
+        };
+        this.homeViews.set(user, published);
+        this.record({ kind: method, user, view: published, view_id: viewId });
+        return { ok: true, view: published };
       }
       default:
         return { ok: false, error: 'unknown_method' };

@@ -235,6 +235,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
       return;
     }
+    if (url.pathname === '/_sandbox/slack/home-opened' && method === 'POST') {
+      // The event Slack sends when a person opens the Home tab ({"user": "U…"}); the console signs it.
+      let user: unknown;
+      try {
+        user = body ? (JSON.parse(body) as { user?: unknown }).user : undefined;
+      } catch {
+        user = undefined;
+      }
+      if (typeof user !== 'string' || !SANDBOX_USERS.some((u) => u.id === user)) {
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify({ error: `"user" must be one of ${SANDBOX_USERS.map((u) => u.id).join(', ')}` }),
+          );
+        return;
+      }
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(slack.homeOpenedEvent(user)));
+      return;
+    }
     if (url.pathname === '/_sandbox/slack/oauth/authorize') {
       // Stands in for slack.com/oauth/v2/authorize: the person "allows" and comes back with a code.
       const team = url.searchParams.get('team') ?? 'T0NEWTEAM';

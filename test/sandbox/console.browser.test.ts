@@ -5,7 +5,7 @@ import { issueTriggerId } from '../../src/sandbox/fake-slack.js';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { commands } from '../../src/slack/commands.js';
 import { launchChromium, noBrowser } from '../helpers/browser.js';
-import { sandboxFetch } from '../helpers/slack.js';
+import { sandboxFetch, slackMessages } from '../helpers/slack.js';
 
 // The console page at / is a fake Slack client: these tests drive it in headless Chromium
 // against the real app running in the local stack.
@@ -231,7 +231,7 @@ describe.skipIf(noBrowser)('console page (headless Chromium)', { timeout: 15_000
     expect(payload.actions[0].action_ts).toMatch(/^\d+\.\d{6}$/);
 
     // chat.update replaces it in place (blocks: [] drops the old blocks, as in Slack); a thread
-    // reply sits under it.
+    // reply is collapsed under it as "1 reply" until the thread is opened.
     await slackApi('chat.update', {
       channel: 'C0SANDBOX',
       ts: posted.ts,
@@ -241,9 +241,155 @@ describe.skipIf(noBrowser)('console page (headless Chromium)', { timeout: 15_000
     await slackApi('chat.postMessage', { channel: 'C0SANDBOX', thread_ts: posted.ts, text: 'a reply' });
     await message.getByText('updated ✅').waitFor();
     expect(await message.getAttribute('data-kind')).toBe('chat.update');
+    const toggle = message.getByTestId('thread-toggle');
+    await expect.poll(() => toggle.textContent()).toBe('1 reply');
+    expect(await page.getByText('a reply').count()).toBe(0);
+    await toggle.click();
     await message.locator('.thread [data-testid="message"]').getByText('a reply').waitFor();
     expect(await page.locator(`[data-testid="message"][data-ts="${posted.ts}"]`).count()).toBe(1);
     expect(jsErrors(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('renders bare URLs, labelled links, mentions and permalinks as Slack does, and nothing from escaped text', async () => {
+    const page = await openConsole();
+    const parent = await slackApi('chat.postMessage', { channel: 'C0SANDBOX', text: 'the card' });
+    const permalink = (await slackApi('chat.getPermalink', {
+      channel: 'C0SANDBOX',
+      message_ts: parent.ts,
+    })) as { permalink: string };
+    await slackApi('chat.postMessage', {
+      channel: 'C0SANDBOX',
+      thread_ts: parent.ts,
+      text: 'deep in the thread',
+    });
+    const posted = await slackApi('chat.postMessage', {
+      channel: 'C0SANDBOX',
+      text: [
+        'see https://example.com/a?b=1&amp;c=2. and <https://x.example/doc|the doc>',
+        'by <@U0MEMBER|someone.else> in <#C0GENERAL> and <#C0SANDBOX|old-name>',
+        `the <${permalink.permalink}|card>`,
+        'typed: &lt;https://evil.example|Verify your account&gt; &lt;!channel&gt;',
+      ].join('\n'),
+    });
+    const message = page.locator(`[data-testid="message"][data-ts="${posted.ts}"]`);
+    await message.waitFor();
+    const links = message.locator('a');
+    expect(await links.evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute('href')]))).toEqual([
+      ['https://example.com/a?b=1&c=2', 'https://example.com/a?b=1&c=2'],
+      ['the doc', 'https://x.example/doc'],
+      ['card', permalink.permalink],
+      // Escaped text stays text: the only link is the bare URL itself, never the phishing label.
+      ['https://evil.example', 'https://evil.example'],
+    ]);
+    expect(await message.locator('.mention').allTextContents()).toEqual([
+      '@max.member',
+      '#general',
+      '#onboarding',
+    ]);
+    const text = await message.textContent();
+    expect(text).toContain('c=2. and');
+    expect(text).toContain('<https://evil.example|Verify your account> <!channel>');
+    // A permalink to a message here opens it (and its thread) instead of leaving the page.
+    expect(await page.getByText('deep in the thread').count()).toBe(0);
+    await links.nth(2).click();
+    await page.getByText('deep in the thread').waitFor();
+    expect(page.url()).toBe(`${stack.url}/`);
+    expect(jsErrors(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('the App Home tab sends a signed app_home_opened and shows the view the app published, buttons working', async () => {
+    const page = await openConsole();
+    const published = async (user: string) =>
+      (await slackMessages(stack.url)).filter((m) => m.kind === 'views.publish' && m.user === user);
+    const before = (await published('U0ADMIN')).length;
+    const request = page.waitForRequest((r) => r.url().endsWith('/slack/events'));
+    await page.getByTestId('tab-home').click();
+    const req = await request;
+    const body = req.postData() ?? '';
+    expectSlackSignature(req.headers(), body);
+    // Events come as JSON in Slack's event_callback envelope, not as a form.
+    expect(req.headers()['content-type']).toBe('application/json');
+    expect(JSON.parse(body)).toMatchObject({
+      type: 'event_callback',
+      team_id: 'T0SANDBOX',
+      api_app_id: 'A0SANDBOX',
+      event_id: expect.stringMatching(/^Ev\w+$/),
+      event: { type: 'app_home_opened', user: 'U0ADMIN', tab: 'home' },
+    });
+    expect((await req.response())?.status()).toBe(200);
+    const home = page.getByTestId('home-view');
+    await home.locator('.block-header').getByText('WhatsApp onboarding').waitFor();
+    await expect.poll(async () => (await published('U0ADMIN')).length).toBe(before + 1);
+    const view = (await published('U0ADMIN')).at(-1)?.view as { id: string };
+    expect(await home.getAttribute('data-view-id')).toBe(view.id);
+    // The channel and its composer are not on this tab.
+    expect(await page.getByTestId('messages').isHidden()).toBe(true);
+    expect(await page.getByTestId('composer').isHidden()).toBe(true);
+
+    // A button on the Home tab sends block_actions from the view; this one opens its form.
+    const click = page.waitForRequest((r) => r.url().endsWith('/slack/events'));
+    await home.getByRole('button', { name: 'Send a signing invite' }).click();
+    const payload = JSON.parse(new URLSearchParams((await click).postData() ?? '').get('payload') ?? '{}');
+    expect(payload).toMatchObject({
+      type: 'block_actions',
+      user: { id: 'U0ADMIN' },
+      container: { type: 'view', view_id: view.id },
+      view: { id: view.id, type: 'home' },
+      actions: [{ type: 'button', action_id: expect.stringMatching(/^form:open/) }],
+    });
+    expect(payload.response_url).toBeUndefined();
+    expect(payload.message).toBeUndefined();
+    const modal = page.getByTestId('modal');
+    await modal.waitFor();
+    expect(await modal.getByTestId('modal-title').textContent()).toBe('Signing invite');
+    await page.getByTestId('modal-dismiss').click();
+
+    // Another person opening the tab gets their own Home.
+    const other = page.waitForRequest((r) => r.url().endsWith('/slack/events'));
+    await page.getByTestId('user-switch').selectOption('U0MEMBER');
+    expect(JSON.parse((await other).postData() ?? '{}').event.user).toBe('U0MEMBER');
+    await expect.poll(async () => (await published('U0MEMBER')).length).toBeGreaterThan(0);
+    const memberView = (await published('U0MEMBER')).at(-1)?.view as { id: string };
+    await expect.poll(() => home.getAttribute('data-view-id')).toBe(memberView.id);
+
+    await page.getByTestId('tab-channel').click();
+    await page.getByTestId('composer').waitFor();
+    expect(jsErrors(page)).toEqual([]);
+    await page.close();
+  });
+
+  it("keeps the acting user and each person's own commands across a reload", async () => {
+    const page = await openConsole();
+    await page.getByTestId('user-switch').selectOption('U0MEMBER');
+    await slash(page, '/wa help');
+    await slash(page, '/wa jobs');
+    await page.getByTestId('user-switch').selectOption('U0ADMIN');
+    await slash(page, '/wa template list');
+    await page.getByTestId('user-switch').selectOption('U0MEMBER');
+    await page.reload();
+    await page.locator('[data-testid="composer"]:enabled').waitFor();
+    expect(await page.getByTestId('user-switch').inputValue()).toBe('U0MEMBER');
+    const composer = page.getByTestId('composer');
+    await composer.press('ArrowUp');
+    expect(await composer.inputValue()).toBe('/wa jobs');
+    await composer.press('ArrowUp');
+    expect(await composer.inputValue()).toBe('/wa help');
+    await composer.press('ArrowDown');
+    await composer.press('ArrowDown');
+    expect(await composer.inputValue()).toBe('');
+    // The admin's commands are the admin's.
+    await page.getByTestId('user-switch').selectOption('U0ADMIN');
+    await composer.press('ArrowUp');
+    expect(await composer.inputValue()).toBe('/wa template list');
+    // And a command sent after the reload goes as the remembered person.
+    await page.getByTestId('user-switch').selectOption('U0MEMBER');
+    await page.reload();
+    await page.locator('[data-testid="composer"]:enabled').waitFor();
+    const request = page.waitForRequest((r) => r.url().endsWith('/slack/events'));
+    await slash(page, '/wa help');
+    expect(new URLSearchParams((await request).postData() ?? '').get('user_id')).toBe('U0MEMBER');
     await page.close();
   });
 

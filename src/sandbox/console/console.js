@@ -94,8 +94,15 @@ const state = {
   responses: new Map(),
   /** Open modal views, bottom first: { id, view, errors, values, busy, notice }. */
   modals: [],
+  /** This person's commands, oldest first (kept in localStorage per user, for ↑/↓). */
   history: [],
   historyPos: 0,
+  /** Keys of the messages whose thread is open (Slack collapses threads under "N replies"). */
+  openThreads: new Set(),
+  /** Which tab is shown: the channel, or the app's Home tab. */
+  tab: 'channel',
+  /** The Home tab each person was last published (views.publish): user id -> { id, view }. */
+  homes: new Map(),
   ready: false,
   polling: false,
   dirty: false,
@@ -143,7 +150,46 @@ function userName(id) {
 
 function channelName(id) {
   if (id === state.config?.channelId) return state.config.channelName;
-  return id;
+  return state.config?.channels?.find((c) => c.id === id)?.name ?? id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the browser keeps across a reload (as the Slack client does): the person chosen in
+// "Acting as", and each person's own commands for ↑/↓. Nothing else is stored.
+
+const STORE_USER = 'wa-console:user';
+const storeHistoryKey = (user) => `wa-console:history:${user}`;
+const HISTORY_MAX = 100;
+
+function stored(key) {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function store(key, value) {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // Storage off or full: the console works without it.
+  }
+}
+
+function loadHistory(user) {
+  const parsed = parseMaybeJson(stored(storeHistoryKey(user)) ?? '[]');
+  state.history = Array.isArray(parsed)
+    ? parsed.filter((x) => typeof x === 'string').slice(-HISTORY_MAX)
+    : [];
+  state.historyPos = state.history.length;
+}
+
+function remember(text) {
+  if (state.history.at(-1) !== text) state.history.push(text);
+  state.history = state.history.slice(-HISTORY_MAX);
+  state.historyPos = state.history.length;
+  store(storeHistoryKey(state.user), JSON.stringify(state.history));
 }
 
 function parseMaybeJson(v) {
@@ -208,6 +254,8 @@ const INLINE = new RegExp(
   [
     '(?<code>`[^`\\n]+`)',
     '(?<angle><[^<>\\n]+>)',
+    // A bare URL is a link too (Slack links them); it stops at space, `|` and escaped brackets.
+    '(?<bare>\\bhttps?:\\/\\/(?:[^\\s<>|&]|&amp;)+)',
     '(?<![\\p{L}\\p{N}*])\\*(?<bold>[^\\s*](?:[^*\\n]*?[^\\s*])?)\\*(?![\\p{L}\\p{N}*])',
     '(?<![\\p{L}\\p{N}_])_(?<italic>[^\\s_](?:[^_\\n]*?[^\\s_])?)_(?![\\p{L}\\p{N}_])',
     '(?<![\\p{L}\\p{N}~])~(?<strike>[^\\s~](?:[^~\\n]*?[^\\s~])?)~(?![\\p{L}\\p{N}~])',
@@ -224,7 +272,11 @@ function renderInline(text, parent) {
     const g = m.groups;
     if (g.code) parent.append(h('code', null, decodeEntities(g.code.slice(1, -1))));
     else if (g.angle) parent.append(renderAngle(g.angle.slice(1, -1)));
-    else if (g.bold !== undefined) renderInline(g.bold, parent.appendChild(h('strong')));
+    else if (g.bare) {
+      // Trailing punctuation belongs to the sentence, not the link.
+      const url = g.bare.replace(/[.,;:!?)'"]+$/, '');
+      parent.append(renderAngle(url), decodeEntities(g.bare.slice(url.length)));
+    } else if (g.bold !== undefined) renderInline(g.bold, parent.appendChild(h('strong')));
     else if (g.italic !== undefined) renderInline(g.italic, parent.appendChild(h('em')));
     else if (g.strike !== undefined) renderInline(g.strike, parent.appendChild(h('s')));
     else if (g.emoji) parent.append(emojiText(g.emoji));
@@ -242,15 +294,15 @@ function renderAngle(inner) {
   const target = bar >= 0 ? inner.slice(0, bar) : inner;
   const label = bar >= 0 ? decodeEntities(inner.slice(bar + 1)) : undefined;
   if (target.startsWith('@')) {
+    // Slack shows a person's current name; the `|name` part is only a fallback.
     const id = target.slice(1);
-    return h('span', { class: 'mention', title: id }, `@${label ?? userName(id)}`);
+    const known = userName(id) !== id;
+    return h('span', { class: 'mention', title: id }, `@${known ? userName(id) : (label ?? id)}`);
   }
   if (target.startsWith('#')) {
-    return h(
-      'span',
-      { class: 'mention', title: target.slice(1) },
-      `#${label ?? channelName(target.slice(1))}`,
-    );
+    const id = target.slice(1);
+    const known = channelName(id) !== id;
+    return h('span', { class: 'mention', title: id }, `#${known ? channelName(id) : label || id}`);
   }
   if (target.startsWith('!')) {
     const cmd = target.slice(1);
@@ -269,7 +321,37 @@ function renderAngle(inner) {
   const url = decodeEntities(target);
   const href = safeHref(url);
   if (!href) return h('span', null, label ?? url);
-  return h('a', { href, target: '_blank', rel: 'noopener noreferrer' }, label ?? url);
+  const link = h('a', { href, target: '_blank', rel: 'noopener noreferrer' }, label ?? url);
+  const local = permalinkTarget(url);
+  if (local) {
+    // A permalink to a message of this workspace opens it here, as Slack does.
+    link.dataset.permalink = `${local.channel}/${local.ts}`;
+    link.addEventListener('click', (ev) => {
+      const e = findMessage(local.channel, local.ts);
+      if (!e) return;
+      ev.preventDefault();
+      showMessage(e);
+    });
+  }
+  return link;
+}
+
+/** `https://<team>.slack.com/archives/C…/p1700000000123456` → { channel, ts }. */
+function permalinkTarget(url) {
+  const m = /^https:\/\/([\w-]+)\.slack\.com\/archives\/([A-Z0-9]+)\/p(\d+)(\d{6})(?:[?#].*)?$/.exec(url);
+  if (!m || m[1] !== state.config?.teamDomain) return undefined;
+  return { channel: m[2], ts: `${m[3]}.${m[4]}` };
+}
+
+/** Scrolls to a message, opening the thread it is in (or its own thread) and the channel tab. */
+function showMessage(e) {
+  const parent = isReply(e) ? findMessage(e.channel, e.threadTs) : e;
+  if (parent) state.openThreads.add(parent.key);
+  setTab('channel');
+  renderTimeline();
+  e.el?.scrollIntoView({ block: 'center' });
+  e.el?.classList.add('flash');
+  setTimeout(() => e.el?.classList.remove('flash'), 1500);
 }
 
 function renderLines(text, parent) {
@@ -812,7 +894,7 @@ async function signingKey() {
   return state.signingKey;
 }
 
-async function postToApp(body) {
+async function postToApp(body, contentType = 'application/x-www-form-urlencoded') {
   const ts = String(Math.floor(Date.now() / 1000));
   const mac = await crypto.subtle.sign(
     'HMAC',
@@ -824,7 +906,7 @@ async function postToApp(body) {
   const res = await fetch('/slack/events', {
     method: 'POST',
     headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
+      'Content-Type': contentType,
       'X-Slack-Request-Timestamp': ts,
       'X-Slack-Signature': sig,
     },
@@ -1036,6 +1118,129 @@ async function sendAction(payload, action, node) {
   } finally {
     node?.classList.remove('pending');
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// App Home: opening the tab sends `app_home_opened` (Events API, JSON, signed) as Slack does;
+// the tab shows what the app last published for this person with views.publish.
+
+function setupTabs() {
+  $('tab-channel').addEventListener('click', () => setTab('channel'));
+  $('tab-home').addEventListener('click', () => openHome());
+}
+
+function setTab(tab) {
+  state.tab = tab;
+  const home = tab === 'home';
+  $('tab-channel').setAttribute('aria-selected', home ? 'false' : 'true');
+  $('tab-home').setAttribute('aria-selected', home ? 'true' : 'false');
+  $('messages').hidden = home;
+  $('home').hidden = !home;
+  $('composer-form').hidden = home;
+  if (home) renderHome();
+  else $('composer').focus();
+}
+
+async function openHome() {
+  setTab('home');
+  const user = state.user;
+  state.homeOpening = user;
+  renderHome();
+  try {
+    const res = await fetch('/_sandbox/slack/home-opened', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user }),
+    });
+    if (!res.ok) throw new Error(`the fake Slack answered HTTP ${res.status}`);
+    const event = await res.json();
+    setStatus(`Opening the Home tab as ${userName(user)}…`, 'busy');
+    const r = await postToApp(JSON.stringify(event), 'application/json');
+    setStatus(
+      r.ok
+        ? `app_home_opened → HTTP ${r.status}${ackNote(r)}`
+        : `app_home_opened → HTTP ${r.status}${ackNote(r)} (Slack would retry the event)`,
+      r.ok && r.ms <= SLACK_ACK_MS ? 'ok' : 'error',
+    );
+    // The app publishes after the ack: the poll picks it up.
+    for (let i = 0; i < 20 && state.tab === 'home'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await poll();
+    }
+  } catch (err) {
+    setStatus(`Could not open the Home tab: ${err.message}`, 'error');
+  } finally {
+    if (state.homeOpening === user) state.homeOpening = undefined;
+    if (state.tab === 'home') renderHome();
+  }
+}
+
+function renderHome() {
+  const root = $('home');
+  const home = state.homes.get(state.user);
+  if (!home) {
+    root.replaceChildren(
+      h(
+        'div',
+        { class: 'empty', 'data-testid': 'home-empty' },
+        state.homeOpening === state.user
+          ? 'Opening the Home tab…'
+          : `The app has not published a Home tab for ${userName(state.user)}.`,
+      ),
+    );
+    return;
+  }
+  const box = h(
+    'div',
+    { class: 'home-view', 'data-testid': 'home-view', 'data-view-id': home.id },
+    renderBlocks(home.view.blocks, homeContext(home)),
+  );
+  home.el = box;
+  root.replaceChildren(box);
+}
+
+function homeContext(home) {
+  return {
+    surface: 'home',
+    values: home.values,
+    dispatch: (action, node) => sendHomeAction(home, action, node),
+  };
+}
+
+async function sendHomeAction(home, action, node) {
+  const c = state.config;
+  const v = home.view;
+  // A Home tab action carries the view instead of a message, and no response_url.
+  const payload = {
+    ...interactionBase('block_actions'),
+    trigger_id: await triggerId(),
+    container: { type: 'view', view_id: home.id },
+    view: {
+      id: home.id,
+      team_id: c.teamId,
+      type: 'home',
+      blocks: v.blocks,
+      private_metadata: v.private_metadata ?? '',
+      callback_id: v.callback_id ?? '',
+      state: { values: home.el ? collectState(home.el) : {} },
+      hash: home.hash,
+      title: v.title ?? { type: 'plain_text', text: 'View Title', emoji: true },
+      clear_on_close: false,
+      notify_on_close: false,
+      close: null,
+      submit: null,
+      previous_view_id: null,
+      root_view_id: home.id,
+      app_id: c.apiAppId,
+      external_id: v.external_id ?? '',
+      app_installed_team_id: c.teamId,
+      bot_id: 'B0BOT',
+    },
+    actions: [action],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+  await sendAction(payload, action, node);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1437,6 +1642,18 @@ function applyRecord(r, initial) {
     case 'response_url':
       applyResponseUrl(r);
       break;
+    case 'views.publish': {
+      const view = parseMaybeJson(r.view) ?? {};
+      if (!r.user) break;
+      state.homes.set(r.user, {
+        id: r.view_id ?? view.id ?? randomId('V'),
+        view: { ...view, blocks: normalizeBlocks(parseMaybeJson(view.blocks) ?? []) },
+        hash: view.hash ?? '',
+        values: {},
+      });
+      if (state.tab === 'home' && r.user === state.user) renderHome();
+      break;
+    }
     case 'views.open':
     case 'views.push':
     case 'views.update':
@@ -1676,19 +1893,54 @@ function renderTimeline() {
     e.el ??= renderEntry(e);
     if (isReply(e) && replies.get(parentKey(e))?.includes(e)) continue;
     frag.append(e.el);
-    const rs = replies.get(e.key) ?? [];
-    for (const r of rs) r.el ??= renderEntry(r);
-    e.threadSlot?.replaceChildren(
-      ...(rs.length
-        ? [
-            h('div', { class: 'thread-label' }, `${rs.length} ${rs.length === 1 ? 'reply' : 'replies'}`),
-            ...rs.map((r) => r.el),
-          ]
-        : []),
-    );
+    e.threadSlot?.replaceChildren(...threadParts(e, replies.get(e.key) ?? []));
   }
   list.replaceChildren(frag);
   if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+/**
+ * Under a message with replies, Slack shows "N replies" and nothing of the thread until the
+ * person opens it; then the replies (and ephemeral ones meant for this person) show in order.
+ * N counts the replies everyone sees.
+ */
+function threadParts(e, rs) {
+  if (!rs.length) return [];
+  const shared = rs.filter((r) => !r.ephemeral).length;
+  const mine = rs.length - shared;
+  const open = state.openThreads.has(e.key);
+  const label = [
+    shared ? `${shared} ${shared === 1 ? 'reply' : 'replies'}` : null,
+    mine ? `${mine} only visible to you` : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const toggle = h(
+    'button',
+    {
+      type: 'button',
+      class: 'thread-toggle',
+      'data-testid': 'thread-toggle',
+      'data-count': String(shared),
+      'aria-expanded': open ? 'true' : 'false',
+      onclick: () => {
+        if (state.openThreads.has(e.key)) state.openThreads.delete(e.key);
+        else state.openThreads.add(e.key);
+        renderTimeline();
+      },
+    },
+    open ? `${label} · Hide thread` : label,
+  );
+  if (!open) return [toggle];
+  for (const r of rs) r.el ??= renderEntry(r);
+  return [
+    toggle,
+    h(
+      'div',
+      { class: 'thread-replies', 'data-testid': 'thread' },
+      rs.map((r) => r.el),
+    ),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1781,8 +2033,7 @@ function setupComposer() {
     ev.preventDefault();
     const text = input.value;
     if (!text.trim() || !state.ready) return;
-    state.history.push(text);
-    state.historyPos = state.history.length;
+    remember(text);
     input.value = '';
     runSlash(text);
   });
@@ -1811,9 +2062,13 @@ function setupUserSwitch() {
   select.value = state.user;
   select.addEventListener('change', () => {
     state.user = select.value;
+    store(STORE_USER, state.user);
+    loadHistory(state.user);
     // Ephemeral messages are per person: rebuild the timeline for the new viewer.
     markDirty();
     setStatus(`Now acting as ${userName(state.user)} (${state.user})`, 'ok');
+    // The Home tab is per person too: the new person opens it.
+    if (state.tab === 'home') openHome();
   });
 }
 
@@ -1857,10 +2112,14 @@ async function main() {
   state.config = await loadConfig();
   const c = state.config;
   $('channel-name').textContent = c.channelName;
+  $('tab-channel-name').textContent = c.channelName;
   $('workspace').textContent = `${c.teamDomain} · ${c.teamId} · local Slack`;
   document.title = `#${c.channelName} · /wa sandbox`;
-  state.user = $('user-switch').value || c.users[0]?.id;
+  const saved = stored(STORE_USER);
+  state.user = c.users.some((u) => u.id === saved) ? saved : $('user-switch').value || c.users[0]?.id;
+  loadHistory(state.user);
   setupUserSwitch();
+  setupTabs();
   markDirty();
   await poll();
   setInterval(poll, POLL_MS);
