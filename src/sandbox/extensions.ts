@@ -122,27 +122,31 @@ export async function start(ctx: ExtensionContext, simulated: SimulatedClock) {
     return run;
   }
 
-  /** What falls due next, soonest first (the console's "due next" list). */
+  /**
+   * What falls due next, soonest first (the console's "due next" list). A parked job's index key
+   * is only its recovery time (an hour on): its next step is at `runAt`, which `repo.get` reads
+   * as its `dueAt`. So more keys than shown are read, and sorted by the job's own due time.
+   */
   async function dueNext(limit = 10): Promise<DueEntry[]> {
-    const keys: Array<{ tenant: string; jobId: string; dueAt: number }> = [];
+    const keys: Array<{ tenant: string; jobId: string }> = [];
     for (let n = 0; n < config().dueShards; n++) {
-      const page = await repo.due(`S#${n}`, Number.MAX_SAFE_INTEGER, limit);
+      const page = await repo.due(`S#${n}`, Number.MAX_SAFE_INTEGER, limit * 5);
       keys.push(...page.keys);
     }
-    keys.sort((a, b) => a.dueAt - b.dueAt);
-    return Promise.all(
-      keys.slice(0, limit).map(async (k) => {
-        const job = await repo.get(k.tenant as never, k.jobId);
-        return {
-          tenant: k.tenant,
-          jobId: k.jobId,
-          dueAt: new Date(k.dueAt).toISOString(),
-          kind: job?.kind,
-          subject: job?.subject,
-          state: job?.state,
-        };
-      }),
-    );
+    const jobs = await Promise.all(keys.map((k) => repo.get(k.tenant as never, k.jobId)));
+    return jobs
+      .filter((job) => job?.dueAt !== undefined)
+      .map((job) => job as NonNullable<typeof job>)
+      .sort((a, b) => (a.dueAt as number) - (b.dueAt as number))
+      .slice(0, limit)
+      .map((job) => ({
+        tenant: job.tenant,
+        jobId: job.id,
+        dueAt: new Date(job.dueAt as number).toISOString(),
+        kind: job.kind,
+        subject: job.subject,
+        state: job.state,
+      }));
   }
 
   return {

@@ -90,6 +90,21 @@ describe('the simulated clock', () => {
     // The sandbox moves a partner invitation on per tick and says so by webhook: done within the hour.
     expect(job?.state).toBe('succeeded');
   });
+
+  it("lists a parked job at its next step's time, not at the due index's later recovery time", async () => {
+    // A template watch polls every 10 minutes: a wait short enough to be parked (runAt), with the
+    // due index holding only a recovery time an hour or more later.
+    const res = await command(stack.url, 'template watch 11111111-1111-4111-8111-000000000003');
+    await stack.drain();
+    const jobId = /job `(j[0-9a-z]+)`/.exec(res.json.text ?? '')?.[1] as string;
+    const job = await new JobRepository().get(T, jobId);
+    expect(job?.state).toBe('waiting');
+    expect(job?.indexAt).toBeGreaterThan((job?.dueAt as number) + 30 * 60_000);
+    const { due, nowMs } = await clockOf();
+    const listed = due.find((d) => d.jobId === jobId);
+    expect(Date.parse(listed?.dueAt ?? '')).toBe(job?.dueAt);
+    expect(Date.parse(listed?.dueAt ?? '')).toBeLessThanOrEqual(nowMs + 10 * 60_000);
+  });
 });
 
 describe('the local stack runs the deployed handlers', () => {
