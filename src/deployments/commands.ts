@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineCommand, noInput } from '../slack/command.js';
+import { defineCommand } from '../slack/command.js';
+import { noInput } from '../slack/no-input.js';
 import { phoneWords } from '../slack/schemas.js';
 import { PROFILE_LIMITS, PROFILE_VERTICALS } from './port.js';
 

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { parse as parseQuery } from 'node:querystring';
-import { z } from 'zod';
+// zod/mini, not zod: this gate runs before the first ack, and full zod weighs ~190 KB on that path.
+import * as z from 'zod/mini';
 import { constantTimeEqual } from './signatures.js';
 
 /**
@@ -50,15 +51,16 @@ export function slackSignatureValid(
 }
 
 /** Slack ids: team T…, enterprise E…, user U…/W…, channel C…/D…/G… (upper case letters and digits). */
-const slackId = (first: string) => z.string().regex(new RegExp(`^[${first}][A-Z0-9]{2,20}$`));
+const slackId = (first: string) => z.string().check(z.regex(new RegExp(`^[${first}][A-Z0-9]{2,20}$`)));
 const teamId = slackId('T');
 const enterpriseId = slackId('E');
 const userId = slackId('UWB');
-const short = (max = 255) => z.string().max(max);
+const short = (max = 255) => z.string().check(z.maxLength(max));
+const looseEmpty = () => z.looseObject({});
 
-const user = z.object({ id: userId, team_id: teamId.optional() }).loose();
-const team = z.object({ id: teamId }).loose().nullable().optional();
-const enterprise = z.object({ id: enterpriseId }).loose().nullable().optional();
+const user = z.looseObject({ id: userId, team_id: z.optional(teamId) });
+const team = z.optional(z.nullable(z.looseObject({ id: teamId })));
+const enterprise = z.optional(z.nullable(z.looseObject({ id: enterpriseId })));
 
 /** An interaction must say whose workspace it is from (team, or enterprise for org-wide installs). */
 const hasTenant = (p: {
@@ -66,128 +68,115 @@ const hasTenant = (p: {
   enterprise?: { id: string } | null | undefined;
 }) => Boolean(p.team?.id ?? p.enterprise?.id);
 
-const viewBase = z
-  .object({
-    id: short(64),
-    callback_id: short(),
-    private_metadata: short(3000).optional(),
-    hash: short().optional(),
-    app_installed_team_id: teamId.optional(),
-  })
-  .loose();
+const viewBase = z.looseObject({
+  id: short(64),
+  callback_id: short(),
+  private_metadata: z.optional(short(3000)),
+  hash: z.optional(short()),
+  app_installed_team_id: z.optional(teamId),
+});
 
-const interactionBase = { user, team, enterprise, api_app_id: short(64).optional() };
+const interactionBase = { user, team, enterprise, api_app_id: z.optional(short(64)) };
 
-const blockActions = z
-  .object({
-    ...interactionBase,
-    type: z.literal('block_actions'),
-    trigger_id: short().optional(),
-    response_url: z.url().optional(),
-    actions: z
-      .array(
-        z.object({ action_id: short(), block_id: short().optional(), value: short(2000).optional() }).loose(),
-      )
-      .min(1)
-      .max(25),
-    container: z.object({ type: short() }).loose().optional(),
-    // Bolt reads channel.id without a null check: null is refused (absent is fine).
-    channel: z
-      .object({ id: short(64) })
-      .loose()
-      .optional(),
-    message: z.object({}).loose().optional(),
-    view: viewBase
-      .extend({
-        state: z
-          .object({ values: z.record(z.string(), z.unknown()) })
-          .loose()
-          .optional(),
-      })
-      .optional(),
-  })
-  .loose();
-
-const viewSubmission = z
-  .object({
-    ...interactionBase,
-    type: z.literal('view_submission'),
-    trigger_id: short().optional(),
-    view: viewBase.extend({
-      state: z.object({ values: z.record(z.string(), z.record(z.string(), z.object({}).loose())) }).loose(),
+const blockActions = z.looseObject({
+  ...interactionBase,
+  type: z.literal('block_actions'),
+  trigger_id: z.optional(short()),
+  response_url: z.optional(z.url()),
+  actions: z
+    .array(
+      z.looseObject({
+        action_id: short(),
+        block_id: z.optional(short()),
+        value: z.optional(short(2000)),
+      }),
+    )
+    .check(z.minLength(1), z.maxLength(25)),
+  container: z.optional(z.looseObject({ type: short() })),
+  // Bolt reads channel.id without a null check: null is refused (absent is fine).
+  channel: z.optional(z.looseObject({ id: short(64) })),
+  message: z.optional(looseEmpty()),
+  view: z.optional(
+    z.extend(viewBase, {
+      state: z.optional(z.looseObject({ values: z.record(z.string(), z.unknown()) })),
     }),
-  })
-  .loose();
+  ),
+});
 
-const viewClosed = z.object({ ...interactionBase, type: z.literal('view_closed'), view: viewBase }).loose();
+const viewSubmission = z.looseObject({
+  ...interactionBase,
+  type: z.literal('view_submission'),
+  trigger_id: z.optional(short()),
+  view: z.extend(viewBase, {
+    state: z.looseObject({ values: z.record(z.string(), z.record(z.string(), looseEmpty())) }),
+  }),
+});
 
-const shortcut = z
-  .object({
-    ...interactionBase,
-    type: z.enum(['shortcut', 'message_action']),
-    callback_id: short(),
-    trigger_id: short(),
-  })
-  .loose();
+const viewClosed = z.looseObject({ ...interactionBase, type: z.literal('view_closed'), view: viewBase });
+
+const shortcut = z.looseObject({
+  ...interactionBase,
+  type: z.enum(['shortcut', 'message_action']),
+  callback_id: short(),
+  trigger_id: short(),
+});
 
 const interaction = z
   .discriminatedUnion('type', [blockActions, viewSubmission, viewClosed, shortcut])
-  .refine(hasTenant, { error: 'no team or enterprise' });
+  .check(z.refine(hasTenant, { error: 'no team or enterprise' }));
 
-const slashCommand = z
-  .object({
-    command: z.string().regex(/^\/[\w-]{1,32}$/),
-    text: z.string().max(40_000),
-    team_id: teamId,
-    enterprise_id: enterpriseId.optional(),
-    user_id: userId,
-    channel_id: short(64).min(1),
-    response_url: z.url().optional(),
-    trigger_id: short().optional(),
-  })
-  .loose();
+const slashCommand = z.looseObject({
+  command: z.string().check(z.regex(/^\/[\w-]{1,32}$/)),
+  text: z.string().check(z.maxLength(40_000)),
+  team_id: teamId,
+  enterprise_id: z.optional(enterpriseId),
+  user_id: userId,
+  channel_id: short(64).check(z.minLength(1)),
+  response_url: z.optional(z.url()),
+  trigger_id: z.optional(short()),
+});
 
 /**
  * Bolt reads `event.channel`, `event.item`, `event.subteam` and `event.user` with `in` and
  * property access: present-but-null values of these throw inside Bolt, so they are refused.
  */
 const eventFields = {
-  type: z.string().min(1).max(100),
-  user: z.union([short(64), z.object({ id: short(64) }).loose()]).optional(),
-  channel: z.union([short(64), z.object({}).loose()]).optional(),
-  channel_id: short(64).optional(),
-  item: z.object({}).loose().optional(),
-  subteam: z.object({}).loose().optional(),
+  type: z.string().check(z.minLength(1), z.maxLength(100)),
+  user: z.optional(z.union([short(64), z.looseObject({ id: short(64) })])),
+  channel: z.optional(z.union([short(64), looseEmpty()])),
+  channel_id: z.optional(short(64)),
+  item: z.optional(looseEmpty()),
+  subteam: z.optional(looseEmpty()),
 };
-const appHomeOpened = z
-  .object({ ...eventFields, type: z.literal('app_home_opened'), user: userId, tab: short(32).optional() })
-  .loose();
-const anyEvent = z.object(eventFields).loose();
-const authorization = z
-  .object({
-    team_id: teamId.nullable().optional(),
-    enterprise_id: enterpriseId.nullable().optional(),
-    user_id: short(64).optional(),
-    is_bot: z.boolean().optional(),
-    is_enterprise_install: z.boolean().optional(),
-  })
-  .loose();
+const appHomeOpened = z.looseObject({
+  ...eventFields,
+  type: z.literal('app_home_opened'),
+  user: userId,
+  tab: z.optional(short(32)),
+});
+const anyEvent = z.looseObject(eventFields);
+const authorization = z.looseObject({
+  team_id: z.optional(z.nullable(teamId)),
+  enterprise_id: z.optional(z.nullable(enterpriseId)),
+  user_id: z.optional(short(64)),
+  is_bot: z.optional(z.boolean()),
+  is_enterprise_install: z.optional(z.boolean()),
+});
 
 const eventCallback = z
-  .object({
+  .looseObject({
     type: z.literal('event_callback'),
-    team_id: teamId.optional(),
-    enterprise_id: enterpriseId.nullable().optional(),
-    api_app_id: short(64).optional(),
-    event_id: short(64).optional(),
-    authorizations: z.array(authorization).max(10).optional(),
-    event: z.union([appHomeOpened, anyEvent.refine((e) => e.type !== 'app_home_opened')]),
+    team_id: z.optional(teamId),
+    enterprise_id: z.optional(z.nullable(enterpriseId)),
+    api_app_id: z.optional(short(64)),
+    event_id: z.optional(short(64)),
+    authorizations: z.optional(z.array(authorization).check(z.maxLength(10))),
+    event: z.union([appHomeOpened, anyEvent.check(z.refine((e) => e.type !== 'app_home_opened'))]),
   })
-  .loose()
-  .refine((e) => Boolean(e.team_id ?? e.enterprise_id), { error: 'no team or enterprise' });
+  .check(z.refine((e) => Boolean(e.team_id ?? e.enterprise_id), { error: 'no team or enterprise' }));
 
-const urlVerification = z.object({ type: z.literal('url_verification'), challenge: short(500) }).loose();
-const appRateLimited = z.object({ type: z.literal('app_rate_limited'), team_id: teamId }).loose();
+const urlVerification = z.looseObject({ type: z.literal('url_verification'), challenge: short(500) });
+const appRateLimited = z.looseObject({ type: z.literal('app_rate_limited'), team_id: teamId });
 
 const eventBody = z.discriminatedUnion('type', [urlVerification, appRateLimited, eventCallback]);
 

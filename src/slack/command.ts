@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { inWords } from '../field-words.js';
 import { ArgumentError, type FlagSpec, type Parsed } from './args.js';
 
@@ -120,5 +120,3 @@ export class UserError extends Error {
     this.field = options?.field;
   }
 }
-
-export const noInput = z.object({});

@@ -4,8 +4,9 @@ import { inviteCommands } from '../invites/commands.js';
 import { jobsInput } from '../jobs/schemas.js';
 import { templateCommands } from '../templates/commands.js';
 import { adminUserInput, restrictInput } from './admins-schemas.js';
-import { type CommandSpec, defineCommand, noInput } from './command.js';
+import { type CommandSpec, defineCommand } from './command.js';
 import { countryInput } from './country-schema.js';
+import { noInput } from './no-input.js';
 
 const coreCommands = [
   defineCommand({
