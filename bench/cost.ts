@@ -26,9 +26,8 @@
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { emit, lambdaContext, note, round, startDynaliteProcess } from './lib.js';
+import { emit, lambdaContext, note, round, sqsEvent, startDynaliteProcess } from './lib.js';
 
 const N = Number(process.argv[2] ?? 100);
 const WAIT_MS = 5 * 60_000;
@@ -92,21 +91,7 @@ registerJobKind(
 
 const queue = new InProcessQueue(20);
 queue.consumer = async (message) => {
-  const event = {
-    Records: [
-      {
-        messageId: Math.random().toString(36).slice(2),
-        receiptHandle: 'bench',
-        body: JSON.stringify(message),
-        attributes: {},
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:eu-west-1:000000000000:jobs',
-        awsRegion: 'eu-west-1',
-      },
-    ],
-  } as unknown as SQSEvent;
+  const event = sqsEvent(message);
   await worker.handler(event, lambdaContext('worker', 30_000));
 };
 setJobQueue(queue);

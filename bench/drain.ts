@@ -9,9 +9,8 @@
  */
 import { BatchWriteItemCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { emit, itemSize, lambdaContext, note, round, sleep, startDynaliteProcess } from './lib.js';
+import { emit, itemSize, lambdaContext, note, round, sleep, sqsEvent, startDynaliteProcess } from './lib.js';
 
 const PER_MINUTE = 600;
 const LATENCY_MS = 50;
@@ -98,21 +97,7 @@ registerJobKind(
 // SQS + the worker Lambda: each message is one invocation of the deployed handler.
 const queue = new InProcessQueue(WORKER_CONCURRENCY);
 queue.consumer = async (message) => {
-  const event = {
-    Records: [
-      {
-        messageId: Math.random().toString(36).slice(2),
-        receiptHandle: 'bench',
-        body: JSON.stringify(message),
-        attributes: {},
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:eu-west-1:000000000000:jobs',
-        awsRegion: 'eu-west-1',
-      },
-    ],
-  } as unknown as SQSEvent;
+  const event = sqsEvent(message);
   const out = (await worker.handler(event, lambdaContext('worker', WORKER_TIMEOUT_MS))) as {
     batchItemFailures: unknown[];
   };

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 
 /** One JSON object per line on stdout: the benchmark's figures. */
 export function emit(figures: Record<string, unknown>): void {
@@ -47,6 +47,25 @@ export async function startDynaliteProcess(): Promise<{ endpoint: string; close(
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The SQS event the event source mapping hands the worker for one queue message. */
+export function sqsEvent(message: unknown): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId: Math.random().toString(36).slice(2),
+        receiptHandle: 'bench',
+        body: JSON.stringify(message),
+        attributes: {},
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:eu-west-1:000000000000:jobs',
+        awsRegion: 'eu-west-1',
+      },
+    ],
+  } as unknown as SQSEvent;
 }
 
 /** A Lambda context for calling a handler in-process, with the function's timeout. */

@@ -33,8 +33,7 @@ export interface CapacityTotals {
   byOperation: Record<string, { calls: number; rcu: number; wcu: number }>;
 }
 
-export const capacity: CapacityTotals = {
-  on: false,
+const zero = (): Omit<CapacityTotals, 'on'> => ({
   calls: 0,
   rcu: 0,
   tableRcu: 0,
@@ -45,7 +44,9 @@ export const capacity: CapacityTotals = {
   indexWcuReported: 0,
   failedConditions: 0,
   byOperation: {},
-};
+});
+
+export const capacity: CapacityTotals = { on: false, ...zero() };
 
 /** Reads an item as stored (a benchmark's own client, unmetered), for `check`. */
 export type PeekItem = (
@@ -64,18 +65,7 @@ const metered = new WeakSet<object>();
 let options: MeterOptions = {};
 
 export function resetCapacity(): void {
-  Object.assign(capacity, {
-    calls: 0,
-    rcu: 0,
-    tableRcu: 0,
-    indexRcu: 0,
-    wcu: 0,
-    indexWcu: 0,
-    indexWcuChecked: 0,
-    indexWcuReported: 0,
-    failedConditions: 0,
-    byOperation: {},
-  });
+  Object.assign(capacity, zero());
 }
 
 interface Consumed {
