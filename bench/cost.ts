@@ -27,23 +27,12 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { emit, lambdaContext, note, round, sqsEvent, startDynaliteProcess } from './lib.js';
+import { emit, lambdaContext, note, round, sqsEvent, startBenchTable } from './lib.js';
 
 const N = Number(process.argv[2] ?? 100);
 const WAIT_MS = 5 * 60_000;
 
-const db = await startDynaliteProcess();
-Object.assign(process.env, {
-  DYNAMODB_ENDPOINT: db.endpoint,
-  TABLE_NAME: 'bench-cost',
-  DUE_SHARDS: '4',
-  LOG_LEVEL: 'ERROR',
-  SLACK_API_URL: 'http://127.0.0.1:9/',
-});
-
-const { ensureTable } = await import('../src/sandbox/server.js');
-const { config } = await import('../src/config.js');
-await ensureTable(db.endpoint, config().tableName);
+const db = await startBenchTable('bench-cost');
 const { setClock, clock } = await import('../src/clock.js');
 // A clock that moves only when told: per-phase step counts must not depend on how long the
 // machine takes (a simulated clock that flows with wall time would make waits fall due mid-phase).

@@ -10,7 +10,7 @@
 import { BatchWriteItemCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { emit, itemSize, lambdaContext, note, round, sleep, sqsEvent, startDynaliteProcess } from './lib.js';
+import { emit, itemSize, lambdaContext, note, round, sleep, sqsEvent, startBenchTable } from './lib.js';
 
 const PER_MINUTE = 600;
 const LATENCY_MS = 50;
@@ -22,18 +22,7 @@ const SCHEDULER_TIMEOUT_MS = 50_000;
 const sizes = process.argv.slice(2).map(Number).filter(Boolean);
 const RUNS = sizes.length ? sizes : [1_000, 5_000, 10_000];
 
-const db = await startDynaliteProcess();
-Object.assign(process.env, {
-  DYNAMODB_ENDPOINT: db.endpoint,
-  TABLE_NAME: 'bench-drain',
-  DUE_SHARDS: '4',
-  LOG_LEVEL: 'ERROR',
-  SLACK_API_URL: 'http://127.0.0.1:9/',
-});
-
-const { ensureTable } = await import('../src/sandbox/server.js');
-const { config } = await import('../src/config.js');
-await ensureTable(db.endpoint, config().tableName);
+const db = await startBenchTable('bench-drain');
 
 const { startSandbox, route } = await import('../src/sandbox/providers/framework.js');
 const { ProviderHttp } = await import('../src/http/client.js');
@@ -43,7 +32,8 @@ const { shardOf } = await import('../src/jobs/repository.js');
 const { dispatchLoop } = await import('../src/jobs/sweep.js');
 const { capacity, meterCapacity, resetCapacity } = await import('../src/jobs/capacity.js');
 const { keys, tenantId } = await import('../src/store/keys.js');
-const LOOP_MS = (await import('../src/config.js')).config().schedulerLoopMs;
+const { config } = await import('../src/config.js');
+const LOOP_MS = config().schedulerLoopMs;
 const worker = await import('../functions/worker.js');
 
 // The provider: 50 ms per answer; every workspace's requests counted per sliding minute.

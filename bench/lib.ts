@@ -49,6 +49,25 @@ export async function startDynaliteProcess(): Promise<{ endpoint: string; close(
   };
 }
 
+/**
+ * dynalite in its own process and the app configured for it (a benchmark's own table): the
+ * environment is set before the app's config is first read.
+ */
+export async function startBenchTable(table: string) {
+  const db = await startDynaliteProcess();
+  Object.assign(process.env, {
+    DYNAMODB_ENDPOINT: db.endpoint,
+    TABLE_NAME: table,
+    DUE_SHARDS: '4',
+    LOG_LEVEL: 'ERROR',
+    SLACK_API_URL: 'http://127.0.0.1:9/',
+  });
+  const { ensureTable } = await import('../src/sandbox/server.js');
+  const { config } = await import('../src/config.js');
+  await ensureTable(db.endpoint, config().tableName);
+  return db;
+}
+
 /** The SQS event the event source mapping hands the worker for one queue message. */
 export function sqsEvent(message: unknown): SQSEvent {
   return {

@@ -141,16 +141,7 @@ export class JobRepository {
 
   /** Records, under the lease, that a side effect is about to happen. */
   async startEffect(job: Job, lease: string, key: string, now: number): Promise<void> {
-    await ddb().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.job(job.tenant, job.id),
-        UpdateExpression: 'SET effects.#k = :effect',
-        ConditionExpression: 'leaseOwner = :lease',
-        ExpressionAttributeNames: { '#k': key },
-        ExpressionAttributeValues: { ':effect': { status: 'started', at: now }, ':lease': lease },
-      }),
-    );
+    await this.setEffect(job, lease, key, { status: 'started', at: now });
   }
 
   /**
@@ -158,6 +149,19 @@ export class JobRepository {
    * step does not lose the id of what was created (and a retry does not create it again).
    */
   async finishEffect(job: Job, lease: string, key: string, result: unknown, now: number): Promise<void> {
+    await this.setEffect(job, lease, key, {
+      status: 'done',
+      at: now,
+      ...(result === undefined ? {} : { result }),
+    });
+  }
+
+  private async setEffect(
+    job: Job,
+    lease: string,
+    key: string,
+    effect: Record<string, unknown>,
+  ): Promise<void> {
     await ddb().send(
       new UpdateCommand({
         TableName: tableName(),
@@ -165,10 +169,7 @@ export class JobRepository {
         UpdateExpression: 'SET effects.#k = :effect',
         ConditionExpression: 'leaseOwner = :lease',
         ExpressionAttributeNames: { '#k': key },
-        ExpressionAttributeValues: {
-          ':effect': { status: 'done', at: now, ...(result === undefined ? {} : { result }) },
-          ':lease': lease,
-        },
+        ExpressionAttributeValues: { ':effect': effect, ':lease': lease },
       }),
     );
   }
