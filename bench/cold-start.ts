@@ -12,13 +12,14 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { buildAll, coldBytes, functionBuildOptions } from '../scripts/build.js';
-import { emit, loadAverage, median, note, round, startDynaliteProcess } from './lib.js';
+import { benchCertificate, emit, loadAverage, median, note, round, startDynaliteProcess } from './lib.js';
 import { includesPackage } from './weigh.js';
 
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 9);
@@ -32,6 +33,7 @@ const sizes = await buildAll(join(OUT, 'dist'));
 const bare = await build({
   ...functionBuildOptions('bench/bare-bolt.ts', join(OUT, 'bare-bolt')),
   plugins: [],
+  mainFields: undefined, // esbuild's default for Node (ours prefers the SDK's ES modules)
 });
 const bareMeta = bare.metafile as Metafile;
 const slackMeta = JSON.parse(readFileSync(join(OUT, 'dist/slack.meta.json'), 'utf8')) as Metafile;
@@ -45,7 +47,12 @@ for (const line of readFileSync('.env.example', 'utf8').split('\n')) {
   const m = line.match(/^([A-Z0-9_]+)=(.+)$/);
   if (m) env[m[1] as string] = m[2] as string;
 }
-const db = await startDynaliteProcess();
+// Every endpoint speaks HTTPS on 127.0.0.1, as AWS endpoints do: TLS set-up is part of a real
+// cold start, and over plain HTTP the SDK would load node:http, which AWS endpoints never make it
+// load (and whose ESM facade loads undici on Node 24, ~30-80 ms that a deployed function does not pay).
+const cert = benchCertificate(join(OUT, 'tls'));
+setDefaultCACertificates([...getCACertificates('default'), cert.cert.toString()]);
+const db = await startDynaliteProcess(cert);
 Object.assign(env, {
   DYNAMODB_ENDPOINT: db.endpoint,
   TABLE_NAME: 'bench-cold',
@@ -65,7 +72,7 @@ const { tenantId } = await import('../src/store/keys.js');
 const kms = new LocalKeyProvider(Buffer.alloc(32, 7));
 setKeyProvider(kms);
 const counts = { kms: 0, sqs: 0, ssm: 0, slack: 0 };
-const standIns = createServer((req, res) => {
+const standIns = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', async () => {
@@ -136,7 +143,7 @@ const standIns = createServer((req, res) => {
   });
 });
 await new Promise<void>((resolve) => standIns.listen(0, '127.0.0.1', resolve));
-const standInUrl = `http://127.0.0.1:${(standIns.address() as AddressInfo).port}`;
+const standInUrl = `https://127.0.0.1:${(standIns.address() as AddressInfo).port}`;
 const { DynamoInstallationStore } = await import('../src/slack/installation-store.js');
 const { SANDBOX_BOT, SANDBOX_TEAM } = await import('../src/sandbox/fake-slack.js');
 await new DynamoInstallationStore().storeInstallation({
@@ -162,6 +169,7 @@ const deployedEnv = Object.fromEntries(
 const childEnv = {
   ...deployedEnv,
   BENCH_SIGNING_SECRET: 'bench-signing-secret',
+  NODE_EXTRA_CA_CERTS: cert.certPath,
   SLACK_PARAMETERS: '/wa-onboarding/bench/slack/',
   AWS_ENDPOINT_URL_SSM: standInUrl,
   KMS_KEY_ID: 'alias/bench',
@@ -185,7 +193,15 @@ function child(bundle: string, args: string[]): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [join(root, 'bench/cold-child.mjs'), bundle, ...args],
+      [
+        // BENCH_COLD_PROFILE=dir: a CPU profile of each fresh process (chrome://inspect, speedscope).
+        ...(process.env.BENCH_COLD_PROFILE
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_COLD_PROFILE}`]
+          : []),
+        join(root, 'bench/cold-child.mjs'),
+        bundle,
+        ...args,
+      ],
       { env: childEnv, timeout: 30_000, cwd: root },
       (err, stdout) => {
         if (err) reject(err);

@@ -1,5 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Context, SQSEvent } from 'aws-lambda';
@@ -24,11 +26,36 @@ export function percentile(values: number[], p: number): number {
 export const median = (values: number[]) => percentile(values, 50);
 export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
+export type BenchCertificate = { keyPath: string; certPath: string; key: Buffer; cert: Buffer };
+
+/**
+ * A throwaway self-signed certificate for 127.0.0.1 (openssl, valid one day), so stand-ins speak
+ * HTTPS as AWS endpoints do; a client trusts it through NODE_EXTRA_CA_CERTS=certPath.
+ */
+export function benchCertificate(dir: string): BenchCertificate {
+  mkdirSync(dir, { recursive: true });
+  const keyPath = join(dir, 'key.pem');
+  const certPath = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1']
+      .concat(['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'])
+      .concat(['-keyout', keyPath, '-out', certPath]),
+    { stdio: 'ignore' },
+  );
+  return { keyPath, certPath, key: readFileSync(keyPath), cert: readFileSync(certPath) };
+}
+
 /** dynalite in a child process (the benchmark's own process stays free for the app). */
-export async function startDynaliteProcess(): Promise<{ endpoint: string; close(): Promise<void> }> {
+export async function startDynaliteProcess(
+  tls?: BenchCertificate,
+): Promise<{ endpoint: string; close(): Promise<void> }> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [fileURLToPath(new URL('./dynalite-server.mjs', import.meta.url))],
+    [
+      fileURLToPath(new URL('./dynalite-server.mjs', import.meta.url)),
+      ...(tls ? [tls.keyPath, tls.certPath] : []),
+    ],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   // Never outlive the benchmark, however it ends.
@@ -40,7 +67,7 @@ export async function startDynaliteProcess(): Promise<{ endpoint: string; close(
   });
   const { port } = JSON.parse(line) as { port: number };
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());

@@ -75,10 +75,11 @@ export const esbuildOptions: BuildOptions = {
   platform: 'node',
   target: 'node24',
   format: 'esm',
-  minify: true,
+  minify: !process.env.BUILD_NO_MINIFY,
   sourcemap: 'linked',
   legalComments: 'none',
-  external: ['@aws-sdk/*'],
+  external: process.env.BUILD_SDK_EXTERNAL ? ['@aws-sdk/*'] : [],
+  mainFields: ['module', 'main'],
   plugins: [zodEnglishOnly, lambdaOnlyBolt],
   // CommonJS dependencies (Bolt, axios) call require() for Node built-ins.
   banner: {

@@ -1,5 +1,5 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import { configGeneration, definedEnv } from '../config.js';
@@ -201,13 +201,20 @@ async function check(raw: string, opts: SafeFetchOptions): Promise<Target> {
   return { url, address: first.address, family: first.family };
 }
 
-function once(
+/**
+ * node:http only for plain-HTTP targets (the local stack's), loaded when first needed: on Node 24 its
+ * ESM form loads undici (~30 ms of a cold start), and deployed fetches are HTTPS.
+ */
+let httpRequest: typeof httpsRequest | undefined;
+
+async function once(
   target: Target,
   headers: Record<string, string>,
   signal: AbortSignal,
 ): Promise<{ res: IncomingMessage }> {
   const { url, address, family } = target;
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  if (url.protocol !== 'https:' && !httpRequest) httpRequest = (await import('node:http')).request;
+  const request = url.protocol === 'https:' ? httpsRequest : (httpRequest as typeof httpsRequest);
   return new Promise((resolve, reject) => {
     const req = request(
       {
