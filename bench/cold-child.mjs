@@ -1,18 +1,22 @@
 // One cold start in a fresh Node process: import a bundle, then (optionally) answer one signed
-// slash command through its handler. Prints {"importMs", "firstAckMs", "fromStartMs", "status"}:
+// slash command through its handler. Prints {"importMs", "firstAckMs", "fromStartMs", "cpuMs", "status"}:
 // fromStartMs is performance.now() when the response is back, i.e. since this process started
-// (Node's time origin), so it holds Node's own start-up, the import and the first request.
+// (Node's time origin), so it holds Node's own start-up, the import and the first request; cpuMs is
+// the CPU time (user + system) the process had used by then, which other load on the machine
+// disturbs far less than wall time.
 //   node bench/cold-child.mjs <bundle.mjs> [<command> <text>]
 import { createHmac } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
 const [bundle, command, text] = process.argv.slice(2);
 const t0 = performance.now();
+if (process.env.BENCH_COLD_TRACE) process.stderr.write(`import start ${t0.toFixed(1)}\n`);
 const mod = await import(pathToFileURL(bundle).href);
 const importMs = performance.now() - t0;
 
 let firstAckMs;
 let fromStartMs;
+let cpuMs;
 let status;
 let answer;
 if (command) {
@@ -53,11 +57,14 @@ if (command) {
     isBase64Encoded: false,
   };
   const t1 = performance.now();
+  if (process.env.BENCH_COLD_TRACE) process.stderr.write(`handler start ${t1.toFixed(1)}\n`);
   const res = await mod.handler(event, {});
   firstAckMs = performance.now() - t1;
   fromStartMs = performance.now();
+  const cpu = process.cpuUsage();
+  cpuMs = (cpu.user + cpu.system) / 1000;
   status = res?.statusCode;
   answer = String(res?.body ?? '').slice(0, 300);
 }
-process.stdout.write(`${JSON.stringify({ importMs, firstAckMs, fromStartMs, status, answer })}\n`);
+process.stdout.write(`${JSON.stringify({ importMs, firstAckMs, fromStartMs, cpuMs, status, answer })}\n`);
 process.exit(0);

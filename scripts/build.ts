@@ -3,8 +3,11 @@ import { basename, dirname, join } from 'node:path';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 
 /**
- * One ESM bundle per Lambda: dist/<function>/index.mjs exporting `handler`. The AWS SDK v3 is
- * left out: the nodejs24.x runtime provides it, and bundling it only slows cold starts.
+ * One ESM bundle per Lambda: dist/<function>/index.mjs exporting `handler`. The AWS SDK v3
+ * clients we use are bundled (their ES modules, tree-shaken and minified) rather than loaded from
+ * the runtime's copy: measured side by side (`BUILD_SDK_EXTERNAL=1 npx tsx bench/run.ts cold`
+ * against the default, docs/performance.md), the slack function imports in ~0.6x the time, since
+ * Node resolves and compiles one file instead of hundreds, and the SDK version is pinned by our lockfile.
  * Modules loaded with `await import()` go to dist/<function>/chunks/ and load when first used,
  * so a cold start parses only what its first request needs. esbuild's metafile for each function
  * goes to dist/<function>.meta.json (bench/weigh.ts reads it).
@@ -41,13 +44,24 @@ export const zodEnglishOnly: Plugin = {
  * which sends every kind of Slack request we handle through the built bundle) and throws.
  */
 export const LAMBDA_STUBBED = ['express', 'body-parser', 'raw-body', '@slack/socket-mode'];
+/**
+ * jsonwebtoken signs and checks the OAuth state (@slack/oauth's ClearStateStore): only the oauth
+ * function runs an install. The others use InstallProvider for `authorize` alone, and skip its
+ * ~20 modules (jws, semver, lodash.*) on their cold path.
+ */
+export const OAUTH_ONLY = ['jsonwebtoken'];
+
+/** What a function's bundle leaves out (resolved to recording stubs). */
+export function stubbedFor(entry: string): string[] {
+  return basename(entry) === 'oauth.ts' ? LAMBDA_STUBBED : [...LAMBDA_STUBBED, ...OAUTH_ONLY];
+}
 const BOLT_RECEIVERS = /^\.\.?\/(receivers\/)?(HTTPReceiver|ExpressReceiver|SocketModeReceiver)(\.js)?$/;
 
-export const lambdaOnlyBolt: Plugin = {
+export const lambdaOnlyBolt = (stubbed = LAMBDA_STUBBED): Plugin => ({
   name: 'lambda-only-bolt',
   setup(b) {
     b.onResolve({ filter: /^[@a-z]/ }, (args) =>
-      LAMBDA_STUBBED.includes(args.path) ? { path: args.path, namespace: 'lambda-stub' } : undefined,
+      stubbed.includes(args.path) ? { path: args.path, namespace: 'lambda-stub' } : undefined,
     );
     b.onResolve({ filter: BOLT_RECEIVERS }, (args) =>
       /[\\/]@slack[\\/]bolt[\\/]dist/.test(args.resolveDir)
@@ -68,19 +82,21 @@ module.exports = new Proxy(notInLambda, {
       loader: 'js',
     }));
   },
-};
+});
 
 export const esbuildOptions: BuildOptions = {
   bundle: true,
   platform: 'node',
   target: 'node24',
   format: 'esm',
+  // BUILD_NO_MINIFY=1: readable names in CPU profiles (BENCH_COLD_PROFILE, docs/performance.md).
   minify: !process.env.BUILD_NO_MINIFY,
   sourcemap: 'linked',
   legalComments: 'none',
+  // BUILD_SDK_EXTERNAL=1: the SDK from node_modules / the runtime instead (to measure the choice).
   external: process.env.BUILD_SDK_EXTERNAL ? ['@aws-sdk/*'] : [],
   mainFields: ['module', 'main'],
-  plugins: [zodEnglishOnly, lambdaOnlyBolt],
+  plugins: [zodEnglishOnly, lambdaOnlyBolt()],
   // CommonJS dependencies (Bolt, axios) call require() for Node built-ins.
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
@@ -92,6 +108,7 @@ export const esbuildOptions: BuildOptions = {
 export function functionBuildOptions(entry: string, outdir: string): BuildOptions {
   return {
     ...esbuildOptions,
+    plugins: [zodEnglishOnly, lambdaOnlyBolt(stubbedFor(entry))],
     entryPoints: { index: entry },
     outdir,
     splitting: true,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionBuildOptions, LAMBDA_STUBBED } from '../../scripts/build.js';
+import { functionBuildOptions, OAUTH_ONLY, stubbedFor } from '../../scripts/build.js';
 import type { HttpEvent, HttpResult } from '../../src/http/apigw.js';
 import { SANDBOX_BOT, SANDBOX_TEAM } from '../../src/sandbox/fake-slack.js';
 import { DynamoInstallationStore } from '../../src/slack/installation-store.js';
@@ -14,8 +14,8 @@ import { slackSignature, slashCommandBody } from '../helpers/slack.js';
 
 /**
  * The slack function is built with Bolt's HTTP/Express/Socket Mode receivers, express,
- * body-parser, raw-body and @slack/socket-mode replaced by stubs that record any call and throw
- * (scripts/build.ts). The built bundle, imported as Lambda imports it, must answer every kind of
+ * body-parser, raw-body, @slack/socket-mode and jsonwebtoken (OAuth state, the oauth function's
+ * alone) replaced by stubs that record any call and throw (scripts/build.ts). The built bundle, imported as Lambda imports it, must answer every kind of
  * Slack request we handle without touching one.
  */
 
@@ -188,7 +188,7 @@ const requests: Array<[string, () => HttpEvent]> = [
 describe('the slack bundle without the receivers Lambda never runs', () => {
   it('contains none of the stubbed packages', () => {
     const inputs = Object.keys(metafile.inputs);
-    for (const pkg of [...LAMBDA_STUBBED, 'iconv-lite', 'path-to-regexp'])
+    for (const pkg of [...stubbedFor('functions/slack.ts'), 'iconv-lite', 'path-to-regexp', 'jws'])
       expect(
         inputs.filter((p) => p.includes(`node_modules/${pkg}/`)),
         pkg,
@@ -200,6 +200,12 @@ describe('the slack bundle without the receivers Lambda never runs', () => {
       ).toEqual([]);
     // AwsLambdaReceiver is the real one.
     expect(inputs.some((p) => p.endsWith('bolt/dist/receivers/AwsLambdaReceiver.js'))).toBe(true);
+  });
+
+  it('leaves jsonwebtoken (OAuth state) in the oauth function only', () => {
+    expect(stubbedFor('functions/slack.ts')).toEqual(expect.arrayContaining(OAUTH_ONLY));
+    expect(stubbedFor('functions/worker.ts')).toEqual(expect.arrayContaining(OAUTH_ONLY));
+    expect(stubbedFor('functions/oauth.ts')).not.toEqual(expect.arrayContaining(OAUTH_ONLY));
   });
 
   it.each(requests)('%s is answered without calling a stub', async (_name, make) => {
