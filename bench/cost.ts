@@ -7,6 +7,10 @@
  *   parked: the next step comes by a delayed queue message under a lease kept for it (no claim);
  *   the scheduler would claim it only if that message were lost. poll-2h: 24 polls in a row.
  *   (A wait outside that range goes through the due index: claim + finish + index move.)
+ * - poll-1h: a job that polls every hour, 24 polls (a day). The clock moves in steps of at most
+ *   15 minutes (SQS delays a message at most 900 s, so a longer wait's message arrives early and
+ *   is sent on: a hop); the scheduler passes once per poll. `messages` counts queue messages per
+ *   step (the step's own and its hops).
  * - webhook: an event for a waiting job (deliverToJob, as webhooks and buttons do), the step
  *   acts on it and waits 5 minutes (the next poll from now).
  * - final: the scheduler finds the job due, the step finishes it.
@@ -31,6 +35,7 @@ import { emit, lambdaContext, note, round, sqsEvent, startBenchTable } from './l
 
 const N = Number(process.argv[2] ?? 100);
 const WAIT_MS = 5 * 60_000;
+const HOUR_MS = 60 * 60_000;
 
 const db = await startBenchTable('bench-cost');
 const { setClock, clock } = await import('../src/clock.js');
@@ -48,18 +53,19 @@ const { tenantId } = await import('../src/store/keys.js');
 const worker = await import('../functions/worker.js');
 
 let steps = 0;
+let messages = 0;
 type Data = { polls?: number; keepPollTime?: boolean; last?: number };
 registerJobKind(
   'bench.cost',
   async () =>
     ({
       kind: 'bench.cost',
-      payload: z.object({ polls: z.number() }),
+      payload: z.object({ polls: z.number(), waitMs: z.number().optional() }),
       async step(
         job: {
           id: string;
           tenant: string;
-          payload: { polls: number; chain?: boolean };
+          payload: { polls: number; waitMs?: number };
           data: Data;
           dueAt?: number;
         },
@@ -72,7 +78,7 @@ registerJobKind(
         if (io.inbox.some((e) => e.type === 'follow-up'))
           return { type: 'wait', until: io.now, data: { polls } };
         const keep = io.inbox.some((e) => e.type === 'same-time') && job.data.last !== undefined;
-        const until = keep ? (job.data.last as number) : io.now + WAIT_MS;
+        const until = keep ? (job.data.last as number) : io.now + (job.payload.waitMs ?? WAIT_MS);
         return { type: 'wait', until, data: { polls, last: until } };
       },
     }) as never,
@@ -82,6 +88,11 @@ const queue = new InProcessQueue(20);
 queue.consumer = async (message) => {
   const event = sqsEvent(message);
   await worker.handler(event, lambdaContext('worker', 30_000));
+};
+const send = queue.send.bind(queue);
+queue.send = (sent) => {
+  messages += sent.length;
+  return send(sent);
 };
 setJobQueue(queue);
 
@@ -101,10 +112,14 @@ const peek = async (TableName: string, key: Record<string, unknown>) => {
 const T = tenantId('T0COST');
 const ctx = { tenant: T, userId: 'U0BENCH', channelId: 'C0BENCH', responseUrl: undefined };
 
-async function start(polls: number) {
+async function start(polls: number, waitMs?: number) {
   const ids: string[] = [];
   for (let i = 0; i < N; i++) {
-    const job = await startJob(ctx, { kind: 'bench.cost', subject: `cost ${i}`, payload: { polls } });
+    const job = await startJob(ctx, {
+      kind: 'bench.cost',
+      subject: `cost ${i}`,
+      payload: { polls, ...(waitMs === undefined ? {} : { waitMs }) },
+    });
     ids.push(job.id);
   }
   await queue.drain();
@@ -114,6 +129,16 @@ async function start(polls: number) {
 /** One scheduler pass after the clock reached the jobs' due time, then the workers. */
 async function schedulerStep() {
   sim.advance(WAIT_MS + 1_000);
+  await dispatchPass({});
+  await queue.drain();
+}
+
+/** An hour in steps of 15 minutes (what the queue holds a message at most), then a scheduler pass. */
+async function hourStep() {
+  for (let i = 0; i < 4; i++) {
+    sim.advance(i === 3 ? 15 * 60_000 + 1_000 : 15 * 60_000);
+    await queue.drain();
+  }
   await dispatchPass({});
   await queue.drain();
 }
@@ -132,6 +157,7 @@ async function events(ids: string[], type: string) {
 const phases: Array<Record<string, unknown>> = [];
 async function measure(name: string, what: string, run: () => Promise<void>) {
   steps = 0;
+  messages = 0;
   meterCapacity(true, { check: { peek, indexKeys: ['dueShard', 'dueAt'] } });
   resetCapacity();
   await run();
@@ -149,6 +175,7 @@ async function measure(name: string, what: string, run: () => Promise<void>) {
     tableRcu: per(capacity.tableRcu),
     indexRcu: per(capacity.indexRcu),
     failedConditionalWrites: capacity.failedConditions,
+    messages: per(messages),
     calls: Object.fromEntries(Object.entries(capacity.byOperation).map(([op, v]) => [op, v.calls])),
   };
   note(JSON.stringify(figures));
@@ -166,6 +193,17 @@ await measure('poll-2h', 'as poll, 24 times in a row: the due index moves about 
   for (let i = 0; i < 24; i++) await schedulerStep();
 });
 await events(polling, 'finish'); // (not measured) so that only the next set falls due
+const hourly = await start(30, HOUR_MS);
+await measure(
+  'poll-1h',
+  'a job that polls every hour, 24 polls in a row (a day); the clock moves 15 min at a time',
+  async () => {
+    for (let i = 0; i < 24; i++) await hourStep();
+  },
+);
+// (not measured) finished, and their messages run out, so that only the next set falls due
+await events(hourly, 'finish');
+await hourStep();
 const waiting = await start(10);
 await measure('webhook', 'an event wakes the waiting job; the step waits 5 min from now', () =>
   events(waiting, 'status'),
@@ -197,11 +235,13 @@ emit({
         tableRcu: p.tableRcu,
         indexRcu: p.indexRcu,
         failedConditionalWrites: p.failedConditionalWrites,
+        messages: p.messages,
         steps: p.steps,
       },
     ]),
   ),
   pollingStepWcu: (byName.poll as { wcu: number }).wcu,
+  hourlyPollWcu: (byName['poll-1h'] as { wcu: number }).wcu,
   indexCheck: phases.every((p) => p.indexWcu === p.indexWcuByRepository)
     ? 'index writes recomputed from the items by the rules = what the repository reports'
     : 'MISMATCH between recomputed and reported index writes (see stderr)',
