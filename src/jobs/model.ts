@@ -84,7 +84,10 @@ export interface QueueMessage {
   lease: string;
   /** The job as claimed, so the worker needs no read (items stay small). */
   job?: Job;
-  /** A parked job's next step: delivered no earlier than this (SQS DelaySeconds); read before it runs. */
+  /**
+   * A parked job's next step: sent delayed min(runAt - now, 900 s) (SQS DelaySeconds), sent on
+   * while it arrives early, and read before it runs.
+   */
   runAt?: number | undefined;
 }
 

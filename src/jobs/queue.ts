@@ -4,6 +4,18 @@ import { config } from '../config.js';
 import { logger } from '../log.js';
 import type { QueueMessage } from './model.js';
 
+/*
+ * A parked step's message (`runAt`) is sent with SQS `DelaySeconds`: "The length of time, in
+ * seconds, for which a specific message is delayed. Valid values: 0 to 900. Maximum: 15
+ * minutes." (SendMessageBatchRequestEntry, Amazon SQS API Reference; also
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-delay-queues.html).
+ * So a message for a later time arrives early and is sent on by the worker (runMessage). The
+ * local stand-ins below (and src/sandbox/local-sqs.ts) hold a message for exactly that many
+ * whole seconds from its send on the app's clock, never until its runAt.
+ */
+/** SQS's longest DelaySeconds. */
+export const MAX_DELAY_SECONDS = 900;
+
 /** Hands claimed jobs to workers: SQS in AWS, an in-process queue in the local stack. */
 export interface JobQueue {
   send(messages: QueueMessage[]): Promise<void>;
@@ -38,7 +50,12 @@ let sqs: import('@aws-sdk/client-sqs').SQSClient | undefined;
 
 /** SQS delays a message by whole seconds, at most 15 minutes; rounded up, never early. */
 export function delaySeconds(runAt: number, now = clock.now()): number {
-  return Math.min(900, Math.max(0, Math.ceil((runAt - now) / 1000)));
+  return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((runAt - now) / 1000)));
+}
+
+/** When a message sent now becomes visible on the app's clock: its DelaySeconds after the send. */
+export function visibleAfterDelay(message: QueueMessage, now = clock.now()): number {
+  return message.runAt === undefined ? now : now + delaySeconds(message.runAt, now) * 1000;
 }
 
 /**
@@ -47,8 +64,8 @@ export function delaySeconds(runAt: number, now = clock.now()): number {
  */
 export class InProcessQueue implements JobQueue {
   private readonly pending: QueueMessage[] = [];
-  /** Parked steps' messages, held until their runAt on the app's clock (as SQS DelaySeconds). */
-  private readonly delayed: QueueMessage[] = [];
+  /** Parked steps' messages, held for their DelaySeconds (≤ 900 s) on the app's clock, as SQS does. */
+  private readonly delayed: Array<{ message: QueueMessage; visibleAt: number }> = [];
   private running = 0;
   private idle: Array<() => void> = [];
   consumer: ((message: QueueMessage) => Promise<void>) | undefined;
@@ -57,9 +74,11 @@ export class InProcessQueue implements JobQueue {
 
   async send(messages: QueueMessage[]): Promise<void> {
     for (const m of messages) {
-      if (m.runAt !== undefined && m.runAt > clock.now()) {
-        this.delayed.push(m);
-        setTimeout(() => this.pump(), m.runAt - clock.now()).unref();
+      const now = clock.now();
+      const visibleAt = visibleAfterDelay(m, now);
+      if (visibleAt > now) {
+        this.delayed.push({ message: m, visibleAt });
+        setTimeout(() => this.pump(), visibleAt - now).unref();
       } else this.pending.push(m);
     }
     setImmediate(() => this.pump());
@@ -69,10 +88,10 @@ export class InProcessQueue implements JobQueue {
   private promote(): void {
     const now = clock.now();
     for (let i = 0; i < this.delayed.length; ) {
-      const m = this.delayed[i] as QueueMessage;
-      if ((m.runAt as number) <= now) {
+      const d = this.delayed[i] as { message: QueueMessage; visibleAt: number };
+      if (d.visibleAt <= now) {
         this.delayed.splice(i, 1);
-        this.pending.push(m);
+        this.pending.push(d.message);
       } else i++;
     }
   }

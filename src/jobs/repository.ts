@@ -52,21 +52,46 @@ function toJob(item: Record<string, unknown>): Job {
 }
 
 /**
- * A wait this long is parked: its next step comes by a delayed queue message (SQS: ≤ 15 min).
- * Shorter waits stay with the scheduler (it passes every second), so an event can take a parked
- * job over for all but the last TAKEOVER_MARGIN_MS of a wait of a minute or more.
+ * A wait this long is parked: its next step comes by a delayed queue message, not a claim. SQS
+ * delays a message at most 15 minutes, so a longer wait's message is sent on each time it
+ * arrives early (a hop: no read, no write; see runMessage) until its time. Shorter waits stay
+ * with the scheduler (it passes every second), so an event can take a parked job over for all
+ * but the last TAKEOVER_MARGIN_MS of a wait of a minute or more.
+ *
+ * Up to 2 hours: hourly polls (invites, templates) are parked with room to spare. Each hop is an
+ * SQS send, receive and delete and a worker invocation (7 hops for a 2-hour wait), which in
+ * on-demand dollars already costs about what the claim and index move it saves (3 WCU) cost, and
+ * each hop is a stop of the local stack's clock moves (at most 96 a day per parked job, as a
+ * 15-minute poll's). Waits of days (reminders, expiries, monitoring) stay with the due index:
+ * one claim and index move per several days, where chaining would send ~96 messages a day.
  */
 export const PARK_MIN_MS = 60_000;
-export const PARK_MAX_MS = 14 * 60_000;
-/** A parked job's recovery time is rounded up to this, so it moves about once per this much parking. */
+export const PARK_MAX_MS = 2 * 60 * 60_000;
+/**
+ * A parked job's recovery time is rounded up to a bucket of at least this, so it moves about
+ * once per two buckets of parking; see parkedIndexAt.
+ */
 export const PARK_BUCKET_MS = 60 * 60_000;
+/** A parked wait longer than PARK_BUCKET_MS / this gets a bucket of this many waits. */
+export const PARK_BUCKET_WAITS = 3;
 /** An event takes a parked job over only this long before its message can start the step. */
 export const TAKEOVER_MARGIN_MS = 5_000;
 
-/** Where a parked job's index key must be: after its lease, moved only when it falls short. */
-function parkedIndexAt(current: number | undefined, leaseUntil: number): number {
+/**
+ * Where a parked job's index key must be: after its lease, moved only when it falls short, then
+ * to a bucket boundary at least one bucket after the lease, the bucket being
+ * max(PARK_BUCKET_MS, PARK_BUCKET_WAITS × wait). A key placed so lasts at least one bucket of
+ * polls and moves at least two buckets on, so the move's 2 index writes come about once per two
+ * buckets: once per 2 hours (24 polls) for a 5-minute poll, once per 6 polls for an hourly one
+ * (≈ 0.33 WCU a poll). The price is recovery: a lost message (a crash between the finish and the
+ * send, or a message dead-lettered) leaves the job to the scheduler at that key, up to two
+ * buckets after the lease ran out: ≤ 2 h late for waits up to 20 minutes, ≤ 6 waits late beyond
+ * (6 h for an hourly poll, 12 h for a 2-hour wait). An event still wakes the job at once.
+ */
+function parkedIndexAt(current: number | undefined, leaseUntil: number, waitMs: number): number {
   if (current !== undefined && current >= leaseUntil) return current;
-  return Math.ceil(leaseUntil / PARK_BUCKET_MS) * PARK_BUCKET_MS + PARK_BUCKET_MS;
+  const bucket = Math.max(PARK_BUCKET_MS, PARK_BUCKET_WAITS * waitMs);
+  return Math.ceil(leaseUntil / bucket) * bucket + bucket;
 }
 
 export class ConflictError extends Error {
@@ -204,15 +229,16 @@ export class JobRepository {
         (remaining.length > 0 || consumedInbox > 0);
       // Parked (offered by the runner, taken for a wait of at most PARK_MAX_MS): the write keeps a
       // fresh lease for the next step until its due time + LEASE_MS, and the runner sends that
-      // step's message delayed to its due time, so the next step needs no claim. The index key
-      // moves only when the recovery time falls short of the new lease (about once an hour).
+      // step's message delayed to its due time (in hops of ≤ 15 min), so the next step needs no
+      // claim. The index key moves only when the recovery time falls short of the new lease
+      // (about once per two buckets, see parkedIndexAt).
       const waitMs = (next.dueAt ?? now) - now;
       const parked =
         park !== undefined && !terminal && !kept && waitMs >= PARK_MIN_MS && waitMs <= PARK_MAX_MS;
       const parkedUntil = (next.dueAt ?? now) + LEASE_MS;
       // Jobs built in memory (startJob) carry no indexAt: their stored key is their dueAt.
       const storedIndex = current.indexAt ?? current.dueAt;
-      const indexAt = parked ? parkedIndexAt(storedIndex, parkedUntil) : next.dueAt;
+      const indexAt = parked ? parkedIndexAt(storedIndex, parkedUntil, waitMs) : next.dueAt;
       const wasParked = storedIndex !== current.dueAt;
       const moves = !terminal && !kept && indexAt !== storedIndex;
       const names: Record<string, string> = { '#state': 'state' };

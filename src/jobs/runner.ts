@@ -59,8 +59,20 @@ export async function runMessage(
   continueUntil = Number.POSITIVE_INFINITY,
 ): Promise<Job | undefined> {
   const { repo } = deps;
-  // A parked step's message is read first: an event may have taken the job over, or cancelled it.
   const parked = message.runAt !== undefined;
+  // SQS delays a message at most 15 minutes: a parked step's message that comes before its time
+  // is sent on for the rest (queue.ts: min(runAt - now, 900 s)), without reading or writing the
+  // job (a hop: 0 WCU, 0 RCU). A message whose job was taken over or cancelled meanwhile hops on
+  // too, and is dropped at its time below. Never run early: an event relies on a parked step not
+  // having started before runAt (deliverAndClaim). A send that fails fails this message, which
+  // the queue delivers again after its visibility timeout (and a lost one is recovered by the
+  // scheduler at the job's recovery time).
+  if (parked && deps.now() < (message.runAt as number) - TAKEOVER_MARGIN_MS / 2) {
+    await jobQueue().send([message]);
+    return undefined;
+  }
+  // A parked step's message at its time is read first: an event may have taken the job over, or
+  // cancelled it.
   const job =
     !parked && message.job?.leaseOwner === message.lease
       ? message.job
@@ -73,12 +85,6 @@ export async function runMessage(
   }
   if (parked) {
     const now = deps.now();
-    // SQS delivers a delayed message no earlier than its delay; one here early waits again, so an
-    // event can rely on a parked step not having started before runAt (see deliverAndClaim).
-    if (now < (message.runAt as number) - TAKEOVER_MARGIN_MS / 2) {
-      await jobQueue().send([message]);
-      return undefined;
-    }
     // Came late: the step gets a whole lease, as a claimed one would (refused if the scheduler
     // took the job meanwhile).
     if ((job.leaseUntil ?? 0) - now < LEASE_MS / 2) {
@@ -162,7 +168,8 @@ async function runOneStep(
       park ? { lease: park } : undefined,
     );
     if (park && finished.leaseOwner === park) {
-      // Parked: the next step's message, delayed to its due time, carries the lease kept for it.
+      // Parked: the next step's message, delayed to its due time (hops of ≤ 15 min), carries the
+      // lease kept for it.
       try {
         await jobQueue().send([
           { tenant: finished.tenant, jobId: finished.id, lease: park, runAt: finished.dueAt },

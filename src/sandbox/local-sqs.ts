@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { clock } from '../clock.js';
 import type { QueueMessage } from '../jobs/model.js';
-import type { JobQueue } from '../jobs/queue.js';
+import { type JobQueue, visibleAfterDelay } from '../jobs/queue.js';
 
 /**
  * The local stand-in for the job queue and its Lambda event source mapping, with SQS's
@@ -12,7 +12,11 @@ import type { JobQueue } from '../jobs/queue.js';
  * - a record listed in `batchItemFailures` (or every record, if the handler throws) stays in the
  *   queue, invisible for the visibility timeout, then is delivered again with a higher
  *   `ApproximateReceiveCount`; after `maxReceiveCount` receives it goes to the dead-letter queue;
- * - a message is delivered after the request that sent it has returned (the ack never waits).
+ * - a message is delivered after the request that sent it has returned (the ack never waits);
+ * - a parked step's message (`runAt`) is invisible for its DelaySeconds from the send: whole
+ *   seconds, at most 900 ("Valid values: 0 to 900. Maximum: 15 minutes.", SQS API Reference,
+ *   SendMessageBatchRequestEntry; see src/jobs/queue.ts), not until its runAt. One for later
+ *   arrives early and the worker sends it on.
  * The visibility timeout runs on the app's clock, so moving the sandbox clock redelivers.
  */
 export interface LocalSqsOptions {
@@ -57,14 +61,21 @@ export class LocalSqsQueue implements JobQueue {
   async send(messages: QueueMessage[]): Promise<void> {
     if (this.closed) throw new Error('queue closed');
     for (const m of messages) {
+      const now = clock.now();
+      const visibleAt = visibleAfterDelay(m, now);
       this.pending.push({
         messageId: randomUUID(),
         body: JSON.stringify(m),
-        sentAt: clock.now(),
+        sentAt: now,
         receiveCount: 0,
-        // DelaySeconds (a parked job's next step): invisible until its time on the app's clock.
-        visibleAt: m.runAt ?? 0,
+        // DelaySeconds (a parked job's next step): invisible for ≤ 900 s on the app's clock.
+        visibleAt,
       });
+      // The clock also flows with real time: look again when the delay is over.
+      if (visibleAt > now)
+        setTimeout(() => {
+          if (!this.closed) this.pump();
+        }, visibleAt - now).unref();
     }
     this.stats.sent += messages.length;
     setImmediate(() => this.pump());

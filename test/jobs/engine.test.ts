@@ -4,8 +4,8 @@ import { ProviderError } from '../../src/http/errors.js';
 import { capacity, meterCapacity, resetCapacity } from '../../src/jobs/capacity.js';
 import { registerJobKind, type StepIO } from '../../src/jobs/kinds.js';
 import type { Job, QueueMessage, StepResult } from '../../src/jobs/model.js';
-import { InProcessQueue, type JobQueue, setJobQueue } from '../../src/jobs/queue.js';
-import { JobRepository } from '../../src/jobs/repository.js';
+import { delaySeconds, InProcessQueue, type JobQueue, setJobQueue } from '../../src/jobs/queue.js';
+import { JobRepository, PARK_MAX_MS } from '../../src/jobs/repository.js';
 import { runMessage } from '../../src/jobs/runner.js';
 import { deliverEvent, deliverToJob, startJob } from '../../src/jobs/service.js';
 import { dispatchPass } from '../../src/jobs/sweep.js';
@@ -66,8 +66,66 @@ beforeEach(() => {
   sideEffects = 0;
 });
 
+/** A wait longer than any parked one: the due index and the scheduler's claim take it. */
+const UNPARKED_MS = PARK_MAX_MS + 60 * 60_000;
+
 /** Reporting to Slack is not under test here: a job whose steps report nothing posts nothing. */
 const silentWait = (until: number): StepResult => ({ type: 'wait', until });
+
+/** What one delivery of a message cost, and when it came. */
+interface Delivery {
+  at: number;
+  /** Steps run in it. */
+  steps: number;
+  reads: number;
+  writes: number;
+  indexWcu: number;
+}
+
+/**
+ * Delivers a parked step's message as SQS does: each send makes it invisible for its
+ * DelaySeconds (whole seconds, ≤ 900) from the send, and the worker sends it on (the same
+ * message) while it comes before its time. Runs until it is not sent on (it ran, or was
+ * dropped). `before` runs before each delivery. Returns every delivery with what it cost, the
+ * last delivery's result, and what else was sent.
+ */
+async function followParked(
+  message: QueueMessage,
+  sentAt: number,
+  before?: (at: number) => Promise<void>,
+): Promise<{ deliveries: Delivery[]; sends: number; result: Job | undefined; sent: QueueMessage[] }> {
+  const deliveries: Delivery[] = [];
+  let at = sentAt;
+  let sends = 1;
+  for (;;) {
+    at += delaySeconds(message.runAt as number, at) * 1000;
+    await before?.(at);
+    const now = at;
+    meterCapacity();
+    resetCapacity();
+    let result: Job | undefined;
+    const stepsBefore = calls;
+    try {
+      result = await runMessage(message, { repo, now: () => now, random: () => 0.5 });
+      deliveries.push({
+        at,
+        steps: calls - stepsBefore,
+        reads: capacity.byOperation.GetItemCommand?.calls ?? 0,
+        writes:
+          (capacity.byOperation.UpdateItemCommand?.calls ?? 0) +
+          (capacity.byOperation.PutItemCommand?.calls ?? 0),
+        indexWcu: capacity.indexWcu,
+      });
+    } finally {
+      meterCapacity(false);
+    }
+    const sent = queue.take();
+    const again = sent.filter((m) => m.lease === message.lease && m.runAt === message.runAt);
+    if (again.length === 0) return { deliveries, sends, result, sent };
+    expect(again).toEqual([message]);
+    sends += 1;
+  }
+}
 
 describe('job engine', () => {
   it('given a started job, when its message runs, then the step runs once and the job waits for its next due time', async () => {
@@ -89,11 +147,13 @@ describe('job engine', () => {
   });
 
   it('given three schedulers racing for one due job, exactly one claims it', async () => {
-    // Longer than a parked wait: the scheduler is what finds it due.
-    script = [() => silentWait(Date.now() + 20 * 60_000)];
+    // Longer than a parked wait: the scheduler is what finds it due. Earlier tests' jobs are
+    // cancelled, so that the passes, hours on, find this one only.
+    for (const j of await repo.list(T1)) await repo.cancel(T1, j.id, 'test over', Date.now());
+    script = [() => silentWait(Date.now() + UNPARKED_MS)];
     const job = await startJob(ctx, { kind: 'test.scripted', subject: 'race', payload: { n: 2 } });
     await runMessage(queue.take()[0] as QueueMessage);
-    const now = Date.now() + 20 * 60_000 + 1000;
+    const now = Date.now() + UNPARKED_MS + 1000;
     // Three scheduler invocations at once (no reserved concurrency): the conditional claim decides.
     const results = await Promise.all([1, 2, 3].map(() => dispatchPass({ clock: () => now })));
     const claimed = queue.take().filter((m) => m.jobId === job.id);
@@ -179,7 +239,7 @@ describe('job engine', () => {
   it('given a webhook event for a waiting job, then it is delivered to the inbox and the job runs at once', async () => {
     const seen: unknown[] = [];
     script = [
-      () => silentWait(Date.now() + 3_600_000),
+      () => silentWait(Date.now() + UNPARKED_MS),
       (job) => {
         seen.push(...(job.inbox ?? []).map((e) => e.type));
         return { type: 'done' };
@@ -229,7 +289,7 @@ describe('job engine', () => {
         seen.push((j.inbox ?? []).map((e) => e.type));
         // A webhook arrives while this step runs.
         expect(await deliverToJob(T1, jobId, { type: 'arrived', data: {} }, repo, now)).toBe(true);
-        return silentWait(now + 3_600_000);
+        return silentWait(now + UNPARKED_MS);
       },
       (j) => {
         seen.push((j.inbox ?? []).map((e) => e.type));
@@ -237,7 +297,7 @@ describe('job engine', () => {
       },
       (j) => {
         seen.push((j.inbox ?? []).map((e) => e.type));
-        return silentWait(now + 3_600_000);
+        return silentWait(now + UNPARKED_MS);
       },
     ];
     const job = await startJob(ctx, {
@@ -266,7 +326,7 @@ describe('job engine', () => {
     }
     expect(queue.take()).toEqual([]);
     const stored = await repo.get(T1, job.id);
-    expect(stored?.dueAt).toBe(now + 3_600_000);
+    expect(stored?.dueAt).toBe(now + UNPARKED_MS);
     expect(stored?.leaseOwner).toBeUndefined();
   });
 
@@ -300,7 +360,7 @@ describe('job engine', () => {
     script = [
       async () => {
         expect(await deliverToJob(T1, jobId, { type: 'arrived', data: {} }, repo, now)).toBe(true);
-        return { type: 'wait', until: now + 3_600_000, data: { first: 'written' } };
+        return { type: 'wait', until: now + UNPARKED_MS, data: { first: 'written' } };
       },
       async () => {
         await hung; // the worker dies here: its step never ends (until the test lets it go)
@@ -323,7 +383,7 @@ describe('job engine', () => {
     await vi.waitUntil(() => calls === 2);
     const held = await repo.get(T1, job.id);
     expect(held).toMatchObject({ state: 'running', leaseOwner: first.lease, data: { first: 'written' } });
-    expect(held?.dueAt).toBeLessThanOrEqual(now);
+    expect(held?.dueAt).toBeLessThanOrEqual(Date.now()); // its creation time: due at once
     // Before the lease runs out nobody else may take it; after, the scheduler does.
     await dispatchPass({ clock: () => now + 60_000, lanes: 100 });
     expect(queue.take().filter((m) => m.jobId === job.id)).toEqual([]);
@@ -341,7 +401,7 @@ describe('job engine', () => {
 
   it('given an event for a waiting job, delivering it and claiming the job are one write, and the due index is not touched', async () => {
     const now = Date.now();
-    script = [() => silentWait(now + 3_600_000), () => silentWait(now + 3_600_000)];
+    script = [() => silentWait(now + UNPARKED_MS), () => silentWait(now + UNPARKED_MS)];
     const job = await startJob(ctx, {
       kind: 'test.scripted',
       subject: 'woken',
@@ -364,7 +424,7 @@ describe('job engine', () => {
     expect(after?.state).toBe('waiting');
     expect(after?.inbox).toEqual([]);
     // The step asked for the same poll time as before: the index key did not move at all.
-    expect((await repo.get(T1, job.id))?.dueAt).toBe(now + 3_600_000);
+    expect((await repo.get(T1, job.id))?.dueAt).toBe(now + UNPARKED_MS);
   });
 
   it('given an event for a job a worker holds, it joins the inbox and that worker runs the job again right after its step, with no new message', async () => {
@@ -375,7 +435,7 @@ describe('job engine', () => {
       async () => {
         // The webhook arrives while this step runs.
         expect(await deliverToJob(T1, jobId, { type: 'arrived', data: {} }, repo, now)).toBe(true);
-        return silentWait(now + 3_600_000);
+        return silentWait(now + UNPARKED_MS);
       },
       (j) => {
         seen.push(...(j.inbox ?? []).map((e) => e.type));
@@ -525,6 +585,157 @@ describe('job engine', () => {
     expect(await runMessage(parked, { repo, now: () => now + 60_000, random: () => 0.5 })).toBeUndefined();
     expect(calls).toBe(1);
     expect(queue.take()).toEqual([parked]);
+  });
+
+  it('given an hourly poll, it is parked: its message hops every 15 minutes without reading or writing the job, the step runs at its time and not before, and the due index does not move on the next poll', async () => {
+    const now = Date.now();
+    const HOUR = 60 * 60_000;
+    const ranAt: number[] = [];
+    const poll = (j: Job): StepResult => {
+      ranAt.push(j.dueAt as number);
+      return silentWait((j.dueAt as number) + HOUR);
+    };
+    script = [() => silentWait(now + HOUR), poll, poll];
+    const job = await startJob(ctx, {
+      kind: 'test.scripted',
+      subject: 'hourly',
+      payload: { n: 18 },
+      data: { effect: false },
+    });
+    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
+    const parked = queue.take()[0] as QueueMessage;
+    expect(parked.runAt).toBe(now + HOUR);
+    const stored = (await repo.get(T1, job.id)) as Job;
+    expect(stored.leaseOwner).toBe(parked.lease);
+    // Recovery time: at least one bucket (3 waits) after the lease, less than two.
+    expect(stored.indexAt).toBeGreaterThanOrEqual((stored.leaseUntil as number) + 3 * HOUR);
+    expect(stored.indexAt).toBeLessThan((stored.leaseUntil as number) + 6 * HOUR);
+    // Nothing for the scheduler meanwhile, even once the poll is due.
+    await dispatchPass({ clock: () => now + 30 * 60_000, lanes: 100 });
+    await dispatchPass({ clock: () => now + HOUR + 1, lanes: 100 });
+    expect(queue.take().filter((m) => m.jobId === job.id)).toEqual([]);
+
+    const first = await followParked(parked, now);
+    // 900 s at a time: sent at 0, 15, 30 and 45 minutes, run at 60.
+    expect(first.sends).toBeGreaterThanOrEqual(4);
+    const hops = first.deliveries.slice(0, -1);
+    expect(hops.map((d) => d.at)).toEqual([15, 30, 45].map((m) => now + m * 60_000));
+    expect(hops.every((d) => d.steps === 0 && d.reads === 0 && d.writes === 0 && d.indexWcu === 0)).toBe(
+      true,
+    );
+    expect(first.deliveries.at(-1)).toEqual({ at: now + HOUR, steps: 1, reads: 1, writes: 1, indexWcu: 0 });
+    expect(ranAt).toEqual([now + HOUR]);
+    expect(calls).toBe(2);
+    // Parked again for the next hour, the recovery time where it was.
+    const next = first.sent.find((m) => m.jobId === job.id) as QueueMessage;
+    expect(next.runAt).toBe(now + 2 * HOUR);
+    expect((await repo.get(T1, job.id))?.indexAt).toBe(stored.indexAt);
+    const second = await followParked(next, now + HOUR);
+    expect(second.deliveries.slice(0, -1).every((d) => d.steps === 0 && d.reads === 0)).toBe(true);
+    expect(second.deliveries.at(-1)).toEqual({
+      at: now + 2 * HOUR,
+      steps: 1,
+      reads: 1,
+      writes: 1,
+      indexWcu: 0,
+    });
+    expect(ranAt).toEqual([now + HOUR, now + 2 * HOUR]);
+  });
+
+  it('given an event for a job parked for an hour, it takes the job over mid-wait, and the chained message hops on and is dropped at its time without running the step', async () => {
+    const now = Date.now();
+    const seen: string[][] = [];
+    script = [
+      () => silentWait(now + 60 * 60_000),
+      (j) => {
+        seen.push((j.inbox ?? []).map((e) => e.type));
+        return { type: 'done' };
+      },
+    ];
+    const job = await startJob(ctx, {
+      kind: 'test.scripted',
+      subject: 'hourly-takeover',
+      payload: { n: 19 },
+      data: { effect: false },
+    });
+    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
+    const parked = queue.take()[0] as QueueMessage;
+    let woken = false;
+    const out = await followParked(parked, now, async (at) => {
+      if (woken || at < now + 30 * 60_000) return;
+      woken = true;
+      // Between the second and third deliveries, 40 minutes before the poll: the event wins.
+      const t = now + 20 * 60_000;
+      expect(await deliverToJob(T1, job.id, { type: 'signed', data: {} }, repo, t)).toBe(true);
+      const run = queue.take().find((m) => m.jobId === job.id) as QueueMessage;
+      expect(run.lease).not.toBe(parked.lease);
+      expect(run.runAt).toBeUndefined();
+      expect((await runMessage(run, { repo, now: () => t, random: () => 0.5 }))?.state).toBe('succeeded');
+    });
+    expect(seen).toEqual([['signed']]);
+    expect(woken).toBe(true);
+    // It hopped on after the takeover without a read, and was dropped at its time after one.
+    expect(out.deliveries.map((d) => d.at)).toEqual([15, 30, 45, 60].map((m) => now + m * 60_000));
+    expect(out.deliveries.every((d) => d.steps === 0)).toBe(true);
+    expect(out.deliveries.slice(0, -1).every((d) => d.reads === 0 && d.writes === 0)).toBe(true);
+    expect(out.deliveries.at(-1)).toMatchObject({ reads: 1, writes: 0 });
+    expect(out.result).toBeUndefined();
+    expect(calls).toBe(2);
+    expect((await repo.get(T1, job.id))?.state).toBe('succeeded');
+  });
+
+  it('given a job parked for an hour whose message is lost, the scheduler recovers it at its recovery time, and not before', async () => {
+    const now = Date.now();
+    script = [() => silentWait(now + 60 * 60_000), () => ({ type: 'done' })];
+    const job = await startJob(ctx, {
+      kind: 'test.scripted',
+      subject: 'hourly-lost',
+      payload: { n: 20 },
+      data: { effect: false },
+    });
+    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
+    queue.take(); // the delayed message is lost
+    const stored = (await repo.get(T1, job.id)) as Job;
+    const recovery = stored.indexAt as number;
+    // At most two buckets of three waits after the lease ran out (6 h for an hourly poll).
+    expect(recovery - (stored.leaseUntil as number)).toBeLessThan(6 * 60 * 60_000);
+    for (const t of [now + 60 * 60_000, (stored.leaseUntil as number) + 1, recovery - 1]) {
+      await dispatchPass({ clock: () => t, lanes: 100 });
+      expect(queue.take().filter((m) => m.jobId === job.id)).toEqual([]);
+    }
+    await dispatchPass({ clock: () => recovery, lanes: 100 });
+    const recovered = queue.take().find((m) => m.jobId === job.id) as QueueMessage;
+    expect(recovered).toBeDefined();
+    expect(recovered.runAt).toBeUndefined();
+    expect((await runMessage(recovered, { repo, now: () => recovery, random: () => 0.5 }))?.state).toBe(
+      'succeeded',
+    );
+    expect(calls).toBe(2);
+  });
+
+  it('given the in-process queue, a parked message is held for its DelaySeconds (at most 900 s) from its send, not until its runAt', async () => {
+    const { SimulatedClock, setClock } = await import('../../src/clock.js');
+    const sim = new SimulatedClock();
+    setClock(sim);
+    try {
+      const q = new InProcessQueue(1);
+      const ran: number[] = [];
+      q.consumer = async () => {
+        ran.push(sim.now());
+      };
+      const sentAt = sim.now();
+      await q.send([{ tenant: T1, jobId: 'a', lease: 'x', runAt: sentAt + 60 * 60_000 }]);
+      sim.advance(899_000);
+      await q.drain();
+      expect(ran).toEqual([]);
+      sim.advance(1_000);
+      await q.drain();
+      expect(ran).toHaveLength(1);
+      expect((ran[0] as number) - sentAt).toBeGreaterThanOrEqual(900_000);
+      expect((ran[0] as number) - sentAt).toBeLessThan(60 * 60_000);
+    } finally {
+      setClock(undefined);
+    }
   });
 
   it('given the in-process queue, sends run after the caller returns and drain waits for them', async () => {
