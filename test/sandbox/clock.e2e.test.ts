@@ -1,5 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { registerJobKind } from '../../src/jobs/kinds.js';
+import type { Job, QueueMessage } from '../../src/jobs/model.js';
+import { jobQueue } from '../../src/jobs/queue.js';
 import { JobRepository } from '../../src/jobs/repository.js';
+import { startJob } from '../../src/jobs/service.js';
 import { type LocalStack, parseAdvance, startLocalStack } from '../../src/sandbox/server.js';
 import { tenantId } from '../../src/store/keys.js';
 import { command, sandboxFetch } from '../helpers/slack.js';
@@ -104,6 +109,61 @@ describe('the simulated clock', () => {
     const listed = due.find((d) => d.jobId === jobId);
     expect(Date.parse(listed?.dueAt ?? '')).toBe(job?.dueAt);
     expect(Date.parse(listed?.dueAt ?? '')).toBeLessThanOrEqual(nowMs + 10 * 60_000);
+  });
+
+  it('an hourly poll is parked: a +1 day move stops at each of its 15-minute hops, and each poll runs at its time', async () => {
+    const HOUR = 60 * 60_000;
+    const ran: Array<{ at: number; due: number }> = [];
+    registerJobKind(
+      'test.hourly',
+      async () =>
+        ({
+          kind: 'test.hourly',
+          payload: z.object({}),
+          async step(job: Job, io: { now: number }) {
+            ran.push({ at: io.now, due: job.dueAt as number });
+            return { type: 'wait', until: io.now + HOUR };
+          },
+        }) as never,
+    );
+    const job = await startJob(
+      { tenant: T, userId: 'U0CLOCK', channelId: 'C0CLOCK', responseUrl: undefined },
+      { kind: 'test.hourly', subject: 'hourly', payload: {} },
+    );
+    await stack.drain();
+    expect(ran).toHaveLength(1);
+    const sends: number[] = [];
+    const queue = jobQueue(); // the local SQS the stack installed
+    const send = queue.send.bind(queue);
+    vi.spyOn(queue, 'send').mockImplementation(async (messages: QueueMessage[]) => {
+      for (const m of messages) if (m.jobId === job.id) sends.push(stack.clock.now());
+      return send(messages);
+    });
+    const started = Date.now();
+    const res = await moveClock({ advance: 'P1D' });
+    expect(res.status).toBe(200);
+    const { moved } = (await res.json()) as { moved: { periods: number } };
+    const polls = ran.slice(1);
+    // A day of hourly polls, each at its time (never early, within the second the delay rounds to).
+    expect(polls.length).toBeGreaterThanOrEqual(23);
+    for (const p of polls) {
+      expect(p.at).toBeGreaterThanOrEqual(p.due);
+      expect(p.at - p.due).toBeLessThan(5_000);
+    }
+    // Each poll's message was sent and sent on 3 times (0, 15, 30, 45 min), the clock stopping at each.
+    expect(sends.length).toBeGreaterThanOrEqual(4 * polls.length);
+    expect(moved.periods).toBeGreaterThanOrEqual(4 * polls.length);
+    console.log(
+      JSON.stringify({
+        hourlyPollDay: {
+          polls: polls.length,
+          sends: sends.length,
+          periods: moved.periods,
+          wallMs: Date.now() - started,
+        },
+      }),
+    );
+    expect((await new JobRepository().get(T, job.id))?.state).toBe('waiting');
   });
 });
 
