@@ -3,9 +3,9 @@
  * message and worker handler (in-process queue instead of SQS, simulated clock to reach due
  * times). N jobs per phase; each phase's units are divided by the steps it ran.
  *
- * - poll: the job falls due and its step polls and waits 5 minutes. A wait of 1 to 14 minutes is
- *   parked: the next step comes by a delayed queue message under a lease kept for it (no claim);
- *   the scheduler would claim it only if that message were lost. poll-2h: 24 polls in a row.
+ * - poll: the job falls due and its step polls and waits 5 minutes. A wait of 1 minute to 2
+ *   hours is parked: the next step comes by a delayed queue message under a lease kept for it (no
+ *   claim); the scheduler would claim it only if that message were lost. poll-2h: 24 polls in a row.
  *   (A wait outside that range goes through the due index: claim + finish + index move.)
  * - poll-1h: a job that polls every hour, 24 polls (a day). The clock moves in steps of at most
  *   15 minutes (SQS delays a message at most 900 s, so a longer wait's message arrives early and

@@ -124,7 +124,7 @@ export async function start(ctx: ExtensionContext, simulated: SimulatedClock) {
 
   /**
    * What falls due next, soonest first (the console's "due next" list). A parked job's index key
-   * is only its recovery time (an hour on): its next step is at `runAt`, which `repo.get` reads
+   * is only its recovery time (an hour or more on): its next step is at `runAt`, which `repo.get` reads
    * as its `dueAt`. So more keys than shown are read, and sorted by the job's own due time.
    */
   async function dueNext(limit = 10): Promise<DueEntry[]> {
