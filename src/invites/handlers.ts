@@ -50,7 +50,6 @@ export async function inviteSign(
   ctx: Pick<CommandContext, 'tenant' | 'userId' | 'channelId' | 'responseUrl'>,
 ): Promise<Reply> {
   const document = documentOf(input);
-  await getCredentials(ctx.tenant, 'cm-sign'); // "not connected" is said now, not from a job
   const payload: SignPayload = {
     inviteeName: input.inviteeName,
     email: input.email,
@@ -65,6 +64,8 @@ export async function inviteSign(
     subject: `Signing invite for ${input.inviteeName}`,
     target: `${input.email.toLowerCase()} ${input.phone}`,
     payload,
+    // "not connected" is said now, not from a job (read alongside the active-job lookup).
+    requires: getCredentials(ctx.tenant, 'cm-sign'),
   });
   return ephemeral(
     `:hourglass_flowing_sand: On it: sending ${describeSource(document)} for signature: a CM.com Sign dossier “${esc(payload.dossierName)}” and an invite over WhatsApp to ${maskPhone(input.phone)} (job \`${job.id}\`). Updates follow in the channel.`,
@@ -83,7 +84,6 @@ export interface PartnerInput {
 
 /** `/wa invite partner`: the link reaches only the requester, from the job. */
 export async function invitePartner(input: PartnerInput, ctx: CommandContext): Promise<Reply> {
-  await getCredentials(ctx.tenant, 'zavu');
   const payload: PartnerPayload = {
     clientName: input.clientName,
     ...(input.email ? { email: input.email } : {}),
@@ -98,6 +98,7 @@ export async function invitePartner(input: PartnerInput, ctx: CommandContext): P
     subject: `Partner invitation for ${input.clientName}`,
     target: input.clientName.toLowerCase(),
     payload,
+    requires: getCredentials(ctx.tenant, 'zavu'),
   });
   return ephemeral(
     `:hourglass_flowing_sand: On it: creating a Zavu partner invitation for *${esc(input.clientName)}* (job \`${job.id}\`). The link comes to you only; a summary goes in the channel.`,

@@ -1,8 +1,8 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { clock } from '../clock.js';
 import type { CommandContext } from '../slack/command.js';
 import { ddb, tableName } from '../store/dynamo.js';
-import { keys, type TenantId } from '../store/keys.js';
+import { keys, pkOf, type TenantId } from '../store/keys.js';
 import { type InboxEvent, type Job, LEASE_MS } from './model.js';
 import { jobQueue } from './queue.js';
 import { JobRepository, leaseToken, newJobId } from './repository.js';
@@ -29,6 +29,12 @@ export interface StartJob<P> {
    * that job instead, unless they ask for another (`--again`, or the form's checkbox).
    */
   target?: string;
+  /**
+   * A check that must pass before the job is written (the provider's credentials being there),
+   * already started by the caller: it runs alongside the active-job lookup, and its failure is
+   * thrown instead of writing the job.
+   */
+  requires?: Promise<unknown>;
 }
 
 /** The same person already has an active job of this kind on this target. */
@@ -42,7 +48,12 @@ export class ActiveJobError extends Error {
 
 const ACTIVE_STATES = ['queued', 'running', 'waiting'];
 
-/** The requester's active job of this kind on this target, if any. */
+/**
+ * The requester's active job of this kind on this target, if any, among the tenant's latest 200
+ * jobs. DynamoDB filters them (the same items are read) and returns only the keys of matches,
+ * usually none: the ack does not carry and parse up to 200 jobs to find one. A match is then read
+ * in full, and must still be active.
+ */
 export async function activeJobFor(
   tenant: TenantId,
   userId: string,
@@ -50,11 +61,36 @@ export async function activeJobFor(
   target: string,
   repo = new JobRepository(),
 ): Promise<Job | undefined> {
-  const jobs = await repo.list(tenant, { all: false, limit: 200 });
-  return jobs.find(
-    (j) =>
-      j.kind === kind && j.target === target && j.createdBy === userId && ACTIVE_STATES.includes(j.state),
+  const out = await ddb().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :job)',
+      FilterExpression:
+        '#kind = :kind AND #target = :target AND #by = :by AND #state IN (:queued, :running, :waiting)',
+      ProjectionExpression: 'sk',
+      ExpressionAttributeNames: {
+        '#kind': 'kind',
+        '#target': 'target',
+        '#by': 'createdBy',
+        '#state': 'state',
+      },
+      ExpressionAttributeValues: {
+        ':pk': pkOf(tenant),
+        ':job': 'JOB#',
+        ':kind': kind,
+        ':target': target,
+        ':by': userId,
+        ...Object.fromEntries(ACTIVE_STATES.map((s) => [`:${s}`, s])),
+      },
+      ScanIndexForward: false,
+      Limit: 200,
+    }),
   );
+  for (const item of out.Items ?? []) {
+    const job = await repo.get(tenant, String(item.sk).slice('JOB#'.length));
+    if (job && ACTIVE_STATES.includes(job.state)) return job;
+  }
+  return undefined;
 }
 
 /**
@@ -69,10 +105,14 @@ export async function startJob<P>(
   repo = new JobRepository(),
   now = clock.now(),
 ): Promise<Job<P>> {
-  if (init.target !== undefined && !ctx.again) {
-    const active = await activeJobFor(ctx.tenant, ctx.userId, init.kind, init.target, repo);
-    if (active) throw new ActiveJobError(active);
-  }
+  // The checks read concurrently; a failed `requires` is said first, as if it had run alone first.
+  const [active] = await Promise.all([
+    init.target !== undefined && !ctx.again
+      ? activeJobFor(ctx.tenant, ctx.userId, init.kind, init.target, repo)
+      : undefined,
+    init.requires,
+  ]);
+  if (active) throw new ActiveJobError(active);
   const lease = leaseToken();
   const job: Job<P> = {
     tenant: ctx.tenant,

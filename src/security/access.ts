@@ -49,21 +49,36 @@ function asList(v: unknown): string[] {
   return [];
 }
 
-export async function getAccessSettings(tenant: TenantId): Promise<AccessSettings> {
+/** The tenant's SETTINGS item, as read for access and for the default country. */
+export type SettingsItem = Record<string, unknown>;
+
+/**
+ * One strongly consistent read of the tenant's SETTINGS item with every field a command's checks
+ * need (access and the default country), so a command reads the item once, not once per check.
+ */
+export async function readSettingsItem(tenant: TenantId): Promise<SettingsItem> {
   const out = await ddb().send(
     new GetCommand({
       TableName: tableName(),
       Key: keys.settings(tenant),
-      ProjectionExpression: 'admins, restricted, accessChangedBy, accessChangedAt',
+      ProjectionExpression: 'admins, restricted, accessChangedBy, accessChangedAt, defaultCountry',
       ConsistentRead: true,
     }),
   );
-  const item = out.Item ?? {};
+  return out.Item ?? {};
+}
+
+/** The access settings; from `item` when the caller has already started reading it. */
+export async function getAccessSettings(
+  tenant: TenantId,
+  item: Promise<SettingsItem> = readSettingsItem(tenant),
+): Promise<AccessSettings> {
+  const settings = await item;
   return {
-    admins: asList(item.admins),
-    restricted: asList(item.restricted).filter(isRestrictableGroup),
-    changedBy: item.accessChangedBy as string | undefined,
-    changedAt: item.accessChangedAt as string | undefined,
+    admins: asList(settings.admins),
+    restricted: asList(settings.restricted).filter(isRestrictableGroup),
+    changedBy: settings.accessChangedBy as string | undefined,
+    changedAt: settings.accessChangedAt as string | undefined,
   };
 }
 

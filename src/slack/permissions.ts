@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { logger } from '../log.js';
-import { getAccessSettings, groupOfPath, RESTRICTABLE } from '../security/access.js';
+import { getAccessSettings, groupOfPath, RESTRICTABLE, type SettingsItem } from '../security/access.js';
 import { audit } from '../security/audit.js';
 import type { TenantId } from '../store/keys.js';
 import type { Access, CommandContext, CommandSpec, Reply } from './command.js';
@@ -67,17 +67,19 @@ export function mayNeedAdmin(spec: Pick<CommandSpec, 'path' | 'access'>): boolea
 /**
  * The access a command needs in this workspace: its spec's, raised to admin when an admin has
  * restricted its group (`/wa admins restrict invites on`). Only restrictable commands read the
- * settings item; if it cannot be read, the command is treated as restricted (fail closed).
+ * settings item (through `settings` when given: the command's one read of it); if it cannot be
+ * read, the command is treated as restricted (fail closed).
  */
 export async function requiredAccess(
   spec: Pick<CommandSpec, 'path' | 'access'>,
   tenant: TenantId,
+  settings?: () => Promise<SettingsItem>,
 ): Promise<Access> {
   if (spec.access === 'admin') return 'admin';
   const group = groupOfPath(spec.path);
   if (!group) return 'member';
   try {
-    return (await getAccessSettings(tenant)).restricted.includes(group) ? 'admin' : 'member';
+    return (await getAccessSettings(tenant, settings?.())).restricted.includes(group) ? 'admin' : 'member';
   } catch (err) {
     logger.warn('could not read access settings; treating the command as admin-only', {
       error: err as Error,

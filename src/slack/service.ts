@@ -4,6 +4,7 @@ import type { Job } from '../jobs/model.js';
 import { ActiveJobError } from '../jobs/service.js';
 import { slackDate } from '../jobs/view.js';
 import { logger } from '../log.js';
+import { readSettingsItem, type SettingsItem } from '../security/access.js';
 import { audit } from '../security/audit.js';
 import type { TenantId } from '../store/keys.js';
 import { ArgumentError } from './args.js';
@@ -40,12 +41,27 @@ export function specFor(path: string): CommandSpec {
 export async function accessRefusal(
   spec: Pick<CommandSpec, 'path' | 'access'>,
   ctx: CommandContext,
+  settings?: () => Promise<SettingsItem>,
 ): Promise<Reply | undefined> {
   // Settings first (one GetItem): Slack's users.info is asked only when the command needs an admin.
-  if (mayNeedAdmin(spec) && (await requiredAccess(spec, ctx.tenant)) === 'admin' && !(await ctx.isAdmin())) {
+  if (
+    mayNeedAdmin(spec) &&
+    (await requiredAccess(spec, ctx.tenant, settings)) === 'admin' &&
+    !(await ctx.isAdmin())
+  ) {
     return refusal(spec, ctx);
   }
   return undefined;
+}
+
+/**
+ * Whether the input holds anything typed (a word, a list of words): only then can it hold a phone
+ * number without its country code, the one thing the workspace's default country is read for.
+ */
+function hasTypedInput(raw: Record<string, unknown>): boolean {
+  return Object.values(raw).some(
+    (v) => (typeof v === 'string' && v.length > 0) || (Array.isArray(v) && v.length > 0),
+  );
 }
 
 /** The words a form shows beside the field. */
@@ -64,10 +80,23 @@ export async function perform(
   raw: Record<string, unknown>,
   ctx: CommandContext,
 ): Promise<Outcome> {
-  const refused = await accessRefusal(spec, ctx);
+  // The SETTINGS item is read at most once per action, for both the access check and the
+  // default country, and started at once when the country will be needed (input was typed).
+  let item: Promise<SettingsItem> | undefined;
+  const settings = () => {
+    if (!item) {
+      item = readSettingsItem(ctx.tenant);
+      // Each user awaits it and handles a failure its own way; none is left unhandled.
+      item.catch(() => undefined);
+    }
+    return item;
+  };
+  const typed = hasTypedInput(raw);
+  if (typed) settings();
+  const refused = await accessRefusal(spec, ctx, settings);
   if (refused) return { status: 'refused', reply: refused };
   if (!spec.handler) throw new Error(`/wa ${spec.path} is not built`);
-  const country = await workspaceCountry(ctx.tenant);
+  const country = typed ? await workspaceCountry(ctx.tenant, settings()) : undefined;
   return withDefaultCountry(country, async () => {
     let input: unknown = raw;
     if (spec.schema) {

@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HttpEvent, HttpResult } from '../../src/http/apigw.js';
+import type { QueueMessage } from '../../src/jobs/model.js';
+import { startTestTable } from '../helpers/dynamo.js';
+import { slackSignature, slashCommandBody } from '../helpers/slack.js';
+
+// What a warm ack of functions/slack.ts costs in calls: every DynamoDB call made while the
+// handler answers one command, in a container that has answered one before (installation and
+// data keys cached). Jobs are captured, not run.
+
+type Call = { op: string; sk: string; start: number; end: number; items?: Array<Record<string, unknown>> };
+const calls: Call[] = [];
+const sent: QueueMessage[] = [];
+let handler: (e: HttpEvent) => Promise<HttpResult>;
+let table: Awaited<ReturnType<typeof startTestTable>>;
+
+beforeAll(async () => {
+  table = await startTestTable({
+    SANDBOX_CREDENTIALS: 'true',
+    // Nothing on these paths may call Slack: a closed port would turn such a call into an error reply.
+    SLACK_API_URL: 'http://127.0.0.1:9/slack/api/',
+    PUBLIC_URL: 'http://127.0.0.1:3000',
+  });
+  const { DynamoInstallationStore } = await import('../../src/slack/installation-store.js');
+  const { SANDBOX_BOT, SANDBOX_TEAM } = await import('../../src/sandbox/fake-slack.js');
+  await new DynamoInstallationStore().storeInstallation({
+    team: { id: SANDBOX_TEAM.id, name: SANDBOX_TEAM.name },
+    enterprise: undefined,
+    user: { id: 'U0ADMIN', token: undefined, scopes: undefined },
+    bot: {
+      token: SANDBOX_BOT.token,
+      scopes: ['commands'],
+      id: SANDBOX_BOT.botId,
+      userId: SANDBOX_BOT.userId,
+    },
+    appId: SANDBOX_BOT.appId,
+    tokenType: 'bot',
+    isEnterpriseInstall: false,
+    authVersion: 'v2',
+  });
+  const { setJobQueue } = await import('../../src/jobs/queue.js');
+  setJobQueue({ send: async (messages) => void sent.push(...messages) });
+  const { ddb } = await import('../../src/store/dynamo.js');
+  ddb().middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Key?: { sk?: string }; Item?: { sk?: string } };
+      const call: Call = {
+        op: String(context.commandName).replace(/Command$/, ''),
+        sk: String(input.Key?.sk ?? input.Item?.sk ?? 'JOB#…').replace(/#.*/, '#…'),
+        start: performance.now(),
+        end: 0,
+      };
+      calls.push(call);
+      const out = await next(args);
+      call.end = performance.now();
+      call.items = (out.output as { Items?: Array<Record<string, unknown>> }).Items;
+      return out;
+    },
+    { step: 'initialize', name: 'testAckCalls', priority: 'high' },
+  );
+  handler = (await import('../../functions/slack.js')).handler;
+});
+
+afterAll(async () => {
+  await table?.close();
+});
+
+function event(body: string, headers: Record<string, string> = {}): HttpEvent {
+  const ts = Math.floor(Date.now() / 1000);
+  return {
+    version: '2.0',
+    routeKey: 'POST /slack/events',
+    rawPath: '/slack/events',
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': slackSignature(body, ts),
+      ...headers,
+    },
+    requestContext: { requestId: 'test', http: { method: 'POST', path: '/slack/events' } } as never,
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+/** Answers one command; returns its reply text and the DynamoDB calls it made. */
+async function ack(body: string, headers: Record<string, string> = {}) {
+  calls.length = 0;
+  const res = await handler(event(body, headers));
+  expect(res.statusCode).toBe(200);
+  return { text: String(JSON.parse(String(res.body)).text), calls: [...calls] };
+}
+
+const wa = (text: string) => slashCommandBody('http://127.0.0.1:9', text, { user_id: 'U0ADMIN' });
+const names = (list: Call[]) => list.map((c) => `${c.op} ${c.sk}`).sort();
+const overlap = (a: Call, b: Call) => a.start < b.end && b.start < a.end;
+
+describe('a warm ack makes only the calls it needs', () => {
+  it('/wa help: one DynamoDB call, the delivery record (no settings read for a command without input)', async () => {
+    await ack(wa('help')); // the cold one: installation read and opened
+    const { text, calls: made } = await ack(wa('help'));
+    expect(text).toContain('/wa commands');
+    expect(names(made)).toEqual(['PutItem IDEM#…']);
+  });
+
+  it('/wa invite partner: the settings item read once, the credentials read alongside the active-job lookup', async () => {
+    await ack(wa('invite partner "Warm Up Co"'));
+    const jobsBefore = sent.length;
+    const { text, calls: made } = await ack(wa('invite partner "Acme Calls"'));
+    expect(text).toMatch(/On it/);
+    expect(names(made)).toEqual([
+      'GetItem CRED#…',
+      'GetItem SETTINGS',
+      'PutItem IDEM#…',
+      'PutItem JOB#…',
+      'Query JOB#…',
+    ]);
+    const cred = made.find((c) => c.sk === 'CRED#…') as Call;
+    const query = made.find((c) => c.op === 'Query') as Call;
+    expect(overlap(cred, query)).toBe(true);
+    // The job is written after both checks, and sent once.
+    const put = made.find((c) => c.sk === 'JOB#…' && c.op === 'PutItem') as Call;
+    expect(put.start).toBeGreaterThanOrEqual(Math.max(cred.end, query.end));
+    expect(sent.length).toBe(jobsBefore + 1);
+  });
+
+  it('the active-job lookup carries keys, not jobs, and still finds an identical active job', async () => {
+    for (let i = 0; i < 5; i++) await ack(wa(`invite partner "Filler ${i}"`));
+    const first = await ack(wa('invite partner "Same Co"'));
+    const firstId = first.text.match(/job `(j[0-9a-z]+)`/)?.[1];
+    expect(firstId).toBeDefined();
+    const again = await ack(wa('invite partner "same co"'));
+    expect(again.text).toContain('You already started this');
+    expect(again.text).toContain(firstId);
+    const query = again.calls.find((c) => c.op === 'Query') as Call;
+    expect(query.items).toHaveLength(1);
+    expect(Object.keys(query.items?.[0] ?? {})).toEqual(['sk']);
+    // The match is then read in full (and checked to be still active); nothing is written but the delivery record.
+    expect(names(again.calls)).toEqual([
+      'GetItem CRED#…',
+      'GetItem JOB#…',
+      'GetItem SETTINGS',
+      'PutItem IDEM#…',
+      'Query JOB#…',
+    ]);
+  });
+
+  it('a command Slack retries (x-slack-retry-num) still makes exactly one job', async () => {
+    const body = wa('invite partner "Retried Co"');
+    const before = sent.length;
+    const first = await ack(body);
+    const retry = await ack(body, { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
+    const twice = await ack(body);
+    expect(first.text).toMatch(/On it/);
+    expect(retry.text).toMatch(/arrived twice/);
+    expect(twice.text).toMatch(/arrived twice/);
+    expect(sent.length).toBe(before + 1);
+    expect(retry.calls.filter((c) => c.sk === 'JOB#…' && c.op === 'PutItem')).toHaveLength(0);
+  });
+});
