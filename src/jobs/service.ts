@@ -1,8 +1,11 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { clock } from '../clock.js';
+import { config } from '../config.js';
+import { logger } from '../log.js';
 import type { CommandContext } from '../slack/command.js';
-import { ddb, tableName } from '../store/dynamo.js';
-import { keys, pkOf, type TenantId } from '../store/keys.js';
+import { ddb, epochSeconds, tableName } from '../store/dynamo.js';
+import { keys, type TenantId } from '../store/keys.js';
 import { type InboxEvent, type Job, LEASE_MS } from './model.js';
 import { jobQueue } from './queue.js';
 import { JobRepository, leaseToken, newJobId } from './repository.js';
@@ -49,10 +52,18 @@ export class ActiveJobError extends Error {
 const ACTIVE_STATES = ['queued', 'running', 'waiting'];
 
 /**
- * The requester's active job of this kind on this target, if any, among the tenant's latest 200
- * jobs. DynamoDB filters them (the same items are read) and returns only the keys of matches,
- * usually none: the ack does not carry and parse up to 200 jobs to find one. A match is then read
- * in full, and must still be active.
+ * Where the requester's latest job of a kind on a target is found: one small item per (kind,
+ * person, target) holding that job's id, written with the job. Looking it up is one GetItem, where
+ * searching the tenant's latest 200 jobs read up to 200 items on every start (the ack path).
+ */
+function activeKey(tenant: TenantId, userId: string, kind: string, target: string) {
+  const digest = createHash('sha256').update(target).digest('base64url').slice(0, 32);
+  return keys.activeTarget(tenant, `${kind}#${userId}#${digest}`);
+}
+
+/**
+ * The requester's active job of this kind on this target, if any: the job the target's item
+ * points to (their latest one), read in full and checked to be still active.
  */
 export async function activeJobFor(
   tenant: TenantId,
@@ -62,35 +73,19 @@ export async function activeJobFor(
   repo = new JobRepository(),
 ): Promise<Job | undefined> {
   const out = await ddb().send(
-    new QueryCommand({
+    new GetCommand({
       TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :job)',
-      FilterExpression:
-        '#kind = :kind AND #target = :target AND #by = :by AND #state IN (:queued, :running, :waiting)',
-      ProjectionExpression: 'sk',
-      ExpressionAttributeNames: {
-        '#kind': 'kind',
-        '#target': 'target',
-        '#by': 'createdBy',
-        '#state': 'state',
-      },
-      ExpressionAttributeValues: {
-        ':pk': pkOf(tenant),
-        ':job': 'JOB#',
-        ':kind': kind,
-        ':target': target,
-        ':by': userId,
-        ...Object.fromEntries(ACTIVE_STATES.map((s) => [`:${s}`, s])),
-      },
-      ScanIndexForward: false,
-      Limit: 200,
+      Key: activeKey(tenant, userId, kind, target),
+      ProjectionExpression: 'jobId',
+      ConsistentRead: true,
     }),
   );
-  for (const item of out.Items ?? []) {
-    const job = await repo.get(tenant, String(item.sk).slice('JOB#'.length));
-    if (job && ACTIVE_STATES.includes(job.state)) return job;
-  }
-  return undefined;
+  const jobId = out.Item?.jobId;
+  if (typeof jobId !== 'string') return undefined;
+  const job = await repo.get(tenant, jobId);
+  return job && job.kind === kind && job.createdBy === userId && ACTIVE_STATES.includes(job.state)
+    ? job
+    : undefined;
 }
 
 /**
@@ -142,7 +137,28 @@ export async function startJob<P>(
     data: init.data ?? {},
     effects: {},
   };
-  await repo.create(job as Job);
+  await Promise.all([
+    repo.create(job as Job),
+    // The target's pointer to its latest job, written alongside it (a pointer to a job that was
+    // not written finds nothing); kept as long as a finished job is. Best effort: without it the
+    // next identical command starts another job instead of pointing to this one.
+    init.target !== undefined
+      ? ddb()
+          .send(
+            new PutCommand({
+              TableName: tableName(),
+              Item: {
+                ...activeKey(ctx.tenant, ctx.userId, init.kind, init.target),
+                jobId: job.id,
+                ttl: epochSeconds(now) + config().jobRetentionDays * 86_400,
+              },
+            }),
+          )
+          .catch((err: unknown) =>
+            logger.warn('could not record the job of a target', { jobId: job.id, error: err as Error }),
+          )
+      : undefined,
+  ]);
   await jobQueue().send([{ tenant: job.tenant, jobId: job.id, lease, job: job as Job }]);
   return job;
 }

@@ -31,6 +31,8 @@ export const keys = {
   credential: (t: TenantId, provider: string) => ({ pk: pkOf(t), sk: `CRED#${provider}` }),
   job: (t: TenantId, jobId: string) => ({ pk: pkOf(t), sk: `JOB#${jobId}` }),
   idempotency: (t: TenantId, key: string) => ({ pk: pkOf(t), sk: `IDEM#${key}` }),
+  /** A person's latest job of a kind on a target (src/jobs/service.ts: `activeJobFor`). */
+  activeTarget: (t: TenantId, key: string) => ({ pk: pkOf(t), sk: `TARGET#${key}` }),
   ref: (t: TenantId, provider: string, objectId: string) => ({
     pk: pkOf(t),
     sk: `REF#${provider}#${objectId}`,

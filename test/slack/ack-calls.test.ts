@@ -104,7 +104,7 @@ describe('a warm ack makes only the calls it needs', () => {
     expect(names(made)).toEqual(['PutItem IDEM#…']);
   });
 
-  it('/wa invite partner: the settings item read once, the credentials read alongside the active-job lookup', async () => {
+  it("/wa invite partner: the settings item read once; credentials and the target's latest job read together", async () => {
     await ack(wa('invite partner "Warm Up Co"'));
     const jobsBefore = sent.length;
     const { text, calls: made } = await ack(wa('invite partner "Acme Calls"'));
@@ -112,38 +112,50 @@ describe('a warm ack makes only the calls it needs', () => {
     expect(names(made)).toEqual([
       'GetItem CRED#…',
       'GetItem SETTINGS',
+      'GetItem TARGET#…',
       'PutItem IDEM#…',
       'PutItem JOB#…',
-      'Query JOB#…',
+      'PutItem TARGET#…',
     ]);
     const cred = made.find((c) => c.sk === 'CRED#…') as Call;
-    const query = made.find((c) => c.op === 'Query') as Call;
-    expect(overlap(cred, query)).toBe(true);
-    // The job is written after both checks, and sent once.
+    const lookup = made.find((c) => c.sk === 'TARGET#…' && c.op === 'GetItem') as Call;
+    expect(overlap(cred, lookup)).toBe(true);
+    // The job is written after both checks, with its target's pointer alongside, and sent once.
     const put = made.find((c) => c.sk === 'JOB#…' && c.op === 'PutItem') as Call;
-    expect(put.start).toBeGreaterThanOrEqual(Math.max(cred.end, query.end));
+    const pointer = made.find((c) => c.sk === 'TARGET#…' && c.op === 'PutItem') as Call;
+    expect(put.start).toBeGreaterThanOrEqual(Math.max(cred.end, lookup.end));
+    expect(overlap(put, pointer)).toBe(true);
     expect(sent.length).toBe(jobsBefore + 1);
   });
 
-  it('the active-job lookup carries keys, not jobs, and still finds an identical active job', async () => {
+  it('an identical active job is found with two small reads, no query over the workspace jobs', async () => {
     for (let i = 0; i < 5; i++) await ack(wa(`invite partner "Filler ${i}"`));
     const first = await ack(wa('invite partner "Same Co"'));
-    const firstId = first.text.match(/job `(j[0-9a-z]+)`/)?.[1];
+    const firstId = first.text.match(/job `(j[0-9a-z]+)`/)?.[1] as string;
     expect(firstId).toBeDefined();
     const again = await ack(wa('invite partner "same co"'));
     expect(again.text).toContain('You already started this');
     expect(again.text).toContain(firstId);
-    const query = again.calls.find((c) => c.op === 'Query') as Call;
-    expect(query.items).toHaveLength(1);
-    expect(Object.keys(query.items?.[0] ?? {})).toEqual(['sk']);
-    // The match is then read in full (and checked to be still active); nothing is written but the delivery record.
+    // Nothing is written but the delivery record; no query over the workspace's jobs.
     expect(names(again.calls)).toEqual([
       'GetItem CRED#…',
       'GetItem JOB#…',
       'GetItem SETTINGS',
+      'GetItem TARGET#…',
       'PutItem IDEM#…',
-      'Query JOB#…',
     ]);
+    // --again starts another, and the next identical command points to that newest one.
+    const another = await ack(wa('invite partner "Same Co" --again'));
+    const anotherId = another.text.match(/job `(j[0-9a-z]+)`/)?.[1] as string;
+    expect(another.text).toMatch(/On it/);
+    expect(anotherId).not.toBe(firstId);
+    expect((await ack(wa('invite partner "Same Co"'))).text).toContain(anotherId);
+    // Once that job has ended, the same command starts a new one.
+    const { JobRepository } = await import('../../src/jobs/repository.js');
+    const { tenantId } = await import('../../src/store/keys.js');
+    expect(await new JobRepository().cancel(tenantId('T0SANDBOX'), anotherId, 'test', Date.now())).toBe(true);
+    const fresh = await ack(wa('invite partner "Same Co"'));
+    expect(fresh.text).toMatch(/On it/);
   });
 
   it('a command Slack retries (x-slack-retry-num) still makes exactly one job', async () => {
