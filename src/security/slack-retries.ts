@@ -1,6 +1,6 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import { logger } from '../log.js';
-import { tenantOf } from '../store/keys.js';
+import { type TenantId, tenantOf } from '../store/keys.js';
 import { firstDelivery, forgetDelivery } from './webhooks.js';
 
 type Body = {
@@ -67,6 +67,10 @@ export const slackRetryGuard: Middleware<AnyMiddlewareArgs> = async (args) => {
     enterpriseId: context.enterpriseId,
     isEnterpriseInstall: context.isEnterpriseInstall,
   });
+  if (key.startsWith('command:')) {
+    await commandOnce(context, next, tenant, key);
+    return;
+  }
   const first = await firstDelivery(tenant, 'slack', key);
   if (!first) {
     logger.info('delivery already handled: dropped', {
@@ -77,14 +81,7 @@ export const slackRetryGuard: Middleware<AnyMiddlewareArgs> = async (args) => {
     });
     const ack = (args as { ack?: (r?: unknown) => Promise<void> }).ack;
     if (ack) {
-      await ack(
-        key.startsWith('command:')
-          ? {
-              response_type: 'ephemeral',
-              text: ':information_source: That command arrived twice; it runs once, and its answer was sent the first time. `/wa jobs` shows what it started.',
-            }
-          : undefined,
-      );
+      await ack(undefined);
     }
     return;
   }
@@ -95,6 +92,47 @@ export const slackRetryGuard: Middleware<AnyMiddlewareArgs> = async (args) => {
     throw err;
   }
 };
+
+/** What a repeated delivery of a slash command is answered. */
+export function duplicateCommandReply() {
+  return {
+    response_type: 'ephemeral' as const,
+    text: ':information_source: That command arrived twice; it runs once, and its answer was sent the first time. `/wa jobs` shows what it started.',
+  };
+}
+
+/**
+ * A slash command: its delivery record is written while the command reads (its settings, the
+ * requester's rights, the job it may duplicate), not before, so the record's round trip is not
+ * added to the ack. The command waits for the record before its first write or Slack call
+ * (`firstDeliveryOnly`, src/slack/command.ts) and before it answers: a repeated delivery writes
+ * and calls nothing, and is answered as before.
+ */
+async function commandOnce(
+  context: Parameters<Middleware<AnyMiddlewareArgs>>[0]['context'],
+  next: () => Promise<void>,
+  tenant: TenantId,
+  key: string,
+) {
+  const first = firstDelivery(tenant, 'slack', key);
+  // Awaited below and by the command; a failure is never left unhandled in between.
+  first.catch(() => undefined);
+  context.firstDelivery = () => first;
+  try {
+    await next();
+  } catch (err) {
+    if (await first.catch(() => false)) await forgetDelivery(tenant, 'slack', key).catch(() => undefined);
+    throw err;
+  }
+  if (!(await first)) {
+    logger.info('delivery already handled: dropped', {
+      key,
+      retry: isRetry(context.retryNum),
+      retryNum: context.retryNum,
+      retryReason: context.retryReason,
+    });
+  }
+}
 
 /** Bolt passes the header through as a string despite typing it as a number. */
 function isRetry(retryNum: unknown): boolean {

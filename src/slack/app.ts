@@ -1,9 +1,9 @@
 import { App, type Authorize, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
 import { config } from '../config.js';
 import { logger } from '../log.js';
-import { slackRetryGuard } from '../security/slack-retries.js';
+import { duplicateCommandReply, slackRetryGuard } from '../security/slack-retries.js';
 import { type TenantId, tenantOf } from '../store/keys.js';
-import type { CommandContext, Reply } from './command.js';
+import { type CommandContext, DuplicateDeliveryError, type Reply } from './command.js';
 import { errorReply } from './errors.js';
 import { InstallationNotFoundError } from './installation-store.js';
 import { actionRoutes, shortcutRoutes, viewRoutes } from './interactions.js';
@@ -79,13 +79,17 @@ export function createSlackApp(signingSecret: string) {
       client,
       // Loaded on first use: the cold path holds Bolt and config, not the command surface.
       isAdmin: async () => (await import('./permissions.js')).isAdmin(client, tenant, command.user_id),
+      // Written while the command reads (slackRetryGuard); awaited before its first side effect.
+      firstDelivery: context.firstDelivery as CommandContext['firstDelivery'],
     };
     let reply: Reply;
     try {
       reply = await (await import('./router.js')).runCommand(command.text ?? '', ctx);
     } catch (err) {
-      reply = errorReply(err);
+      reply = err instanceof DuplicateDeliveryError ? duplicateCommandReply() : errorReply(err);
     }
+    // A repeat is answered as one even when the command changed nothing (help, a usage error).
+    if (ctx.firstDelivery && !(await ctx.firstDelivery())) reply = duplicateCommandReply();
     await ack(reply);
     void context;
   });

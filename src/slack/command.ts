@@ -19,6 +19,29 @@ export interface CommandContext {
   teamDomain?: string | undefined;
   /** Start another job even if an identical one is active (`--again`, or the form's checkbox). */
   again?: boolean | undefined;
+  /**
+   * A slash command's delivery record, written while the command reads
+   * (src/security/slack-retries.ts): true for the first delivery of this command. Awaited by
+   * `firstDeliveryOnly` before anything that writes or calls Slack. Absent for the other doors,
+   * whose delivery is recorded before they run.
+   */
+  firstDelivery?: (() => Promise<boolean>) | undefined;
+}
+
+/** A repeated delivery of a slash command: its first delivery does the work and answers. */
+export class DuplicateDeliveryError extends Error {
+  override readonly name = 'DuplicateDeliveryError';
+  readonly code = 'duplicate_delivery';
+}
+
+/**
+ * Called before a command's first side effect (a write, a Slack call): waits for its delivery
+ * record, and stops a command that was delivered before.
+ */
+export async function firstDeliveryOnly(ctx: Pick<CommandContext, 'firstDelivery'>): Promise<void> {
+  if (ctx.firstDelivery && !(await ctx.firstDelivery())) {
+    throw new DuplicateDeliveryError('this command was delivered before');
+  }
 }
 
 export interface Reply {

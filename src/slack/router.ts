@@ -1,5 +1,13 @@
 import { ArgumentError, parseFlags, tokenize } from './args.js';
-import { type CommandContext, type CommandSpec, type Reply, rawInput, type UserError } from './command.js';
+import {
+  type CommandContext,
+  type CommandSpec,
+  DuplicateDeliveryError,
+  firstDeliveryOnly,
+  type Reply,
+  rawInput,
+  type UserError,
+} from './command.js';
 import { commands, commandsUnder, findCommand } from './commands.js';
 import { errorReply } from './errors.js';
 import { esc, fromSlack } from './mrkdwn.js';
@@ -22,7 +30,10 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<Rep
     );
   }
   if (tokens.length === 0) {
-    if (ctx.triggerId) return (await import('./launcher.js')).openLauncherFromCommand(ctx);
+    if (ctx.triggerId) {
+      await firstDeliveryOnly(ctx);
+      return (await import('./launcher.js')).openLauncherFromCommand(ctx);
+    }
     tokens = ['help'];
   }
 
@@ -70,6 +81,7 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<Rep
         );
     }
   } catch (err) {
+    if (err instanceof DuplicateDeliveryError) throw err;
     return errorReply(err, spec.usage);
   }
 }

@@ -8,7 +8,14 @@ import { readSettingsItem, type SettingsItem } from '../security/access.js';
 import { audit } from '../security/audit.js';
 import type { TenantId } from '../store/keys.js';
 import { ArgumentError } from './args.js';
-import { type CommandContext, type CommandSpec, issueError, type Reply, UserError } from './command.js';
+import {
+  type CommandContext,
+  type CommandSpec,
+  firstDeliveryOnly,
+  issueError,
+  type Reply,
+  UserError,
+} from './command.js';
 import { commands } from './commands.js';
 import { workspaceCountry } from './country.js';
 import { esc } from './mrkdwn.js';
@@ -49,6 +56,7 @@ export async function accessRefusal(
     (await requiredAccess(spec, ctx.tenant, settings)) === 'admin' &&
     !(await ctx.isAdmin())
   ) {
+    await firstDeliveryOnly(ctx); // the refusal is audited
     return refusal(spec, ctx);
   }
   return undefined;
@@ -108,6 +116,7 @@ export async function perform(
       input = parsed.data;
     }
     const handler = await (spec.handler as NonNullable<CommandSpec['handler']>)();
+    await firstDeliveryOnly(ctx);
     try {
       const reply = await handler(input, { ...ctx, again: raw.again === true });
       return { status: 'done', reply: withReadBack(reply, raw, input) } satisfies Outcome;

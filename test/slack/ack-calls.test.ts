@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../src/http/apigw.js';
 import type { QueueMessage } from '../../src/jobs/model.js';
 import { startTestTable } from '../helpers/dynamo.js';
@@ -125,6 +125,11 @@ describe('a warm ack makes only the calls it needs', () => {
     const pointer = made.find((c) => c.sk === 'TARGET#…' && c.op === 'PutItem') as Call;
     expect(put.start).toBeGreaterThanOrEqual(Math.max(cred.end, lookup.end));
     expect(overlap(put, pointer)).toBe(true);
+    // The delivery record is written while the settings are read, and before the job.
+    const record = made.find((c) => c.sk === 'IDEM#…') as Call;
+    const settings = made.find((c) => c.sk === 'SETTINGS') as Call;
+    expect(overlap(record, settings)).toBe(true);
+    expect(put.start).toBeGreaterThanOrEqual(record.end);
     expect(sent.length).toBe(jobsBefore + 1);
   });
 
@@ -158,8 +163,15 @@ describe('a warm ack makes only the calls it needs', () => {
     expect(fresh.text).toMatch(/On it/);
   });
 
+  it('/wa help delivered twice is answered as a repeat, as before', async () => {
+    const body = wa('help');
+    expect((await ack(body)).text).toContain('/wa commands');
+    expect((await ack(body)).text).toMatch(/arrived twice/);
+  });
+
   it('a command Slack retries (x-slack-retry-num) still makes exactly one job', async () => {
-    const body = wa('invite partner "Retried Co"');
+    // --again: the repeat is not stopped by the active-job check, only by the delivery record.
+    const body = wa('invite partner "Retried Co" --again');
     const before = sent.length;
     const first = await ack(body);
     const retry = await ack(body, { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
@@ -168,6 +180,45 @@ describe('a warm ack makes only the calls it needs', () => {
     expect(retry.text).toMatch(/arrived twice/);
     expect(twice.text).toMatch(/arrived twice/);
     expect(sent.length).toBe(before + 1);
-    expect(retry.calls.filter((c) => c.sk === 'JOB#…' && c.op === 'PutItem')).toHaveLength(0);
+    // The repeats read, but write nothing beyond their (refused) delivery record.
+    for (const repeat of [retry, twice]) {
+      expect(repeat.calls.filter((c) => c.op !== 'GetItem').map((c) => `${c.op} ${c.sk}`)).toEqual([
+        'PutItem IDEM#…',
+      ]);
+    }
+  });
+});
+
+describe('a repeated slash command stops before its first side effect', () => {
+  const repeat = async (text: string, admin: boolean) => {
+    const { runCommand } = await import('../../src/slack/router.js');
+    const { tenantId } = await import('../../src/store/keys.js');
+    const open = vi.fn(async () => ({ ok: true }));
+    const outcome = runCommand(text, {
+      tenant: tenantId('T0SANDBOX'),
+      teamId: 'T0SANDBOX',
+      userId: 'U0MEMBER',
+      channelId: 'C0SANDBOX',
+      triggerId: 'trigger-1',
+      client: { views: { open } } as never,
+      isAdmin: async () => admin,
+      firstDelivery: async () => false,
+    });
+    return { outcome, open };
+  };
+
+  it('`/wa` alone does not open the launcher again', async () => {
+    const { DuplicateDeliveryError } = await import('../../src/slack/command.js');
+    const { outcome, open } = await repeat('', true);
+    await expect(outcome).rejects.toBeInstanceOf(DuplicateDeliveryError);
+    expect(open).not.toHaveBeenCalled();
+  });
+
+  it('an admin command refused to a member is not audited again', async () => {
+    const { DuplicateDeliveryError } = await import('../../src/slack/command.js');
+    calls.length = 0;
+    const { outcome } = await repeat('admins restrict invites on', false);
+    await expect(outcome).rejects.toBeInstanceOf(DuplicateDeliveryError);
+    expect(calls.filter((c) => c.op !== 'GetItem' && c.op !== 'Query')).toEqual([]);
   });
 });
