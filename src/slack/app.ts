@@ -34,6 +34,19 @@ export function notInstalledReply(): Reply {
   };
 }
 
+/**
+ * The command router, loaded by the first command (not at import) and then kept: a warm command
+ * does not go through the module loader again. A failed load is retried by the next command.
+ */
+let router: Promise<typeof import('./router.js')> | undefined;
+function loadRouter() {
+  router ??= import('./router.js').catch((err: unknown) => {
+    router = undefined;
+    throw err;
+  });
+  return router;
+}
+
 /** The Bolt app, with the signing secret from src/slack/secrets.ts (functions/slack.ts reads it). */
 export function createSlackApp(signingSecret: string) {
   const c = config();
@@ -84,7 +97,7 @@ export function createSlackApp(signingSecret: string) {
     };
     let reply: Reply;
     try {
-      reply = await (await import('./router.js')).runCommand(command.text ?? '', ctx);
+      reply = await (await loadRouter()).runCommand(command.text ?? '', ctx);
     } catch (err) {
       reply = err instanceof DuplicateDeliveryError ? duplicateCommandReply() : errorReply(err);
     }

@@ -115,7 +115,7 @@ export async function perform(
       }
       input = parsed.data;
     }
-    const handler = await (spec.handler as NonNullable<CommandSpec['handler']>)();
+    const handler = await loadHandler(spec);
     await firstDeliveryOnly(ctx);
     try {
       const reply = await handler(input, { ...ctx, again: raw.again === true });
@@ -128,6 +128,20 @@ export async function perform(
       throw err;
     }
   });
+}
+
+type Handler = Awaited<ReturnType<NonNullable<CommandSpec['handler']>>>;
+const handlers = new WeakMap<CommandSpec, Promise<Handler>>();
+
+/** A command's handler, loaded on its first use and then kept (a failed load is tried again). */
+function loadHandler(spec: CommandSpec): Promise<Handler> {
+  let handler = handlers.get(spec);
+  if (!handler) {
+    handler = (spec.handler as NonNullable<CommandSpec['handler']>)();
+    handlers.set(spec, handler);
+    handler.catch(() => handlers.delete(spec));
+  }
+  return handler;
 }
 
 /** "Read `(415) 555-1234` as +14155551234": the E.164 form of a number typed another way. */

@@ -163,6 +163,25 @@ describe('a warm ack makes only the calls it needs', () => {
     expect(fresh.text).toMatch(/On it/);
   });
 
+  it('a warm command does not load its handler again', async () => {
+    const { findCommand } = await import('../../src/slack/commands.js');
+    const spec = findCommand(['help'])?.spec as { handler: () => Promise<unknown> };
+    const load = spec.handler;
+    let loads = 0;
+    spec.handler = () => {
+      loads += 1;
+      return load();
+    };
+    try {
+      await ack(wa('help'));
+      await ack(wa('help'));
+    } finally {
+      spec.handler = load;
+    }
+    // Loaded by the first help of this file (before the count), kept since.
+    expect(loads).toBe(0);
+  });
+
   it('/wa help delivered twice is answered as a repeat, as before', async () => {
     const body = wa('help');
     expect((await ack(body)).text).toContain('/wa commands');
