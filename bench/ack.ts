@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpEvent, HttpResult } from '../src/http/apigw.js';
 import type { QueueMessage } from '../src/jobs/model.js';
-import { slackSignature, slashCommandBody } from '../test/helpers/slack.js';
+import { slackLambdaEvent, slashCommandBody } from '../test/helpers/slack.js';
 import { emit, note, percentile, round, sleep, startDynaliteProcess } from './lib.js';
 
 const WARMUP = 30;
@@ -51,26 +51,10 @@ Object.assign(process.env, {
   VONAGE_BASE_URL: `${slowUrl}/vonage`,
 });
 
-const { ensureTable } = await import('../src/sandbox/server.js');
+const { ensureTable, seedSandboxInstallation } = await import('../src/sandbox/server.js');
 const { config } = await import('../src/config.js');
 await ensureTable(db.endpoint, config().tableName);
-const { DynamoInstallationStore } = await import('../src/slack/installation-store.js');
-const { SANDBOX_BOT, SANDBOX_TEAM } = await import('../src/sandbox/fake-slack.js');
-await new DynamoInstallationStore().storeInstallation({
-  team: { id: SANDBOX_TEAM.id, name: SANDBOX_TEAM.name },
-  enterprise: undefined,
-  user: { id: 'U0ADMIN', token: undefined, scopes: undefined },
-  bot: {
-    token: SANDBOX_BOT.token,
-    scopes: ['commands', 'chat:write'],
-    id: SANDBOX_BOT.botId,
-    userId: SANDBOX_BOT.userId,
-  },
-  appId: SANDBOX_BOT.appId,
-  tokenType: 'bot',
-  isEnterpriseInstall: false,
-  authVersion: 'v2',
-});
+await seedSandboxInstallation();
 
 const { setJobQueue, InProcessQueue } = await import('../src/jobs/queue.js');
 const captured: QueueMessage[] = [];
@@ -100,39 +84,7 @@ for (const make of candidates) {
 if (!mutating) throw new Error('no built command writes a job');
 
 function event(text: string): HttpEvent {
-  const body = slashCommandBody(slowUrl, text, { user_id: 'U0ADMIN' });
-  const ts = Math.floor(Date.now() / 1000);
-  return {
-    version: '2.0',
-    routeKey: 'POST /slack/events',
-    rawPath: '/slack/events',
-    rawQueryString: '',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(ts),
-      'x-slack-signature': slackSignature(body, ts),
-    },
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'bench',
-      domainName: 'bench',
-      domainPrefix: 'bench',
-      http: {
-        method: 'POST',
-        path: '/slack/events',
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-        userAgent: 'Slackbot',
-      },
-      requestId: Math.random().toString(36).slice(2),
-      routeKey: 'POST /slack/events',
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-    },
-    body,
-    isBase64Encoded: false,
-  };
+  return slackLambdaEvent(slashCommandBody(slowUrl, text, { user_id: 'U0ADMIN' }));
 }
 
 async function measure(label: string, text: (n: number) => string, samples: number) {

@@ -61,7 +61,7 @@ Object.assign(env, {
   PATH: process.env.PATH ?? '',
 });
 Object.assign(process.env, env);
-const { ensureTable } = await import('../src/sandbox/server.js');
+const { ensureTable, seedSandboxInstallation } = await import('../src/sandbox/server.js');
 await ensureTable(db.endpoint, env.TABLE_NAME as string);
 
 // KMS, SQS and Slack's Web API stand-ins, over HTTP as the real ones are. KMS unwraps with a
@@ -144,18 +144,8 @@ const standIns = createServer({ key: cert.key, cert: cert.cert }, (req, res) => 
 });
 await new Promise<void>((resolve) => standIns.listen(0, '127.0.0.1', resolve));
 const standInUrl = `https://127.0.0.1:${(standIns.address() as AddressInfo).port}`;
-const { DynamoInstallationStore } = await import('../src/slack/installation-store.js');
-const { SANDBOX_BOT, SANDBOX_TEAM } = await import('../src/sandbox/fake-slack.js');
-await new DynamoInstallationStore().storeInstallation({
-  team: { id: SANDBOX_TEAM.id, name: SANDBOX_TEAM.name },
-  enterprise: undefined,
-  user: { id: 'U0ADMIN', token: undefined, scopes: undefined },
-  bot: { token: SANDBOX_BOT.token, scopes: ['commands'], id: SANDBOX_BOT.botId, userId: SANDBOX_BOT.userId },
-  appId: SANDBOX_BOT.appId,
-  tokenType: 'bot',
-  isEnterpriseInstall: false,
-  authVersion: 'v2',
-});
+const { SANDBOX_TEAM } = await import('../src/sandbox/fake-slack.js');
+await seedSandboxInstallation();
 // The invite needs the workspace's Zavu credentials at ack time (sealed with the same data key).
 const { setCredentials, SANDBOX_CREDENTIALS } = await import('../src/security/credentials.js');
 await setCredentials(tenantId(SANDBOX_TEAM.id), 'zavu', SANDBOX_CREDENTIALS.zavu, 'U0ADMIN');

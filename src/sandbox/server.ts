@@ -518,8 +518,11 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   client.destroy();
 }
 
-/** T0SANDBOX is installed from the start, with the fake Slack's bot token. */
-async function seedSandboxInstallation(): Promise<void> {
+/**
+ * T0SANDBOX is installed from the start, with the fake Slack's bot token (also the workspace the
+ * tests and benchmarks that call the handlers directly install).
+ */
+export async function seedSandboxInstallation(): Promise<void> {
   const { DynamoInstallationStore } = await import('../slack/installation-store.js');
   await new DynamoInstallationStore().storeInstallation({
     team: { id: SANDBOX_TEAM.id, name: SANDBOX_TEAM.name },

@@ -1,3 +1,4 @@
+import type { HttpEvent } from '../../src/http/apigw.js';
 import { CONTROL_HEADER, controlTokenFor } from '../../src/sandbox/control-plane.js';
 import { issueResponseUrl, issueTriggerId } from '../../src/sandbox/fake-slack.js';
 import { slackSignature, slashCommandBody } from '../../src/sandbox/slack-requests.js';
@@ -9,6 +10,47 @@ export interface SignedPostOptions {
   secret?: string;
   signature?: string;
   contentType?: string;
+}
+
+/**
+ * A Slack request to POST /slack/events as API Gateway (HTTP API, payload 2.0) hands it to the
+ * slack function: form-encoded, signed now with the sandbox signing secret, `headers` added last
+ * (a retry's `x-slack-retry-num`, a forged signature).
+ */
+export function slackLambdaEvent(body: string, headers: Record<string, string> = {}): HttpEvent {
+  const ts = Math.floor(Date.now() / 1000);
+  return {
+    version: '2.0',
+    routeKey: 'POST /slack/events',
+    rawPath: '/slack/events',
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': slackSignature(body, ts),
+      ...headers,
+    },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: 'local',
+      domainPrefix: 'local',
+      http: {
+        method: 'POST',
+        path: '/slack/events',
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'Slackbot 1.0 (+https://api.slack.com/robots)',
+      },
+      requestId: Math.random().toString(36).slice(2),
+      routeKey: 'POST /slack/events',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    body,
+    isBase64Encoded: false,
+  } as HttpEvent;
 }
 
 /** POSTs a signed Slack request to the local stack's /slack/events. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../src/http/apigw.js';
 import type { QueueMessage } from '../../src/jobs/model.js';
 import { startTestTable } from '../helpers/dynamo.js';
-import { slackSignature, slashCommandBody } from '../helpers/slack.js';
+import { slackLambdaEvent as event, slashCommandBody } from '../helpers/slack.js';
 
 // What a warm ack of functions/slack.ts costs in calls: every DynamoDB call made while the
 // handler answers one command, in a container that has answered one before (installation and
@@ -21,23 +21,7 @@ beforeAll(async () => {
     SLACK_API_URL: 'http://127.0.0.1:9/slack/api/',
     PUBLIC_URL: 'http://127.0.0.1:3000',
   });
-  const { DynamoInstallationStore } = await import('../../src/slack/installation-store.js');
-  const { SANDBOX_BOT, SANDBOX_TEAM } = await import('../../src/sandbox/fake-slack.js');
-  await new DynamoInstallationStore().storeInstallation({
-    team: { id: SANDBOX_TEAM.id, name: SANDBOX_TEAM.name },
-    enterprise: undefined,
-    user: { id: 'U0ADMIN', token: undefined, scopes: undefined },
-    bot: {
-      token: SANDBOX_BOT.token,
-      scopes: ['commands'],
-      id: SANDBOX_BOT.botId,
-      userId: SANDBOX_BOT.userId,
-    },
-    appId: SANDBOX_BOT.appId,
-    tokenType: 'bot',
-    isEnterpriseInstall: false,
-    authVersion: 'v2',
-  });
+  await (await import('../../src/sandbox/server.js')).seedSandboxInstallation();
   const { setJobQueue } = await import('../../src/jobs/queue.js');
   setJobQueue({ send: async (messages) => void sent.push(...messages) });
   const { ddb } = await import('../../src/store/dynamo.js');
@@ -64,25 +48,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await table?.close();
 });
-
-function event(body: string, headers: Record<string, string> = {}): HttpEvent {
-  const ts = Math.floor(Date.now() / 1000);
-  return {
-    version: '2.0',
-    routeKey: 'POST /slack/events',
-    rawPath: '/slack/events',
-    rawQueryString: '',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(ts),
-      'x-slack-signature': slackSignature(body, ts),
-      ...headers,
-    },
-    requestContext: { requestId: 'test', http: { method: 'POST', path: '/slack/events' } } as never,
-    body,
-    isBase64Encoded: false,
-  };
-}
 
 /** Answers one command; returns its reply text and the DynamoDB calls it made. */
 async function ack(body: string, headers: Record<string, string> = {}) {
