@@ -10,7 +10,7 @@ import type { HttpEvent, HttpResult } from '../../src/http/apigw.js';
 import { SANDBOX_BOT, SANDBOX_TEAM } from '../../src/sandbox/fake-slack.js';
 import { DynamoInstallationStore } from '../../src/slack/installation-store.js';
 import { startTestTable } from '../helpers/dynamo.js';
-import { slackSignature, slashCommandBody } from '../helpers/slack.js';
+import { slackLambdaEvent, slashCommandBody } from '../helpers/slack.js';
 
 /**
  * The slack function is built with Bolt's HTTP/Express/Socket Mode receivers, express,
@@ -80,23 +80,7 @@ afterAll(async () => {
   await table?.close();
 });
 
-function signed(body: string, contentType: string): HttpEvent {
-  const ts = Math.floor(Date.now() / 1000);
-  return {
-    version: '2.0',
-    routeKey: 'POST /slack/events',
-    rawPath: '/slack/events',
-    rawQueryString: '',
-    headers: {
-      'content-type': contentType,
-      'x-slack-request-timestamp': String(ts),
-      'x-slack-signature': slackSignature(body, ts),
-    },
-    requestContext: { http: { method: 'POST', path: '/slack/events' }, timeEpoch: Date.now() },
-    body,
-    isBase64Encoded: false,
-  } as unknown as HttpEvent;
-}
+const signed = (body: string, contentType: string) => slackLambdaEvent(body, { 'content-type': contentType });
 
 const form = (text: string) => signed(slashCommandBody(apiUrl, text), 'application/x-www-form-urlencoded');
 const interaction = (payload: Record<string, unknown>) =>
