@@ -642,6 +642,40 @@ describe('job engine', () => {
     expect(ranAt).toEqual([now + HOUR, now + 2 * HOUR]);
   });
 
+  it('given a parked message whose hop cannot be sent, the delivery fails (SQS delivers it again) with nothing written, and the redelivery hops on to its time', async () => {
+    const now = Date.now();
+    const HOUR = 60 * 60_000;
+    script = [() => silentWait(now + HOUR), () => ({ type: 'done' }) as StepResult];
+    const job = await startJob(ctx, {
+      kind: 'test.scripted',
+      subject: 'hop fails',
+      payload: { n: 22 },
+      data: { effect: false },
+    });
+    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
+    const parked = queue.take()[0] as QueueMessage;
+    const before = (await repo.get(T1, job.id)) as Job;
+    const send = vi.spyOn(queue, 'send').mockRejectedValueOnce(new Error('SQS is unavailable'));
+    try {
+      await expect(
+        runMessage(parked, { repo, now: () => now + 15 * 60_000, random: () => 0.5 }),
+      ).rejects.toThrow('SQS is unavailable');
+    } finally {
+      send.mockRestore();
+    }
+    expect(queue.take()).toEqual([]);
+    expect(await repo.get(T1, job.id)).toEqual(before);
+    // The redelivery (after the visibility timeout) hops on, and the step runs once, at its time.
+    expect(
+      await runMessage(parked, { repo, now: () => now + 18 * 60_000, random: () => 0.5 }),
+    ).toBeUndefined();
+    expect(queue.take()).toEqual([parked]);
+    expect(calls).toBe(1);
+    await runMessage(parked, { repo, now: () => now + HOUR, random: () => 0.5 });
+    expect(calls).toBe(2);
+    expect((await repo.get(T1, job.id))?.state).toBe('succeeded');
+  });
+
   it('given an event for a job parked for an hour, it takes the job over mid-wait, and the chained message hops on and is dropped at its time without running the step', async () => {
     const now = Date.now();
     const seen: string[][] = [];
