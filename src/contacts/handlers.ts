@@ -86,7 +86,7 @@ export async function show(input: { phone: string }, ctx: CommandContext): Promi
 
 export async function verify(input: { numbers: string[] }, ctx: CommandContext): Promise<Reply> {
   const settings = contactSettings();
-  const numbers = parsePhoneList(input.numbers, settings.CONTACT_VERIFY_MAX_PER_COMMAND, 'numbers');
+  const numbers = await parsePhoneList(input.numbers, settings.CONTACT_VERIFY_MAX_PER_COMMAND, 'numbers');
   const opted = await activeOptIns(ctx.tenant, numbers);
   const refused = numbers.filter((n) => !opted.has(n));
   const allowed = numbers.filter((n) => opted.has(n));

@@ -154,7 +154,7 @@ export async function signModalSubmit(args: ViewArgs): Promise<void> {
     remind: fieldValue(view.state, 'remind'),
     expires: fieldValue(view.state, 'expires'),
   };
-  const parsed = ModalValues.safeParse(raw);
+  const parsed = await ModalValues.safeParseAsync(raw);
   const errors: Record<string, string> = {};
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

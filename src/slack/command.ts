@@ -119,10 +119,13 @@ export function issueError(
 }
 
 /** Turns parsed tokens into the schema's input object and validates it, naming what is wrong. */
-export function validateInput<S extends z.ZodType>(spec: CommandSpec<S>, parsed: Parsed): z.output<S> {
+export async function validateInput<S extends z.ZodType>(
+  spec: CommandSpec<S>,
+  parsed: Parsed,
+): Promise<z.output<S>> {
   const input = rawInput(spec, parsed);
   if (!spec.schema) return input as z.output<S>;
-  const result = spec.schema.safeParse(input);
+  const result = await spec.schema.safeParseAsync(input);
   if (result.success) return result.data;
   throw issueError(spec, result.error.issues[0] as z.core.$ZodIssue, input);
 }

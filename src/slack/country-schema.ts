@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { isCountryCode } from './schemas.js';
+import { isPhoneCountry } from './schemas.js';
 
 export const countryInput = z.object({
   country: z
     .string()
     .trim()
     .transform((v) => v.toUpperCase())
-    .refine((v) => v === 'NONE' || isCountryCode(v), {
+    .refine(async (v) => v === 'NONE' || (await isPhoneCountry(v)), {
       error: (iss) =>
         `${JSON.stringify(iss.input)} is not a two-letter country code WhatsApp numbers can have (like NL, US, GB), or none`,
     }),

@@ -1,27 +1,44 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import {
-  type CountryCode,
-  getCountries,
-  isSupportedCountry,
-  parsePhoneNumberFromString,
-} from 'libphonenumber-js/min';
+import type { CountryCode } from 'libphonenumber-js/min';
 import { z } from 'zod';
+
+type PhoneNumbers = typeof import('libphonenumber-js/min');
+let phoneLib: Promise<PhoneNumbers> | undefined;
+
+/**
+ * libphonenumber-js and its metadata (120 KB; 11–15 ms of CPU to load in a fresh process), loaded
+ * by the first check that reads a phone number or a country code rather than by every command's
+ * first run. The schemas that use it are asynchronous: parse them with `safeParseAsync` (zod
+ * throws on a synchronous parse of one, in every process, so no caller can skip the load unseen).
+ */
+export function phoneNumbers(): Promise<PhoneNumbers> {
+  phoneLib ??= import('libphonenumber-js/min').catch((err: unknown) => {
+    phoneLib = undefined;
+    throw err;
+  });
+  return phoneLib;
+}
 
 /**
  * The workspace's default country (`/wa admins set country NL`) for numbers typed without a
- * country code. The schemas are synchronous and shared by commands and forms, so the service
- * layer (src/slack/service.ts) runs validation inside `withDefaultCountry` instead of passing
- * the country through every schema.
+ * country code. The schemas are shared by commands and forms, so the service layer
+ * (src/slack/service.ts) runs validation inside `withDefaultCountry` instead of passing the
+ * country through every schema; `e164` checks it is a country with phone numbers.
  */
-const defaultCountry = new AsyncLocalStorage<CountryCode | undefined>();
+const defaultCountry = new AsyncLocalStorage<string | undefined>();
 
 export function withDefaultCountry<T>(country: string | undefined, fn: () => T): T {
-  const c = country && isSupportedCountry(country) ? (country as CountryCode) : undefined;
-  return defaultCountry.run(c, fn);
+  return defaultCountry.run(country && isCountryCode(country) ? country : undefined, fn);
 }
 
-export function isCountryCode(v: string): v is CountryCode {
-  return /^[A-Z]{2}$/.test(v) && isSupportedCountry(v);
+/** Two capital letters: the shape of a stored country code (checked against the list when set). */
+export function isCountryCode(v: string): boolean {
+  return /^[A-Z]{2}$/.test(v);
+}
+
+/** Whether a code is a country that has phone numbers (libphonenumber-js's regions). */
+export async function isPhoneCountry(v: string): Promise<boolean> {
+  return isCountryCode(v) && (await phoneNumbers()).isSupportedCountry(v);
 }
 
 /**
@@ -31,7 +48,11 @@ export function isCountryCode(v: string): v is CountryCode {
  * "exceptionally reserved" (ISO counts them under SH), XK (Kosovo) is a user-assigned code.
  */
 const NOT_ISO = new Set(['AC', 'TA', 'XK']);
-const PHONE_COUNTRIES = new Set<string>(getCountries().filter((c) => !NOT_ISO.has(c)));
+let phoneCountries: Set<string> | undefined;
+async function isoPhoneCountries(): Promise<Set<string>> {
+  phoneCountries ??= new Set((await phoneNumbers()).getCountries().filter((c) => !NOT_ISO.has(c)));
+  return phoneCountries;
+}
 
 /**
  * Codes people use that are not ISO 3166-1 alpha-2, and the ISO code they mean. CLDR (through
@@ -42,14 +63,14 @@ const ALIASES: Record<string, string> = { EL: 'GR' };
 let regionNames: Intl.DisplayNames | undefined;
 
 /** The ISO code a non-ISO country code most likely means (`UK` → `GB`), if any. */
-export function countrySuggestion(code: string): string | undefined {
+export async function countrySuggestion(code: string): Promise<string | undefined> {
   const upper = code.toUpperCase();
   if (ALIASES[upper]) return ALIASES[upper];
   if (!/^[A-Z]{2}$/.test(upper)) return undefined;
   regionNames ??= new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
   const name = regionNames.of(upper);
   if (!name || name === upper) return undefined;
-  for (const c of PHONE_COUNTRIES) if (regionNames.of(c) === name) return c;
+  for (const c of await isoPhoneCountries()) if (regionNames.of(c) === name) return c;
   return undefined;
 }
 
@@ -66,10 +87,10 @@ export function countryName(code: string): string {
 export const isoCountry = z
   .string()
   .trim()
-  .transform((v, ctx) => {
+  .transform(async (v, ctx) => {
     const code = v.toUpperCase();
-    if (PHONE_COUNTRIES.has(code)) return code;
-    const suggestion = countrySuggestion(code);
+    if ((await isoPhoneCountries()).has(code)) return code;
+    const suggestion = await countrySuggestion(code);
     ctx.issues.push({
       code: 'custom',
       input: v,
@@ -92,8 +113,10 @@ const PUNCTUATION = /[\s\-.()\u00a0\u2010-\u2015]/g;
 export const e164 = z
   .string()
   .trim()
-  .transform((v, ctx) => {
-    const country = defaultCountry.getStore();
+  .transform(async (v, ctx) => {
+    const stored = defaultCountry.getStore();
+    const { isSupportedCountry, parsePhoneNumberFromString } = await phoneNumbers();
+    const country = stored && isSupportedCountry(stored) ? (stored as CountryCode) : undefined;
     const compact = v.replace(PUNCTUATION, '');
     const fail = (message: string) => {
       ctx.issues.push({ code: 'custom', message, input: v });

@@ -108,7 +108,7 @@ export async function perform(
   return withDefaultCountry(country, async () => {
     let input: unknown = raw;
     if (spec.schema) {
-      const parsed = spec.schema.safeParse(raw);
+      const parsed = await spec.schema.safeParseAsync(raw);
       if (!parsed.success) {
         const err = issueError(spec, parsed.error.issues[0] as z.core.$ZodIssue, raw);
         return { status: 'invalid', error: err, field: err.field } satisfies Outcome;

@@ -82,7 +82,7 @@ export async function sendTemplate(
   },
   ctx: CommandContext,
 ): Promise<Reply> {
-  const recipients = parsePhoneList(input.recipients, MAX_RECIPIENTS, 'recipients');
+  const recipients = await parsePhoneList(input.recipients, MAX_RECIPIENTS, 'recipients');
   const header = input['header-url']
     ? { type: headerTypeOf(input['header-url']), url: input['header-url'] }
     : undefined;

@@ -186,6 +186,24 @@ describe('the slack bundle without the receivers Lambda never runs', () => {
     expect(inputs.some((p) => p.endsWith('bolt/dist/receivers/AwsLambdaReceiver.js'))).toBe(true);
   });
 
+  it('loads libphonenumber-js only when a number or a country is read, not with the command surface', () => {
+    const outputs = metafile.outputs;
+    const router = Object.keys(outputs).find((f) => /chunks\/router-[^/]*\.mjs$/.test(f)) as string;
+    expect(router).toBeDefined();
+    const closure = new Set<string>();
+    const visit = (file: string) => {
+      if (closure.has(file)) return;
+      closure.add(file);
+      for (const i of outputs[file]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
+    };
+    visit(router);
+    const holdsPhones = (file: string) =>
+      Object.keys(outputs[file]?.inputs ?? {}).some((p) => p.includes('node_modules/libphonenumber-js/'));
+    expect([...closure].filter(holdsPhones)).toEqual([]);
+    // It is in the bundle, behind a dynamic import.
+    expect(Object.keys(outputs).some(holdsPhones)).toBe(true);
+  });
+
   it('leaves jsonwebtoken (OAuth state) in the oauth function only', () => {
     expect(stubbedFor('functions/slack.ts')).toEqual(expect.arrayContaining(OAUTH_ONLY));
     expect(stubbedFor('functions/worker.ts')).toEqual(expect.arrayContaining(OAUTH_ONLY));

@@ -31,8 +31,8 @@ const demo = defineCommand({
 const validate = (tokens: string[]) => validateInput(demo, parseFlags(tokens, demo.flags));
 
 describe('validateInput', () => {
-  it('turns valid arguments into typed input, normalising the phone number', () => {
-    expect(validate(['Ada', 'ada@example.com', '+31 6 1234 5678', '--days', '7'])).toEqual({
+  it('turns valid arguments into typed input, normalising the phone number', async () => {
+    expect(await validate(['Ada', 'ada@example.com', '+31 6 1234 5678', '--days', '7'])).toEqual({
       who: 'Ada',
       email: 'ada@example.com',
       phone: '+31612345678',
@@ -40,27 +40,31 @@ describe('validateInput', () => {
     });
   });
 
-  it('names a missing positional', () => {
-    expect(() => validate(['Ada', 'ada@example.com'])).toThrow('missing the phone');
+  it('names a missing positional', async () => {
+    await expect(validate(['Ada', 'ada@example.com'])).rejects.toThrow('missing the phone');
   });
 
-  it('says why a phone number is not E.164', () => {
-    expect(() => validate(['Ada', 'ada@example.com', '0612345678'])).toThrow(/not a phone number in E\.164/);
-    expect(() => validate(['Ada', 'ada@example.com', '+999123'])).toThrow(/not a (valid )?phone number/);
+  it('says why a phone number is not E.164', async () => {
+    await expect(validate(['Ada', 'ada@example.com', '0612345678'])).rejects.toThrow(
+      /not a phone number in E\.164/,
+    );
+    await expect(validate(['Ada', 'ada@example.com', '+999123'])).rejects.toThrow(
+      /not a (valid )?phone number/,
+    );
   });
 
-  it('says what is wrong with an email, a day range and a long name', () => {
-    expect(() => validate(['Ada', 'not-an-email', '+31612345678'])).toThrow(/not an email address/);
-    expect(() => validate(['Ada', 'ada@example.com', '+31612345678', '--days', '31'])).toThrow(
+  it('says what is wrong with an email, a day range and a long name', async () => {
+    await expect(validate(['Ada', 'not-an-email', '+31612345678'])).rejects.toThrow(/not an email address/);
+    await expect(validate(['Ada', 'ada@example.com', '+31612345678', '--days', '31'])).rejects.toThrow(
       /--days: days must be between 1 and 30/,
     );
-    expect(() => validate(['Ada Lovelace Byron', 'ada@example.com', '+31612345678'])).toThrow(
+    await expect(validate(['Ada Lovelace Byron', 'ada@example.com', '+31612345678'])).rejects.toThrow(
       /longer than 10/,
     );
   });
 
-  it('refuses an extra argument', () => {
-    expect(() => validate(['Ada', 'ada@example.com', '+31612345678', 'extra'])).toThrow(
+  it('refuses an extra argument', async () => {
+    await expect(validate(['Ada', 'ada@example.com', '+31612345678', 'extra'])).rejects.toThrow(
       'unexpected argument "extra"',
     );
   });

@@ -109,8 +109,8 @@ describe('validation messages say what is wrong', () => {
     expect(await refused('invite partner "Acme" --countries AC')).toMatch(
       /"AC" is not an ISO 3166 country code/,
     );
-    expect(countrySuggestion('YU')).toBe('RS');
-    expect(countrySuggestion('QQ')).toBeUndefined();
+    expect(await countrySuggestion('YU')).toBe('RS');
+    expect(await countrySuggestion('QQ')).toBeUndefined();
   });
 
   it('valid country codes in any case are accepted, once each', async () => {
