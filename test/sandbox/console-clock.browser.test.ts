@@ -36,7 +36,18 @@ async function clickUntil(testid: string, done: () => Promise<boolean>, max: num
     const status = page.getByTestId('status');
     const before = await status.textContent();
     await page.getByTestId(testid).click();
-    await expect.poll(() => status.textContent(), { timeout: 90_000 }).not.toBe(before);
+    // The move's own answer ("Tick (+60 s): now …", "+1 day: now … · N scheduler period(s) ran"),
+    // not any change of the line: the line goes back to idle 8 s after the previous answer, which
+    // can fall in the middle of a long move and would end the wait early.
+    await expect
+      .poll(
+        async () => {
+          const text = (await status.textContent()) ?? '';
+          return text !== before && /: now |failed/.test(text);
+        },
+        { timeout: 90_000 },
+      )
+      .toBe(true);
     await stack.drain();
     if (await done()) return clicks;
   }
