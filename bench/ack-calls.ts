@@ -12,27 +12,20 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { HttpEvent, HttpResult } from '../src/http/apigw.js';
 import type { QueueMessage } from '../src/jobs/model.js';
 import { slackLambdaEvent, slashCommandBody } from '../test/helpers/slack.js';
-import { emit, median, percentile, round, startDynaliteProcess } from './lib.js';
+import { emit, median, percentile, round, startBenchTable } from './lib.js';
 
 const WARMUP = 30;
 const SAMPLES = Number(process.env.BENCH_ACK_SAMPLES ?? 200);
 
-const db = await startDynaliteProcess();
-Object.assign(process.env, {
-  DYNAMODB_ENDPOINT: db.endpoint,
-  TABLE_NAME: 'bench-ack-calls',
-  LOG_LEVEL: 'ERROR',
+const db = await startBenchTable('bench-ack-calls', {
   SANDBOX_CREDENTIALS: 'true',
   // Nothing on the measured path may call Slack or a provider: a closed port makes any such call fail.
   SLACK_API_URL: 'http://127.0.0.1:9/slack/api/',
   PUBLIC_URL: 'http://127.0.0.1:3000',
   ZAVU_BASE_URL: 'http://127.0.0.1:9/zavu',
 });
-
-const { ensureTable, seedSandboxInstallation } = await import('../src/sandbox/server.js');
+await (await import('../src/sandbox/server.js')).seedSandboxInstallation();
 const { config } = await import('../src/config.js');
-await ensureTable(db.endpoint, config().tableName);
-await seedSandboxInstallation();
 
 const { setJobQueue } = await import('../src/jobs/queue.js');
 const captured: QueueMessage[] = [];

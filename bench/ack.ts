@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { HttpEvent, HttpResult } from '../src/http/apigw.js';
 import type { QueueMessage } from '../src/jobs/model.js';
 import { slackLambdaEvent, slashCommandBody } from '../test/helpers/slack.js';
-import { emit, note, percentile, round, sleep, startDynaliteProcess } from './lib.js';
+import { emit, note, percentile, round, sleep, startBenchTable } from './lib.js';
 
 const WARMUP = 30;
 const SAMPLES = Number(process.env.BENCH_ACK_SAMPLES ?? 300);
@@ -36,11 +36,7 @@ const slow = createServer((req, res) => {
 await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
 const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
 
-const db = await startDynaliteProcess();
-Object.assign(process.env, {
-  DYNAMODB_ENDPOINT: db.endpoint,
-  TABLE_NAME: 'bench-ack',
-  LOG_LEVEL: 'ERROR',
+const db = await startBenchTable('bench-ack', {
   SANDBOX_CREDENTIALS: 'true',
   SLACK_API_URL: `${slowUrl}/slack/api/`,
   PUBLIC_URL: 'http://127.0.0.1:3000',
@@ -50,11 +46,7 @@ Object.assign(process.env, {
   COMMBOX_BASE_URL: `${slowUrl}/commbox`,
   VONAGE_BASE_URL: `${slowUrl}/vonage`,
 });
-
-const { ensureTable, seedSandboxInstallation } = await import('../src/sandbox/server.js');
-const { config } = await import('../src/config.js');
-await ensureTable(db.endpoint, config().tableName);
-await seedSandboxInstallation();
+await (await import('../src/sandbox/server.js')).seedSandboxInstallation();
 
 const { setJobQueue, InProcessQueue } = await import('../src/jobs/queue.js');
 const captured: QueueMessage[] = [];

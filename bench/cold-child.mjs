@@ -10,7 +10,6 @@ import { pathToFileURL } from 'node:url';
 
 const [bundle, command, text] = process.argv.slice(2);
 const t0 = performance.now();
-if (process.env.BENCH_COLD_TRACE) process.stderr.write(`import start ${t0.toFixed(1)}\n`);
 const mod = await import(pathToFileURL(bundle).href);
 const importMs = performance.now() - t0;
 
@@ -57,7 +56,6 @@ if (command) {
     isBase64Encoded: false,
   };
   const t1 = performance.now();
-  if (process.env.BENCH_COLD_TRACE) process.stderr.write(`handler start ${t1.toFixed(1)}\n`);
   const res = await mod.handler(event, {});
   firstAckMs = performance.now() - t1;
   fromStartMs = performance.now();

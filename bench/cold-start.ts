@@ -189,14 +189,12 @@ function child(bundle: string, args: string[]): Promise<ChildResult> {
         ...(process.env.BENCH_COLD_PROFILE
           ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_COLD_PROFILE}`]
           : []),
-        ...(process.env.BENCH_COLD_TRACE ? ['--import', process.env.BENCH_COLD_TRACE] : []),
         join(root, 'bench/cold-child.mjs'),
         bundle,
         ...args,
       ],
       { env: childEnv, timeout: 30_000, cwd: root },
-      (err, stdout, stderr) => {
-        if (process.env.BENCH_COLD_TRACE) process.stderr.write(stderr);
+      (err, stdout) => {
         if (err) reject(err);
         else resolve(JSON.parse(stdout.trim().split('\n').pop() as string));
       },
@@ -218,10 +216,7 @@ await child(oursBundle, []); // the file system cache, as a deployed Lambda's co
 await child(bareBundle, []);
 for (let i = 0; i < RUNS; i++) {
   const a = await child(bareBundle, ['/echo', 'hello']);
-  const b = await child(oursBundle, [
-    '/wa',
-    process.env.BENCH_COLD_TEXT ?? `invite partner "Acme Cold ${i}"`,
-  ]);
+  const b = await child(oursBundle, ['/wa', `invite partner "Acme Cold ${i}"`]);
   if (b.status !== 200 || a.status !== 200 || /warning|:x:|went wrong|not installed/i.test(b.answer ?? ''))
     note('cold-start: unexpected answer', { ours: b.status, oursAnswer: b.answer, bare: a.status });
   theirs.importMs.push(a.importMs);
@@ -276,7 +271,7 @@ emit({
   cpuMs: round(median(ours.cpuMs), 1),
   bareBoltCpuMs: round(median(theirs.cpuMs), 1),
   cpuRatio: round(median(ours.cpuMs) / median(theirs.cpuMs), 3),
-  command: `/wa ${process.env.BENCH_COLD_TEXT ?? 'invite partner "Acme Cold n"'}`,
+  command: '/wa invite partner "Acme Cold n"',
   runs: RUNS,
   jobsWritten,
   calls: counts,

@@ -78,9 +78,9 @@ export async function startDynaliteProcess(
 
 /**
  * dynalite in its own process and the app configured for it (a benchmark's own table): the
- * environment is set before the app's config is first read.
+ * environment, with `env` on top, is set before the app's config is first read.
  */
-export async function startBenchTable(table: string) {
+export async function startBenchTable(table: string, env: Record<string, string> = {}) {
   const db = await startDynaliteProcess();
   Object.assign(process.env, {
     DYNAMODB_ENDPOINT: db.endpoint,
@@ -88,6 +88,7 @@ export async function startBenchTable(table: string) {
     DUE_SHARDS: '4',
     LOG_LEVEL: 'ERROR',
     SLACK_API_URL: 'http://127.0.0.1:9/',
+    ...env,
   });
   const { ensureTable } = await import('../src/sandbox/server.js');
   const { config } = await import('../src/config.js');
