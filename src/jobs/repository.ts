@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { clock } from '../clock.js';
 import { config } from '../config.js';
@@ -94,6 +94,21 @@ function parkedIndexAt(current: number | undefined, leaseUntil: number, waitMs: 
   return Math.ceil(leaseUntil / bucket) * bucket + bucket;
 }
 
+/** When DynamoDB's TTL may delete a finished job (and what points to it): after the retention. */
+export function retentionTtl(now: number): number {
+  return epochSeconds(now) + config().jobRetentionDays * 86_400;
+}
+
+/**
+ * Where the requester's latest job of a kind on a target is found: one small item per (kind,
+ * person, target) holding that job's id, written with the job. Looking it up is one GetItem, where
+ * searching the tenant's latest 200 jobs read up to 200 items on every start (the ack path).
+ */
+function targetKey(tenant: TenantId, userId: string, kind: string, target: string) {
+  const digest = createHash('sha256').update(target).digest('base64url').slice(0, 32);
+  return keys.activeTarget(tenant, `${kind}#${userId}#${digest}`);
+}
+
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
   readonly code = 'conflict';
@@ -125,6 +140,34 @@ export class JobRepository {
       new GetCommand({ TableName: tableName(), Key: keys.job(tenant, id), ConsistentRead: true }),
     );
     return out.Item ? toJob(out.Item) : undefined;
+  }
+
+  /** The id of the requester's latest job of this kind on this target, if one was recorded. */
+  async latestForTarget(tenant: TenantId, userId: string, kind: string, target: string) {
+    const out = await ddb().send(
+      new GetCommand({
+        TableName: tableName(),
+        Key: targetKey(tenant, userId, kind, target),
+        ProjectionExpression: 'jobId',
+        ConsistentRead: true,
+      }),
+    );
+    const jobId = out.Item?.jobId;
+    return typeof jobId === 'string' ? jobId : undefined;
+  }
+
+  /** Records the job as its requester's latest of its kind on its target, kept as long as the job. */
+  async pointTarget(job: Job, target: string, now: number): Promise<void> {
+    await ddb().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...targetKey(job.tenant, job.createdBy, job.kind, target),
+          jobId: job.id,
+          ttl: retentionTtl(now),
+        },
+      }),
+    );
   }
 
   /** Takes the job for one run if it is due and nobody holds a live lease. */
@@ -287,7 +330,7 @@ export class JobRepository {
         removes.push('dueAt', 'dueShard');
         sets.push('#ttl = :ttl');
         names['#ttl'] = 'ttl';
-        values[':ttl'] = epochSeconds(now) + config().jobRetentionDays * 86_400;
+        values[':ttl'] = retentionTtl(now);
       } else if (moves) {
         // Only a due time that really changes is written: every change of the index key costs
         // two index writes (delete + put).
@@ -489,7 +532,7 @@ export class JobRepository {
           ':cancelled': 'cancelled',
           ':reason': reason,
           ':now': now,
-          ':ttl': epochSeconds(now) + config().jobRetentionDays * 86_400,
+          ':ttl': retentionTtl(now),
           ':one': 1,
         },
       }),

@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { clock } from '../clock.js';
-import { config } from '../config.js';
 import { logger } from '../log.js';
 import type { CommandContext } from '../slack/command.js';
-import { ddb, epochSeconds, tableName } from '../store/dynamo.js';
+import { ddb, tableName } from '../store/dynamo.js';
 import { keys, type TenantId } from '../store/keys.js';
 import { type InboxEvent, type Job, LEASE_MS } from './model.js';
 import { jobQueue } from './queue.js';
@@ -52,16 +50,6 @@ export class ActiveJobError extends Error {
 const ACTIVE_STATES = ['queued', 'running', 'waiting'];
 
 /**
- * Where the requester's latest job of a kind on a target is found: one small item per (kind,
- * person, target) holding that job's id, written with the job. Looking it up is one GetItem, where
- * searching the tenant's latest 200 jobs read up to 200 items on every start (the ack path).
- */
-function activeKey(tenant: TenantId, userId: string, kind: string, target: string) {
-  const digest = createHash('sha256').update(target).digest('base64url').slice(0, 32);
-  return keys.activeTarget(tenant, `${kind}#${userId}#${digest}`);
-}
-
-/**
  * The requester's active job of this kind on this target, if any: the job the target's item
  * points to (their latest one), read in full and checked to be still active.
  */
@@ -72,16 +60,8 @@ export async function activeJobFor(
   target: string,
   repo = new JobRepository(),
 ): Promise<Job | undefined> {
-  const out = await ddb().send(
-    new GetCommand({
-      TableName: tableName(),
-      Key: activeKey(tenant, userId, kind, target),
-      ProjectionExpression: 'jobId',
-      ConsistentRead: true,
-    }),
-  );
-  const jobId = out.Item?.jobId;
-  if (typeof jobId !== 'string') return undefined;
+  const jobId = await repo.latestForTarget(tenant, userId, kind, target);
+  if (jobId === undefined) return undefined;
   const job = await repo.get(tenant, jobId);
   return job && job.kind === kind && job.createdBy === userId && ACTIVE_STATES.includes(job.state)
     ? job
@@ -143,17 +123,8 @@ export async function startJob<P>(
     // not written finds nothing); kept as long as a finished job is. Best effort: without it the
     // next identical command starts another job instead of pointing to this one.
     init.target !== undefined
-      ? ddb()
-          .send(
-            new PutCommand({
-              TableName: tableName(),
-              Item: {
-                ...activeKey(ctx.tenant, ctx.userId, init.kind, init.target),
-                jobId: job.id,
-                ttl: epochSeconds(now) + config().jobRetentionDays * 86_400,
-              },
-            }),
-          )
+      ? repo
+          .pointTarget(job as Job, init.target, now)
           .catch((err: unknown) =>
             logger.warn('could not record the job of a target', { jobId: job.id, error: err as Error }),
           )
