@@ -32,6 +32,21 @@ let script: Array<(job: Job) => StepResult | Promise<StepResult>> = [];
 let calls = 0;
 let sideEffects = 0;
 
+/**
+ * A scripted job without side effects, its first step run at `now`: the job, and the message that
+ * step queued (the parked step's, for a wait of 1 minute to 2 hours).
+ */
+async function startAndStep(subject: string, n: number, now: number) {
+  const job = await startJob(ctx, {
+    kind: 'test.scripted',
+    subject,
+    payload: { n },
+    data: { effect: false },
+  });
+  await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
+  return { job, queued: queue.take()[0] as QueueMessage };
+}
+
 registerJobKind(
   'test.scripted',
   async () =>
@@ -460,14 +475,7 @@ describe('job engine', () => {
   it('given a poll waiting 5 minutes, its next step comes by its delayed message under the lease kept for it: one write, one read, no claim, no index write', async () => {
     const now = Date.now();
     script = [() => silentWait(now + 5 * 60_000), () => silentWait(now + 10 * 60_000)];
-    const job = await startJob(ctx, {
-      kind: 'test.scripted',
-      subject: 'park',
-      payload: { n: 13 },
-      data: { effect: false },
-    });
-    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
-    const parked = queue.take()[0] as QueueMessage;
+    const { job, queued: parked } = await startAndStep('park', 13, now);
     expect(parked.runAt).toBe(now + 5 * 60_000);
     // Nothing for the scheduler meanwhile, even once the poll is due.
     await dispatchPass({ clock: () => now + 5 * 60_000 + 1, lanes: 100 });
@@ -499,14 +507,7 @@ describe('job engine', () => {
         return { type: 'done' };
       },
     ];
-    const job = await startJob(ctx, {
-      kind: 'test.scripted',
-      subject: 'takeover',
-      payload: { n: 14 },
-      data: { effect: false },
-    });
-    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
-    const parked = queue.take()[0] as QueueMessage;
+    const { job, queued: parked } = await startAndStep('takeover', 14, now);
     expect(await deliverToJob(T1, job.id, { type: 'signed', data: {} }, repo, now + 60_000)).toBe(true);
     const woken = queue.take()[0] as QueueMessage;
     expect(woken.lease).not.toBe(parked.lease);
@@ -530,14 +531,7 @@ describe('job engine', () => {
         return { type: 'done' };
       },
     ];
-    const job = await startJob(ctx, {
-      kind: 'test.scripted',
-      subject: 'late-event',
-      payload: { n: 15 },
-      data: { effect: false },
-    });
-    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
-    const parked = queue.take()[0] as QueueMessage;
+    const { job, queued: parked } = await startAndStep('late-event', 15, now);
     const at = now + 5 * 60_000 - 1_000; // within the margin before runAt
     expect(await deliverToJob(T1, job.id, { type: 'signed', data: {} }, repo, at)).toBe(true);
     expect(queue.take()).toEqual([]);
@@ -550,14 +544,7 @@ describe('job engine', () => {
   it('given a parked step whose message is lost, the scheduler takes the job once its lease has run out, and not before', async () => {
     const now = Date.now();
     script = [() => silentWait(now + 5 * 60_000), () => ({ type: 'done' })];
-    const job = await startJob(ctx, {
-      kind: 'test.scripted',
-      subject: 'lost',
-      payload: { n: 16 },
-      data: { effect: false },
-    });
-    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
-    queue.take(); // the delayed message is lost
+    const { job } = await startAndStep('lost', 16, now); // its queued (delayed) message is lost
     const stored = (await repo.get(T1, job.id)) as Job;
     await dispatchPass({ clock: () => (stored.leaseUntil as number) - 1, lanes: 100 });
     expect(queue.take().filter((m) => m.jobId === job.id)).toEqual([]);
@@ -574,14 +561,7 @@ describe('job engine', () => {
   it('given a parked step whose message comes early, it is sent again for its time and the step does not run', async () => {
     const now = Date.now();
     script = [() => silentWait(now + 5 * 60_000)];
-    await startJob(ctx, {
-      kind: 'test.scripted',
-      subject: 'early',
-      payload: { n: 17 },
-      data: { effect: false },
-    });
-    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
-    const parked = queue.take()[0] as QueueMessage;
+    const { queued: parked } = await startAndStep('early', 17, now);
     expect(await runMessage(parked, { repo, now: () => now + 60_000, random: () => 0.5 })).toBeUndefined();
     expect(calls).toBe(1);
     expect(queue.take()).toEqual([parked]);
@@ -596,14 +576,7 @@ describe('job engine', () => {
       return silentWait((j.dueAt as number) + HOUR);
     };
     script = [() => silentWait(now + HOUR), poll, poll];
-    const job = await startJob(ctx, {
-      kind: 'test.scripted',
-      subject: 'hourly',
-      payload: { n: 18 },
-      data: { effect: false },
-    });
-    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
-    const parked = queue.take()[0] as QueueMessage;
+    const { job, queued: parked } = await startAndStep('hourly', 18, now);
     expect(parked.runAt).toBe(now + HOUR);
     const stored = (await repo.get(T1, job.id)) as Job;
     expect(stored.leaseOwner).toBe(parked.lease);
@@ -646,14 +619,7 @@ describe('job engine', () => {
     const now = Date.now();
     const HOUR = 60 * 60_000;
     script = [() => silentWait(now + HOUR), () => ({ type: 'done' }) as StepResult];
-    const job = await startJob(ctx, {
-      kind: 'test.scripted',
-      subject: 'hop fails',
-      payload: { n: 22 },
-      data: { effect: false },
-    });
-    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
-    const parked = queue.take()[0] as QueueMessage;
+    const { job, queued: parked } = await startAndStep('hop fails', 22, now);
     const before = (await repo.get(T1, job.id)) as Job;
     const send = vi.spyOn(queue, 'send').mockRejectedValueOnce(new Error('SQS is unavailable'));
     try {
@@ -686,14 +652,7 @@ describe('job engine', () => {
         return { type: 'done' };
       },
     ];
-    const job = await startJob(ctx, {
-      kind: 'test.scripted',
-      subject: 'hourly-takeover',
-      payload: { n: 19 },
-      data: { effect: false },
-    });
-    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
-    const parked = queue.take()[0] as QueueMessage;
+    const { job, queued: parked } = await startAndStep('hourly-takeover', 19, now);
     let woken = false;
     const out = await followParked(parked, now, async (at) => {
       if (woken || at < now + 30 * 60_000) return;
@@ -721,14 +680,7 @@ describe('job engine', () => {
   it('given a job parked for an hour whose message is lost, the scheduler recovers it at its recovery time, and not before', async () => {
     const now = Date.now();
     script = [() => silentWait(now + 60 * 60_000), () => ({ type: 'done' })];
-    const job = await startJob(ctx, {
-      kind: 'test.scripted',
-      subject: 'hourly-lost',
-      payload: { n: 20 },
-      data: { effect: false },
-    });
-    await runMessage(queue.take()[0] as QueueMessage, { repo, now: () => now, random: () => 0.5 });
-    queue.take(); // the delayed message is lost
+    const { job } = await startAndStep('hourly-lost', 20, now); // its queued (delayed) message is lost
     const stored = (await repo.get(T1, job.id)) as Job;
     const recovery = stored.indexAt as number;
     // At most two buckets of three waits after the lease ran out (6 h for an hourly poll).
