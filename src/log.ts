@@ -1,6 +1,6 @@
 import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
-import { redactKnownValues } from './security/redaction.js';
+import { redactKnownValues } from './redaction.js';
 
 /**
  * Field names whose values never reach a log line. Every field of every provider's credentials

@@ -1,6 +1,7 @@
+import { UserError } from '../errors.js';
 import { ActiveJobError, activeJobFor, startJob } from '../jobs/service.js';
 import { audit } from '../security/audit.js';
-import { type CommandContext, type Reply, UserError } from '../slack/command.js';
+import type { CommandContext, Reply } from '../slack/command.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import { parsePhoneList } from './phones.js';

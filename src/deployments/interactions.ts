@@ -1,8 +1,8 @@
+import { UserError } from '../errors.js';
 import { isTerminal } from '../jobs/model.js';
 import { JobRepository } from '../jobs/repository.js';
 import { logger } from '../log.js';
 import { audit } from '../security/audit.js';
-import { UserError } from '../slack/command.js';
 import type { ActionArgs, ViewArgs } from '../slack/interactions.js';
 import { esc } from '../slack/mrkdwn.js';
 import { accessRefusal, actorOf, fieldMessage, type Outcome, perform, specFor } from '../slack/service.js';

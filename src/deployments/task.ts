@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { UserError } from '../errors.js';
 import type { JobKind } from '../jobs/kinds.js';
 import type { SlackMessage, StepResult } from '../jobs/model.js';
-import { UserError } from '../slack/command.js';
 import { esc } from '../slack/mrkdwn.js';
 import { backendFor } from './backends.js';
 import { checkImage } from './image.js';

@@ -1,8 +1,8 @@
 import type { PDFDocument } from 'pdf-lib';
 import { z } from 'zod';
+import { UserError } from '../errors.js';
 import { SafeFetchError, safeFetch, testAllowlist } from '../http/safe-fetch.js';
 import type { FieldInput } from '../providers/cm-sign/schemas.js';
-import { UserError } from '../slack/command.js';
 import { slackClientFor } from '../slack/tenant-client.js';
 import type { TenantId } from '../store/keys.js';
 

@@ -1,11 +1,12 @@
 import { clock } from '../clock.js';
+import { UserError } from '../errors.js';
 import { isTerminal, type Job } from '../jobs/model.js';
 import { JobRepository } from '../jobs/repository.js';
 import { deliverAndRun } from '../jobs/runner.js';
 import { jobIdForRef, startJob } from '../jobs/service.js';
 import { cardPermalink } from '../jobs/view.js';
 import { getCredentials } from '../security/credentials.js';
-import { type CommandContext, type Reply, UserError } from '../slack/command.js';
+import type { CommandContext, Reply } from '../slack/command.js';
 import { esc } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import { requesterOrAdmin } from '../slack/service.js';

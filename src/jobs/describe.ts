@@ -1,6 +1,6 @@
+import { UserError } from '../errors.js';
 import { ProviderError, RateLimitedError } from '../http/errors.js';
 import { PROVIDER_LABELS } from '../security/credentials.js';
-import { UserError } from '../slack/command.js';
 import { esc } from '../slack/mrkdwn.js';
 
 const label = (p: string) => (PROVIDER_LABELS as Record<string, string>)[p] ?? p;

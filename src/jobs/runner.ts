@@ -1,11 +1,11 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { WebClient } from '@slack/web-api';
 import { clock } from '../clock.js';
+import { UserError } from '../errors.js';
 import { backoffDelay, JOB_RETRY } from '../http/backoff.js';
 import { ProviderError, RateLimitedError, retryAfterOf } from '../http/errors.js';
 import { logger } from '../log.js';
 import { recordJob } from '../metrics.js';
-import { UserError } from '../slack/command.js';
 import { esc } from '../slack/mrkdwn.js';
 import { slackClientFor } from '../slack/tenant-client.js';
 import { ddb, tableName } from '../store/dynamo.js';

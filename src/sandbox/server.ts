@@ -13,6 +13,7 @@ import { clock as appClock, SimulatedClock, setClock } from '../clock.js';
 import type { HttpEvent, HttpResult } from '../http/apigw.js';
 import { MAX_BODY_BYTES } from '../http/apigw.js';
 import { ControlPlane, LOCKED_PAGE } from './control-plane.js';
+import { installSandboxCredentials } from './credentials.js';
 import {
   FakeSlack,
   issueResponseUrl,
@@ -25,6 +26,9 @@ import {
   SANDBOX_USERS,
 } from './fake-slack.js';
 import { BodyTooLarge, readBody, toApiGatewayEvent, writeResult } from './http-event.js';
+
+// The local stack (and every test that imports it) lets workspaces fall back to the sandboxes' credentials.
+installSandboxCredentials();
 
 type Handler = (event: HttpEvent) => Promise<HttpResult>;
 

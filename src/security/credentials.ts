@@ -2,12 +2,11 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/li
 import { z } from 'zod';
 import { clock } from '../clock.js';
 import { config } from '../config.js';
-import { sandboxVonageApplication } from '../providers/vonage/auth.js';
-import { UserError } from '../slack/command.js';
+import { UserError } from '../errors.js';
+import { rememberSecretValues } from '../redaction.js';
 import { ddb, tableName } from '../store/dynamo.js';
 import { keys, pkOf, type TenantId } from '../store/keys.js';
 import { open, seal } from './envelope.js';
-import { rememberSecretValues } from './redaction.js';
 
 /** What each provider needs, validated on the way in (the connect modal) and out. */
 export const credentialSchemas = {
@@ -48,28 +47,17 @@ export const PROVIDER_LABELS: Record<CredentialProvider, string> = {
   meta: 'Meta (template webhooks)',
 };
 
-/** The provider sandboxes accept these; the local stack uses them for workspaces without their own. */
-export const SANDBOX_CREDENTIALS: { [P in CredentialProvider]: Credentials<P> } = {
-  'cm-sign': {
-    keyId: 'sandbox-key-id',
-    secret: 'sandbox-cm-sign-secret-0123456789',
-    webhookSecret: 'sandbox-cm-sign-webhook-secret-0123',
-  },
-  'cm-channels': {
-    productToken: 'sandbox-product-token',
-    accountId: '00000000-0000-4000-8000-000000000001',
-    channelRequestId: '00000000-0000-4000-8000-00000000c4a1',
-  },
-  zavu: { apiKey: 'zv_sandbox_api_key', webhookSecret: 'whsec_sandbox_zavu' },
-  // Shaped like a real encrypted stream id (base64, may hold `/` and `+`, ends in `==`): only a
-  // URL-encoded id reaches the sandbox's route.
-  commbox: { apiKey: 'commbox-sandbox-key', streamId: 'sbx/Q2b+x7RkPw9Ax2fE0hZb==' },
-  // An application id and private key, as Vonage issues them: made once per process, on first use.
-  get vonage() {
-    return sandboxVonageApplication();
-  },
-  meta: { appSecret: 'sandbox-meta-app-secret', verifyToken: 'sandbox-meta-verify-token' },
-};
+/**
+ * The local stack's provider sandboxes accept their own credentials, which src/sandbox installs
+ * here (never compiled into this module): with `SANDBOX_CREDENTIALS` set on the local stack, a
+ * workspace without its own uses them. A global, so a bundle imported by a test sees them too.
+ */
+const FALLBACK = Symbol.for('wa.sandbox-credentials');
+type Fallback = <P extends CredentialProvider>(provider: P) => Credentials<P>;
+
+export function installFallbackCredentials(fallback: Fallback | undefined): void {
+  (globalThis as { [FALLBACK]?: Fallback })[FALLBACK] = fallback;
+}
 
 export class MissingCredentialsError extends UserError {
   override readonly name = 'MissingCredentialsError';
@@ -96,9 +84,11 @@ export async function getCredentials<P extends CredentialProvider>(
 ): Promise<Credentials<P>> {
   const stored = await getStoredCredentials(tenant, provider);
   if (stored) return stored;
-  if (config().sandboxCredentials) {
-    rememberSecretValues(SANDBOX_CREDENTIALS[provider]);
-    return SANDBOX_CREDENTIALS[provider];
+  const fallback = (globalThis as { [FALLBACK]?: Fallback })[FALLBACK];
+  if (fallback && config().sandboxCredentials) {
+    const creds = fallback(provider);
+    rememberSecretValues(creds);
+    return creds;
   }
   throw new MissingCredentialsError(provider);
 }

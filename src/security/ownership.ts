@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { clock } from '../clock.js';
-import { UserError } from '../slack/command.js';
+import { UserError } from '../errors.js';
 import { conditionally, ddb, tableName } from '../store/dynamo.js';
 import type { TenantId } from '../store/keys.js';
 

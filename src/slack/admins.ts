@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { z } from 'zod';
+import { UserError } from '../errors.js';
 import {
   AllowlistFullError,
   addAdmin,
@@ -12,7 +13,7 @@ import {
 } from '../security/access.js';
 import { audit } from '../security/audit.js';
 import type { adminUserInput, restrictInput } from './admins-schemas.js';
-import { type CommandContext, type Reply, UserError } from './command.js';
+import type { CommandContext, Reply } from './command.js';
 import { isEligibleUser, isWorkspaceAdmin } from './permissions.js';
 
 const ephemeral = (text: string, blocks?: KnownBlock[]): Reply => ({

@@ -131,18 +131,3 @@ export async function validateInput<S extends z.ZodType>(
 }
 
 export { inWords } from '../field-words.js';
-
-/** An error whose message is meant for the person who typed the command. */
-export class UserError extends Error {
-  override readonly name: string = 'UserError';
-  /** The input field it is about, when known: forms show the error beside that field. */
-  readonly field: string | undefined;
-  constructor(
-    message: string,
-    readonly code = 'user_error',
-    options?: ErrorOptions & { field?: string | undefined },
-  ) {
-    super(message, options);
-    this.field = options?.field;
-  }
-}

@@ -1,5 +1,6 @@
 import type { KnownBlock, View } from '@slack/types';
 import type { z } from 'zod';
+import { UserError } from '../errors.js';
 import { zavuWebhookStatus } from '../providers/zavu/registration.js';
 import {
   type CredentialMeta,
@@ -12,7 +13,7 @@ import {
 } from '../security/credentials.js';
 import { webhookUrl } from '../security/webhooks.js';
 import type { TenantId } from '../store/keys.js';
-import { type CommandContext, type Reply, UserError } from './command.js';
+import type { CommandContext, Reply } from './command.js';
 
 /**
  * `/wa connect`: one modal. The home view lists each provider (set by whom and when, or not

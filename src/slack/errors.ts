@@ -1,6 +1,7 @@
+import { UserError } from '../errors.js';
 import { logger } from '../log.js';
 import { ArgumentError } from './args.js';
-import { type Reply, UserError } from './command.js';
+import type { Reply } from './command.js';
 import { esc } from './mrkdwn.js';
 
 /** The one place where errors become what a person sees in Slack. */

@@ -1,3 +1,4 @@
+import type { UserError } from '../errors.js';
 import { ArgumentError, parseFlags, tokenize } from './args.js';
 import {
   type CommandContext,
@@ -6,7 +7,6 @@ import {
   firstDeliveryOnly,
   type Reply,
   rawInput,
-  type UserError,
 } from './command.js';
 import { commands, commandsUnder, findCommand } from './commands.js';
 import { errorReply } from './errors.js';

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { z } from 'zod';
+import { UserError } from '../errors.js';
 import type { Job } from '../jobs/model.js';
 import { ActiveJobError } from '../jobs/service.js';
 import { slackDate } from '../jobs/view.js';
@@ -14,7 +15,6 @@ import {
   firstDeliveryOnly,
   issueError,
   type Reply,
-  UserError,
 } from './command.js';
 import { commands } from './commands.js';
 import { workspaceCountry } from './country.js';

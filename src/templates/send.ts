@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parsePhoneList } from '../contacts/phones.js';
 import { activeOptIns } from '../contacts/repository.js';
 import { contactSettings } from '../contacts/settings.js';
+import { UserError } from '../errors.js';
 import { ProviderError, RateLimitedError } from '../http/errors.js';
 import { describeError } from '../jobs/describe.js';
 import type { JobKind } from '../jobs/kinds.js';
@@ -16,7 +17,7 @@ import {
 } from '../providers/commbox/client.js';
 import { audit } from '../security/audit.js';
 import { ArgumentError } from '../slack/args.js';
-import { type CommandContext, type Reply, UserError } from '../slack/command.js';
+import type { CommandContext, Reply } from '../slack/command.js';
 import { esc } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import { findLanguage, LanguageCatalog, labelOf } from './languages.js';

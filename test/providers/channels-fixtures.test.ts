@@ -10,6 +10,7 @@ import {
   TemplateSummary,
 } from '../../src/providers/cm-channels/client.js';
 import { CommboxClient } from '../../src/providers/commbox/client.js';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.js';
 import {
   metaEventBody,
   startCmChannelsSandbox,
@@ -17,7 +18,6 @@ import {
 } from '../../src/sandbox/providers/cm-channels.js';
 import { startCommboxSandbox } from '../../src/sandbox/providers/commbox.js';
 import type { ProviderSandbox, SandboxContext } from '../../src/sandbox/providers/index.js';
-import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
 import { tenantId } from '../../src/store/keys.js';
 import { findLanguage, LanguageCatalog } from '../../src/templates/languages.js';
 import {

@@ -4,10 +4,10 @@ import { ProviderError } from '../../src/http/errors.js';
 import { MemoryRateLimiter } from '../../src/http/rate-limit.js';
 import { CmChannelsClient } from '../../src/providers/cm-channels/client.js';
 import { CommboxClient } from '../../src/providers/commbox/client.js';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.js';
 import { startCmChannelsSandbox, TEMPLATE_IDS } from '../../src/sandbox/providers/cm-channels.js';
 import { startCommboxSandbox } from '../../src/sandbox/providers/commbox.js';
 import type { ProviderSandbox, SandboxContext } from '../../src/sandbox/providers/index.js';
-import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
 import { tenantId } from '../../src/store/keys.js';
 
 // The clients against their sandboxes over real HTTP, without the rest of the stack.

@@ -15,9 +15,9 @@ import {
   Webhook,
   WebhookRequest,
 } from '../../src/providers/cm-sign/schemas.js';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.js';
 import { SANDBOX_TEMPLATE_ID, startCmSignSandbox } from '../../src/sandbox/providers/cm-sign.js';
 import type { ProviderSandbox } from '../../src/sandbox/providers/index.js';
-import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
 
 /** The recorded CM.com Sign examples: the client parses them and the sandbox answers in their shape. */
 const DIR = join(import.meta.dirname, '../fixtures/providers/cm-sign');

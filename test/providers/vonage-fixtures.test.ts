@@ -8,9 +8,9 @@ import { ProviderError } from '../../src/http/errors.js';
 import { MemoryRateLimiter } from '../../src/http/rate-limit.js';
 import { vonageAuthHeader } from '../../src/providers/vonage/auth.js';
 import { VonageProvisioning } from '../../src/providers/vonage/client.js';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.js';
 import type { ProviderSandbox, SandboxContext } from '../../src/sandbox/providers/index.js';
 import { startVonageSandbox, VONAGE_BASE_PATH } from '../../src/sandbox/providers/vonage.js';
-import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
 import { tenantId } from '../../src/store/keys.js';
 import { startTestTable } from '../helpers/dynamo.js';
 

@@ -8,7 +8,7 @@ import { ProviderError } from '../../src/http/errors.js';
 import { MemoryRateLimiter } from '../../src/http/rate-limit.js';
 import { vonageAuthHeader } from '../../src/providers/vonage/auth.js';
 import { VonageProvisioning } from '../../src/providers/vonage/client.js';
-import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.js';
 import { tenantId } from '../../src/store/keys.js';
 import { startTestTable } from '../helpers/dynamo.js';
 

@@ -7,13 +7,13 @@ import {
   stickerpacksMessage,
   wrongCodeMessage,
 } from '../../src/deployments/messages.js';
+import { UserError } from '../../src/errors.js';
 import { ProviderError } from '../../src/http/errors.js';
 import { emailOffer, partnerSummary, signSummary } from '../../src/invites/render.js';
 import { describeError } from '../../src/jobs/describe.js';
 import { loadJobKind } from '../../src/jobs/kinds.js';
 import type { Job, SlackMessage } from '../../src/jobs/model.js';
 import { jobsBlocks, jobsReply } from '../../src/jobs/view.js';
-import { UserError } from '../../src/slack/command.js';
 import { esc } from '../../src/slack/mrkdwn.js';
 import { parsedTexts } from '../helpers/slack-text.js';
 

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { SANDBOX_CREDENTIALS } from '../../src/security/credentials.js';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.js';
 import { command, sandboxFetch, slackMessages } from '../helpers/slack.js';
 
 /** Test helpers shared by the template and contact end-to-end tests. */

@@ -1,9 +1,8 @@
-import { generateKeyPair, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
+import { randomUUID } from 'node:crypto';
 import { decodeJwt, importPKCS8, SignJWT } from 'jose';
 import { clock } from '../../clock.js';
+import { UserError } from '../../errors.js';
 import type { Credentials } from '../../security/credentials.js';
-import { UserError } from '../../slack/command.js';
 
 type VonageCredentials = Credentials<'vonage'>;
 
@@ -92,28 +91,4 @@ export async function vonageAuthHeader(
     .setExpirationTime(iat + TTL_SECONDS)
     .sign(await key);
   return { authorization: `Bearer ${jwt}` };
-}
-
-let sandboxApp: { applicationId: string; privateKey: string } | undefined;
-const SANDBOX_APPLICATION_ID = '5a4d1b3c-0e6f-4a7b-9c8d-000000000001';
-const pem = (key: import('node:crypto').KeyObject) => key.export({ type: 'pkcs8', format: 'pem' }).toString();
-
-/**
- * The Vonage application the sandbox knows (local stack only): a key pair made once per
- * process, so the sandbox can check signatures as Vonage does, and no key sits in the
- * repository. The sandbox makes it at start (`prepareSandboxVonageApplication`, off the event
- * loop); a caller without a sandbox gets one made on first use.
- */
-export function sandboxVonageApplication(): { applicationId: string; privateKey: string } {
-  sandboxApp ??= {
-    applicationId: SANDBOX_APPLICATION_ID,
-    privateKey: pem(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey),
-  };
-  return sandboxApp;
-}
-
-export async function prepareSandboxVonageApplication(): Promise<void> {
-  if (sandboxApp) return;
-  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
-  sandboxApp ??= { applicationId: SANDBOX_APPLICATION_ID, privateKey: pem(privateKey) };
 }

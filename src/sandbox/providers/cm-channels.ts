@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { clock } from '../../clock.js';
-import { SANDBOX_CREDENTIALS } from '../../security/credentials.js';
 import { metaJson } from '../../templates/meta.js';
+import { SANDBOX_CREDENTIALS } from '../credentials.js';
 import { RecordStore } from '../journal.js';
 import {
   deliverWebhook,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import { z } from 'zod';
 import { clock } from '../../clock.js';
-import { SANDBOX_CREDENTIALS } from '../../security/credentials.js';
+import { SANDBOX_CREDENTIALS } from '../credentials.js';
 import { RecordStore } from '../journal.js';
 import {
   deliverWebhook,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { clock } from '../../clock.js';
-import { SANDBOX_CREDENTIALS } from '../../security/credentials.js';
+import { SANDBOX_CREDENTIALS } from '../credentials.js';
 import { RecordStore } from '../journal.js';
 import { registerFaultScript, scriptableFaults } from './cm-channels.js';
 import { route, type SandboxRequest, type SandboxResponse, startSandbox } from './framework.js';

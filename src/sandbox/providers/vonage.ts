@@ -1,7 +1,7 @@
 import { createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto';
 import { join } from 'node:path';
 import { clock } from '../../clock.js';
-import { prepareSandboxVonageApplication, sandboxVonageApplication } from '../../providers/vonage/auth.js';
+import { prepareSandboxVonageApplication, sandboxVonageApplication } from '../credentials.js';
 import { RecordStore } from '../journal.js';
 import { route, type SandboxRequest, type SandboxResponse, startSandbox } from './framework.js';
 import type { ProviderSandbox, SandboxContext } from './index.js';

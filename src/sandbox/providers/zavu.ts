@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { clock } from '../../clock.js';
-import { SANDBOX_CREDENTIALS } from '../../security/credentials.js';
 import { signZavu, type ZavuSignatureVersion } from '../../security/signatures.js';
 import { safeEqual, webhookUrl } from '../../security/webhooks.js';
 import { tenantId } from '../../store/keys.js';
+import { SANDBOX_CREDENTIALS } from '../credentials.js';
 import { RecordStore } from '../journal.js';
 import {
   deliverWebhook,
