@@ -52,7 +52,7 @@ const { setJobQueue, InProcessQueue } = await import('../src/jobs/queue.js');
 const captured: QueueMessage[] = [];
 setJobQueue({ send: async (messages) => void captured.push(...messages) });
 
-const { findCommand } = await import('../src/slack/commands.js');
+const { findCommand } = await import('../src/app/catalog.js');
 const { handler } = await import('../functions/slack.js');
 
 /** The mutating command: the partner invite if built, else an opt-in, else any job-writing command. */

@@ -147,7 +147,7 @@ const standInUrl = `https://127.0.0.1:${(standIns.address() as AddressInfo).port
 const { SANDBOX_TEAM } = await import('../src/sandbox/fake-slack.js');
 await seedSandboxInstallation();
 // The invite needs the workspace's Zavu credentials at ack time (sealed with the same data key).
-const { setCredentials } = await import('../src/security/credentials.js');
+const { setCredentials } = await import('../src/providers/credentials.js');
 const { SANDBOX_CREDENTIALS } = await import('../src/sandbox/credentials.js');
 await setCredentials(tenantId(SANDBOX_TEAM.id), 'zavu', SANDBOX_CREDENTIALS.zavu, 'U0ADMIN');
 

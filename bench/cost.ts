@@ -44,10 +44,13 @@ const { setClock, clock } = await import('../src/clock.js');
 let frozen = Date.now();
 const sim = { now: () => frozen, advance: (ms: number) => (frozen += ms) };
 setClock(sim);
-const { registerJobKind } = await import('../src/jobs/kinds.js');
+const { kindId } = await import('../src/jobs/kinds.js');
+const { addJobKinds } = await import('../src/app/engine.js');
+const registerJobKind = (id: string, load: () => Promise<never>) => addJobKinds({ id: kindId(id), load });
 const { InProcessQueue, setJobQueue } = await import('../src/jobs/queue.js');
 const { dispatchPass } = await import('../src/jobs/sweep.js');
-const { deliverToJob, startJob } = await import('../src/jobs/service.js');
+const { startJob } = await import('../src/jobs/service.js');
+const { deliverToJob } = await import('../src/jobs/deliver.js');
 const { capacity, meterCapacity, resetCapacity } = await import('../src/jobs/capacity.js');
 const { tenantId } = await import('../src/store/keys.js');
 const worker = await import('../functions/worker.js');
@@ -116,7 +119,7 @@ async function start(polls: number, waitMs?: number) {
   const ids: string[] = [];
   for (let i = 0; i < N; i++) {
     const job = await startJob(ctx, {
-      kind: 'bench.cost',
+      kind: kindId('bench.cost'),
       subject: `cost ${i}`,
       payload: { polls, ...(waitMs === undefined ? {} : { waitMs }) },
     });

@@ -26,7 +26,9 @@ const db = await startBenchTable('bench-drain');
 
 const { startSandbox, route } = await import('../src/sandbox/providers/framework.js');
 const { ProviderHttp } = await import('../src/http/client.js');
-const { registerJobKind } = await import('../src/jobs/kinds.js');
+const { kindId } = await import('../src/jobs/kinds.js');
+const { addJobKinds } = await import('../src/app/engine.js');
+const registerJobKind = (id: string, load: () => Promise<never>) => addJobKinds({ id: kindId(id), load });
 const { InProcessQueue, setJobQueue } = await import('../src/jobs/queue.js');
 const { shardOf } = await import('../src/jobs/repository.js');
 const { dispatchLoop } = await import('../src/jobs/sweep.js');

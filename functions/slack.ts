@@ -1,10 +1,10 @@
+import { createSlackApp } from '../src/app/bolt.js';
 import { type Config, config } from '../src/config.js';
 import { httpHandler } from '../src/edge/http.js';
 import { bodyTooLarge, type HttpEvent, type HttpResult, header, rawBody, text } from '../src/http/apigw.js';
 import { logger } from '../src/log.js';
 import { recordAckLatency } from '../src/metrics.js';
 import { checkSlackRequest } from '../src/security/slack-request.js';
-import { createSlackApp } from '../src/slack/app.js';
 import { slackSecrets } from '../src/slack/secrets.js';
 
 type Bolt = ReturnType<ReturnType<typeof createSlackApp>['receiver']['toHandler']>;

@@ -3,6 +3,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
+// The engine, wired with every feature's job kinds and the Slack status card.
+import '../src/app/engine.js';
 import { runLane } from '../src/jobs/runner.js';
 import { logger } from '../src/log.js';
 import { tenantId } from '../src/store/keys.js';

@@ -4,6 +4,7 @@ import { audit } from '../security/audit.js';
 import type { CommandContext, Reply } from '../slack/command.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
+import { contactVerifyKind, type VerifyPayload } from './kinds.js';
 import { parsePhoneList } from './phones.js';
 import {
   activeOptIns,
@@ -15,7 +16,6 @@ import {
   workspaceVerifyCap,
 } from './repository.js';
 import { contactSettings } from './settings.js';
-import type { VerifyPayload } from './verify-job.js';
 
 /** Opt-ins are ours (DynamoDB only), so these answer on the ack path. */
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
@@ -130,7 +130,7 @@ export async function verify(input: { numbers: string[] }, ctx: CommandContext):
   }
   const payload: VerifyPayload = { numbers: allowed };
   const job = await startJob(ctx, {
-    kind: 'contact.verify',
+    kind: contactVerifyKind,
     subject: `Verify ${allowed.length} number${allowed.length > 1 ? 's' : ''} with CommBox`,
     target,
     payload,

@@ -1,17 +1,14 @@
-import { z } from 'zod';
 import { backoffDelay, JOB_RETRY } from '../http/backoff.js';
 import { isTransient, ProviderError, retryAfterOf } from '../http/errors.js';
-import { describeError } from '../jobs/describe.js';
 import type { JobKind } from '../jobs/kinds.js';
 import type { SlackMessage } from '../jobs/model.js';
 import { CommboxClient } from '../providers/commbox/client.js';
+import { describeError } from '../slack/describe.js';
 import { esc } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
+import { contactVerifyKind, VerifyPayload } from './kinds.js';
 import { activeOptIns } from './repository.js';
 import { contactSettings } from './settings.js';
-
-export const VerifyPayload = z.object({ numbers: z.array(z.string()).min(1).max(100) });
-export type VerifyPayload = z.output<typeof VerifyPayload>;
 
 /** One letter per number, aligned with the payload: valid, invalid, refused (opt-in gone), error. */
 type Code = 'v' | 'i' | 'r' | 'e';
@@ -45,7 +42,7 @@ function report(numbers: string[], results: string, head: string, tail = ''): Sl
  * the end. Answers are kept when CommBox fails transiently, so no number is checked twice.
  */
 export const contactVerify: JobKind<VerifyPayload, VerifyData> = {
-  kind: 'contact.verify',
+  kind: contactVerifyKind.id,
   payload: VerifyPayload,
   async step(job, io) {
     const numbers = job.payload.numbers;

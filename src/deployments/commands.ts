@@ -72,158 +72,179 @@ export const profileSchema = z.object({
 
 const handlers = () => import('./handlers.js');
 
+export const deployStartCommand = defineCommand({
+  path: 'deploy start',
+  usage:
+    '/wa deploy start <+E164> --waba <wabaId> --cert <vnameCertificate> [--method sms|voice] [--pin <pin>]',
+  summary: 'Provision a WhatsApp number deployment (Vonage) and follow it to READY',
+  access: 'admin',
+  positionals: ['...phone'],
+  flags: { waba: 'value', cert: 'value', method: 'value', pin: 'value', again: 'boolean' },
+  schema: z.object({
+    phone: phoneWords,
+    // Each rule says what is wrong: letters, too few digits, too many.
+    waba: z
+      .string()
+      .trim()
+      .regex(/^\d+$/, {
+        error: (iss) =>
+          `${JSON.stringify(String(iss.input).slice(0, 40))} is not a WABA id: a WABA id has only digits`,
+      })
+      .min(5, {
+        error: (iss) =>
+          `${JSON.stringify(iss.input)} is too short for a WABA id (${String(iss.input).length} digits; a WABA id has 5 to 32, usually 15 or 16)`,
+      })
+      .max(32, {
+        error: (iss) =>
+          `${String(iss.input).length} digits are too many for a WABA id (a WABA id has 5 to 32, usually 15 or 16)`,
+      }),
+    cert: z
+      .string()
+      .trim()
+      .min(8, { error: 'is too short to be a verified-name certificate' })
+      .max(4096, { error: 'is too long to be a verified-name certificate' })
+      .regex(/^[A-Za-z0-9+/=_-]+$/, {
+        error: 'is not a verified-name certificate (copy it from WhatsApp Manager)',
+      }),
+    method: method.default('sms'),
+    pin: z
+      .string()
+      .trim()
+      .regex(/^\d{6}$/, { error: 'must be the 6-digit two-step verification PIN' })
+      .optional(),
+  }),
+  handler: async () => (await handlers()).deployStart,
+});
+
+export const deployStatusCommand = defineCommand({
+  path: 'deploy status',
+  usage: '/wa deploy status <deploymentId>',
+  summary: 'Show a deployment',
+  access: 'member',
+  positionals: ['deploymentId'],
+  schema: z.object({ deploymentId }),
+  handler: async () => (await handlers()).deployStatus,
+});
+
+export const deployVerifyCommand = defineCommand({
+  path: 'deploy verify',
+  usage: '/wa deploy verify <deploymentId> <code>',
+  summary: 'Submit the OTP code a deployment is waiting for',
+  access: 'admin',
+  positionals: ['deploymentId', 'code'],
+  schema: z.object({ deploymentId, code: otpCode }),
+  handler: async () => (await handlers()).deployVerify,
+});
+
+export const deployResendCommand = defineCommand({
+  path: 'deploy resend',
+  usage: '/wa deploy resend <deploymentId> [--method sms|voice]',
+  summary: 'Send the OTP code again',
+  access: 'admin',
+  positionals: ['deploymentId'],
+  flags: { method: 'value' },
+  schema: z.object({ deploymentId, method: method.default('sms') }),
+  handler: async () => (await handlers()).deployResend,
+});
+
+export const deployProfileCommand = defineCommand({
+  path: 'deploy profile',
+  usage:
+    '/wa deploy profile <deploymentId> [--about ..] [--address ..] [--description ..] [--email ..] [--vertical ..] [--website ..]',
+  summary: "Show or change a deployment's business profile",
+  access: 'admin',
+  positionals: ['deploymentId'],
+  flags: {
+    about: 'value',
+    address: 'value',
+    description: 'value',
+    email: 'value',
+    vertical: 'value',
+    website: 'multi',
+  },
+  schema: profileSchema,
+  handler: async () => (await handlers()).deployProfile,
+});
+
+export const deployPhotoCommand = defineCommand({
+  path: 'deploy photo',
+  usage: '/wa deploy photo <deploymentId> <image url>',
+  summary: 'Set the profile photo (PNG/JPEG, 192 to 640×640 px, up to 5 MB)',
+  access: 'admin',
+  positionals: ['deploymentId', 'imageUrl'],
+  schema: z.object({ deploymentId, imageUrl: httpUrl(2048) }),
+  handler: async () => (await handlers()).deployPhoto,
+});
+
+export const deployStickerpacksCommand = defineCommand({
+  path: 'deploy stickerpacks',
+  usage: '/wa deploy stickerpacks <deploymentId>',
+  summary: "List a deployment's stickerpacks",
+  access: 'member',
+  positionals: ['deploymentId'],
+  schema: z.object({ deploymentId }),
+  handler: async () => (await handlers()).deployStickerpacks,
+});
+
+export const deployStickerpackCreateCommand = defineCommand({
+  path: 'deploy stickerpack-create',
+  usage:
+    '/wa deploy stickerpack-create <deploymentId> --name "<name>" --publisher "<publisher>" [--ios <App Store link>] [--android <Play Store link>]',
+  summary: 'Create a third-party stickerpack on a deployment',
+  access: 'admin',
+  positionals: ['deploymentId'],
+  flags: { name: 'value', publisher: 'value', ios: 'value', android: 'value' },
+  schema: z.object({
+    deploymentId,
+    name: text(128),
+    publisher: text(128),
+    ios: z
+      .string()
+      .trim()
+      .regex(/^https:\/\/(itunes|apps)\.apple\.com\/\S*id\d+$/, {
+        error: 'must be an App Store link like https://itunes.apple.com/app/id3133333',
+      })
+      .optional(),
+    android: z
+      .string()
+      .trim()
+      .regex(/^https:\/\/play\.google\.com\/store\/apps\/details\?id=[\w.]+$/, {
+        error: 'must be a Play Store link like https://play.google.com/store/apps/details?id=com.example',
+      })
+      .optional(),
+  }),
+  handler: async () => (await handlers()).deployStickerpackCreate,
+});
+
+export const deployDeleteCommand = defineCommand({
+  path: 'deploy delete',
+  usage: '/wa deploy delete <deploymentId>',
+  summary: 'Delete a deployment (asks for confirmation)',
+  access: 'admin',
+  positionals: ['deploymentId'],
+  schema: z.object({ deploymentId }),
+  handler: async () => (await handlers()).deployDelete,
+});
+
+export const deployListCommand = defineCommand({
+  path: 'deploy list',
+  usage: '/wa deploy list',
+  summary: "List this workspace's deployments",
+  access: 'member',
+  schema: noInput,
+  handler: async () => (await handlers()).deployList,
+});
+
+/** In the order `/wa help` lists them. */
 export const deploymentCommands = [
-  defineCommand({
-    path: 'deploy start',
-    usage:
-      '/wa deploy start <+E164> --waba <wabaId> --cert <vnameCertificate> [--method sms|voice] [--pin <pin>]',
-    summary: 'Provision a WhatsApp number deployment (Vonage) and follow it to READY',
-    access: 'admin',
-    positionals: ['...phone'],
-    flags: { waba: 'value', cert: 'value', method: 'value', pin: 'value', again: 'boolean' },
-    schema: z.object({
-      phone: phoneWords,
-      // Each rule says what is wrong: letters, too few digits, too many.
-      waba: z
-        .string()
-        .trim()
-        .regex(/^\d+$/, {
-          error: (iss) =>
-            `${JSON.stringify(String(iss.input).slice(0, 40))} is not a WABA id: a WABA id has only digits`,
-        })
-        .min(5, {
-          error: (iss) =>
-            `${JSON.stringify(iss.input)} is too short for a WABA id (${String(iss.input).length} digits; a WABA id has 5 to 32, usually 15 or 16)`,
-        })
-        .max(32, {
-          error: (iss) =>
-            `${String(iss.input).length} digits are too many for a WABA id (a WABA id has 5 to 32, usually 15 or 16)`,
-        }),
-      cert: z
-        .string()
-        .trim()
-        .min(8, { error: 'is too short to be a verified-name certificate' })
-        .max(4096, { error: 'is too long to be a verified-name certificate' })
-        .regex(/^[A-Za-z0-9+/=_-]+$/, {
-          error: 'is not a verified-name certificate (copy it from WhatsApp Manager)',
-        }),
-      method: method.default('sms'),
-      pin: z
-        .string()
-        .trim()
-        .regex(/^\d{6}$/, { error: 'must be the 6-digit two-step verification PIN' })
-        .optional(),
-    }),
-    handler: async () => (await handlers()).deployStart,
-  }),
-  defineCommand({
-    path: 'deploy status',
-    usage: '/wa deploy status <deploymentId>',
-    summary: 'Show a deployment',
-    access: 'member',
-    positionals: ['deploymentId'],
-    schema: z.object({ deploymentId }),
-    handler: async () => (await handlers()).deployStatus,
-  }),
-  defineCommand({
-    path: 'deploy verify',
-    usage: '/wa deploy verify <deploymentId> <code>',
-    summary: 'Submit the OTP code a deployment is waiting for',
-    access: 'admin',
-    positionals: ['deploymentId', 'code'],
-    schema: z.object({ deploymentId, code: otpCode }),
-    handler: async () => (await handlers()).deployVerify,
-  }),
-  defineCommand({
-    path: 'deploy resend',
-    usage: '/wa deploy resend <deploymentId> [--method sms|voice]',
-    summary: 'Send the OTP code again',
-    access: 'admin',
-    positionals: ['deploymentId'],
-    flags: { method: 'value' },
-    schema: z.object({ deploymentId, method: method.default('sms') }),
-    handler: async () => (await handlers()).deployResend,
-  }),
-  defineCommand({
-    path: 'deploy profile',
-    usage:
-      '/wa deploy profile <deploymentId> [--about ..] [--address ..] [--description ..] [--email ..] [--vertical ..] [--website ..]',
-    summary: "Show or change a deployment's business profile",
-    access: 'admin',
-    positionals: ['deploymentId'],
-    flags: {
-      about: 'value',
-      address: 'value',
-      description: 'value',
-      email: 'value',
-      vertical: 'value',
-      website: 'multi',
-    },
-    schema: profileSchema,
-    handler: async () => (await handlers()).deployProfile,
-  }),
-  defineCommand({
-    path: 'deploy photo',
-    usage: '/wa deploy photo <deploymentId> <image url>',
-    summary: 'Set the profile photo (PNG/JPEG, 192 to 640×640 px, up to 5 MB)',
-    access: 'admin',
-    positionals: ['deploymentId', 'imageUrl'],
-    schema: z.object({ deploymentId, imageUrl: httpUrl(2048) }),
-    handler: async () => (await handlers()).deployPhoto,
-  }),
-  defineCommand({
-    path: 'deploy stickerpacks',
-    usage: '/wa deploy stickerpacks <deploymentId>',
-    summary: "List a deployment's stickerpacks",
-    access: 'member',
-    positionals: ['deploymentId'],
-    schema: z.object({ deploymentId }),
-    handler: async () => (await handlers()).deployStickerpacks,
-  }),
-  defineCommand({
-    path: 'deploy stickerpack-create',
-    usage:
-      '/wa deploy stickerpack-create <deploymentId> --name "<name>" --publisher "<publisher>" [--ios <App Store link>] [--android <Play Store link>]',
-    summary: 'Create a third-party stickerpack on a deployment',
-    access: 'admin',
-    positionals: ['deploymentId'],
-    flags: { name: 'value', publisher: 'value', ios: 'value', android: 'value' },
-    schema: z.object({
-      deploymentId,
-      name: text(128),
-      publisher: text(128),
-      ios: z
-        .string()
-        .trim()
-        .regex(/^https:\/\/(itunes|apps)\.apple\.com\/\S*id\d+$/, {
-          error: 'must be an App Store link like https://itunes.apple.com/app/id3133333',
-        })
-        .optional(),
-      android: z
-        .string()
-        .trim()
-        .regex(/^https:\/\/play\.google\.com\/store\/apps\/details\?id=[\w.]+$/, {
-          error: 'must be a Play Store link like https://play.google.com/store/apps/details?id=com.example',
-        })
-        .optional(),
-    }),
-    handler: async () => (await handlers()).deployStickerpackCreate,
-  }),
-  defineCommand({
-    path: 'deploy delete',
-    usage: '/wa deploy delete <deploymentId>',
-    summary: 'Delete a deployment (asks for confirmation)',
-    access: 'admin',
-    positionals: ['deploymentId'],
-    schema: z.object({ deploymentId }),
-    handler: async () => (await handlers()).deployDelete,
-  }),
-  defineCommand({
-    path: 'deploy list',
-    usage: '/wa deploy list',
-    summary: "List this workspace's deployments",
-    access: 'member',
-    schema: noInput,
-    handler: async () => (await handlers()).deployList,
-  }),
+  deployStartCommand,
+  deployStatusCommand,
+  deployVerifyCommand,
+  deployResendCommand,
+  deployProfileCommand,
+  deployPhotoCommand,
+  deployStickerpacksCommand,
+  deployStickerpackCreateCommand,
+  deployDeleteCommand,
+  deployListCommand,
 ];

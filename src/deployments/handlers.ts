@@ -5,7 +5,8 @@ import { seal } from '../security/envelope.js';
 import type { CommandContext, Reply } from '../slack/command.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
-import { DEPLOYMENT_JOB, type DeploymentPayload } from './job.js';
+import type { DeploymentPayload } from './kinds.js';
+import { deploymentKind } from './kinds.js';
 import { deleteConfirmation, stateWords } from './messages.js';
 import type { BusinessProfile, OtpMethod } from './port.js';
 import { getRecord, listRecords } from './records.js';
@@ -40,7 +41,7 @@ export async function deployStart(
     sealed: await seal(ctx.tenant, JSON.stringify({ certificate: input.cert, pin: input.pin })),
   };
   const job = await startJob(ctx, {
-    kind: DEPLOYMENT_JOB,
+    kind: deploymentKind,
     subject: `Deployment of ${phone}`,
     target: input.phone,
     payload,

@@ -5,8 +5,9 @@ import { logger } from '../log.js';
 import { audit } from '../security/audit.js';
 import type { ActionArgs, ViewArgs } from '../slack/interactions.js';
 import { esc } from '../slack/mrkdwn.js';
-import { accessRefusal, actorOf, fieldMessage, type Outcome, perform, specFor } from '../slack/service.js';
+import { accessRefusal, actorOf, fieldMessage, type Outcome, perform } from '../slack/service.js';
 import type { TenantId } from '../store/keys.js';
+import { deployDeleteCommand, deployResendCommand, deployVerifyCommand } from './commands.js';
 import { ACTIONS, codeModal, stateWords } from './messages.js';
 import { AWAITING_CODE } from './port.js';
 import { getRecord } from './records.js';
@@ -51,7 +52,7 @@ export async function deployAction(args: ActionArgs): Promise<void> {
   }
   switch (actionId) {
     case ACTIONS.enterCode: {
-      const refused = await accessRefusal(specFor('deploy verify'), ctx);
+      const refused = await accessRefusal(deployVerifyCommand, ctx);
       if (refused) return void (await say(refused.text));
       await client.views.open({ trigger_id: body.trigger_id, view: codeModal(id, channelId) });
       return;
@@ -59,13 +60,13 @@ export async function deployAction(args: ActionArgs): Promise<void> {
     case ACTIONS.resendSms:
     case ACTIONS.resendVoice: {
       const method = actionId === ACTIONS.resendVoice ? 'voice' : 'sms';
-      const outcome = await perform(specFor('deploy resend'), { deploymentId: id, method }, ctx);
+      const outcome = await perform(deployResendCommand, { deploymentId: id, method }, ctx);
       await say(outcome.status === 'invalid' ? `:warning: ${outcome.error.message}` : replyText(outcome));
       return;
     }
     case ACTIONS.deleteConfirm: {
       // `/wa deploy delete` only asks for confirmation; this button is the deletion, under its rule.
-      const refused = await accessRefusal(specFor('deploy delete'), ctx);
+      const refused = await accessRefusal(deployDeleteCommand, ctx);
       if (refused) return void (await say(refused.text));
       const { jobId } = await sendToDeployment(ctx, id, { type: 'delete', data: { userId } });
       await audit(tenant, { actor: userId, action: 'deployment.delete', target: id, outcome: 'ok' });
@@ -126,7 +127,7 @@ export async function deployView(args: ViewArgs): Promise<void> {
   }
   // The code form is the form door of `/wa deploy verify`: same rule, schema and handler.
   const ctx = actorOf(body as never, client, tenant, meta.channel ?? userId);
-  const outcome = await perform(specFor('deploy verify'), { deploymentId: meta.id, code: raw }, ctx);
+  const outcome = await perform(deployVerifyCommand, { deploymentId: meta.id, code: raw }, ctx);
   if (outcome.status === 'done') {
     await args.ack();
     return;

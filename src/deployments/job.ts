@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { InboxEvent, Job, StepResult } from '../jobs/model.js';
 import { logger } from '../log.js';
@@ -6,6 +5,8 @@ import { DecryptionError, open } from '../security/envelope.js';
 import { claimObject, ownerOf } from '../security/ownership.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { backendFor, deploymentSettings } from './backends.js';
+import { type DeploymentPayload, deploymentKind, deploymentPayload, OTP_PURPOSE } from './kinds.js';
+
 import { codePrompt, deploymentCard, wrongCodeMessage } from './messages.js';
 import {
   AWAITING_CODE,
@@ -26,25 +27,6 @@ import { saveRecord, updateRecordState } from './records.js';
  * per run, each behind `io.effect` with a reconcile, so a retry never repeats one that went
  * through. A run with nothing to do polls the deployment: the provider sends no callbacks.
  */
-
-export const DEPLOYMENT_JOB = 'deployment';
-
-const method = z.enum(['sms', 'voice']);
-
-export const deploymentPayload = z.discriminatedUnion('mode', [
-  z.object({
-    mode: z.literal('provision'),
-    countryCode: z.string().regex(/^\d{1,4}$/),
-    number: z.string().regex(/^\d{4,15}$/),
-    phone: z.string(),
-    wabaId: z.string(),
-    method,
-    /** `{certificate, pin}`, sealed for the tenant: the PIN is a second factor. */
-    sealed: z.string(),
-  }),
-  z.object({ mode: z.literal('follow'), deploymentId: z.string(), phone: z.string().optional() }),
-]);
-export type DeploymentPayload = z.output<typeof deploymentPayload>;
 
 export type DeploymentData = {
   deploymentId?: string | undefined;
@@ -75,9 +57,6 @@ export type DeploymentEvent =
 export type StoredDeploymentEvent =
   | { type: 'otp'; data: { sealedCode: string; userId: string } }
   | Exclude<DeploymentEvent, { type: 'otp' }>;
-
-/** Sealed OTPs are bound to this purpose: a sealed certificate or credential does not open as one. */
-export const OTP_PURPOSE = 'deployment-otp';
 
 /** A deployment that waits for a code this long without one is left (verify picks it up again). */
 const CODE_WAIT_MAX_MS = 7 * 86_400_000;
@@ -361,7 +340,7 @@ async function poll(job: DJob, io: StepIO, backend: ProvisioningBackend, id: str
 }
 
 export const deploymentJob: JobKind<DeploymentPayload, DeploymentData> = {
-  kind: DEPLOYMENT_JOB,
+  kind: deploymentKind.id,
   payload: deploymentPayload,
   async step(job, io) {
     // Requests that arrived are merged into the data first. The engine keeps the inbox when a

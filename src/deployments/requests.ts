@@ -1,19 +1,14 @@
+import { deliverEvent, jobIdForRef } from '../jobs/deliver.js';
 import type { Job } from '../jobs/model.js';
-import { deliverEvent, jobIdForRef, startJob } from '../jobs/service.js';
+import { startJob } from '../jobs/service.js';
 import { seal } from '../security/envelope.js';
 import { assertOwned } from '../security/ownership.js';
 import type { CommandContext } from '../slack/command.js';
-import {
-  DEPLOYMENT_JOB,
-  type DeploymentData,
-  type DeploymentEvent,
-  type DeploymentPayload,
-  OTP_PURPOSE,
-  type StoredDeploymentEvent,
-} from './job.js';
+import type { DeploymentData, DeploymentEvent, StoredDeploymentEvent } from './job.js';
+import type { DeploymentPayload, TaskPayload } from './kinds.js';
+import { deploymentKind, deploymentTaskKind, OTP_PURPOSE } from './kinds.js';
 import { DEPLOYMENT_REF } from './port.js';
 import { getRecord } from './records.js';
-import { DEPLOYMENT_TASK_JOB, type TaskPayload } from './task.js';
 
 /**
  * What people ask of a deployment, on the ack path: no provider call here. A request goes to
@@ -67,7 +62,7 @@ export async function sendToDeployment(
     ? { deploymentId: id, state: record.state, detail: record.detail, history: [record.state] }
     : {};
   const job: Job<DeploymentPayload> = await startJob(ctx, {
-    kind: DEPLOYMENT_JOB,
+    kind: deploymentKind,
     subject: `Deployment ${id}${record?.phone ? ` (${record.phone})` : ''}`,
     payload,
     data: { ...known, ...seed },
@@ -91,13 +86,13 @@ export async function startTask(ctx: Ctx, payload: TaskPayload, subject: string)
     const card =
       record?.channel && record.threadTs ? { channel: record.channel, ts: record.threadTs } : undefined;
     return startJob(ctx, {
-      kind: DEPLOYMENT_TASK_JOB,
+      kind: deploymentTaskKind,
       subject,
       payload: { ...payload, ...(card ? { card } : {}) } as TaskPayload,
     });
   }
   return startJob(ctx, {
-    kind: DEPLOYMENT_TASK_JOB,
+    kind: deploymentTaskKind,
     subject,
     payload,
     ...(await threadOf(ctx, payload.deploymentId)),

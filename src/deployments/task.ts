@@ -1,10 +1,11 @@
-import { z } from 'zod';
 import { UserError } from '../errors.js';
 import type { JobKind } from '../jobs/kinds.js';
 import type { SlackMessage, StepResult } from '../jobs/model.js';
 import { esc } from '../slack/mrkdwn.js';
 import { backendFor } from './backends.js';
 import { checkImage } from './image.js';
+import { deploymentTaskKind, type TaskPayload, taskPayload } from './kinds.js';
+
 import { profileMessage, progressMessage, stickerpacksMessage } from './messages.js';
 import { updateRecordState } from './records.js';
 
@@ -12,41 +13,9 @@ import { updateRecordState } from './records.js';
  * One-shot deployment requests that talk to the provider (a read is a provider call too, so
  * it never runs on the ack path): status, profile, photo, stickerpacks.
  */
-export const DEPLOYMENT_TASK_JOB = 'deployment-task';
-
-const profilePatch = z.object({
-  about: z.string().optional(),
-  address: z.string().optional(),
-  description: z.string().optional(),
-  email: z.string().optional(),
-  vertical: z.string().optional(),
-  websites: z.array(z.string()).optional(),
-});
-
-/** Where the deployment's card is, for the link in a read-only answer. */
-const cardRef = z.object({ channel: z.string(), ts: z.string() }).optional();
-
-export const taskPayload = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('status'), deploymentId: z.string(), card: cardRef }),
-  z.object({ op: z.literal('profile-get'), deploymentId: z.string(), card: cardRef }),
-  z.object({ op: z.literal('profile-update'), deploymentId: z.string(), patch: profilePatch }),
-  z.object({ op: z.literal('photo'), deploymentId: z.string(), imageUrl: z.string() }),
-  z.object({ op: z.literal('stickerpacks'), deploymentId: z.string(), card: cardRef }),
-  z.object({
-    op: z.literal('stickerpack-create'),
-    deploymentId: z.string(),
-    pack: z.object({
-      name: z.string(),
-      publisher: z.string(),
-      iosAppStoreLink: z.string().optional(),
-      androidAppStoreLink: z.string().optional(),
-    }),
-  }),
-]);
-export type TaskPayload = z.output<typeof taskPayload>;
 
 export const deploymentTaskJob: JobKind<TaskPayload> = {
-  kind: DEPLOYMENT_TASK_JOB,
+  kind: deploymentTaskKind.id,
   payload: taskPayload,
   async step(job, io) {
     const p = job.payload;

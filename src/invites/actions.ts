@@ -1,12 +1,14 @@
 import { clock } from '../clock.js';
+import { deliverAndRun } from '../jobs/deliver.js';
 import { isTerminal } from '../jobs/model.js';
 import { JobRepository } from '../jobs/repository.js';
-import { deliverAndRun } from '../jobs/runner.js';
 import { audit } from '../security/audit.js';
 import type { ActionArgs } from '../slack/interactions.js';
 import { esc } from '../slack/mrkdwn.js';
-import { actorOf, mayChangeJob, specFor } from '../slack/service.js';
-import { SIGN_KIND, type SignData, type SignPayload, USER_EVENTS } from './model.js';
+import { actorOf, mayChangeJob } from '../slack/service.js';
+import { inviteSignCommand } from './commands.js';
+import { signKind } from './kinds.js';
+import { type SignData, type SignPayload, USER_EVENTS } from './model.js';
 import { SIGN_WORDS } from './render.js';
 
 /**
@@ -26,7 +28,7 @@ export async function handleInviteAction(args: ActionArgs): Promise<void> {
     const channel = args.body.channel?.id;
     if (channel) await args.client.chat.postEphemeral({ channel, user: userId, text });
   };
-  if (!job || job.kind !== SIGN_KIND) {
+  if (!job || job.kind !== signKind.id) {
     await say(':warning: That invite is no longer known here.');
     return;
   }
@@ -41,7 +43,7 @@ export async function handleInviteAction(args: ActionArgs): Promise<void> {
     return;
   }
   const ctx = actorOf(args.body as never, args.client, args.tenant);
-  const refused = await mayChangeJob(job, specFor('invite sign'), ctx, 'resend');
+  const refused = await mayChangeJob(job, inviteSignCommand, ctx, 'resend');
   if (refused) {
     await say(refused.text);
     return;

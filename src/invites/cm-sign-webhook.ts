@@ -5,10 +5,11 @@ import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { Job, StepResult } from '../jobs/model.js';
 import { cmSignClient } from '../providers/cm-sign/client.js';
 import { FOLLOWED_EVENTS } from '../providers/cm-sign/schemas.js';
-import { getCredentials, getStoredCredentials, setCredentials } from '../security/credentials.js';
+import { getCredentials, getStoredCredentials, setCredentials } from '../providers/credentials.js';
 import { webhookUrl } from '../security/webhooks.js';
 import { ddb, tableName } from '../store/dynamo.js';
 import { keys, type TenantId } from '../store/keys.js';
+import { cmSignWebhookKind } from './kinds.js';
 import { inviteSettings } from './settings.js';
 
 /**
@@ -19,7 +20,6 @@ import { inviteSettings } from './settings.js';
  * The registration is recorded in the workspace settings; the connect view shows it.
  */
 export const CM_SIGN_SECRET_HEADER = 'x-webhook-secret';
-export const WEBHOOK_KIND = 'cm-sign.webhook';
 
 export interface RegisteredWebhook {
   id: string;
@@ -92,8 +92,8 @@ export async function registerCmSignWebhook(
 const Payload = z.object({});
 
 /** The job `/wa connect` starts after CM.com Sign credentials are saved. */
-export const cmSignWebhookKind: JobKind<Record<string, never>, Record<string, unknown>> = {
-  kind: WEBHOOK_KIND,
+export const cmSignWebhookJob: JobKind<Record<string, never>, Record<string, unknown>> = {
+  kind: cmSignWebhookKind.id,
   payload: Payload as never,
   async step(job: Job<Record<string, never>>, io: StepIO): Promise<StepResult<Record<string, unknown>>> {
     const hook = await io.effect('register', () => registerCmSignWebhook(job.tenant, io.now));
@@ -112,4 +112,4 @@ export const cmSignWebhookKind: JobKind<Record<string, never>, Record<string, un
   },
 };
 
-export default cmSignWebhookKind;
+export default cmSignWebhookJob;

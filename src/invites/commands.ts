@@ -90,61 +90,73 @@ export const partnerSchema = z
 
 const byId = z.object({ id: id('invite id (job id, dossier id or invitation id)') });
 
+export const inviteSignCommand = defineCommand({
+  path: 'invite sign',
+  usage:
+    '/wa invite sign "<invitee name>" <email> <+E164> (--file <Slack file link> | --url <https PDF> | --template <CM template id>) [--dossier "<name>"] [--remind <days>] [--expires <days>]',
+  summary: 'Send a CM.com Sign signing invite over WhatsApp and follow it to signed',
+  access: 'member',
+  restrict: 'invites',
+  positionals: ['inviteeName', 'email', '...phone'],
+  flags: {
+    file: 'value',
+    url: 'value',
+    template: 'value',
+    dossier: 'value',
+    remind: 'value',
+    expires: 'value',
+    again: 'boolean',
+  },
+  schema: signSchema,
+  handler: async () => (await import('./handlers.js')).inviteSign,
+});
+
+export const invitePartnerCommand = defineCommand({
+  path: 'invite partner',
+  usage:
+    '/wa invite partner "<client name>" [--email <e>] [--phone <+E164>] [--days <1-30>] [--countries US,MX] [--number <phoneNumberId>] [--channel whatsapp|messenger]',
+  summary: 'Create a Zavu partner invitation link so a client connects their WhatsApp Business account',
+  access: 'member',
+  restrict: 'invites',
+  positionals: ['clientName'],
+  flags: {
+    email: 'value',
+    phone: 'value',
+    days: 'value',
+    countries: 'value',
+    number: 'value',
+    again: 'boolean',
+    channel: 'value',
+  },
+  schema: partnerSchema,
+  handler: async () => (await import('./handlers.js')).invitePartner,
+});
+
+export const inviteStatusCommand = defineCommand({
+  path: 'invite status',
+  usage: '/wa invite status <id>',
+  summary: 'Show a signing invite or partner invitation',
+  access: 'member',
+  positionals: ['id'],
+  schema: byId,
+  handler: async () => (await import('./handlers.js')).inviteStatus,
+});
+
+export const inviteCancelCommand = defineCommand({
+  path: 'invite cancel',
+  usage: '/wa invite cancel <id>',
+  summary: 'Cancel a Zavu partner invitation',
+  access: 'member',
+  restrict: 'invites',
+  positionals: ['id'],
+  schema: byId,
+  handler: async () => (await import('./handlers.js')).inviteCancel,
+});
+
+/** In the order `/wa help` lists them. */
 export const inviteCommands = [
-  defineCommand({
-    path: 'invite sign',
-    usage:
-      '/wa invite sign "<invitee name>" <email> <+E164> (--file <Slack file link> | --url <https PDF> | --template <CM template id>) [--dossier "<name>"] [--remind <days>] [--expires <days>]',
-    summary: 'Send a CM.com Sign signing invite over WhatsApp and follow it to signed',
-    access: 'member',
-    positionals: ['inviteeName', 'email', '...phone'],
-    flags: {
-      file: 'value',
-      url: 'value',
-      template: 'value',
-      dossier: 'value',
-      remind: 'value',
-      expires: 'value',
-      again: 'boolean',
-    },
-    schema: signSchema,
-    handler: async () => (await import('./handlers.js')).inviteSign,
-  }),
-  defineCommand({
-    path: 'invite partner',
-    usage:
-      '/wa invite partner "<client name>" [--email <e>] [--phone <+E164>] [--days <1-30>] [--countries US,MX] [--number <phoneNumberId>] [--channel whatsapp|messenger]',
-    summary: 'Create a Zavu partner invitation link so a client connects their WhatsApp Business account',
-    access: 'member',
-    positionals: ['clientName'],
-    flags: {
-      email: 'value',
-      phone: 'value',
-      days: 'value',
-      countries: 'value',
-      number: 'value',
-      again: 'boolean',
-      channel: 'value',
-    },
-    schema: partnerSchema,
-    handler: async () => (await import('./handlers.js')).invitePartner,
-  }),
-  defineCommand({
-    path: 'invite status',
-    usage: '/wa invite status <id>',
-    summary: 'Show a signing invite or partner invitation',
-    access: 'member',
-    positionals: ['id'],
-    schema: byId,
-    handler: async () => (await import('./handlers.js')).inviteStatus,
-  }),
-  defineCommand({
-    path: 'invite cancel',
-    usage: '/wa invite cancel <id>',
-    summary: 'Cancel a Zavu partner invitation',
-    access: 'member',
-    positionals: ['id'],
-    schema: byId,
-    handler: async () => (await import('./handlers.js')).inviteCancel,
-  }),
+  inviteSignCommand,
+  invitePartnerCommand,
+  inviteStatusCommand,
+  inviteCancelCommand,
 ];

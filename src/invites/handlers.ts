@@ -1,22 +1,21 @@
 import { clock } from '../clock.js';
 import { UserError } from '../errors.js';
+import { deliverAndRun, jobIdForRef } from '../jobs/deliver.js';
 import { isTerminal, type Job } from '../jobs/model.js';
 import { JobRepository } from '../jobs/repository.js';
-import { deliverAndRun } from '../jobs/runner.js';
-import { jobIdForRef, startJob } from '../jobs/service.js';
-import { cardPermalink } from '../jobs/view.js';
-import { getCredentials } from '../security/credentials.js';
+import { startJob } from '../jobs/service.js';
+import { getCredentials } from '../providers/credentials.js';
 import type { CommandContext, Reply } from '../slack/command.js';
+import { cardPermalink } from '../slack/job-views.js';
 import { esc } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import { requesterOrAdmin } from '../slack/service.js';
 import type { TenantId } from '../store/keys.js';
 import { type DocumentSource, describeSource } from './document.js';
+import { partnerKind, signKind } from './kinds.js';
 import {
-  PARTNER_KIND,
   type PartnerData,
   type PartnerPayload,
-  SIGN_KIND,
   type SignData,
   type SignPayload,
   USER_EVENTS,
@@ -61,7 +60,7 @@ export async function inviteSign(
     document,
   };
   const job = await startJob(ctx, {
-    kind: SIGN_KIND,
+    kind: signKind,
     subject: `Signing invite for ${input.inviteeName}`,
     target: `${input.email.toLowerCase()} ${input.phone}`,
     payload,
@@ -95,7 +94,7 @@ export async function invitePartner(input: PartnerInput, ctx: CommandContext): P
     ...(input.channel === 'messenger' ? { connectionType: 'messenger' as const } : {}),
   };
   const job = await startJob(ctx, {
-    kind: PARTNER_KIND,
+    kind: partnerKind,
     subject: `Partner invitation for ${input.clientName}`,
     target: input.clientName.toLowerCase(),
     payload,
@@ -106,7 +105,7 @@ export async function invitePartner(input: PartnerInput, ctx: CommandContext): P
   );
 }
 
-const INVITE_KINDS = [SIGN_KIND, PARTNER_KIND];
+const INVITE_KINDS = [signKind.id, partnerKind.id];
 
 /** A job id, a CM.com Sign dossier id or a Zavu invitation id, to the invite job following it. */
 export async function findInviteJob(tenant: TenantId, id: string, repo = new JobRepository()): Promise<Job> {
@@ -140,7 +139,7 @@ async function nudge(job: Job, type: string, userId: string, repo = new JobRepos
 export async function inviteStatus(input: { id: string }, ctx: CommandContext): Promise<Reply> {
   const job = await findInviteJob(ctx.tenant, input.id);
   const summary =
-    job.kind === SIGN_KIND
+    job.kind === signKind.id
       ? signSummary(job.payload as SignPayload, job.data as SignData, job.id)
       : partnerSummary(job.payload as PartnerPayload, job.data as PartnerData, job.id);
   const checked = (job.data as { checkedAt?: number }).checkedAt;
@@ -158,7 +157,7 @@ export async function inviteStatus(input: { id: string }, ctx: CommandContext): 
 
 export async function inviteCancel(input: { id: string }, ctx: CommandContext): Promise<Reply> {
   const job = await findInviteJob(ctx.tenant, input.id);
-  if (job.kind !== PARTNER_KIND) {
+  if (job.kind !== partnerKind.id) {
     throw new UserError(
       '`/wa invite cancel` cancels Zavu partner invitations. CM.com Sign signing invites expire on their own (or can be withdrawn in the CM.com Sign dashboard).',
       'wrong_kind',

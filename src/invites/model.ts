@@ -2,9 +2,6 @@ import { z } from 'zod';
 import { type ConnectedAccount, ConnectionType, type InvitationStatus } from '../providers/zavu/schemas.js';
 import { DocumentSource } from './document.js';
 
-export const SIGN_KIND = 'invite.sign';
-export const PARTNER_KIND = 'invite.partner';
-
 export const SignPayload = z.object({
   inviteeName: z.string().min(1).max(100),
   email: z.string().min(3).max(254),

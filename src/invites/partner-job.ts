@@ -1,7 +1,7 @@
 import { ProviderError } from '../http/errors.js';
+import { jobIdForRef } from '../jobs/deliver.js';
 import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { Job, SlackMessage, StepResult } from '../jobs/model.js';
-import { jobIdForRef } from '../jobs/service.js';
 import { type ZavuClient, zavuClient } from '../providers/zavu/client.js';
 import {
   type ConnectedAccount,
@@ -11,7 +11,8 @@ import {
 } from '../providers/zavu/schemas.js';
 import { audit } from '../security/audit.js';
 import { esc, escClip, mention } from '../slack/mrkdwn.js';
-import { PARTNER_KIND, type PartnerData, PartnerPayload, USER_EVENTS } from './model.js';
+import { partnerKind } from './kinds.js';
+import { type PartnerData, PartnerPayload, USER_EVENTS } from './model.js';
 import { partnerCard, slackDate } from './render.js';
 import { inviteSettings } from './settings.js';
 
@@ -29,7 +30,7 @@ const small = (i: Invitation) => ({ id: i.id, status: i.status, expiresAt: i.exp
  * when it has to be shown again.
  */
 export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
-  kind: PARTNER_KIND,
+  kind: partnerKind.id,
   payload: PartnerPayload,
 
   async step(job: PartnerJob, io: StepIO): Promise<StepResult<PartnerData>> {

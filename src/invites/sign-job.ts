@@ -7,7 +7,8 @@ import { audit } from '../security/audit.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import { DocumentError, describeSource, fetchDocument, signatureField } from './document.js';
-import { SIGN_KIND, type SignData, SignPayload, type SignStatus, USER_EVENTS } from './model.js';
+import { signKind } from './kinds.js';
+import { type SignData, SignPayload, type SignStatus, USER_EVENTS } from './model.js';
 import { emailOffer, maskEmail, signCard, slackDate } from './render.js';
 import { inviteSettings } from './settings.js';
 
@@ -38,7 +39,7 @@ export function reminderAt(expiresAt: string, expiresDays: number): number {
  * it at once; a run without events is the scheduled fallback and polls GET /dossiers/{id}.
  */
 export const signInviteKind: JobKind<SignPayload, SignData> = {
-  kind: SIGN_KIND,
+  kind: signKind.id,
   payload: SignPayload,
 
   async step(job: SignJob, io: StepIO): Promise<StepResult<SignData>> {

@@ -1,9 +1,9 @@
 import { bodyTooLarge, type HttpEvent, type HttpResult, header, json, rawBody } from '../http/apigw.js';
-import { deliverEvent } from '../jobs/service.js';
+import { deliverEvent } from '../jobs/deliver.js';
 import { logger } from '../log.js';
 import { FOLLOWED_EVENTS, parseCallback } from '../providers/cm-sign/schemas.js';
+import { getCredentials, MissingCredentialsError } from '../providers/credentials.js';
 import { INVITATION_EVENT, InvitationStatusChanged, ZavuWebhook } from '../providers/zavu/schemas.js';
-import { getCredentials, MissingCredentialsError } from '../security/credentials.js';
 import { verifySharedSecret, verifyZavuSignature } from '../security/signatures.js';
 import { type Once, processOnce, tenantForWebhook } from '../security/webhooks.js';
 import type { TenantId } from '../store/keys.js';

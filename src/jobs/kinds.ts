@@ -43,20 +43,17 @@ export interface JobKind<P = unknown, D extends Record<string, unknown> = Record
   readOnly?(job: Job<P, D>): boolean;
 }
 
-type Loader = () => Promise<JobKind<never, never>>;
-
 /**
- * Kinds load lazily so the worker only pulls in the feature it runs. Features register here;
- * tests may register their own.
+ * A job kind's id, typed by its payload: `startJob(ctx, { kind: partnerKind, payload })` is
+ * checked against the payload the kind runs with, and the id string has one home (the feature's
+ * kinds.ts). The payload type is only a type: an id costs nothing to import on the ack path.
  */
-const registry = new Map<string, Loader>();
-
-export function registerJobKind(kind: string, load: Loader): void {
-  registry.set(kind, load);
+export interface KindId<P> {
+  readonly id: string;
+  /** Never set: carries the payload type. */
+  readonly payloadType?: P;
 }
 
-export async function loadJobKind(kind: string): Promise<JobKind | undefined> {
-  await import('./kind-registry.js');
-  const load = registry.get(kind);
-  return load ? ((await load()) as unknown as JobKind) : undefined;
+export function kindId<P>(id: string): KindId<P> {
+  return { id };
 }

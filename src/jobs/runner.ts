@@ -1,37 +1,19 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { WebClient } from '@slack/web-api';
 import { clock } from '../clock.js';
 import { UserError } from '../errors.js';
 import { backoffDelay, JOB_RETRY } from '../http/backoff.js';
 import { ProviderError, RateLimitedError, retryAfterOf } from '../http/errors.js';
 import { logger } from '../log.js';
 import { recordJob } from '../metrics.js';
-import { esc } from '../slack/mrkdwn.js';
-import { slackClientFor } from '../slack/tenant-client.js';
 import { ddb, tableName } from '../store/dynamo.js';
 import { keys } from '../store/keys.js';
-import { describeError } from './describe.js';
-import { type JobKind, loadJobKind, type StepIO } from './kinds.js';
-import {
-  type InboxEvent,
-  type Job,
-  LEASE_MS,
-  type QueueMessage,
-  type SlackMessage,
-  type StepOutcome,
-} from './model.js';
+import { claimAndQueue, runnerDefaults as defaults, type RunnerDeps } from './deliver.js';
+import { engine, type JobReporter } from './engine.js';
+import type { JobKind, StepIO } from './kinds.js';
+import { type Job, LEASE_MS, type QueueMessage, type SlackMessage, type StepOutcome } from './model.js';
 import { jobQueue } from './queue.js';
-import { SlackReporter } from './report.js';
-import { ConflictError, JobRepository, leaseToken, TAKEOVER_MARGIN_MS } from './repository.js';
+import { ConflictError, leaseToken, TAKEOVER_MARGIN_MS } from './repository.js';
 import type { RunMessage } from './sweep.js';
-
-export interface RunnerDeps {
-  repo: JobRepository;
-  now: () => number;
-  random: () => number;
-}
-
-const defaults = (): RunnerDeps => ({ repo: new JobRepository(), now: clock.now, random: Math.random });
 
 /** Transient: worth another try later. Everything else fails the job at once. */
 function isTransientFailure(err: unknown): boolean {
@@ -108,9 +90,8 @@ async function runOneStep(
 ): Promise<Job | undefined> {
   const { repo } = deps;
   let job = claimed;
-  const kind = await loadJobKind(job.kind);
-  const tenant = job.tenant;
-  const reporter = new SlackReporter(() => slackClientFor(tenant), job.report, deps.now);
+  const kind = await engine().kind(job.kind);
+  const reporter = engine().reporterFor(job, deps.now);
   const consumed = job.inbox?.length ?? 0;
   let outcome: StepOutcome;
 
@@ -135,9 +116,9 @@ async function runOneStep(
   // words. A kind with a card shows the failure on it (below) and keeps the words in the thread.
   if (outcome.type === 'fail' && kind && !('progress' in outcome && outcome.progress)) {
     const data = { ...job.data, ...(outcome.data ?? {}) };
-    const msg = kind.failureMessage?.({ ...job, data } as never, outcome.reason) ?? {
-      text: `:x: ${esc(job.subject)}: failed. ${outcome.reason} Run \`/wa jobs --all\` to see it, and start it again once fixed.`,
-    };
+    const msg =
+      kind.failureMessage?.({ ...job, data } as never, outcome.reason) ??
+      engine().failed(job, outcome.reason);
     const card = kind.card as ((j: Job) => SlackMessage) | undefined;
     const say = kind.readOnly?.(job as never)
       ? reporter.answer(msg)
@@ -202,7 +183,7 @@ async function runStep(
   kind: JobKind,
   job: Job,
   lease: string,
-  reporter: SlackReporter,
+  reporter: JobReporter,
   deps: RunnerDeps,
 ): Promise<StepOutcome> {
   const now = deps.now();
@@ -260,7 +241,7 @@ async function runStep(
       // Our own limit, not a failure: come back when the window has room, without using a retry.
       return { type: 'wait', until: now + err.retryAfterMs + Math.floor(deps.random() * 250) };
     }
-    const reason = describeError(err);
+    const reason = engine().describe(err);
     if (!isTransientFailure(err)) {
       logger.info('job step failed permanently', { jobId: job.id, kind: job.kind, error: err as Error });
       return { type: 'fail', reason };
@@ -282,7 +263,7 @@ async function runStep(
  * have its ts saved, and the next step would post a second card. (A step posts the first card,
  * and a failure before it gets one above, before the save.)
  */
-async function showCard(kind: JobKind, job: Job, reporter: SlackReporter): Promise<void> {
+async function showCard(kind: JobKind, job: Job, reporter: JobReporter): Promise<void> {
   if (!reporter.report.progressTs) return;
   try {
     await reporter.progress((kind.card as (j: Job) => SlackMessage)(job));
@@ -295,47 +276,14 @@ async function showCard(kind: JobKind, job: Job, reporter: SlackReporter): Promi
  * After a change made outside a step (a cancel), the job's card is rendered again from its
  * state, so it never shows a live button for something that is over.
  */
-export async function refreshCard(job: Job, client: () => Promise<WebClient>): Promise<void> {
+export async function refreshCard(job: Job): Promise<void> {
   if (!job.report.progressTs) return;
-  const kind = await loadJobKind(job.kind);
-  const reporter = new SlackReporter(client, job.report);
-  const message = kind?.card?.(job) ?? {
-    text: `${job.state === 'cancelled' ? ':no_entry_sign:' : ':information_source:'} ${esc(job.subject)}: ${job.state}${job.lastError ? `. ${job.lastError}` : ''}`,
-  };
+  const kind = await engine().kind(job.kind);
+  const reporter = engine().reporterFor(job, clock.now);
+  const message = kind?.card?.(job) ?? engine().plainCard(job);
   await reporter.progress(message).catch((err) => {
     logger.warn('could not update the status card', { jobId: job.id, error: err as Error });
   });
-}
-
-/** Claims a due job for a run and hands it to the queue. */
-export async function claimAndQueue(
-  job: Pick<Job, 'tenant' | 'id'>,
-  deps: RunnerDeps = defaults(),
-): Promise<boolean> {
-  const lease = leaseToken();
-  const claimed = await deps.repo.claim(job.tenant, job.id, lease, deps.now(), LEASE_MS);
-  if (!claimed) return false;
-  await jobQueue().send([{ tenant: job.tenant, jobId: job.id, lease, job: claimed }]);
-  return true;
-}
-
-/**
- * A webhook or user event for a job: kept in its inbox and run at once. One write when nobody
- * holds the job (the event and the claim together); when a worker holds it, the event waits in
- * the inbox and that worker runs the job again as soon as its step ends. False when the job is no
- * longer active.
- */
-export async function deliverAndRun(
-  tenant: Job['tenant'],
-  jobId: string,
-  event: InboxEvent,
-  deps: RunnerDeps = defaults(),
-): Promise<boolean> {
-  const lease = leaseToken();
-  const out = await deps.repo.deliverAndClaim(tenant, jobId, event, deps.now(), lease, LEASE_MS);
-  if (out === 'gone') return false;
-  if (out !== 'held') await jobQueue().send([{ tenant, jobId, lease, job: out.claimed }]);
-  return true;
 }
 
 export interface LaneResult {

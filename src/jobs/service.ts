@@ -1,19 +1,28 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { clock } from '../clock.js';
 import { logger } from '../log.js';
-import type { CommandContext } from '../slack/command.js';
-import { ddb, tableName } from '../store/dynamo.js';
-import { keys, type TenantId } from '../store/keys.js';
-import { type InboxEvent, type Job, LEASE_MS } from './model.js';
+import type { TenantId } from '../store/keys.js';
+import type { KindId } from './kinds.js';
+import { type Job, LEASE_MS } from './model.js';
 import { jobQueue } from './queue.js';
 import { JobRepository, leaseToken, newJobId } from './repository.js';
-import { deliverAndRun } from './runner.js';
 
 /** Slack keeps a response_url usable for 30 minutes. */
 const RESPONSE_URL_TTL_MS = 30 * 60_000;
 
+/** Who starts a job, and where its card goes. */
+export interface Requester {
+  tenant: TenantId;
+  userId: string;
+  /** Where the job's card is posted (a DM with the app when it is the person's own id). */
+  channelId: string;
+  /** The command's response_url, for answers only the requester sees. */
+  responseUrl?: string | undefined;
+  /** Start another even if an identical job is active (`--again`). */
+  again?: boolean | undefined;
+}
+
 export interface StartJob<P> {
-  kind: string;
+  kind: KindId<P>;
   subject: string;
   payload: P;
   /** Reports go in this thread (a follow-up to an earlier job), if given. */
@@ -73,9 +82,7 @@ export async function activeJobFor(
  * lost, the job is still due and the scheduler runs it once the lease expires: nothing is lost.
  */
 export async function startJob<P>(
-  ctx: Pick<CommandContext, 'tenant' | 'userId' | 'channelId' | 'responseUrl'> & {
-    again?: boolean | undefined;
-  },
+  ctx: Requester,
   init: StartJob<P>,
   repo = new JobRepository(),
   now = clock.now(),
@@ -83,7 +90,7 @@ export async function startJob<P>(
   // The checks read concurrently; a failed `requires` is said first, as if it had run alone first.
   const [active] = await Promise.all([
     init.target !== undefined && !ctx.again
-      ? activeJobFor(ctx.tenant, ctx.userId, init.kind, init.target, repo)
+      ? activeJobFor(ctx.tenant, ctx.userId, init.kind.id, init.target, repo)
       : undefined,
     init.requires,
   ]);
@@ -92,7 +99,7 @@ export async function startJob<P>(
   const job: Job<P> = {
     tenant: ctx.tenant,
     id: newJobId(now),
-    kind: init.kind,
+    kind: init.kind.id,
     subject: init.subject,
     state: 'queued',
     attempts: 0,
@@ -132,47 +139,4 @@ export async function startJob<P>(
   ]);
   await jobQueue().send([{ tenant: job.tenant, jobId: job.id, lease, job: job as Job }]);
   return job;
-}
-
-/** The job following a provider object, if any (webhooks use this). */
-export async function jobIdForRef(
-  tenant: TenantId,
-  provider: string,
-  objectId: string,
-): Promise<string | undefined> {
-  const out = await ddb().send(
-    new GetCommand({ TableName: tableName(), Key: keys.ref(tenant, provider, objectId) }),
-  );
-  return out.Item?.jobId as string | undefined;
-}
-
-/**
- * A provider event for the job following `objectId`: kept in the job's inbox and run at once
- * (or right after a step in progress finishes). Returns false when no active job follows it.
- */
-export async function deliverEvent(
-  tenant: TenantId,
-  provider: string,
-  objectId: string,
-  event: Omit<InboxEvent, 'at'>,
-  repo = new JobRepository(),
-  now = clock.now(),
-): Promise<boolean> {
-  const jobId = await jobIdForRef(tenant, provider, objectId);
-  if (!jobId) return false;
-  return deliverToJob(tenant, jobId, event, repo, now);
-}
-
-/**
- * An event for a job known by id (a button click, a code typed in a modal): kept in its inbox
- * and run at once. Returns false when the job is no longer active.
- */
-export async function deliverToJob(
-  tenant: TenantId,
-  jobId: string,
-  event: Omit<InboxEvent, 'at'>,
-  repo = new JobRepository(),
-  now = clock.now(),
-): Promise<boolean> {
-  return deliverAndRun(tenant, jobId, { ...event, at: now }, { repo, now: () => now, random: Math.random });
 }

@@ -4,7 +4,7 @@ import {
   type CredentialProvider,
   type Credentials,
   installFallbackCredentials,
-} from '../security/credentials.js';
+} from '../providers/credentials.js';
 
 /**
  * Sandbox-only credentials: what the local stack's provider sandboxes accept, installed by the

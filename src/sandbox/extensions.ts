@@ -4,16 +4,10 @@ import { clock, type SimulatedClock } from '../clock.js';
 import { config } from '../config.js';
 import { setJobQueue } from '../jobs/queue.js';
 import { JobRepository } from '../jobs/repository.js';
-import type { FakeSlack } from './fake-slack.js';
+import type { ExtensionContext } from './context.js';
 import { LocalSqsQueue, lambdaContext } from './local-sqs.js';
-import type { Route } from './server.js';
 
-export interface ExtensionContext {
-  url: string;
-  dataDir?: string | undefined;
-  slack: FakeSlack;
-  routes: Route[];
-}
+export type { ExtensionContext } from './context.js';
 
 /** EventBridge's schedule (serverless.yml `rate(1 minute)`): one scheduler invocation per period. */
 export const SCHEDULER_PERIOD_MS = 60_000;

@@ -10,8 +10,8 @@ import {
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
 import { clock as appClock, SimulatedClock, setClock } from '../clock.js';
-import type { HttpEvent, HttpResult } from '../http/apigw.js';
 import { MAX_BODY_BYTES } from '../http/apigw.js';
+import type { Handler } from './context.js';
 import { ControlPlane, LOCKED_PAGE } from './control-plane.js';
 import { installSandboxCredentials } from './credentials.js';
 import {
@@ -29,8 +29,6 @@ import { BodyTooLarge, readBody, toApiGatewayEvent, writeResult } from './http-e
 
 // The local stack (and every test that imports it) lets workspaces fall back to the sandboxes' credentials.
 installSandboxCredentials();
-
-type Handler = (event: HttpEvent) => Promise<HttpResult>;
 
 export interface LocalStackOptions {
   port?: number;
@@ -481,7 +479,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 }
 
-export type Route = { method: string; path: RegExp; key: string; load: () => Promise<Handler> };
+export type { Route } from './context.js';
 
 async function startDynalite(dataDir?: string) {
   const { default: dynalite } = await import('dynalite');

@@ -11,29 +11,21 @@ import { keys, type TenantId } from '../store/keys.js';
  */
 export const MAX_ALLOWLIST = 50;
 
-/** Member-level commands an admin may make admin-only for the workspace (`/wa admins restrict`). */
+/**
+ * The groups of member-level commands an admin may make admin-only for the workspace (`/wa admins
+ * restrict`); each command names its group (`CommandSpec.restrict`).
+ */
 export const RESTRICTABLE = {
-  invites: {
-    label: 'sending and cancelling invites',
-    paths: ['invite sign', 'invite partner', 'invite cancel'],
-  },
-  optins: { label: 'recording and withdrawing opt-ins', paths: ['contact optin', 'contact optout'] },
-  verify: { label: 'verifying contacts with CommBox', paths: ['contact verify'] },
-  templates: { label: 'sending and watching templates', paths: ['template send', 'template watch'] },
+  invites: { label: 'sending and cancelling invites' },
+  optins: { label: 'recording and withdrawing opt-ins' },
+  verify: { label: 'verifying contacts with CommBox' },
+  templates: { label: 'sending and watching templates' },
 } as const;
 
 export type RestrictableGroup = keyof typeof RESTRICTABLE;
 
 export function isRestrictableGroup(g: string): g is RestrictableGroup {
   return Object.hasOwn(RESTRICTABLE, g);
-}
-
-/** The group a command path belongs to, if it can be restricted. */
-export function groupOfPath(path: string): RestrictableGroup | undefined {
-  for (const [group, def] of Object.entries(RESTRICTABLE)) {
-    if ((def.paths as readonly string[]).includes(path)) return group as RestrictableGroup;
-  }
-  return undefined;
 }
 
 export interface AccessSettings {

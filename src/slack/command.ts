@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { z } from 'zod';
 import { inWords } from '../field-words.js';
+import type { RestrictableGroup } from '../security/access.js';
 import { ArgumentError, type FlagSpec, type Parsed } from './args.js';
 
 export interface CommandContext {
@@ -60,6 +61,8 @@ export interface CommandSpec<S extends z.ZodType = z.ZodType> {
   usage: string;
   summary: string;
   access: Access;
+  /** The member-level group an admin may make admin-only (`/wa admins restrict <group> on`). */
+  restrict?: RestrictableGroup;
   /** Schema keys that positional arguments fill, in order; a `...key` collects the rest. */
   positionals?: string[];
   flags?: FlagSpec;

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { logger } from '../log.js';
-import { getAccessSettings, groupOfPath, RESTRICTABLE, type SettingsItem } from '../security/access.js';
+import { getAccessSettings, RESTRICTABLE, type SettingsItem } from '../security/access.js';
 import { audit } from '../security/audit.js';
 import type { TenantId } from '../store/keys.js';
 import type { Access, CommandContext, CommandSpec, Reply } from './command.js';
@@ -60,8 +60,8 @@ export async function isAdmin(client: WebClient, tenant: TenantId, userId: strin
 }
 
 /** Whether running the command may need admin rights: admin commands and restrictable ones. */
-export function mayNeedAdmin(spec: Pick<CommandSpec, 'path' | 'access'>): boolean {
-  return spec.access === 'admin' || groupOfPath(spec.path) !== undefined;
+export function mayNeedAdmin(spec: Pick<CommandSpec, 'path' | 'access' | 'restrict'>): boolean {
+  return spec.access === 'admin' || spec.restrict !== undefined;
 }
 
 /**
@@ -71,12 +71,12 @@ export function mayNeedAdmin(spec: Pick<CommandSpec, 'path' | 'access'>): boolea
  * read, the command is treated as restricted (fail closed).
  */
 export async function requiredAccess(
-  spec: Pick<CommandSpec, 'path' | 'access'>,
+  spec: Pick<CommandSpec, 'path' | 'access' | 'restrict'>,
   tenant: TenantId,
   settings?: () => Promise<SettingsItem>,
 ): Promise<Access> {
   if (spec.access === 'admin') return 'admin';
-  const group = groupOfPath(spec.path);
+  const group = spec.restrict;
   if (!group) return 'member';
   try {
     return (await getAccessSettings(tenant, settings?.())).restricted.includes(group) ? 'admin' : 'member';
@@ -103,8 +103,11 @@ export async function whoCan(tenant: TenantId): Promise<string> {
 }
 
 /** The refusal of an admin command, naming who can run it; the refusal is audited. */
-export async function refusal(spec: Pick<CommandSpec, 'path'>, ctx: CommandContext): Promise<Reply> {
-  const group = groupOfPath(spec.path);
+export async function refusal(
+  spec: Pick<CommandSpec, 'path' | 'restrict'>,
+  ctx: CommandContext,
+): Promise<Reply> {
+  const group = spec.restrict;
   const why = group
     ? ` An admin has restricted ${RESTRICTABLE[group].label} to admins in this workspace.`
     : '';

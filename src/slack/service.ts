@@ -3,7 +3,6 @@ import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import type { Job } from '../jobs/model.js';
 import { ActiveJobError } from '../jobs/service.js';
-import { slackDate } from '../jobs/view.js';
 import { logger } from '../log.js';
 import { readSettingsItem, type SettingsItem } from '../security/access.js';
 import { audit } from '../security/audit.js';
@@ -16,8 +15,8 @@ import {
   issueError,
   type Reply,
 } from './command.js';
-import { commands } from './commands.js';
 import { workspaceCountry } from './country.js';
+import { slackDate } from './job-views.js';
 import { esc } from './mrkdwn.js';
 import { mayNeedAdmin, refusal, requiredAccess } from './permissions.js';
 import { withDefaultCountry } from './schemas.js';
@@ -38,15 +37,9 @@ export type Outcome =
   /** The same person already has an identical job running (see startJob's `target`). */
   | { status: 'active'; job: Job };
 
-export function specFor(path: string): CommandSpec {
-  const spec = commands.find((c) => c.path === path);
-  if (!spec) throw new Error(`no command /wa ${path}`);
-  return spec;
-}
-
 /** The refusal if this person may not run the command here (admin-only, or restricted). */
 export async function accessRefusal(
-  spec: Pick<CommandSpec, 'path' | 'access'>,
+  spec: Pick<CommandSpec, 'path' | 'access' | 'restrict'>,
   ctx: CommandContext,
   settings?: () => Promise<SettingsItem>,
 ): Promise<Reply | undefined> {
@@ -172,21 +165,6 @@ export function jobLink(job: Job, teamDomain: string | undefined): string {
 /** What a person hears when they start what they already have running. */
 export function activeJobText(job: Job, ctx: Pick<CommandContext, 'teamDomain'>, how: string): string {
   return `:information_source: You already started this: ${jobLink(job, ctx.teamDomain)} (${esc(job.subject)}, ${job.state} since ${slackDate(job.createdAt)}). Nothing new was started. ${how}`;
-}
-
-/** The command whose rule applies to a button on a job of this kind (restrictions included). */
-const JOB_COMMAND: Record<string, string> = {
-  'invite.partner': 'invite cancel',
-  'invite.sign': 'invite sign',
-  'template.send': 'template send',
-  'template.watch': 'template watch',
-  'contact.verify': 'contact verify',
-  deployment: 'deploy start',
-};
-
-export function commandOfJob(job: Pick<Job, 'kind'>): CommandSpec | undefined {
-  const path = JOB_COMMAND[job.kind];
-  return path ? specFor(path) : undefined;
 }
 
 /**

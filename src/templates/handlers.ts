@@ -1,8 +1,7 @@
 import { startJob } from '../jobs/service.js';
 import { audit } from '../security/audit.js';
 import type { CommandContext, Reply } from '../slack/command.js';
-import type { LookupPayload } from './lookup-job.js';
-import type { WatchPayload } from './watch-job.js';
+import { type LookupPayload, templateLookupKind, templateWatchKind, type WatchPayload } from './kinds.js';
 
 /**
  * Ack-path handlers of `/wa template ...`: none of them waits on CM.com. Each starts a job whose
@@ -14,7 +13,7 @@ const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text }
 export async function listTemplates(input: { query: string }, ctx: CommandContext): Promise<Reply> {
   const payload: LookupPayload = { op: 'list', query: input.query || undefined };
   const job = await startJob(ctx, {
-    kind: 'template.lookup',
+    kind: templateLookupKind,
     subject: input.query ? `Template list "${input.query}"` : 'Template list',
     payload,
   });
@@ -24,7 +23,7 @@ export async function listTemplates(input: { query: string }, ctx: CommandContex
 export async function templateStatus(input: { templateId: string }, ctx: CommandContext): Promise<Reply> {
   const payload: LookupPayload = { op: 'status', templateId: input.templateId };
   const job = await startJob(ctx, {
-    kind: 'template.lookup',
+    kind: templateLookupKind,
     subject: `Template ${input.templateId}`,
     payload,
   });
@@ -34,7 +33,7 @@ export async function templateStatus(input: { templateId: string }, ctx: Command
 export async function watchTemplate(input: { templateId: string }, ctx: CommandContext): Promise<Reply> {
   const payload: WatchPayload = { templateId: input.templateId, submit: false };
   const job = await startJob(ctx, {
-    kind: 'template.watch',
+    kind: templateWatchKind,
     subject: `Watch template ${input.templateId}`,
     payload,
   });
@@ -46,7 +45,7 @@ export async function watchTemplate(input: { templateId: string }, ctx: CommandC
 export async function submitTemplate(input: { templateId: string }, ctx: CommandContext): Promise<Reply> {
   const payload: WatchPayload = { templateId: input.templateId, submit: true };
   const job = await startJob(ctx, {
-    kind: 'template.watch',
+    kind: templateWatchKind,
     subject: `Submit template ${input.templateId}`,
     payload,
   });

@@ -1,5 +1,4 @@
 import type { KnownBlock } from '@slack/types';
-import { z } from 'zod';
 import { ProviderError } from '../http/errors.js';
 import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { Job, SlackMessage } from '../jobs/model.js';
@@ -7,6 +6,8 @@ import { JobRepository } from '../jobs/repository.js';
 import { CmChannelsClient, type Template, type TemplateSummary } from '../providers/cm-channels/client.js';
 import { esc } from '../slack/mrkdwn.js';
 import { slackClientFor } from '../slack/tenant-client.js';
+import type { TemplateFormState } from './forms.js';
+import { LookupPayload, templateLookupKind } from './kinds.js';
 import { LanguageCatalog, labelOf, templateLanguages } from './languages.js';
 import {
   languageState,
@@ -18,25 +19,12 @@ import {
   truncate,
 } from './state.js';
 
-export const LookupPayload = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('list'), query: z.string().max(100).optional() }),
-  z.object({ op: z.literal('status'), templateId: z.string().min(1).max(64) }),
-  /** Fills the open "Send a template" form (`viewId`) with the approved templates, and the picked one's fields. */
-  z.object({
-    op: z.literal('form'),
-    viewId: z.string().min(1).max(64),
-    channel: z.string().max(32).optional(),
-    pick: z.string().max(150).optional(),
-  }),
-]);
-export type LookupPayload = z.output<typeof LookupPayload>;
-
 /** How many templates one answer shows; one more is fetched to know whether there are more. */
 const PAGE = 20;
 
 /** Read-only template lookups: the step calls CM.com and answers the requester ephemerally. */
 export const templateLookup: JobKind<LookupPayload> = {
-  kind: 'template.lookup',
+  kind: templateLookupKind.id,
   payload: LookupPayload,
   maxAttempts: 4,
   async step(job, io) {
@@ -224,12 +212,16 @@ async function fillSendForm(
       return truncate(`{{${i + 1}}}${f?.name ? ` ${f.name}` : ''}`, 150);
     });
   }
-  const { FORMS, formView } = await import('../slack/forms.js');
-  const form = FORMS.find((f) => f.path === 'template send');
-  if (!form) return;
+  const [{ formView }, { templateSendForm }] = await Promise.all([
+    import('../slack/forms.js'),
+    import('./forms.js'),
+  ]);
   const client = await slackClientFor(tenant);
   await client.views.update({
     view_id: p.viewId,
-    view: formView(form, { channel: p.channel, templates: options, pick: p.pick, placeholders }),
+    view: formView(templateSendForm, {
+      channel: p.channel,
+      state: { templates: options, pick: p.pick, placeholders } satisfies TemplateFormState,
+    }),
   });
 }

@@ -1,25 +1,23 @@
-import { z } from 'zod';
-import { parsePhoneList } from '../contacts/phones.js';
-import { activeOptIns } from '../contacts/repository.js';
-import { contactSettings } from '../contacts/settings.js';
+import { activeOptIns, contactSettings, parsePhoneList } from '../contacts/port.js';
 import { UserError } from '../errors.js';
 import { ProviderError, RateLimitedError } from '../http/errors.js';
-import { describeError } from '../jobs/describe.js';
 import type { JobKind } from '../jobs/kinds.js';
 import { startJob } from '../jobs/service.js';
 import { CmChannelsClient } from '../providers/cm-channels/client.js';
 import {
   CommboxClient,
   digitsOf,
-  MAX_RECIPIENTS,
   type RecipientResult,
   type TemplateComponent,
 } from '../providers/commbox/client.js';
+import { MAX_RECIPIENTS } from '../providers/commbox/provider.js';
 import { audit } from '../security/audit.js';
 import { ArgumentError } from '../slack/args.js';
 import type { CommandContext, Reply } from '../slack/command.js';
+import { describeError } from '../slack/describe.js';
 import { esc } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
+import { SendPayload, templateSendKind } from './kinds.js';
 import { findLanguage, LanguageCatalog, labelOf } from './languages.js';
 import { templateSettings } from './settings.js';
 import { languageState, metaName, placeholderCount, STATE_LABEL } from './state.js';
@@ -57,16 +55,6 @@ export function headerTypeOf(url: string): 'document' | 'image' | 'video' {
   }
   return type;
 }
-
-export const SendPayload = z.object({
-  templateName: z.string().min(1).max(512),
-  /** As typed: a code (`en_US`, `en`) or CM's language name (`English (US)`). */
-  language: z.string().min(2).max(60),
-  recipients: z.array(z.string()).min(1).max(MAX_RECIPIENTS),
-  params: z.array(z.string()).max(20).default([]),
-  header: z.object({ type: z.enum(['document', 'image', 'video']), url: z.string() }).optional(),
-});
-export type SendPayload = z.output<typeof SendPayload>;
 
 /**
  * `/wa template send`: on the ack path only our own checks (arguments, at most 20 recipients,
@@ -111,7 +99,7 @@ export async function sendTemplate(
     ...(header ? { header } : {}),
   };
   const job = await startJob(ctx, {
-    kind: 'template.send',
+    kind: templateSendKind,
     subject: `Send template ${input.templateName} (${input.language}) to ${recipients.length}`,
     target: `${input.templateName.toLowerCase()} ${input.language.toLowerCase()} ${[...recipients].sort().join(',')}`,
     payload,
@@ -161,7 +149,7 @@ function compact(out: RecipientResult[]): Extract<SendRecord, { k: 'answered' }>
 type SendData = { round?: number };
 
 export const templateSend: JobKind<SendPayload, SendData> = {
-  kind: 'template.send',
+  kind: templateSendKind.id,
   payload: SendPayload,
   async step(job, io) {
     const p = job.payload;

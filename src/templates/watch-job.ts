@@ -1,11 +1,11 @@
 import type { KnownBlock } from '@slack/types';
-import { z } from 'zod';
 import { ProviderError } from '../http/errors.js';
 import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { Job, SlackMessage, StepResult } from '../jobs/model.js';
 import { CmChannelsClient, Template } from '../providers/cm-channels/client.js';
 import { audit } from '../security/audit.js';
 import { esc } from '../slack/mrkdwn.js';
+import { templateWatchKind, WatchPayload } from './kinds.js';
 import { LanguageCatalog, normLang } from './languages.js';
 import { META_EVENT_TYPE, MetaTemplateStatus, metaReason, metaRef } from './meta.js';
 import { templateSettings } from './settings.js';
@@ -19,13 +19,6 @@ import {
   shortDate,
   truncate,
 } from './state.js';
-
-export const WatchPayload = z.object({
-  templateId: z.string().min(1).max(64),
-  /** `/wa template submit`: request validation first (refused when incomplete). */
-  submit: z.boolean().default(false),
-});
-export type WatchPayload = z.output<typeof WatchPayload>;
 
 /** Keyed by CM's language NAME (how CM keys a template's languages). */
 interface LangInfo {
@@ -70,7 +63,7 @@ const DAY = 86_400_000;
  * With `submit`, it first refuses incomplete templates and requests validation (once, as an effect).
  */
 export const templateWatch: JobKind<WatchPayload, WatchData> = {
-  kind: 'template.watch',
+  kind: templateWatchKind.id,
   payload: WatchPayload,
   async step(job, io) {
     const d = job.data;

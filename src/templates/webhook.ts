@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { bodyTooLarge, type HttpEvent, type HttpResult, header, rawBody, text } from '../http/apigw.js';
-import { deliverEvent } from '../jobs/service.js';
+import { deliverEvent } from '../jobs/deliver.js';
 import { logger } from '../log.js';
-import { getCredentials, MissingCredentialsError } from '../security/credentials.js';
+import { getCredentials, MissingCredentialsError } from '../providers/credentials.js';
 import { verifyMetaHandshake, verifyMetaSignature } from '../security/signatures.js';
 import { firstDelivery, forgetDelivery, tenantForWebhook } from '../security/webhooks.js';
 import type { TenantId } from '../store/keys.js';

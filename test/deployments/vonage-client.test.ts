@@ -12,11 +12,11 @@ import {
 import { describe, expect, it } from 'vitest';
 import { imageInfo, photoProblem } from '../../src/deployments/image.js';
 import { absorb } from '../../src/deployments/job.js';
-import { describeError } from '../../src/jobs/describe.js';
 import { bearerExpiry, VonageTokenError, vonageAuthHeader } from '../../src/providers/vonage/auth.js';
 import { parseVonageError } from '../../src/providers/vonage/client.js';
 import { sandboxVonageApplication } from '../../src/sandbox/credentials.js';
 import { acceptsToken } from '../../src/sandbox/providers/vonage.js';
+import { describeError } from '../../src/slack/describe.js';
 import { jpegHead, pngHead } from './images.js';
 
 describe('Vonage RFC 7807 errors', () => {

@@ -17,8 +17,8 @@ import {
 
 /** Our side fails to deliver (as a store outage would) this many times. */
 const failNextDelivery = vi.hoisted(() => ({ count: 0 }));
-vi.mock('../../src/jobs/service.js', async (original) => {
-  const actual = await original<typeof import('../../src/jobs/service.js')>();
+vi.mock('../../src/jobs/deliver.js', async (original) => {
+  const actual = await original<typeof import('../../src/jobs/deliver.js')>();
   return {
     ...actual,
     deliverEvent: (...args: Parameters<typeof actual.deliverEvent>) => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getStoredCredentials } from '../../src/providers/credentials.js';
 import { zavuWebhookStatus } from '../../src/providers/zavu/registration.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
-import { getStoredCredentials } from '../../src/security/credentials.js';
 import { webhookUrl } from '../../src/security/webhooks.js';
 import { interaction, slackMessages } from '../helpers/slack.js';
 import { control, jobIdIn, run, sandboxState, startStack, T, threadOf } from './helpers.js';

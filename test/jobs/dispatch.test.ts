@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { registerJobKind } from '../../src/jobs/kinds.js';
 import type { Job, QueueMessage } from '../../src/jobs/model.js';
 import { type JobQueue, setJobQueue } from '../../src/jobs/queue.js';
 import { JobRepository } from '../../src/jobs/repository.js';
@@ -8,6 +7,7 @@ import { runLane } from '../../src/jobs/runner.js';
 import { DispatchState, dispatchPass, type RunMessage } from '../../src/jobs/sweep.js';
 import { tenantId } from '../../src/store/keys.js';
 import { startTestTable } from '../helpers/dynamo.js';
+import { registerJobKind } from '../helpers/kinds.js';
 
 class CapturingQueue implements JobQueue {
   sent: RunMessage[] = [];

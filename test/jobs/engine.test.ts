@@ -2,15 +2,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { z } from 'zod';
 import { ProviderError } from '../../src/http/errors.js';
 import { capacity, meterCapacity, resetCapacity } from '../../src/jobs/capacity.js';
-import { registerJobKind, type StepIO } from '../../src/jobs/kinds.js';
+import { deliverEvent, deliverToJob } from '../../src/jobs/deliver.js';
+import type { StepIO } from '../../src/jobs/kinds.js';
 import type { Job, QueueMessage, StepResult } from '../../src/jobs/model.js';
 import { delaySeconds, InProcessQueue, type JobQueue, setJobQueue } from '../../src/jobs/queue.js';
 import { JobRepository, PARK_MAX_MS } from '../../src/jobs/repository.js';
 import { runMessage } from '../../src/jobs/runner.js';
-import { deliverEvent, deliverToJob, startJob } from '../../src/jobs/service.js';
+import { startJob } from '../../src/jobs/service.js';
 import { dispatchPass } from '../../src/jobs/sweep.js';
 import { tenantId } from '../../src/store/keys.js';
 import { startTestTable } from '../helpers/dynamo.js';
+import { kindId, registerJobKind } from '../helpers/kinds.js';
 
 /** Captures messages instead of running them, so each test drives the worker by hand. */
 class CapturingQueue implements JobQueue {
@@ -38,7 +40,7 @@ let sideEffects = 0;
  */
 async function startAndStep(subject: string, n: number, now: number) {
   const job = await startJob(ctx, {
-    kind: 'test.scripted',
+    kind: kindId('test.scripted'),
     subject,
     payload: { n },
     data: { effect: false },
@@ -145,7 +147,7 @@ async function followParked(
 describe('job engine', () => {
   it('given a started job, when its message runs, then the step runs once and the job waits for its next due time', async () => {
     script = [() => silentWait(Date.now() + 5 * 60_000)];
-    const job = await startJob(ctx, { kind: 'test.scripted', subject: 'demo', payload: { n: 1 } });
+    const job = await startJob(ctx, { kind: kindId('test.scripted'), subject: 'demo', payload: { n: 1 } });
     const [message] = queue.take();
     expect(message?.jobId).toBe(job.id);
     const after = await runMessage(message as QueueMessage);
@@ -166,7 +168,7 @@ describe('job engine', () => {
     // cancelled, so that the passes, hours on, find this one only.
     for (const j of await repo.list(T1)) await repo.cancel(T1, j.id, 'test over', Date.now());
     script = [() => silentWait(Date.now() + UNPARKED_MS)];
-    const job = await startJob(ctx, { kind: 'test.scripted', subject: 'race', payload: { n: 2 } });
+    const job = await startJob(ctx, { kind: kindId('test.scripted'), subject: 'race', payload: { n: 2 } });
     await runMessage(queue.take()[0] as QueueMessage);
     const now = Date.now() + UNPARKED_MS + 1000;
     // Three scheduler invocations at once (no reserved concurrency): the conditional claim decides.
@@ -178,7 +180,7 @@ describe('job engine', () => {
 
   it('given a worker that crashed mid-step, when its lease expires, then the scheduler runs the job again and the side effect is not repeated', async () => {
     script = [() => silentWait(Date.now() + 60_000)];
-    const job = await startJob(ctx, { kind: 'test.scripted', subject: 'crash', payload: { n: 3 } });
+    const job = await startJob(ctx, { kind: kindId('test.scripted'), subject: 'crash', payload: { n: 3 } });
     const first = queue.take()[0] as QueueMessage;
     // The worker recorded the effect and then died: simulate by recording it and dropping the message.
     await repo.startEffect(first.job as Job, first.lease, 'create', Date.now());
@@ -209,7 +211,7 @@ describe('job engine', () => {
       });
     };
     script = Array.from({ length: 8 }, () => throttled);
-    const job = await startJob(ctx, { kind: 'test.scripted', subject: 'flaky', payload: { n: 4 } });
+    const job = await startJob(ctx, { kind: kindId('test.scripted'), subject: 'flaky', payload: { n: 4 } });
     let message = queue.take()[0] as QueueMessage;
     let now = Date.now();
     const delays: number[] = [];
@@ -243,7 +245,7 @@ describe('job engine', () => {
         });
       },
     ];
-    const job = await startJob(ctx, { kind: 'test.scripted', subject: 'perm', payload: { n: 5 } });
+    const job = await startJob(ctx, { kind: kindId('test.scripted'), subject: 'perm', payload: { n: 5 } });
     const after = await runMessage(queue.take()[0] as QueueMessage);
     expect(after?.state).toBe('failed');
     expect(after?.lastError).toContain('number-in-use');
@@ -260,7 +262,7 @@ describe('job engine', () => {
         return { type: 'done' };
       },
     ];
-    const job = await startJob(ctx, { kind: 'test.scripted', subject: 'hook', payload: { n: 6 } });
+    const job = await startJob(ctx, { kind: kindId('test.scripted'), subject: 'hook', payload: { n: 6 } });
     const first = queue.take()[0] as QueueMessage;
     const waiting = await runMessage(first);
     expect(waiting?.state).toBe('waiting');
@@ -288,7 +290,7 @@ describe('job engine', () => {
 
   it('given a stale message whose lease was taken over, then the worker drops it without running the step', async () => {
     script = [() => silentWait(Date.now() + 60_000)];
-    await startJob(ctx, { kind: 'test.scripted', subject: 'stale', payload: { n: 7 } });
+    await startJob(ctx, { kind: kindId('test.scripted'), subject: 'stale', payload: { n: 7 } });
     const message = queue.take()[0] as QueueMessage;
     const stale = { ...message, lease: 'someone-else', job: undefined };
     expect(await runMessage(stale)).toBeUndefined();
@@ -316,7 +318,7 @@ describe('job engine', () => {
       },
     ];
     const job = await startJob(ctx, {
-      kind: 'test.scripted',
+      kind: kindId('test.scripted'),
       subject: 'chain',
       payload: { n: 8 },
       data: { effect: false },
@@ -349,7 +351,7 @@ describe('job engine', () => {
     const now = Date.now();
     script = [() => silentWait(now)];
     const job = await startJob(ctx, {
-      kind: 'test.scripted',
+      kind: kindId('test.scripted'),
       subject: 'poll',
       payload: { n: 12 },
       data: { effect: false },
@@ -387,7 +389,7 @@ describe('job engine', () => {
       },
     ];
     const job = await startJob(ctx, {
-      kind: 'test.scripted',
+      kind: kindId('test.scripted'),
       subject: 'kept-crash',
       payload: { n: 9 },
       data: { effect: false },
@@ -418,7 +420,7 @@ describe('job engine', () => {
     const now = Date.now();
     script = [() => silentWait(now + UNPARKED_MS), () => silentWait(now + UNPARKED_MS)];
     const job = await startJob(ctx, {
-      kind: 'test.scripted',
+      kind: kindId('test.scripted'),
       subject: 'woken',
       payload: { n: 10 },
       data: { effect: false },
@@ -458,7 +460,7 @@ describe('job engine', () => {
       },
     ];
     const job = await startJob(ctx, {
-      kind: 'test.scripted',
+      kind: kindId('test.scripted'),
       subject: 'busy',
       payload: { n: 11 },
       data: { effect: false },

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { registerJobKind } from '../../src/jobs/kinds.js';
 import { startJob } from '../../src/jobs/service.js';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { tenantId } from '../../src/store/keys.js';
+import { kindId, registerJobKind } from '../helpers/kinds.js';
 import { clickButton, command, slackMessages } from '../helpers/slack.js';
 
 let stack: LocalStack;
@@ -42,7 +42,7 @@ const where = { tenant: T, userId: 'U0MEMBER', channelId: 'C0SANDBOX', responseU
 describe('/wa jobs and job progress in Slack', () => {
   it('given a running job, /wa jobs lists it; progress is one message kept current with chat.update', async () => {
     const job = await startJob(where, {
-      kind: 'test.progress',
+      kind: kindId('test.progress'),
       subject: 'Demo job',
       payload: { label: 'demo' },
     });
@@ -76,7 +76,7 @@ describe('/wa jobs and job progress in Slack', () => {
 
   it('given a waiting job, its requester cancels it with the button; another member cannot', async () => {
     const job = await startJob(where, {
-      kind: 'test.progress',
+      kind: kindId('test.progress'),
       subject: 'Cancel me',
       payload: { label: 'c' },
     });

@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { registerJobKind } from '../../src/jobs/kinds.js';
 import type { Job, QueueMessage } from '../../src/jobs/model.js';
 import { jobQueue } from '../../src/jobs/queue.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { startJob } from '../../src/jobs/service.js';
 import { type LocalStack, parseAdvance, startLocalStack } from '../../src/sandbox/server.js';
 import { tenantId } from '../../src/store/keys.js';
+import { kindId, registerJobKind } from '../helpers/kinds.js';
 import { command, sandboxFetch } from '../helpers/slack.js';
 
 const T = tenantId('T0SANDBOX');
@@ -128,7 +128,7 @@ describe('the simulated clock', () => {
     );
     const job = await startJob(
       { tenant: T, userId: 'U0CLOCK', channelId: 'C0CLOCK', responseUrl: undefined },
-      { kind: 'test.hourly', subject: 'hourly', payload: {} },
+      { kind: kindId('test.hourly'), subject: 'hourly', payload: {} },
     );
     await stack.drain();
     expect(ran).toHaveLength(1);

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from '../../src/app/catalog.js';
 import { issueTriggerId } from '../../src/sandbox/fake-slack.js';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
-import { commands } from '../../src/slack/commands.js';
 import { launchChromium, noBrowser } from '../helpers/browser.js';
 import { sandboxFetch, slackMessages } from '../helpers/slack.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deliveryKey } from '../../src/security/slack-retries.js';
-import { auditBlocks, escapeMrkdwn } from '../../src/slack/audit-view.js';
-import { CONNECT_FORMS, formView, PROVIDERS, parseConnectForm } from '../../src/slack/connect.js';
+import { auditBlocks, escapeMrkdwn } from '../../src/workspace/audit.js';
+import { CONNECT_FORMS, formView, PROVIDERS, parseConnectForm } from '../../src/workspace/connect.js';
 
 const PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----';
 const APP_ID = '3f2c8a4e-1b7d-4c9a-9e2f-0a1b2c3d4e5f';

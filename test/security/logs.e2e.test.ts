@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { z } from 'zod';
 import { logger, SECRET_KEY } from '../../src/log.js';
+import { setCredentials } from '../../src/providers/credentials.js';
+import { credentialSchemas } from '../../src/providers/index.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.js';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
-import { credentialSchemas, setCredentials } from '../../src/security/credentials.js';
 import { tenantId } from '../../src/store/keys.js';
 import { captureOutput } from '../helpers/output.js';
 import { run } from '../templates/support.js';

@@ -138,7 +138,7 @@ const PROBE = '--zz-probe-not-a-flag';
 
 describe('permissions', () => {
   it('admin commands: members are refused saying who can; admins and allowlisted people get through', async () => {
-    const { commands } = await import('../../src/slack/commands.js');
+    const { commands } = await import('../../src/app/catalog.js');
     const built = commands.filter((c) => c.handler);
     const adminSpecs = built.filter((c) => c.access === 'admin');
     expect(adminSpecs.map((c) => c.path)).toEqual(
@@ -205,11 +205,8 @@ describe('permissions', () => {
     expect(text(await command(stack.url, 'admins list', { user_id: MEMBER }))).toContain(
       ':lock: admins only',
     );
-    const { commands } = await import('../../src/slack/commands.js');
-    const { RESTRICTABLE } = await import('../../src/security/access.js');
-    const inviteSpecs = commands.filter(
-      (c) => c.handler && (RESTRICTABLE.invites.paths as readonly string[]).includes(c.path),
-    );
+    const { commands } = await import('../../src/app/catalog.js');
+    const inviteSpecs = commands.filter((c) => c.handler && c.restrict === 'invites');
     for (const spec of inviteSpecs) {
       const refused = await command(stack.url, `${spec.path} ${PROBE}`, { user_id: MEMBER });
       expect(text(refused)).toMatch(REFUSED);
@@ -234,7 +231,7 @@ describe('/wa connect', () => {
   const zavu2 = { apiKey: 'zv_live_ROTATED_key_5566778' };
 
   it('sets, validates, replaces and removes credentials without ever showing or logging them', async () => {
-    const { getStoredCredentials } = await import('../../src/security/credentials.js');
+    const { getStoredCredentials } = await import('../../src/providers/credentials.js');
     const { tenantId } = await import('../../src/store/keys.js');
     const tenant = tenantId(TEAM);
 
@@ -425,7 +422,7 @@ describe('webhook routes (those that exist)', () => {
   it.runIf(hasRoute('meta'))(
     'meta: forged and cross-tenant signatures are refused; the handshake needs the token',
     async () => {
-      const { setCredentials } = await import('../../src/security/credentials.js');
+      const { setCredentials } = await import('../../src/providers/credentials.js');
       const { webhookIdFor } = await import('../../src/security/webhooks.js');
       const { signMeta } = await import('../../src/security/signatures.js');
       const { tenantId } = await import('../../src/store/keys.js');
@@ -482,7 +479,7 @@ describe('webhook routes (those that exist)', () => {
   it.runIf(hasRoute('zavu'))(
     'zavu: forged, stale, replayed and cross-tenant deliveries are refused or dropped',
     async () => {
-      const { setCredentials } = await import('../../src/security/credentials.js');
+      const { setCredentials } = await import('../../src/providers/credentials.js');
       const { webhookIdFor } = await import('../../src/security/webhooks.js');
       const { signZavu } = await import('../../src/security/signatures.js');
       const { tenantId } = await import('../../src/store/keys.js');
@@ -528,7 +525,7 @@ describe('webhook routes (those that exist)', () => {
   );
 
   it.runIf(hasRoute('cm-sign'))('cm-sign: a wrong, missing or other-tenant secret is refused', async () => {
-    const { setCredentials } = await import('../../src/security/credentials.js');
+    const { setCredentials } = await import('../../src/providers/credentials.js');
     const { webhookIdFor } = await import('../../src/security/webhooks.js');
     const { tenantId } = await import('../../src/store/keys.js');
     const [t1, t2] = [tenantId(TEAM), tenantId('T0SECOND2')];

@@ -129,7 +129,7 @@ describe('a warm ack makes only the calls it needs', () => {
   });
 
   it('a warm command does not load its handler again', async () => {
-    const { findCommand } = await import('../../src/slack/commands.js');
+    const { findCommand } = await import('../../src/app/catalog.js');
     const spec = findCommand(['help'])?.spec as { handler: () => Promise<unknown> };
     const load = spec.handler;
     let loads = 0;
@@ -175,7 +175,7 @@ describe('a warm ack makes only the calls it needs', () => {
 
 describe('a repeated slash command stops before its first side effect', () => {
   const repeat = async (text: string, admin: boolean) => {
-    const { runCommand } = await import('../../src/slack/router.js');
+    const { runCommand } = await import('../../src/app/router.js');
     const { tenantId } = await import('../../src/store/keys.js');
     const open = vi.fn(async () => ({ ok: true }));
     const outcome = runCommand(text, {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { engineDeps } from '../../src/app/engine.js';
 import {
   codePrompt,
   profileMessage,
@@ -10,10 +11,9 @@ import {
 import { UserError } from '../../src/errors.js';
 import { ProviderError } from '../../src/http/errors.js';
 import { emailOffer, partnerSummary, signSummary } from '../../src/invites/render.js';
-import { describeError } from '../../src/jobs/describe.js';
-import { loadJobKind } from '../../src/jobs/kinds.js';
 import type { Job, SlackMessage } from '../../src/jobs/model.js';
-import { jobsBlocks, jobsReply } from '../../src/jobs/view.js';
+import { describeError } from '../../src/slack/describe.js';
+import { jobsBlocks, jobsReply } from '../../src/slack/job-views.js';
 import { esc } from '../../src/slack/mrkdwn.js';
 import { parsedTexts } from '../helpers/slack-text.js';
 
@@ -100,7 +100,7 @@ describe('escaping of untrusted text in every message renderer', () => {
   });
 
   it('property: invite summaries, offers and failure messages carry no user markup', async () => {
-    const kinds = await Promise.all(KINDS.map((k) => loadJobKind(k)));
+    const kinds = await Promise.all(KINDS.map((k) => engineDeps.kind(k)));
     await fc.assert(
       fc.asyncProperty(hostile, hostile, hostile, async (name, other, detail) => {
         const sign = {

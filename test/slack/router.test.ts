@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { commands, findCommand } from '../../src/app/catalog.js';
+import { runCommand } from '../../src/app/router.js';
 import { parseFlags } from '../../src/slack/args.js';
 import { type CommandContext, defineCommand, validateInput } from '../../src/slack/command.js';
-import { commands, findCommand } from '../../src/slack/commands.js';
-import { runCommand } from '../../src/slack/router.js';
 import { days, e164, email, name } from '../../src/slack/schemas.js';
 import { tenantId } from '../../src/store/keys.js';
 

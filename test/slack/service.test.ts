@@ -1,6 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CommandContext, CommandSpec } from '../../src/slack/command.js';
-import { FORMS } from '../../src/slack/forms.js';
 import { tenantId } from '../../src/store/keys.js';
 
 // Every door of an action calls the same service function with the same command spec: the
@@ -18,8 +17,8 @@ vi.mock('../../src/slack/service.js', async (importOriginal) => {
   };
 });
 
-const { runCommand } = await import('../../src/slack/router.js');
-const { formSubmit } = await import('../../src/slack/form-interactions.js');
+const { runCommand } = await import('../../src/app/router.js');
+const { formSubmit } = await import('../../src/app/form-door.js');
 
 const tenant = tenantId('T0UNIT');
 const ctx: CommandContext = {
@@ -85,14 +84,14 @@ describe('one service function per action', () => {
   );
 
   it('every form belongs to a command and asks only for keys its schema reads', async () => {
-    const { commands } = await import('../../src/slack/commands.js');
-    for (const form of FORMS) {
-      const spec = commands.find((c) => c.path === form.path);
-      expect(spec?.handler, form.path).toBeDefined();
+    const { commands, forms } = await import('../../src/app/catalog.js');
+    for (const form of forms) {
+      const spec = commands.find((c) => c.path === form.command.path);
+      expect(spec?.handler, form.command.path).toBeDefined();
       const keys = Object.keys((spec?.schema as unknown as { shape?: object })?.shape ?? {});
       if (keys.length)
         for (const f of form.fields.filter((x) => !x.ifSchemaHas))
-          expect(keys, `${form.path} ${f.key}`).toContain(f.key);
+          expect(keys, `${form.command.path} ${f.key}`).toContain(f.key);
       expect(form.title.length).toBeLessThanOrEqual(24);
       expect(form.submit.length).toBeLessThanOrEqual(24);
     }

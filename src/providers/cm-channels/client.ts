@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { config } from '../../config.js';
 import { ProviderHttp } from '../../http/client.js';
-import { getCredentials } from '../../security/credentials.js';
 import type { TenantId } from '../../store/keys.js';
+import { getCredentials } from '../credentials.js';
 
 /**
  * CM.com Channels: WhatsApp templates and their approval state. Every path carries the account

@@ -2,8 +2,8 @@ import { SignJWT } from 'jose';
 import { clock } from '../../clock.js';
 import { config } from '../../config.js';
 import { ProviderHttp } from '../../http/client.js';
-import { getCredentials } from '../../security/credentials.js';
 import type { TenantId } from '../../store/keys.js';
+import { getCredentials } from '../credentials.js';
 import {
   CreateDossierRequest,
   Dossier,

@@ -2,16 +2,15 @@ import { z } from 'zod';
 import { config } from '../../config.js';
 import { ProviderHttp } from '../../http/client.js';
 import { ProviderError } from '../../http/errors.js';
-import { getCredentials } from '../../security/credentials.js';
 import type { TenantId } from '../../store/keys.js';
+import { getCredentials } from '../credentials.js';
+import { MAX_RECIPIENTS } from './provider.js';
 
 /**
  * CommBox ("Cirrus") WhatsApp API: templated sends (up to 20 recipients per request), media
  * upload and contact validation. Bearer API key; the encrypted stream id is in every path;
  * every answer (errors too) is the envelope `{status, description, response_time, data}`.
  */
-
-export const MAX_RECIPIENTS = 20;
 
 const envelope = <D extends z.ZodType>(data: D) =>
   z.object({

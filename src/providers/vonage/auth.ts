@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt, importPKCS8, SignJWT } from 'jose';
 import { clock } from '../../clock.js';
 import { UserError } from '../../errors.js';
-import type { Credentials } from '../../security/credentials.js';
+import type { Credentials } from '../credentials.js';
 
 type VonageCredentials = Credentials<'vonage'>;
 

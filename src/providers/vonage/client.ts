@@ -14,8 +14,8 @@ import type {
 import { DEPLOYMENT_STATES, UNKNOWN_STATE } from '../../deployments/port.js';
 import { ProviderHttp } from '../../http/client.js';
 import { ProviderError } from '../../http/errors.js';
-import { getCredentials } from '../../security/credentials.js';
 import type { TenantId } from '../../store/keys.js';
+import { getCredentials } from '../credentials.js';
 import { vonageAuthHeader } from './auth.js';
 
 /**

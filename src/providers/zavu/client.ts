@@ -1,7 +1,7 @@
 import { config } from '../../config.js';
 import { ProviderHttp } from '../../http/client.js';
-import { getCredentials } from '../../security/credentials.js';
 import type { TenantId } from '../../store/keys.js';
+import { getCredentials } from '../credentials.js';
 import {
   type CreateInvitationRequest,
   INVITATION_EVENT,

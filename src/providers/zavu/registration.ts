@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { clock } from '../../clock.js';
 import { ProviderError } from '../../http/errors.js';
 import { logger } from '../../log.js';
-import type { Credentials } from '../../security/credentials.js';
 import { webhookUrl } from '../../security/webhooks.js';
 import { ddb, tableName } from '../../store/dynamo.js';
 import { keys, type TenantId } from '../../store/keys.js';
+import type { Credentials } from '../credentials.js';
 import { ZavuClient } from './client.js';
 
 /**

@@ -3,6 +3,7 @@ import { clock } from '../../clock.js';
 import { metaJson } from '../../templates/meta.js';
 import { SANDBOX_CREDENTIALS } from '../credentials.js';
 import { RecordStore } from '../journal.js';
+import type { ProviderSandbox, SandboxContext } from './framework.js';
 import {
   deliverWebhook,
   type FaultOptions,
@@ -13,7 +14,6 @@ import {
   seededFromEnv,
   startSandbox,
 } from './framework.js';
-import type { ProviderSandbox, SandboxContext } from './index.js';
 
 /**
  * CM.com Channels sandbox, written from CM's document, not from our client:

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { clock } from '../../clock.js';
 import { SANDBOX_CREDENTIALS } from '../credentials.js';
 import { RecordStore } from '../journal.js';
+import type { ProviderSandbox, SandboxContext } from './framework.js';
 import {
   deliverWebhook,
   route,
@@ -12,7 +13,6 @@ import {
   type SandboxResponse,
   startSandbox,
 } from './framework.js';
-import type { ProviderSandbox, SandboxContext } from './index.js';
 
 /**
  * CM.com Sign sandbox, written from CM's documents (not from our client):

@@ -4,8 +4,8 @@ import { clock } from '../../clock.js';
 import { SANDBOX_CREDENTIALS } from '../credentials.js';
 import { RecordStore } from '../journal.js';
 import { registerFaultScript, scriptableFaults } from './cm-channels.js';
+import type { ProviderSandbox, SandboxContext } from './framework.js';
 import { route, type SandboxRequest, type SandboxResponse, startSandbox } from './framework.js';
-import type { ProviderSandbox, SandboxContext } from './index.js';
 
 /**
  * CommBox WhatsApp API sandbox, written from CommBox's official OpenAPI description, not from our

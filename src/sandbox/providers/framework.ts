@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { definedEnv } from '../../config.js';
+import type { ExtensionContext } from '../context.js';
 
 /**
  * What every provider sandbox shares: a real HTTP server on 127.0.0.1, JSON helpers, a tiny
@@ -219,4 +220,23 @@ export function seededFromEnv(
 export function faultRateFromEnv(env: NodeJS.ProcessEnv = definedEnv()): number {
   const rate = Number(env.SANDBOX_FAULT_RATE ?? 0);
   return Number.isFinite(rate) ? Math.min(1, Math.max(0, rate)) : 0;
+}
+
+/**
+ * A provider sandbox: a real HTTP server following the provider's documented state machine.
+ * `tick` advances time-driven transitions (and sends the webhooks the provider would send).
+ */
+export interface ProviderSandbox {
+  name: string;
+  /** Environment variable that points the app at this sandbox, e.g. ZAVU_BASE_URL. */
+  envVar: string;
+  /** Path under the server's root that is the API's base (e.g. `/v1` is in the paths, so ''). */
+  basePath: string;
+  running: RunningSandbox;
+  tick(): Promise<void>;
+  state(): unknown;
+}
+
+export interface SandboxContext extends ExtensionContext {
+  faultRate: number;
 }

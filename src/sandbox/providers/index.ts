@@ -1,24 +1,7 @@
-import type { ExtensionContext } from '../extensions.js';
-import { faultRateFromEnv, type RunningSandbox } from './framework.js';
+import type { ExtensionContext } from '../context.js';
+import { faultRateFromEnv, type ProviderSandbox, type SandboxContext } from './framework.js';
 
-/**
- * A provider sandbox: a real HTTP server following the provider's documented state machine.
- * `tick` advances time-driven transitions (and sends the webhooks the provider would send).
- */
-export interface ProviderSandbox {
-  name: string;
-  /** Environment variable that points the app at this sandbox, e.g. ZAVU_BASE_URL. */
-  envVar: string;
-  /** Path under the server's root that is the API's base (e.g. `/v1` is in the paths, so ''). */
-  basePath: string;
-  running: RunningSandbox;
-  tick(): Promise<void>;
-  state(): unknown;
-}
-
-export interface SandboxContext extends ExtensionContext {
-  faultRate: number;
-}
+export type { ProviderSandbox, SandboxContext } from './framework.js';
 
 type Factory = (ctx: SandboxContext) => Promise<ProviderSandbox>;
 

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { clock } from '../../clock.js';
 import { prepareSandboxVonageApplication, sandboxVonageApplication } from '../credentials.js';
 import { RecordStore } from '../journal.js';
+import type { ProviderSandbox, SandboxContext } from './framework.js';
 import { route, type SandboxRequest, type SandboxResponse, startSandbox } from './framework.js';
-import type { ProviderSandbox, SandboxContext } from './index.js';
 
 /**
  * Vonage WhatsApp Manager, as `spec/vonage/whatsapp-provisioning.yml` (vendored) describes it.

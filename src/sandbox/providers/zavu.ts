@@ -7,6 +7,7 @@ import { safeEqual, webhookUrl } from '../../security/webhooks.js';
 import { tenantId } from '../../store/keys.js';
 import { SANDBOX_CREDENTIALS } from '../credentials.js';
 import { RecordStore } from '../journal.js';
+import type { ProviderSandbox, SandboxContext } from './framework.js';
 import {
   deliverWebhook,
   route,
@@ -14,7 +15,6 @@ import {
   type SandboxResponse,
   startSandbox,
 } from './framework.js';
-import type { ProviderSandbox, SandboxContext } from './index.js';
 
 /**
  * Zavu partner invitations and the project webhook, written from Zavu's documents (not from our

@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import { ProviderError, RateLimitedError } from '../http/errors.js';
-import { PROVIDER_LABELS } from '../security/credentials.js';
-import { esc } from '../slack/mrkdwn.js';
+import { PROVIDER_LABELS } from '../providers/index.js';
+import { esc } from './mrkdwn.js';
 
 const label = (p: string) => (PROVIDER_LABELS as Record<string, string>)[p] ?? p;
 

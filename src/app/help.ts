@@ -1,9 +1,11 @@
 import type { KnownBlock } from '@slack/types';
-import type { Reply } from './command.js';
-import { commands } from './commands.js';
-import { esc } from './mrkdwn.js';
+import { catalog } from '../slack/catalog.js';
+import { defineCommand, type Reply } from '../slack/command.js';
+import { esc } from '../slack/mrkdwn.js';
+import { noInput } from '../slack/no-input.js';
 
 export async function help(): Promise<Reply> {
+  const { commands } = catalog();
   const lines = commands.map(
     (c) =>
       `\`${esc(c.usage)}\`\n${esc(c.summary)}${c.access === 'admin' ? ' _(admins)_' : ''}${c.handler ? '' : ' _(not built yet)_'}`,
@@ -36,3 +38,12 @@ export async function help(): Promise<Reply> {
     blocks,
   };
 }
+
+export const helpCommand = defineCommand({
+  path: 'help',
+  usage: '/wa help',
+  summary: 'Show this list',
+  access: 'member',
+  schema: noInput,
+  handler: async () => help,
+});

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isRestrictableGroup, RESTRICTABLE } from '../security/access.js';
+import { isPhoneCountry } from '../slack/schemas.js';
 
 const USER_ID = /^[UW][A-Z0-9]{2,20}$/;
 /** Slack escapes mentions in command text as `<@U123|name>` (or `<@U123>`). */
@@ -32,3 +33,17 @@ export const restrictInput = z.object({
     }),
   state: z.enum(['on', 'off'], { error: 'say on (admins only) or off (everyone)' }),
 });
+
+export const countryInput = z.object({
+  country: z
+    .string()
+    .trim()
+    .transform((v) => v.toUpperCase())
+    .refine(async (v) => v === 'NONE' || (await isPhoneCountry(v)), {
+      error: (iss) =>
+        `${JSON.stringify(iss.input)} is not a two-letter country code WhatsApp numbers can have (like NL, US, GB), or none`,
+    }),
+});
+
+/** `/wa jobs [--all]`. */
+export const jobsInput = z.object({ all: z.boolean().optional() });

@@ -1,19 +1,25 @@
 import type { KnownBlock, View } from '@slack/types';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
-import { zavuWebhookStatus } from '../providers/zavu/registration.js';
+import { registeredCmSignWebhook } from '../invites/port.js';
 import {
   type CredentialMeta,
-  type CredentialProvider,
   type Credentials,
-  credentialSchemas,
   getStoredCredentials,
   listCredentialMeta,
+} from '../providers/credentials.js';
+import {
+  type CredentialProvider,
+  credentialSchemas,
   PROVIDER_LABELS,
-} from '../security/credentials.js';
+  PROVIDER_LIST,
+  PROVIDER_NAMES,
+} from '../providers/index.js';
+import type { ConnectField } from '../providers/provider.js';
+import { zavuWebhookStatus } from '../providers/zavu/registration.js';
 import { webhookUrl } from '../security/webhooks.js';
+import type { CommandContext, Reply } from '../slack/command.js';
 import type { TenantId } from '../store/keys.js';
-import type { CommandContext, Reply } from './command.js';
 
 /**
  * `/wa connect`: one modal. The home view lists each provider (set by whom and when, or not
@@ -23,94 +29,20 @@ import type { CommandContext, Reply } from './command.js';
  * put back into a view, never logged.
  */
 
-export interface Field {
-  key: string;
-  label: string;
-  max: number;
-  hint?: string;
-  multiline?: boolean;
-  /** Optional in the schema too: the form never requires it. */
-  optional?: boolean;
-}
+export type Field = ConnectField;
 
-export const PROVIDERS = Object.keys(credentialSchemas) as CredentialProvider[];
+export const PROVIDERS = PROVIDER_NAMES;
 
-export const CONNECT_FORMS: Record<CredentialProvider, { help: string; fields: Field[] }> = {
-  'cm-sign': {
-    help: 'CM.com Sign sends signing invites. The key id and secret sign a short-lived token for every request.',
-    fields: [
-      { key: 'keyId', label: 'Key id', max: 200 },
-      { key: 'secret', label: 'Secret', max: 512, hint: 'At least 16 characters.' },
-      {
-        key: 'webhookSecret',
-        label: 'Webhook secret',
-        max: 512,
-        optional: true,
-        hint: 'Optional, 16+ characters. Leave it empty and one is generated. On save, the webhook is registered with CM.com Sign for you, carrying this secret in an x-webhook-secret header.',
-      },
-    ],
-  },
-  'cm-channels': {
-    help: 'CM.com Channels holds your WhatsApp templates and their approval status.',
-    fields: [
-      { key: 'productToken', label: 'Product token', max: 200 },
-      { key: 'accountId', label: 'Account id', max: 36, hint: 'The GUID of your CM.com account.' },
-      {
-        key: 'channelRequestId',
-        label: 'WhatsApp channel request id',
-        max: 36,
-        hint: 'The GUID of the WhatsApp channel request (not the channel id).',
-      },
-    ],
-  },
-  zavu: {
-    help: "Zavu creates partner invitation links. Saving registers this workspace's webhook with Zavu and keeps the signing secret Zavu returns: nothing to copy by hand.",
-    fields: [
-      { key: 'apiKey', label: 'API key', max: 512 },
-      {
-        key: 'webhookSecret',
-        label: 'Webhook signing secret (optional)',
-        max: 512,
-        optional: true,
-        hint: 'Leave empty: Zavu returns it when the webhook is registered. Only for a webhook you registered with Zavu yourself.',
-      },
-    ],
-  },
-  commbox: {
-    help: 'CommBox sends templated WhatsApp messages and checks contacts.',
-    fields: [
-      { key: 'apiKey', label: 'API key', max: 512 },
-      { key: 'streamId', label: 'Encrypted stream id', max: 512 },
-    ],
-  },
-  vonage: {
-    help: 'Vonage WhatsApp Manager provisions number deployments. Give either the application id and its private key (a JWT is made per request), or a bearer JWT.',
-    fields: [
-      { key: 'applicationId', label: 'Application id', max: 36 },
-      { key: 'privateKey', label: 'Private key (PEM)', max: 3000, multiline: true },
-      { key: 'bearerJwt', label: 'Or: bearer JWT', max: 3000, multiline: true },
-    ],
-  },
-  meta: {
-    help: "Meta's template status webhooks: the app secret checks their signature; the verify token answers Meta's subscription handshake.",
-    fields: [
-      { key: 'appSecret', label: 'App secret', max: 200 },
-      {
-        key: 'verifyToken',
-        label: 'Verify token',
-        max: 200,
-        hint: 'Any string of 8+ characters; type the same into Meta\u2019s webhook setup.',
-      },
-    ],
-  },
-};
+/** Each provider's form, as its descriptor (src/providers/<name>/provider.ts) says. */
+export const CONNECT_FORMS = Object.fromEntries(PROVIDER_LIST.map((p) => [p.name, p.connect])) as Record<
+  CredentialProvider,
+  { help: string; fields: Field[] }
+>;
 
 export const blockIdOf = (key: string) => `f_${key}`;
 const ACTION_ID = 'value';
 
-export function isProvider(p: unknown): p is CredentialProvider {
-  return typeof p === 'string' && Object.hasOwn(credentialSchemas, p);
-}
+export { isProvider } from '../providers/index.js';
 
 function title(text: string) {
   return { type: 'plain_text' as const, text: text.length > 24 ? `${text.slice(0, 23)}…` : text };
@@ -131,7 +63,7 @@ export async function homeView(tenant: TenantId, notice?: string): Promise<View>
     webhookUrl(tenant, 'zavu'),
     webhookUrl(tenant, 'cm-sign'),
     webhookUrl(tenant, 'meta'),
-    import('../invites/cm-sign-webhook.js').then((m) => m.registeredCmSignWebhook(tenant)),
+    registeredCmSignWebhook(tenant),
   ]);
   const blocks: KnownBlock[] = [];
   if (notice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: notice } });

@@ -12,9 +12,10 @@ import {
   setRestricted,
 } from '../security/access.js';
 import { audit } from '../security/audit.js';
-import type { adminUserInput, restrictInput } from './admins-schemas.js';
-import type { CommandContext, Reply } from './command.js';
-import { isEligibleUser, isWorkspaceAdmin } from './permissions.js';
+import { catalog } from '../slack/catalog.js';
+import type { CommandContext, Reply } from '../slack/command.js';
+import { isEligibleUser, isWorkspaceAdmin } from '../slack/permissions.js';
+import type { adminUserInput, restrictInput } from './schemas.js';
 
 const ephemeral = (text: string, blocks?: KnownBlock[]): Reply => ({
   response_type: 'ephemeral',
@@ -99,7 +100,10 @@ export async function restrictCommand(input: z.output<typeof restrictInput>, ctx
     outcome: 'ok',
   });
   return ephemeral(
-    `:white_check_mark: ${capitalize(label)} (${RESTRICTABLE[group].paths.map((p) => `\`/wa ${p}\``).join(', ')}) is now ${on ? 'for admins only' : 'open to everyone in the workspace'}.`,
+    `:white_check_mark: ${capitalize(label)} (${catalog()
+      .commands.filter((c) => c.restrict === group)
+      .map((c) => `\`/wa ${c.path}\``)
+      .join(', ')}) is now ${on ? 'for admins only' : 'open to everyone in the workspace'}.`,
   );
 }
 

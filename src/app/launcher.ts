@@ -1,9 +1,9 @@
 import type { KnownBlock, View } from '@slack/types';
 import { logger } from '../log.js';
-import { getAccessSettings, groupOfPath, type RestrictableGroup } from '../security/access.js';
-import type { CommandContext, Reply } from './command.js';
-import { commands } from './commands.js';
-import { formFor } from './forms.js';
+import { getAccessSettings, type RestrictableGroup } from '../security/access.js';
+import type { CommandContext, Reply } from '../slack/command.js';
+import type { LauncherEntry } from '../slack/manifest.js';
+import { helpCommand, launcherGroups } from './catalog.js';
 
 /**
  * The launcher: `/wa` alone, the global shortcut "WhatsApp onboarding" and App Home list the
@@ -11,52 +11,6 @@ import { formFor } from './forms.js';
  * groups an admin restricted (`/wa admins restrict`) only to admins too. Being shown a button
  * is no licence: each form and button checks again through the service layer.
  */
-
-export interface LauncherEntry {
-  /** The command path; for forms also the form's path. */
-  path: string;
-  label: string;
-  /** `form:open` opens the action's form; the others are handled by the launcher itself. */
-  action: 'form:open' | 'form:connect' | 'form:audit' | 'form:jobs';
-  /** Shown on App Home as a common action. */
-  common?: boolean;
-}
-
-export const LAUNCHER_GROUPS: Array<{ name: string; entries: LauncherEntry[] }> = [
-  {
-    name: 'Invites',
-    entries: [
-      { path: 'invite sign', label: 'Send a signing invite', action: 'form:open', common: true },
-      { path: 'invite partner', label: 'Create a partner invitation', action: 'form:open', common: true },
-    ],
-  },
-  {
-    name: 'Templates',
-    entries: [{ path: 'template send', label: 'Send a template', action: 'form:open', common: true }],
-  },
-  {
-    name: 'Contacts',
-    entries: [
-      { path: 'contact optin', label: 'Record an opt-in', action: 'form:open', common: true },
-      { path: 'contact verify', label: 'Verify contacts', action: 'form:open' },
-    ],
-  },
-  {
-    name: 'Deployments',
-    entries: [
-      { path: 'deploy start', label: 'Start a deployment', action: 'form:open' },
-      { path: 'deploy profile', label: 'Business profile', action: 'form:open' },
-      { path: 'deploy photo', label: 'Profile photo', action: 'form:open' },
-    ],
-  },
-  {
-    name: 'Admin',
-    entries: [
-      { path: 'connect', label: 'Provider credentials', action: 'form:connect' },
-      { path: 'audit', label: 'Audit trail', action: 'form:audit' },
-    ],
-  },
-];
 
 /** The entries this person may use here, by group (empty groups left out). */
 export async function visibleGroups(ctx: Pick<CommandContext, 'tenant' | 'isAdmin'>) {
@@ -71,12 +25,12 @@ export async function visibleGroups(ctx: Pick<CommandContext, 'tenant' | 'isAdmi
   }
   let admin: boolean | undefined;
   const out: Array<{ name: string; entries: LauncherEntry[] }> = [];
-  for (const group of LAUNCHER_GROUPS) {
+  for (const group of launcherGroups) {
     const entries: LauncherEntry[] = [];
     for (const entry of group.entries) {
-      const spec = commands.find((c) => c.path === entry.path);
-      if (!spec?.handler) continue;
-      const g = groupOfPath(spec.path);
+      const spec = entry.command;
+      if (!spec.handler) continue;
+      const g = spec.restrict;
       const needsAdmin =
         spec.access === 'admin' || (g !== undefined && (restricted === 'unknown' || restricted.includes(g)));
       if (needsAdmin) {
@@ -93,9 +47,9 @@ export async function visibleGroups(ctx: Pick<CommandContext, 'tenant' | 'isAdmi
 function button(entry: LauncherEntry) {
   return {
     type: 'button' as const,
-    action_id: `${entry.action}:${entry.path.replace(/ /g, '-')}`,
+    action_id: `${entry.action}:${entry.command.path.replace(/ /g, '-')}`,
     text: { type: 'plain_text' as const, text: entry.label },
-    value: entry.path,
+    value: entry.command.path,
   };
 }
 
@@ -153,15 +107,11 @@ export async function homeActionBlocks(
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'WhatsApp onboarding' } },
   ];
-  const all: LauncherEntry = { path: 'help', label: 'All actions…', action: 'form:open' };
+  const all: LauncherEntry = { command: helpCommand, label: 'All actions…', action: 'form:open' };
   blocks.push({
     type: 'actions',
     block_id: 'home_actions',
     elements: [...entries.map(button), { ...button(all), action_id: 'form:launcher' }],
   });
   return blocks;
-}
-
-export function hasForm(path: string): boolean {
-  return formFor(path) !== undefined;
 }

@@ -2,13 +2,12 @@ import { App, type Authorize, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
 import { config } from '../config.js';
 import { logger } from '../log.js';
 import { duplicateCommandReply, slackRetryGuard } from '../security/slack-retries.js';
+import { type CommandContext, DuplicateDeliveryError, type Reply } from '../slack/command.js';
+import { errorReply } from '../slack/errors.js';
+import { InstallationNotFoundError } from '../slack/installation-store.js';
+import { installProvider, installUrl } from '../slack/oauth.js';
+import { slackLogger } from '../slack/slack-logger.js';
 import { type TenantId, tenantOf } from '../store/keys.js';
-import { type CommandContext, DuplicateDeliveryError, type Reply } from './command.js';
-import { errorReply } from './errors.js';
-import { InstallationNotFoundError } from './installation-store.js';
-import { actionRoutes, shortcutRoutes, viewRoutes } from './interactions.js';
-import { installProvider, installUrl } from './oauth.js';
-import { slackLogger } from './slack-logger.js';
 
 /**
  * Tokens come from InstallProvider.authorize, which refreshes rotated tokens itself. A
@@ -45,6 +44,23 @@ function loadRouter() {
     throw err;
   });
   return router;
+}
+
+/**
+ * The catalog's interaction routes and the form door (every `form:` button and form), with the
+ * job engine wired (a cancel updates the card), loaded by the first button, modal or shortcut
+ * and then kept.
+ */
+type Routes = typeof import('./catalog.js') & { formDoor: typeof import('./form-door.js') };
+let routes: Promise<Routes> | undefined;
+function loadRoutes() {
+  routes ??= Promise.all([import('./catalog.js'), import('./form-door.js'), import('./engine.js')])
+    .then(([catalog, formDoor]) => ({ ...catalog, formDoor }))
+    .catch((err: unknown) => {
+      routes = undefined;
+      throw err;
+    });
+  return routes;
 }
 
 /** The Bolt app, with the signing secret from src/slack/secrets.ts (functions/slack.ts reads it). */
@@ -91,7 +107,7 @@ export function createSlackApp(signingSecret: string) {
       teamDomain: command.team_domain,
       client,
       // Loaded on first use: the cold path holds Bolt and config, not the command surface.
-      isAdmin: async () => (await import('./permissions.js')).isAdmin(client, tenant, command.user_id),
+      isAdmin: async () => (await import('../slack/permissions.js')).isAdmin(client, tenant, command.user_id),
       // Written while the command reads (slackRetryGuard); awaited before its first side effect.
       firstDelivery: context.firstDelivery as CommandContext['firstDelivery'],
     };
@@ -107,33 +123,41 @@ export function createSlackApp(signingSecret: string) {
     void context;
   });
 
-  for (const route of actionRoutes) {
-    app.action(new RegExp(`^${route.prefix}`), async (args) => {
-      await args.ack();
-      const handler = await route.load();
-      await handler(Object.assign(args, { tenant: tenantFromBody(args.body) }) as never);
-    });
-  }
-  for (const route of viewRoutes) {
-    app.view(new RegExp(`^${route.prefix}`), async (args) => {
-      const handler = await route.load();
-      await handler(Object.assign(args, { tenant: tenantFromBody(args.body) }) as never);
-    });
-  }
-
-  for (const route of shortcutRoutes) {
-    app.shortcut(route.callbackId, async (args) => {
-      await args.ack();
-      const handler = await route.load();
-      await handler(Object.assign(args, { tenant: tenantFromBody(args.body) }) as never);
-    });
-  }
-
-  // Any other button (a link button, or one whose feature is not built) is acknowledged, so
-  // Slack shows no error on it.
-  app.action(/.*/, async ({ ack, action }) => {
-    const id = (action as { action_id?: string }).action_id ?? '';
-    if (!actionRoutes.some((r) => id.startsWith(r.prefix))) await ack();
+  // Buttons, modals and shortcuts go to the feature that owns their id (src/app/catalog.ts, from
+  // each feature's manifest), loaded with the first one. Any other button (a link button) is
+  // acknowledged, so Slack shows no error on it.
+  app.action(/.*/, async (args) => {
+    await args.ack();
+    const id = (args.action as { action_id?: string }).action_id ?? '';
+    const routes = await loadRoutes();
+    const route = routes.actionRoutes.find((r) => id.startsWith(r.prefix));
+    const handler = route
+      ? await route.load()
+      : id.startsWith('form:')
+        ? routes.formDoor.formAction
+        : undefined;
+    if (!handler) return;
+    await handler(Object.assign(args, { tenant: tenantFromBody(args.body) }) as never);
+  });
+  app.view(/.*/, async (args) => {
+    const routes = await loadRoutes();
+    const id = args.view.callback_id;
+    const route = routes.viewRoutes.find((r) => id.startsWith(r.prefix));
+    const handler = route
+      ? await route.load()
+      : id.startsWith('form:')
+        ? routes.formDoor.formSubmit
+        : undefined;
+    if (!handler) return void (await args.ack());
+    await handler(Object.assign(args, { tenant: tenantFromBody(args.body) }) as never);
+  });
+  app.shortcut(/^(?!wa:launcher$)/, async (args) => {
+    const id = (args.shortcut as { callback_id?: string }).callback_id ?? '';
+    const route = (await loadRoutes()).shortcutRoutes.find((r) => r.callbackId === id);
+    await args.ack();
+    if (!route) return;
+    const handler = await route.load();
+    await handler(Object.assign(args, { tenant: tenantFromBody(args.body) }) as never);
   });
 
   // The global shortcut "WhatsApp onboarding" opens the launcher, as `/wa` alone does.
@@ -141,7 +165,7 @@ export function createSlackApp(signingSecret: string) {
     await ack();
     const tenant = tenantFromBody(body as never);
     const [{ actorOf }, { launcherView }] = await Promise.all([
-      import('./service.js'),
+      import('../slack/service.js'),
       import('./launcher.js'),
     ]);
     const ctx = actorOf(body as never, client, tenant);
@@ -157,9 +181,9 @@ export function createSlackApp(signingSecret: string) {
     });
     const [{ JobRepository }, { jobsBlocks }, { homeActionBlocks }, { actorOf }] = await Promise.all([
       import('../jobs/repository.js'),
-      import('../jobs/view.js'),
+      import('../slack/job-views.js'),
       import('./launcher.js'),
-      import('./service.js'),
+      import('../slack/service.js'),
     ]);
     const ctx = actorOf({ user: { id: event.user } }, client, tenant);
     const [jobs, actions] = await Promise.all([

@@ -1,5 +1,5 @@
 import type { UserError } from '../errors.js';
-import { ArgumentError, parseFlags, tokenize } from './args.js';
+import { ArgumentError, parseFlags, tokenize } from '../slack/args.js';
 import {
   type CommandContext,
   type CommandSpec,
@@ -7,11 +7,11 @@ import {
   firstDeliveryOnly,
   type Reply,
   rawInput,
-} from './command.js';
-import { commands, commandsUnder, findCommand } from './commands.js';
-import { errorReply } from './errors.js';
-import { esc, fromSlack } from './mrkdwn.js';
-import { accessRefusal, activeJobText, perform } from './service.js';
+} from '../slack/command.js';
+import { errorReply } from '../slack/errors.js';
+import { esc, fromSlack } from '../slack/mrkdwn.js';
+import { accessRefusal, activeJobText, perform } from '../slack/service.js';
+import { commands, commandsUnder, findCommand, formOf } from './catalog.js';
 
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
 
@@ -96,9 +96,10 @@ async function invalidReply(
   rest: string[],
 ): Promise<Reply> {
   const reply = errorReply(err, err instanceof ArgumentError ? spec.usage : undefined);
-  const { formOffer } = await import('./forms.js');
-  const offer = formOffer(spec.path, rest);
-  if (!offer) return reply;
+  const form = formOf(spec);
+  if (!form) return reply;
+  const { formOffer } = await import('../slack/forms.js');
+  const offer = formOffer(form, rest);
   return {
     ...reply,
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: reply.text.slice(0, 2900) } }, offer],

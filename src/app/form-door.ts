@@ -1,19 +1,18 @@
 import type { View } from '@slack/types';
 import { logger } from '../log.js';
-import { errorReply } from './errors.js';
+import { errorReply } from '../slack/errors.js';
 import {
   AGAIN_BLOCK,
   blockForField,
   type FormSpec,
-  formFor,
   formView,
-  PICK_ACTION,
   rawFromValues,
   resultView,
-} from './forms.js';
-import type { ActionArgs, ViewArgs } from './interactions.js';
+} from '../slack/forms.js';
+import type { ActionArgs, ViewArgs } from '../slack/interactions.js';
+import { accessRefusal, activeJobText, actorOf, fieldMessage, perform } from '../slack/service.js';
+import { commands, formOf, launcherGroups } from './catalog.js';
 import { launcherView } from './launcher.js';
-import { accessRefusal, activeJobText, actorOf, fieldMessage, perform, specFor } from './service.js';
 
 /**
  * The launcher's buttons, "Open the form" on a failed command, App Home's buttons (`form:*`
@@ -49,23 +48,14 @@ export async function formAction(args: ActionArgs): Promise<void> {
       : await client.views.open({ trigger_id: body.trigger_id, view });
     return res.view?.id;
   };
-  // The template form's choices come from CM.com: a job looks them up and updates the form.
-  const lookUpTemplates = async (viewId: string | undefined, pick?: string) => {
-    if (!viewId) return;
-    const { startJob } = await import('../jobs/service.js');
-    await startJob(ctx, {
-      kind: 'template.lookup',
-      subject: pick ? 'Template fields for the send form' : 'Approved templates for the send form',
-      payload: { op: 'form', viewId, ...(channel ? { channel } : {}), ...(pick ? { pick } : {}) },
-    });
-  };
-
-  if (actionId === PICK_ACTION) {
-    const refused = await accessRefusal(specFor('template send'), ctx);
-    const pick = (body.actions?.[0] as { selected_option?: { value?: string } } | undefined)?.selected_option
-      ?.value;
-    if (refused || !pick || pick.length > 150) return;
-    await lookUpTemplates(body.view?.id, pick);
+  // An action inside an open form (the template form's choice): the form's own.
+  const open =
+    inModal && body.view?.callback_id === 'form:submit'
+      ? formByPath(metaOf(body.view?.private_metadata).p)
+      : undefined;
+  if (open?.dynamic?.act && !actionId.startsWith('form:open') && actionId !== 'form:launcher') {
+    if (await accessRefusal(open.command, ctx)) return;
+    await open.dynamic.act(actionId, body.actions?.[0] as never, ctx, body.view?.id, channel);
     return;
   }
 
@@ -78,35 +68,23 @@ export async function formAction(args: ActionArgs): Promise<void> {
     path = typeof m.p === 'string' ? m.p : '';
     prefill = strings(m.v);
   }
-  let spec: ReturnType<typeof specFor>;
-  try {
-    spec = specFor(path);
-  } catch {
+  const spec = commands.find((c) => c.path === path);
+  if (!spec) {
     logger.warn('form button for an unknown action', { actionId });
     return;
   }
   const refused = await accessRefusal(spec, ctx);
   if (refused) return void (await show(resultView('Not available', refused.text)));
 
-  if (actionId.startsWith('form:connect')) {
-    const { homeView } = await import('./connect.js');
-    return void (await show(await homeView(tenant)));
-  }
-  if (actionId.startsWith('form:audit')) {
-    const { showAudit } = await import('./audit-view.js');
-    const reply = await showAudit({}, ctx);
-    return void (await show({
-      type: 'modal',
-      callback_id: 'form:done',
-      title: { type: 'plain_text', text: 'Audit trail' },
-      close: { type: 'plain_text', text: 'Close' },
-      blocks: (reply.blocks ?? []).slice(0, 100),
-    }));
-  }
-  const form = formFor(path);
+  // An entry whose answer is a view of its own (provider credentials, the audit trail).
+  const entry = launcherGroups
+    .flatMap((g) => g.entries)
+    .find((e) => e.command === spec && e.view && actionId.startsWith(e.action));
+  if (entry?.view) return void (await show(await entry.view(ctx)));
+  const form = formOf(spec);
   if (!form) return;
   const viewId = await show(formView(form, { channel, prefill }));
-  if (form.path === 'template send') await lookUpTemplates(viewId);
+  await form.dynamic?.opened?.(viewId, ctx, channel);
 }
 
 export async function formSubmit(args: ViewArgs): Promise<void> {
@@ -116,7 +94,7 @@ export async function formSubmit(args: ViewArgs): Promise<void> {
     return;
   }
   const meta = metaOf(view.private_metadata);
-  const form = typeof meta.p === 'string' ? formFor(meta.p) : undefined;
+  const form = formByPath(meta.p);
   if (!form) {
     logger.warn('form submission for an unknown action', { callbackId: view.callback_id });
     await ack();
@@ -130,7 +108,7 @@ export async function formSubmit(args: ViewArgs): Promise<void> {
     .map((b) => b.block_id as string);
   const firstField = blockIds[0] ?? form.fields[0]?.key ?? AGAIN_BLOCK;
   try {
-    const outcome = await perform(specFor(form.path), raw, ctx);
+    const outcome = await perform(form.command, raw, ctx);
     switch (outcome.status) {
       case 'done':
         await ack({ response_action: 'update', view: resultView(form.title, outcome.reply.text) });
@@ -140,7 +118,7 @@ export async function formSubmit(args: ViewArgs): Promise<void> {
         return;
       case 'invalid': {
         const field =
-          (blockIds.length ? blockForField(outcome.field, blockIds) : fieldOf(form, outcome.field)) ??
+          (blockIds.length ? blockForField(form, outcome.field, blockIds) : fieldOf(form, outcome.field)) ??
           firstField;
         await ack({ response_action: 'errors', errors: { [field]: fieldMessage(outcome.error) } });
         return;
@@ -166,4 +144,8 @@ export async function formSubmit(args: ViewArgs): Promise<void> {
 /** The block an error belongs beside, when the form has that field. */
 function fieldOf(form: FormSpec, field: string | undefined): string | undefined {
   return field && form.fields.some((f) => f.key === field) ? field : undefined;
+}
+
+function formByPath(path: unknown): FormSpec | undefined {
+  return typeof path === 'string' ? formOf({ path }) : undefined;
 }

@@ -1,7 +1,7 @@
-import type { KnownBlock } from '@slack/types';
+import type { KnownBlock, View } from '@slack/types';
 import { type AuditEntry, latestAudit } from '../security/audit.js';
-import type { CommandContext, Reply } from './command.js';
-import { escClip } from './mrkdwn.js';
+import type { CommandContext, Reply } from '../slack/command.js';
+import { escClip } from '../slack/mrkdwn.js';
 
 const SHOWN = 20;
 const OUTCOME: Record<AuditEntry['outcome'], string> = {
@@ -67,4 +67,16 @@ export async function showAudit(_input: unknown, ctx: CommandContext): Promise<R
     ? `Audit trail, newest first:\n${entries.map((e) => escapeMrkdwn(`${e.at} ${e.outcome} ${e.action}${e.target ? ` ${e.target}` : ''} by ${e.actor}`, 300)).join('\n')}`
     : 'Audit trail: nothing recorded yet.';
   return { response_type: 'ephemeral', text, blocks: auditBlocks(entries) };
+}
+
+/** The audit trail as a modal (the launcher's Admin entry). */
+export async function auditModal(ctx: CommandContext): Promise<View> {
+  const reply = await showAudit({}, ctx);
+  return {
+    type: 'modal',
+    callback_id: 'form:done',
+    title: { type: 'plain_text', text: 'Audit trail' },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: (reply.blocks ?? []).slice(0, 100),
+  };
 }

@@ -1,8 +1,8 @@
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import type { Reply } from '../slack/command.js';
-import { esc, mention } from '../slack/mrkdwn.js';
-import type { Job } from './model.js';
+import type { Job } from '../jobs/model.js';
+import type { Reply } from './command.js';
+import { esc, mention } from './mrkdwn.js';
 
 const STATE_ICON: Record<string, string> = {
   queued: ':hourglass_flowing_sand:',

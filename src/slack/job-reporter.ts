@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { clock } from '../clock.js';
+import type { ReportTo, SlackMessage } from '../jobs/model.js';
 import { logger } from '../log.js';
-import type { ReportTo, SlackMessage } from './model.js';
 
 const RESPONSE_URL_USES = 5;
 

@@ -1,12 +1,13 @@
 import type { z } from 'zod';
 import { clock } from '../clock.js';
+import { JobRepository } from '../jobs/repository.js';
 import { audit } from '../security/audit.js';
+import { catalog } from '../slack/catalog.js';
 import type { CommandContext, Reply } from '../slack/command.js';
 import type { ActionArgs } from '../slack/interactions.js';
+import { jobsReply } from '../slack/job-views.js';
 import { esc, mention } from '../slack/mrkdwn.js';
-import { JobRepository } from './repository.js';
 import type { jobsInput } from './schemas.js';
-import { jobsReply } from './view.js';
 
 /** `/wa jobs [--all]`: reads DynamoDB only, so it answers on the ack path. */
 export async function listJobs(input: z.output<typeof jobsInput>, ctx: CommandContext): Promise<Reply> {
@@ -29,8 +30,9 @@ export async function cancelJobAction({ action, body, respond, tenant, client }:
   }
   // The same rule as the command that does this for the job's kind (`/wa invite cancel` for a
   // partner invitation): the requester or an admin, with that command's restrictions.
-  const { actorOf, commandOfJob, mayChangeJob } = await import('../slack/service.js');
-  const refused = await mayChangeJob(job, commandOfJob(job), actorOf(body, client, tenant), 'cancel');
+  const { actorOf, mayChangeJob } = await import('../slack/service.js');
+  const rule = catalog().ruleOfKind(job.kind);
+  const refused = await mayChangeJob(job, rule, actorOf(body, client, tenant), 'cancel');
   if (refused) {
     await respond({ response_type: 'ephemeral', replace_original: false, text: refused.text });
     return;
@@ -46,9 +48,9 @@ export async function cancelJobAction({ action, body, respond, tenant, client }:
     // The card says so at once, without the buttons of a flow that is over; the thread keeps it.
     const now = await repo.get(tenant, jobId);
     if (now) {
-      const { refreshCard } = await import('./runner.js');
-      await refreshCard(now, async () => client);
-      const { SlackReporter } = await import('./report.js');
+      const { refreshCard } = await import('../jobs/runner.js');
+      await refreshCard(now);
+      const { SlackReporter } = await import('../slack/job-reporter.js');
       await new SlackReporter(async () => client, now.report)
         .post({ text: `:no_entry_sign: ${mention(body.user.id)} cancelled this (job \`${esc(jobId)}\`).` })
         .catch(() => undefined);

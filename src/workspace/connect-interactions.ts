@@ -1,24 +1,24 @@
 import { logger } from '../log.js';
 import {
+  type CredentialProvider,
+  type Credentials,
+  getStoredCredentials,
+  listCredentialMeta,
+  removeCredentials,
+  setCredentials,
+} from '../providers/credentials.js';
+import { PROVIDER_LABELS } from '../providers/index.js';
+import {
   registerZavuWebhook,
   setZavuWebhookStatus,
   type WebhookStatus,
 } from '../providers/zavu/registration.js';
 import { audit } from '../security/audit.js';
-import {
-  type CredentialProvider,
-  type Credentials,
-  getStoredCredentials,
-  listCredentialMeta,
-  PROVIDER_LABELS,
-  removeCredentials,
-  setCredentials,
-} from '../security/credentials.js';
+import type { ActionArgs, ViewArgs } from '../slack/interactions.js';
+import { esc } from '../slack/mrkdwn.js';
+import { isAdmin, whoCan } from '../slack/permissions.js';
 import type { TenantId } from '../store/keys.js';
 import { formValues, formView, homeView, isProvider, parseConnectForm } from './connect.js';
-import type { ActionArgs, ViewArgs } from './interactions.js';
-import { esc } from './mrkdwn.js';
-import { isAdmin, whoCan } from './permissions.js';
 
 /**
  * Buttons and the submission of the `/wa connect` modal. Every one checks again that the
@@ -140,10 +140,13 @@ export async function connectView(args: ViewArgs): Promise<void> {
   let registering = '';
   if (provider === 'cm-sign') {
     // Registering the webhook is a provider call: a job does it, never the 3-second ack path.
-    const { startJob } = await import('../jobs/service.js');
+    const [{ startJob }, { cmSignWebhookKind }] = await Promise.all([
+      import('../jobs/service.js'),
+      import('../invites/port.js'),
+    ]);
     await startJob(
       { tenant, userId, channelId: userId },
-      { kind: 'cm-sign.webhook', subject: 'CM.com Sign webhook registration', payload: {} },
+      { kind: cmSignWebhookKind, subject: 'CM.com Sign webhook registration', payload: {} },
     );
     registering = ' Registering the CM.com Sign webhook now; the result comes to you in a direct message.';
   }

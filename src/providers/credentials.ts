@@ -1,51 +1,14 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { clock } from '../clock.js';
 import { config } from '../config.js';
 import { UserError } from '../errors.js';
 import { rememberSecretValues } from '../redaction.js';
+import { open, seal } from '../security/envelope.js';
 import { ddb, tableName } from '../store/dynamo.js';
 import { keys, pkOf, type TenantId } from '../store/keys.js';
-import { open, seal } from './envelope.js';
+import { type CredentialProvider, type Credentials, credentialSchemas, PROVIDER_LABELS } from './index.js';
 
-/** What each provider needs, validated on the way in (the connect modal) and out. */
-export const credentialSchemas = {
-  'cm-sign': z.object({
-    keyId: z.string().min(1).max(200),
-    secret: z.string().min(16).max(512),
-    /** Sent by CM.com Sign as a custom webhook header (CM documents no signature scheme). */
-    webhookSecret: z.string().min(16).max(512).optional(),
-  }),
-  'cm-channels': z.object({
-    productToken: z.string().min(8).max(200),
-    accountId: z.uuid(),
-    // "Your WhatsApp channel request identifier. string (uuid)" (CM.com Channels API v1).
-    channelRequestId: z.uuid(),
-  }),
-  zavu: z.object({
-    apiKey: z.string().min(8).max(512),
-    /** Returned by Zavu when /wa connect registers the project webhook (or typed, if registered by hand). */
-    webhookSecret: z.string().min(8).max(512).optional(),
-  }),
-  commbox: z.object({ apiKey: z.string().min(8).max(512), streamId: z.string().min(1).max(512) }),
-  vonage: z.union([
-    z.object({ applicationId: z.uuid(), privateKey: z.string().includes('PRIVATE KEY') }),
-    z.object({ bearerJwt: z.string().regex(/^[\w-]+\.[\w-]+\.[\w-]+$/) }),
-  ]),
-  meta: z.object({ appSecret: z.string().min(8).max(200), verifyToken: z.string().min(8).max(200) }),
-} as const;
-
-export type CredentialProvider = keyof typeof credentialSchemas;
-export type Credentials<P extends CredentialProvider> = z.output<(typeof credentialSchemas)[P]>;
-
-export const PROVIDER_LABELS: Record<CredentialProvider, string> = {
-  'cm-sign': 'CM.com Sign',
-  'cm-channels': 'CM.com Channels',
-  zavu: 'Zavu',
-  commbox: 'CommBox',
-  vonage: 'Vonage',
-  meta: 'Meta (template webhooks)',
-};
+export type { CredentialProvider, Credentials } from './index.js';
 
 /**
  * The local stack's provider sandboxes accept their own credentials, which src/sandbox installs

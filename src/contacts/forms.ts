@@ -1,0 +1,30 @@
+import { type FormSpec, joinWords, PHONE_HINT } from '../slack/forms.js';
+import { contactOptinCommand, contactVerifyCommand } from './commands.js';
+
+export const contactOptinForm: FormSpec = {
+  command: contactOptinCommand,
+  title: 'Record an opt-in',
+  submit: 'Record',
+  startsJob: false,
+  fields: [
+    { key: 'phone', label: 'Phone number', kind: 'text', hint: PHONE_HINT },
+    {
+      key: 'source',
+      label: 'Where consent was given',
+      kind: 'text',
+      placeholder: 'Signup form on example.com',
+    },
+    { key: 'business', label: 'Business name shown', kind: 'text', optional: true },
+  ],
+  salvage: (words) => ({ phone: joinWords(words) }),
+};
+
+export const contactVerifyForm: FormSpec = {
+  command: contactVerifyCommand,
+  title: 'Verify contacts',
+  submit: 'Verify',
+  intro: 'Checks opted-in numbers with CommBox. Numbers without an opt-in on record are refused.',
+  startsJob: true,
+  fields: [{ key: 'numbers', label: 'Numbers', kind: 'multiline', list: 'phones', hint: 'One per line.' }],
+  salvage: (words) => ({ numbers: words.join('\n') }),
+};

@@ -1,0 +1,25 @@
+import { type FeatureManifest, jobKind } from '../slack/manifest.js';
+import { contactCommands, contactOptinCommand, contactVerifyCommand } from './commands.js';
+import { contactOptinForm, contactVerifyForm } from './forms.js';
+import { contactVerifyKind } from './kinds.js';
+
+/** Opt-ins and contact verification (CommBox): no number is checked without an opt-in. */
+export const contactsManifest: FeatureManifest = {
+  name: 'contacts',
+  commands: contactCommands,
+  forms: [contactOptinForm, contactVerifyForm],
+  kinds: [
+    jobKind(
+      contactVerifyKind,
+      async () => (await import('./verify-job.js')).contactVerify,
+      contactVerifyCommand,
+    ),
+  ],
+  launcher: {
+    name: 'Contacts',
+    entries: [
+      { command: contactOptinCommand, label: 'Record an opt-in', action: 'form:open', common: true },
+      { command: contactVerifyCommand, label: 'Verify contacts', action: 'form:open' },
+    ],
+  },
+};

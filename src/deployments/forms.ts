@@ -1,0 +1,70 @@
+import { type FormSpec, joinWords, PHONE_HINT } from '../slack/forms.js';
+import { deployPhotoCommand, deployProfileCommand, deployStartCommand } from './commands.js';
+import { PROFILE_VERTICALS } from './port.js';
+
+export const deployStartForm: FormSpec = {
+  command: deployStartCommand,
+  title: 'Start a deployment',
+  submit: 'Start',
+  intro: 'Provisions a WhatsApp number with Vonage and follows it through the OTP to READY.',
+  startsJob: true,
+  fields: [
+    { key: 'phone', label: 'Phone number', kind: 'text', hint: PHONE_HINT },
+    { key: 'waba', label: 'WABA id', kind: 'text' },
+    { key: 'cert', label: 'Verified-name certificate', kind: 'multiline', secret: true },
+    {
+      key: 'method',
+      label: 'Send the code by',
+      kind: 'select',
+      options: [
+        { value: 'sms', label: 'SMS' },
+        { value: 'voice', label: 'Voice call' },
+      ],
+      initial: 'sms',
+    },
+    { key: 'pin', label: 'Two-step verification PIN', kind: 'text', optional: true, secret: true },
+  ],
+  salvage: (words) => ({ phone: joinWords(words) }),
+};
+
+export const deployProfileForm: FormSpec = {
+  command: deployProfileCommand,
+  title: 'Business profile',
+  submit: 'Update',
+  intro: 'Changes only the fields you fill in; with none, shows the current profile.',
+  startsJob: false,
+  fields: [
+    { key: 'deploymentId', label: 'Deployment id', kind: 'text' },
+    { key: 'about', label: 'About', kind: 'text', optional: true },
+    { key: 'address', label: 'Address', kind: 'text', optional: true },
+    { key: 'description', label: 'Description', kind: 'multiline', optional: true },
+    { key: 'email', label: 'Email', kind: 'email', optional: true },
+    {
+      key: 'vertical',
+      label: 'Vertical',
+      kind: 'select',
+      optional: true,
+      options: PROFILE_VERTICALS.map((v) => ({ value: v, label: v })),
+    },
+    {
+      key: 'website',
+      label: 'Websites',
+      kind: 'multiline',
+      list: 'lines',
+      optional: true,
+      hint: 'At most 2, one per line.',
+    },
+  ],
+};
+
+export const deployPhotoForm: FormSpec = {
+  command: deployPhotoCommand,
+  title: 'Profile photo',
+  submit: 'Set photo',
+  intro: 'PNG or JPEG, 192 to 640×640 px, up to 5 MB, at an https URL.',
+  startsJob: false,
+  fields: [
+    { key: 'deploymentId', label: 'Deployment id', kind: 'text' },
+    { key: 'imageUrl', label: 'Image URL', kind: 'url' },
+  ],
+};

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { kindId } from '../jobs/kinds.js';
+
+const method = z.enum(['sms', 'voice']);
+
+export const deploymentPayload = z.discriminatedUnion('mode', [
+  z.object({
+    mode: z.literal('provision'),
+    countryCode: z.string().regex(/^\d{1,4}$/),
+    number: z.string().regex(/^\d{4,15}$/),
+    phone: z.string(),
+    wabaId: z.string(),
+    method,
+    /** `{certificate, pin}`, sealed for the tenant: the PIN is a second factor. */
+    sealed: z.string(),
+  }),
+  z.object({ mode: z.literal('follow'), deploymentId: z.string(), phone: z.string().optional() }),
+]);
+export type DeploymentPayload = z.output<typeof deploymentPayload>;
+
+const profilePatch = z.object({
+  about: z.string().optional(),
+  address: z.string().optional(),
+  description: z.string().optional(),
+  email: z.string().optional(),
+  vertical: z.string().optional(),
+  websites: z.array(z.string()).optional(),
+});
+
+/** Where the deployment's card is, for the link in a read-only answer. */
+const cardRef = z.object({ channel: z.string(), ts: z.string() }).optional();
+
+export const taskPayload = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('status'), deploymentId: z.string(), card: cardRef }),
+  z.object({ op: z.literal('profile-get'), deploymentId: z.string(), card: cardRef }),
+  z.object({ op: z.literal('profile-update'), deploymentId: z.string(), patch: profilePatch }),
+  z.object({ op: z.literal('photo'), deploymentId: z.string(), imageUrl: z.string() }),
+  z.object({ op: z.literal('stickerpacks'), deploymentId: z.string(), card: cardRef }),
+  z.object({
+    op: z.literal('stickerpack-create'),
+    deploymentId: z.string(),
+    pack: z.object({
+      name: z.string(),
+      publisher: z.string(),
+      iosAppStoreLink: z.string().optional(),
+      androidAppStoreLink: z.string().optional(),
+    }),
+  }),
+]);
+export type TaskPayload = z.output<typeof taskPayload>;
+
+export const deploymentKind = kindId<DeploymentPayload>('deployment');
+/** One request about a deployment (status, profile, photo…), answered to the asker. */
+export const deploymentTaskKind = kindId<TaskPayload>('deployment-task');
+
+/** Sealed OTPs are bound to this purpose: a sealed certificate or credential does not open as one. */
+export const OTP_PURPOSE = 'deployment-otp';

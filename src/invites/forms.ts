@@ -1,0 +1,87 @@
+import { type FormSpec, joinWords, PHONE_HINT } from '../slack/forms.js';
+import { invitePartnerCommand, inviteSignCommand } from './commands.js';
+
+export const inviteSignForm: FormSpec = {
+  command: inviteSignCommand,
+  title: 'Signing invite',
+  submit: 'Send invite',
+  intro: 'Creates a CM.com Sign dossier and sends the signing invite over WhatsApp.',
+  startsJob: true,
+  fields: [
+    { key: 'inviteeName', label: 'Invitee name', kind: 'text', placeholder: 'Ana Silva' },
+    { key: 'email', label: 'Email', kind: 'email', placeholder: 'ana@example.com' },
+    {
+      key: 'phone',
+      label: 'WhatsApp number',
+      kind: 'text',
+      placeholder: '+31 6 1234 5678',
+      hint: PHONE_HINT,
+    },
+    // The document to sign: one of the three, as `--url`, `--file` or `--template`.
+    {
+      key: 'url',
+      label: 'Document: PDF URL',
+      kind: 'url',
+      optional: true,
+      ifSchemaHas: true,
+      placeholder: 'https://example.com/contract.pdf',
+    },
+    {
+      key: 'file',
+      label: 'or a Slack file link',
+      kind: 'text',
+      optional: true,
+      ifSchemaHas: true,
+      hint: 'In Slack: the PDF’s ⋯ menu → Copy link to file.',
+    },
+    {
+      key: 'template',
+      label: 'or a CM.com Sign template id',
+      kind: 'text',
+      optional: true,
+      ifSchemaHas: true,
+    },
+    { key: 'dossier', label: 'Dossier name', kind: 'text', optional: true },
+    { key: 'remind', label: 'Remind every (days)', kind: 'number', optional: true },
+    { key: 'expires', label: 'Expires after (days)', kind: 'number', optional: true, initial: '30' },
+  ],
+  // `/wa invite sign Jan de Vries jan@example.nl +31 6 ...` (name not quoted): the words
+  // before the email are the name, the words after it the number.
+  salvage: (words): Record<string, string> => {
+    const at = words.findIndex((w) => w.includes('@'));
+    if (at === -1) return { inviteeName: joinWords(words.filter((w) => !/^[+(\d]/.test(w))) };
+    return {
+      inviteeName: joinWords(words.slice(0, at)),
+      email: words[at] ?? '',
+      phone: joinWords(words.slice(at + 1)),
+    };
+  },
+};
+
+export const invitePartnerForm: FormSpec = {
+  command: invitePartnerCommand,
+  title: 'Partner invitation',
+  submit: 'Create link',
+  intro: 'Creates a Zavu partner invitation link; it comes to you only.',
+  startsJob: true,
+  fields: [
+    { key: 'clientName', label: 'Client name', kind: 'text', placeholder: 'Acme Ltd' },
+    { key: 'email', label: 'Client email', kind: 'email', optional: true },
+    { key: 'phone', label: 'Client phone', kind: 'text', optional: true, hint: PHONE_HINT },
+    { key: 'days', label: 'Valid for (days, 1-30)', kind: 'number', optional: true },
+    { key: 'countries', label: 'Countries', kind: 'text', optional: true, placeholder: 'US,MX' },
+    { key: 'number', label: 'Zavu phone number id', kind: 'text', optional: true },
+    {
+      key: 'channel',
+      label: 'Channel',
+      kind: 'select',
+      optional: true,
+      ifSchemaHas: true,
+      options: [
+        { value: 'whatsapp', label: 'WhatsApp Business account' },
+        { value: 'messenger', label: 'Messenger (a Facebook Page)' },
+      ],
+    },
+  ],
+  salvage: (words) => ({ clientName: joinWords(words) }),
+};

@@ -1,3 +1,0 @@
-import { z } from 'zod';
-
-export const jobsInput = z.object({ all: z.boolean().optional() });

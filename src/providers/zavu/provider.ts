@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { defineProvider } from '../provider.js';
+
+export const zavuProvider = defineProvider({
+  name: 'zavu',
+  label: 'Zavu',
+  credentials: z.object({
+    apiKey: z.string().min(8).max(512),
+    /** Returned by Zavu when /wa connect registers the project webhook (or typed, if registered by hand). */
+    webhookSecret: z.string().min(8).max(512).optional(),
+  }),
+  connect: {
+    help: "Zavu creates partner invitation links. Saving registers this workspace's webhook with Zavu and keeps the signing secret Zavu returns: nothing to copy by hand.",
+    fields: [
+      { key: 'apiKey', label: 'API key', max: 512 },
+      {
+        key: 'webhookSecret',
+        label: 'Webhook signing secret (optional)',
+        max: 512,
+        optional: true,
+        hint: 'Leave empty: Zavu returns it when the webhook is registered. Only for a webhook you registered with Zavu yourself.',
+      },
+    ],
+  },
+  baseUrlSetting: 'ZAVU_BASE_URL',
+});

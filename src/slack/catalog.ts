@@ -1,0 +1,25 @@
+import type { CommandSpec } from './command.js';
+import type { FormSpec } from './forms.js';
+
+/**
+ * What the Slack kit and the features may ask of the whole app at run time, without importing
+ * it: src/app builds the catalog from every feature's manifest and provides it when it loads.
+ */
+export interface Catalog {
+  /** Every command, in the order help lists them. */
+  commands: readonly CommandSpec[];
+  formOf(spec: Pick<CommandSpec, 'path'>): FormSpec | undefined;
+  /** The command whose rule applies to buttons on a job of this kind. */
+  ruleOfKind(kind: string): CommandSpec | undefined;
+}
+
+let provided: Catalog | undefined;
+
+export function provideCatalog(catalog: Catalog): void {
+  provided = catalog;
+}
+
+export function catalog(): Catalog {
+  if (!provided) throw new Error('no catalog: src/app/catalog.ts provides it when the app loads');
+  return provided;
+}

@@ -1,0 +1,65 @@
+import type { View } from '@slack/types';
+import type { JobKind, KindId } from '../jobs/kinds.js';
+import type { CommandContext, CommandSpec } from './command.js';
+import type { FormSpec } from './forms.js';
+import type { ActionArgs, ViewArgs } from './interactions.js';
+
+/**
+ * What a feature brings to the app, in one place: its commands, forms, buttons, modals,
+ * shortcuts, job kinds and launcher entries. src/app reads every feature's manifest and derives
+ * the command table, the interaction routes, the launcher and the kinds the engine runs; nothing
+ * else lists features. Handlers are loaded lazily, so the ack path loads only what it runs.
+ */
+export interface FeatureManifest {
+  name: string;
+  /** In the order help lists them. */
+  commands: CommandSpec[];
+  forms?: FormSpec[];
+  /** Buttons and selects, routed by the prefix of their action_id (`<feature>:<verb>`). */
+  actions?: Array<Route<ActionArgs>>;
+  /** Modal submissions, routed by the prefix of their callback_id. */
+  views?: Array<Route<ViewArgs>>;
+  /** Global and message shortcuts, by callback_id. */
+  shortcuts?: Array<{ callbackId: string; load: () => Promise<(args: never) => Promise<void>> }>;
+  kinds?: KindEntry[];
+  /** The feature's group in the launcher (`/wa` alone, the global shortcut, App Home). */
+  launcher?: { name: string; entries: LauncherEntry[] };
+}
+
+export interface Route<A> {
+  prefix: string;
+  load: () => Promise<(args: A) => Promise<void>>;
+}
+
+export interface KindEntry {
+  id: KindId<never>;
+  load: () => Promise<JobKind<never, never>>;
+  /**
+   * The command whose rule applies to buttons on a job of this kind (its Cancel: the requester
+   * or an admin, while that command is open to them).
+   */
+  rule?: CommandSpec;
+}
+
+/** A kind of job, tying its id to its implementation's payload type. */
+export function jobKind<P, D extends Record<string, unknown>>(
+  id: KindId<P>,
+  load: () => Promise<JobKind<P, D>>,
+  rule?: CommandSpec,
+): KindEntry {
+  return { id: id as unknown as KindId<never>, load: load as never, ...(rule ? { rule } : {}) };
+}
+
+export interface LauncherEntry {
+  command: CommandSpec;
+  label: string;
+  /**
+   * `form:open` opens the command's form; the others open a view of their own (`view`), for
+   * commands whose answer is a modal (credentials, the audit trail).
+   */
+  action: 'form:open' | 'form:connect' | 'form:audit';
+  /** The modal of an entry that is not a form. */
+  view?: (ctx: CommandContext) => Promise<View>;
+  /** Shown on App Home as a common action. */
+  common?: boolean;
+}
