@@ -105,6 +105,43 @@ describe('the unconfirmed list matches the code', () => {
   });
 });
 
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
+function anchorsOf(markdown: string): Set<string> {
+  const seen = new Map<string, number>();
+  const out = new Set<string>();
+  for (const line of markdown.split('\n')) {
+    const m = /^#{1,6}\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const base = (m[1] ?? '')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .trim()
+      .replace(/\s/g, '-');
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    out.add(n === 0 ? base : `${base}-${n}`);
+  }
+  return out;
+}
+
+describe('the first live check and the list point at each other', () => {
+  const guide = readFileSync(join(ROOT, 'docs/providers.md'), 'utf8');
+
+  it('every live-check link in the list leads to a heading of docs/providers.md', () => {
+    const anchors = anchorsOf(guide);
+    const links = [...readFileSync(LIST, 'utf8').matchAll(/providers\.md#([\w-]+)/g)].map((m) => m[1] ?? '');
+    expect(links.filter((a) => !anchors.has(a))).toEqual([]);
+  });
+
+  it('every fact the live check names is in the list', () => {
+    const named = [...guide.matchAll(/`([a-z][a-z0-9-]*\.[a-z0-9][a-z0-9-]*)`/g)]
+      .map((m) => m[1] ?? '')
+      .filter((id) => /^(cm-sign|zavu|cm-channels|commbox|vonage|meta|slack)\./.test(id));
+    expect(named.length).toBeGreaterThan(10);
+    expect(named.filter((id) => !listed.has(id))).toEqual([]);
+  });
+});
+
 describe('the check itself', () => {
   it('finds a marker, a bare word and a missing row', () => {
     // Given a scan result built from lines a future edit could write
