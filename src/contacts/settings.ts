@@ -8,6 +8,7 @@ const Schema = z.object({
   /** Numbers one `/wa contact verify` may carry. */
   CONTACT_VERIFY_MAX_PER_COMMAND: z.coerce.number().int().min(1).max(100).default(25),
   /** CommBox requests per minute per workspace (our own limit, held in DynamoDB across Lambdas). */
+  // UNCONFIRMED(commbox.rate-limit): CommBox documents a 429 but no limit; 60/min is our guess.
   COMMBOX_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(6_000).default(60),
 });
 

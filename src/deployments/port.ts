@@ -4,6 +4,7 @@
  * On-Premises API) is the one implementation today (`src/providers/vonage/client.ts`); a
  * successor is another class implementing `ProvisioningBackend` plus a line in `backends.ts`,
  * with no change to commands, buttons or the deployment job.
+ * UNCONFIRMED(vonage.endpoints-alive): that Vonage still provisions through this API at all.
  *
  * Expected refusals (number in use, wrong code, a state that does not allow the change) come
  * back as values, not exceptions, so the job can word them; anything else is thrown

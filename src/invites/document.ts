@@ -17,7 +17,7 @@ export const DocumentSource = z.discriminatedUnion('kind', [
 ]);
 export type DocumentSource = z.output<typeof DocumentSource>;
 
-/** CM.com Sign's dashboard limit per document (the API's own limit is unconfirmed). */
+/** CM.com Sign's dashboard limit per document. UNCONFIRMED(cm-sign.upload-limit): the API's own limit. */
 export const MAX_PDF_BYTES = 10 * 1024 * 1024;
 const FETCH_TIMEOUT_MS = 15_000;
 
@@ -122,7 +122,7 @@ export const SIGNATURE_BOX = { width: 180, height: 60, margin: 72 };
 
 /**
  * The default signature field: on the last page, bottom left, one inch (72 pt) in from the left
- * and bottom edges, 180 × 60 pt. CM's coordinate origin is unconfirmed; we assume top-left (as
+ * and bottom edges, 180 × 60 pt. UNCONFIRMED(cm-sign.coordinate-origin): we assume top-left (as
  * the template example's `y: 0` for a top field suggests), so y counts down from the top. If CM
  * measures from the bottom, the box lands one inch below the top of the last page instead:
  * still on the last page, still clear of the edges.

@@ -185,6 +185,7 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
     }
     const expiresAt = Date.parse(d.expiresAt ?? '') || io.now + 7 * 86_400_000;
     // Poll more often in the last hour, and once right after expiry.
+    // UNCONFIRMED(zavu.expiry-silent): Zavu sends no webhook when an invitation expires.
     const interval =
       expiresAt - io.now < NEAR_EXPIRY_MS
         ? Math.min(inviteSettings().pollMs, 5 * 60_000)
@@ -210,6 +211,7 @@ async function findCreated(job: PartnerJob, client: ZavuClient): Promise<Invitat
   const p = job.payload;
   let cursor: string | undefined;
   for (let page = 0; page < 5; page++) {
+    // UNCONFIRMED(zavu.list-limit): Zavu takes a page of 50.
     const out = await client.list({ limit: 50, ...(cursor ? { cursor } : {}) });
     for (const inv of out.items) {
       const created = Date.parse(inv.createdAt);

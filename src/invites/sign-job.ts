@@ -25,6 +25,7 @@ const RANK: Record<SignStatus, number> = {
 };
 const TERMINAL: SignStatus[] = ['signed', 'declined', 'expired'];
 /** Invitee states CM reports once the invitee has signed (approvers are `approved`). */
+// UNCONFIRMED(cm-sign.dossier-states): which invitee and dossier states mean signed, declined, expired.
 const SIGNED_STATES = ['signed', 'approved', 'completed'];
 
 type SignJob = Job<SignPayload, SignData>;
@@ -145,8 +146,8 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
       });
     }
 
-    // 4. What happened since. A CM.com Sign callback is only a trigger (its body is unconfirmed
-    // upstream): the dossier is read again and its state decides. The event name, when the
+    // 4. What happened since. A CM.com Sign callback is only a trigger
+    // (UNCONFIRMED(cm-sign.callback-body)): the dossier is read again and its state decides. The event name, when the
     // callback carries one, adds what a dossier does not show: viewed, undelivered, expired invite.
     let poll = io.inbox.length === 0 && !justSent;
     for (const event of io.inbox) {

@@ -71,7 +71,7 @@ function answerOnce(once: Once<boolean>): HttpResult {
 /**
  * POST /webhooks/cm-sign/{hookId}: CM.com Sign documents no signature, so the workspace's secret
  * travels in the custom header our webhook registration sets (`headers`, S3), compared in
- * constant time. The body's shape is unconfirmed upstream, so a callback is only a trigger: the
+ * constant time. UNCONFIRMED(cm-sign.callback-body): the body's shape, so a callback is only a trigger: the
  * dossier id is taken from it and the job reads the dossier itself. Triggers are not deduplicated:
  * reading a dossier twice is harmless, and two identical triggers may well be two changes.
  */

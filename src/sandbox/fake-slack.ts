@@ -17,7 +17,7 @@ import { blockErrors, commandText, viewErrors } from './slack-rules.js';
  *   https://api.slack.com/methods/views.open: expired_trigger_id, exchanged_trigger_id,
  *   invalid_trigger_id). The fake only accepts trigger ids it issued (issueTriggerId).
  * - response_url: 5 posts within 30 minutes (https://api.slack.com/interactivity/handling);
- *   what Slack answers beyond that is unconfirmed: the fake answers 404.
+ *   UNCONFIRMED(slack.response-url-exhausted): what Slack answers beyond that; the fake answers 404.
  * - Slash-command text escaped as the manifest's should_escape says (slack-rules.ts commandText).
  */
 
@@ -412,7 +412,7 @@ export class FakeSlack {
         const user = params.user_id as string;
         if (typeof user !== 'string' || !user) return { ok: false, error: 'invalid_arguments' };
         // Slack answers with the published view, its id and hash (api.slack.com/methods/views.publish).
-        // Whether the id stays the same across publishes for one person is unconfirmed: kept stable.
+        // UNCONFIRMED(slack.home-view-id): whether the id stays the same across publishes for one person; kept stable.
         const viewId = this.homeViews.get(user)?.id ?? `V${randomBytes(5).toString('hex').toUpperCase()}`;
         const published = {
           ...(params.view as Record<string, unknown>),

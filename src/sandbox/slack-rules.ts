@@ -5,11 +5,13 @@
  *   …/composition-objects, https://api.slack.com/reference/surfaces/views (the same numbers the
  *   official python-slack-sdk enforces in slack_sdk/models). Violations answer `invalid_blocks`
  *   (messages) or `invalid_arguments` (views), with messages in the observed form
- *   "must be less than N+1 characters [json-pointer:/blocks/0/text/text]" (wording unconfirmed).
+ *   "must be less than N+1 characters [json-pointer:/blocks/0/text/text]"
+ *   (UNCONFIRMED(slack.block-error-wording)).
  * - Command text escaping: https://api.slack.com/reference/surfaces/formatting#escaping (`&`, `<`,
  *   `>` always travel as entities) and https://api.slack.com/interactivity/slash-commands
- *   (`should_escape`: mentions as `<@U…|name>`, channels as `<#C…|name>`, links wrapped; the link,
- *   email and special-mention forms are unconfirmed, we use the message-formatting forms).
+ *   (`should_escape`: mentions as `<@U…|name>`, channels as `<#C…|name>`, links wrapped;
+ *   UNCONFIRMED(slack.escaped-forms): the link, email and special-mention forms; we use the
+ *   message-formatting forms).
  * See shared/slack-platform.md and slack-platform-reference.md §1.3, §1.4, §4.
  */
 

@@ -16,8 +16,9 @@ import { clock } from '../clock.js';
  * - `v1+v2` sends both, sharing one `t`.
  * https://docs.zavu.dev/guides/receiving-messages/security still shows v1 over "{t}.{rawBody}";
  * the SDK source is newer and wins, but a v1 equal to that older form is accepted too (it still
- * needs the secret). Which scheme the v1 project webhook uses is not documented, hence both.
- * `t` must be within 5 minutes of now in either direction.
+ * needs the secret). UNCONFIRMED(zavu.project-webhook-signature): which scheme the v1 project
+ * webhook uses, hence both. UNCONFIRMED(zavu.signature-tolerance): `t` must be within 5 minutes
+ * of now in either direction.
  */
 export const ZAVU_TOLERANCE_SECONDS = 5 * 60;
 

@@ -101,6 +101,7 @@ export class SlackReporter {
       return res.ts;
     } catch (err) {
       const code = (err as { data?: { error?: string } }).data?.error;
+      // UNCONFIRMED(slack.hidden-channel-error): a private channel or DM the bot is not in answers one of these.
       if (code !== 'channel_not_found' && code !== 'not_in_channel' && code !== 'is_archived') throw err;
       if (await this.viaResponseUrl(message, 'in_channel')) return undefined;
       const res = await client.chat.postMessage({ channel: this.report.userId, ...message });

@@ -13,7 +13,8 @@ import type { TenantId } from '../store/keys.js';
  * ("English (US)") and gives a template language no code; Meta's webhooks and CommBox's sends
  * use the CODE (`en_US`). The only bridge CM documents is `GET .../whatsapp/supportedlanguages`
  * (`{id, code, name}`), matched on name (references/cm-channels.md §2-3). Matching the
- * template language's `id` to the supported language's `id` is not documented, so never done.
+ * template language's `id` to the supported language's `id` is not documented, so never done
+ * (UNCONFIRMED(cm-channels.language-id)).
  */
 
 /** Language lists barely change: one read per workspace per few hours is plenty. */

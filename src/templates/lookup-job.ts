@@ -190,6 +190,7 @@ async function fillSendForm(
   catalog: LanguageCatalog,
   p: Extract<LookupPayload, { op: 'form' }>,
 ) {
+  // UNCONFIRMED(cm-channels.take-max): CM answers a page of 100.
   const items = await cm.listTemplates({ skip: 0, take: 100 });
   const options: Array<{ value: string; label: string }> = [];
   for (const t of items) {

@@ -40,8 +40,8 @@ const TemplateId = z.union([
 ]);
 
 export const MetaTemplateStatus = z.looseObject({
-  // Unknown values are kept (Meta adds events: UNARCHIVED/UNLOCKED are implied by the reference
-  // but unconfirmed) and treated as a status change.
+  // Unknown values are kept (Meta adds events; UNCONFIRMED(meta.template-events): UNARCHIVED and
+  // UNLOCKED, implied by the reference) and treated as a status change.
   event: z
     .string()
     .min(1)

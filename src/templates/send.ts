@@ -233,6 +233,7 @@ export const templateSend: JobKind<SendPayload, SendData> = {
     // object id the answer carries, or the numeric stream id), so a send whose answer was lost,
     // or that a crash cut off before its answer was recorded, is reported as "outcome unknown"
     // and never sent again: a customer must never get the same message twice.
+    // UNCONFIRMED(commbox.send-500): whether a 5xx means nothing was sent; treated as unknown.
     const record = await io.effect<SendRecord>(
       key,
       async () => {

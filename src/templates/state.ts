@@ -13,6 +13,7 @@ export function languageState(l: TemplateLanguage): LangState {
   if (l.isActive) return 'approved';
   if (l.isPending) return 'pending';
   if (l.isValidationRequested) return 'requested';
+  // UNCONFIRMED(cm-channels.rejected-inference): both are null until a rejection.
   if (l.rejectionReason || l.rejectedOnUtc) return 'rejected';
   if (l.isIncomplete) return 'incomplete';
   return 'draft';

@@ -85,7 +85,10 @@ export const SupportedLanguage = z.object({
 });
 export type SupportedLanguage = z.output<typeof SupportedLanguage>;
 
-/** CM answers errors as `{message}` (sometimes `{title, detail}` or `{errors}`); take what is there. */
+/**
+ * CM answers errors as `{message}` (sometimes `{title, detail}` or `{errors}`); take what is there.
+ * UNCONFIRMED(cm-channels.error-body): no error body is documented.
+ */
 export function parseCmError(_status: number, body: unknown): { code?: string; detail?: string } {
   if (!body || typeof body !== 'object')
     return typeof body === 'string' && body ? { detail: body.slice(0, 200) } : {};

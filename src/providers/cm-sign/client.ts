@@ -63,7 +63,7 @@ export class CmSignClient {
 
   /**
    * POST /upload: "file uploads are the only non-JSON requests" (legacy docs), multipart with the
-   * PDF in the part `file` (third-party code; references §3). Not idempotent, but an upload on
+   * PDF in the part `file` (third-party code; references §3; UNCONFIRMED(cm-sign.upload-part)). Not idempotent, but an upload on
    * its own is inert: nothing reaches anyone until a dossier uses it.
    */
   upload(pdf: Buffer, filename: string) {

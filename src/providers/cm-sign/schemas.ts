@@ -18,7 +18,8 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 
 /**
  * A field position. `range` is the page (or page range) and `unit` "point" (both seen in the
- * template response, S6); `width`/`height` follow the old API's dimensions and are unconfirmed.
+ * template response, S6).
+ * UNCONFIRMED(cm-sign.field-size): `width`/`height` follow the old API's dimensions.
  */
 export const FieldLocation = z.object({
   range: z.string().regex(/^\d+(-\d+)?$/),
@@ -29,7 +30,10 @@ export const FieldLocation = z.object({
   height: z.number().positive().optional(),
 });
 
-/** A field the invitee fills in. How a field names its file (`file`) is unconfirmed (references §4). */
+/**
+ * A field the invitee fills in.
+ * UNCONFIRMED(cm-sign.field-file): a field names its file with `file` (references §4).
+ */
 export const FieldInput = z.object({
   type: z.enum([
     'signature',
@@ -60,8 +64,9 @@ export type InviteeInput = z.output<typeof InviteeInput>;
 
 /**
  * POST /dossiers body: the documents come from uploaded `files` (with a field per invitee) or
- * from a `template` (which carries document and fields, S6). `reminderIn` is in seconds. A
- * custom dossier expiry's request name is unconfirmed, so expiry is set per invite instead.
+ * from a `template` (which carries document and fields, S6). `reminderIn` is in seconds.
+ * UNCONFIRMED(cm-sign.dossier-expiry-field): a custom dossier expiry's request name, so expiry
+ * is set per invite instead.
  */
 export const CreateDossierRequest = z
   .object({
@@ -141,7 +146,7 @@ export type Invitee = z.output<typeof Invitee>;
 export const Dossier = z.looseObject({
   id: z.string().min(1),
   name: z.string(),
-  /** `draft` until invites go out, then `pending`, `completed` (S3); other values are unconfirmed. */
+  /** `draft` until invites go out, then `pending`, `completed` (S3). UNCONFIRMED(cm-sign.dossier-states): other values. */
   state: z.string(),
   locale: z.string().nullable(),
   completed: z.boolean(),
@@ -197,7 +202,7 @@ export const FOLLOWED_EVENTS = [
 const id = z.string().min(1).max(200);
 
 /**
- * A callback's body is unconfirmed upstream (references §10): it is read only for a dossier id
+ * UNCONFIRMED(cm-sign.callback-body): a callback's body (references §10): it is read only for a dossier id
  * (`dossierId`, `dossier.id`, `data.dossierId`, `data.dossier.id`, or `id`) and an event name
  * (`event` or `type`), and then the dossier itself is read.
  */

@@ -204,7 +204,10 @@ export class CommboxClient {
     return first;
   }
 
-  /** The provider's answer only: the check behind it may report any number as valid. */
+  /**
+   * The provider's answer only: the check behind it may report any number as valid.
+   * UNCONFIRMED(commbox.validatecontact): what CommBox checks since WhatsApp retired On-Premises.
+   */
   async validateContact(e164: string): Promise<{ valid: boolean }> {
     const out = await this.http.request('GET', `whatsapp/validatecontact/${this.stream}/${digitsOf(e164)}`, {
       schema: ValidateEnvelope,

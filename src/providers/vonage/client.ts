@@ -268,6 +268,7 @@ export class VonageProvisioning implements ProvisioningBackend {
     return { imageUrl: out.image_url };
   }
 
+  // UNCONFIRMED(vonage.stickerpack-paths): modelled on seed 004, not in Vonage's description.
   async listStickerpacks(id: string): Promise<Stickerpack[]> {
     const out = await this.http.request('GET', this.path(id, '/stickerpacks'), {
       schema: stickerpacksSchema,
@@ -275,6 +276,7 @@ export class VonageProvisioning implements ProvisioningBackend {
     return out.stickerpacks.map(fromPack);
   }
 
+  // UNCONFIRMED(vonage.stickerpack-create-answer): read like the list, or empty.
   async createStickerpack(id: string, pack: NewStickerpack): Promise<Stickerpack[]> {
     const out = await this.http.request('POST', this.path(id, '/stickerpacks'), {
       schema: z.union([stickerpacksSchema, z.undefined(), z.object({}).loose()]),

@@ -12,7 +12,8 @@ import { z } from 'zod';
  *   https://docs.zavu.dev/api-reference/configure-project-webhook (`POST /v1/invitations/webhook`)
  * - https://github.com/zavudev/zavu-skills/blob/main/skills/webhook-setup/SKILL.md (envelope,
  *   example event; Zavu's own repo but not the API reference)
- * Fact by fact with "unconfirmed" marks: shared/provider-docs/references/zavu.md.
+ * Fact by fact, with what is not confirmed: shared/provider-docs/references/zavu.md; what the
+ * app assumes where no document says: docs/unconfirmed.md.
  */
 
 export const INVITATION_STATUSES = [

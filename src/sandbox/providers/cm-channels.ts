@@ -25,7 +25,7 @@ import {
  * `code`; codes come only from `GET /accounts/{accountId}/whatsapp/supportedlanguages`
  * (`ApiWhatsAppSupportedLanguage {id, code, name}`). The names below are Meta's own
  * (https://developers.facebook.com/docs/whatsapp/business-management-api/message-templates/supported-languages);
- * that CM uses the very same names is unconfirmed. A template language's `id` is deliberately
+ * UNCONFIRMED(cm-channels.language-names): that CM uses the very same names. A template language's `id` is deliberately
  * not the supported language's `id`: the document does not say they are the same identifier.
  * List items carry fewer fields than GET by id (no template-level rejectionReason, settings,
  * updatedOnUtc, fulfilledOnUtc), as documented.

@@ -31,10 +31,10 @@ import {
  *
  * Strict where CM is: a dossier needs its documents (uploaded files or a template), an invite
  * needs something to sign (the invitee has a field in one of the dossier's files), a webhook
- * URL must be https. Where CM's behaviour is unconfirmed the sandbox picks the strict or the
+ * URL must be https. Where CM's behaviour is not confirmed the sandbox picks the strict or the
  * minimal reading, and says so: an upload must be a PDF of at most 10 MB (CM's dashboard limit;
- * whether the API enforces it is unconfirmed); a callback body is the minimal
- * `{event, dossierId}` (CM's examples were not retrievable), sent to each registered webhook
+ * UNCONFIRMED(cm-sign.upload-limit)); a callback body is the minimal
+ * `{event, dossierId}` (UNCONFIRMED(cm-sign.callback-body)), sent to each registered webhook
  * with its custom headers. One deviation, for the local stack only: nothing on 127.0.0.1 speaks
  * TLS, so the local stack's own origin (`localOrigin`) may be registered over http; any other
  * http URL is refused as CM refuses it.

@@ -41,12 +41,13 @@ import {
  * pending → in_progress → completed (senderId, connectedAccount), or → failed (failureReason)
  * when a failure was scripted, and failed → in_progress (the client retries the same link).
  * Past expiresAt an active invitation reads as `expired`, silently. Undelivered webhooks are
- * retried on later ticks, re-signed with the time of each attempt (how Zavu sets `t` on a
- * retry is not documented).
+ * retried on later ticks, re-signed with the time of each attempt
+ * (UNCONFIRMED(zavu.signature-tolerance): how Zavu sets `t` on a retry).
  *
- * Not documented, modelled here: the signature scheme of the v1 project webhook (the default
- * project's is v2, switchable per project through a control route); whether in_progress and
- * failed invitations expire like pending ones (they do here); list `limit` bounds (1–100).
+ * Not documented, modelled here: UNCONFIRMED(zavu.project-webhook-signature) the signature
+ * scheme of the v1 project webhook (the default project's is v2, switchable per project through
+ * a control route); UNCONFIRMED(zavu.expiry-active) whether in_progress and failed invitations
+ * expire like pending ones (they do here); UNCONFIRMED(zavu.list-limit) list `limit` bounds (1–100).
  */
 
 const creds = SANDBOX_CREDENTIALS.zavu;
