@@ -204,6 +204,29 @@ describe('the slack bundle without the receivers Lambda never runs', () => {
     expect(Object.keys(outputs).some(holdsPhones)).toBe(true);
   });
 
+  it('loads no worker code on the ack path: no runner, job module or provider client with the command surface', () => {
+    const outputs = metafile.outputs;
+    const entry = Object.keys(outputs).find((f) => outputs[f]?.entryPoint === 'functions/slack.ts') as string;
+    const router = Object.keys(outputs).find((f) => /chunks\/router-[^/]*\.mjs$/.test(f)) as string;
+    const closure = new Set<string>();
+    const visit = (file: string) => {
+      if (closure.has(file)) return;
+      closure.add(file);
+      for (const i of outputs[file]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
+    };
+    visit(entry);
+    visit(router);
+    const sources = [...closure].flatMap((f) => Object.keys(outputs[f]?.inputs ?? {}));
+    // What runs a step, and what only a step calls (src/jobs/engine.ts hands the engine its kinds).
+    const worker =
+      /src\/(jobs\/runner|[a-z]+\/[a-z-]*-job|deployments\/(job|task)|invites\/cm-sign-webhook|providers\/[a-z-]+\/client)\.ts$/;
+    expect(sources.filter((p) => worker.test(p))).toEqual([]);
+    // They are in the bundle, behind dynamic imports.
+    const all = Object.values(outputs).flatMap((o) => Object.keys(o.inputs));
+    expect(all.some((p) => p.endsWith('src/jobs/runner.ts'))).toBe(true);
+    expect(all.some((p) => p.endsWith('src/invites/partner-job.ts'))).toBe(true);
+  });
+
   it('leaves jsonwebtoken (OAuth state) in the oauth function only', () => {
     expect(stubbedFor('functions/slack.ts')).toEqual(expect.arrayContaining(OAUTH_ONLY));
     expect(stubbedFor('functions/worker.ts')).toEqual(expect.arrayContaining(OAUTH_ONLY));
