@@ -24,7 +24,7 @@ const intIn = (min: number, max: number, fallback: number) =>
 /** Development default so `npm start` works out of the box; printed by the local stack, refused in AWS. */
 export const DEV_SIGNING_SECRET = 'sandbox-signing-secret-not-for-production';
 /** 32 bytes, base64: the local stand-in for KMS. Never used when KMS_KEY_ID is set. */
-export const DEV_MASTER_KEY = 'c2FuZGJveC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmc=';
+const DEV_MASTER_KEY = 'c2FuZGJveC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmc=';
 
 const SLACK_ENV = [
   'SLACK_SIGNING_SECRET',

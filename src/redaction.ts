@@ -8,7 +8,7 @@
  */
 
 /** Shorter values (a 1-character key id) would blank random text; they are redacted by name only. */
-export const MIN_REDACTED_LENGTH = 6;
+const MIN_REDACTED_LENGTH = 6;
 /** Bounds the work per log line in a long-lived warm Lambda serving many workspaces. */
 const MAX_VALUES = 5_000;
 
@@ -51,10 +51,4 @@ export function redactKnownValues(text: string): string {
     'g',
   );
   return text.replace(pattern, '[redacted]');
-}
-
-/** For tests: forget every remembered value. */
-export function forgetSecretValues(): void {
-  values.clear();
-  pattern = undefined;
 }

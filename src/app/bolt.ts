@@ -26,7 +26,7 @@ const authorize: Authorize<boolean> = async (source) => {
   }
 };
 
-export function notInstalledReply(): Reply {
+function notInstalledReply(): Reply {
   return {
     response_type: 'ephemeral',
     text: `:wave: This workspace has not installed the WhatsApp onboarding app yet. An admin can install it here: ${installUrl()}`,

@@ -13,7 +13,7 @@ import { helpCommand, launcherGroups } from './catalog.js';
  */
 
 /** The entries this person may use here, by group (empty groups left out). */
-export async function visibleGroups(ctx: Pick<CommandContext, 'tenant' | 'isAdmin'>) {
+async function visibleGroups(ctx: Pick<CommandContext, 'tenant' | 'isAdmin'>) {
   let restricted: RestrictableGroup[] | 'unknown';
   try {
     restricted = (await getAccessSettings(ctx.tenant)).restricted;

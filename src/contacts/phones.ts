@@ -6,7 +6,7 @@ import { e164 } from '../slack/schemas.js';
  * separate; within a piece, spaces separate numbers only where the text before is already a
  * whole number (`+31 6 1234 5678` is one number, `+31612345678 +32470123456` two).
  */
-export async function splitPhones(tokens: string[]): Promise<string[]> {
+async function splitPhones(tokens: string[]): Promise<string[]> {
   const pieces = tokens
     .join(' ')
     .split(/[,;\n]/)

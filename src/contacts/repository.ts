@@ -10,7 +10,7 @@ import { ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo
 import { keys, pkOf, type TenantId } from '../store/keys.js';
 
 /** Keys of this feature, tenant first like everything in `store/keys.ts`. */
-export const contactKeys = {
+const contactKeys = {
   optin: (t: TenantId, e164: string) => ({ pk: pkOf(t), sk: `OPTIN#${e164}` }),
   /** One counter per workspace per UTC day. */
   verifyCount: (t: TenantId, day: string) => ({ pk: pkOf(t), sk: `VERIFYCAP#${day}` }),
@@ -107,7 +107,7 @@ export async function withdrawOptIn(
   }
 }
 
-export const utcDay = (now: number) => new Date(now).toISOString().slice(0, 10);
+const utcDay = (now: number) => new Date(now).toISOString().slice(0, 10);
 
 /**
  * Reserves `n` verifications out of today's cap with one conditional update, so concurrent

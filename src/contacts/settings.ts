@@ -24,7 +24,3 @@ export function contactSettings() {
   }
   return cached;
 }
-
-export function resetContactSettings(): void {
-  cached = undefined;
-}

@@ -19,7 +19,7 @@ type VerifyData = { results?: string; fails?: number };
 const PROGRESS_EVERY = 3;
 const MAX_FAILS = 5;
 
-export const CAVEAT =
+const CAVEAT =
   "_This is CommBox's answer, not proof: the WhatsApp contacts check behind it was retired with the On-Premises API (Oct 2025) and may report any number as valid._";
 
 const WORDS: Record<Code, string> = {
@@ -99,7 +99,7 @@ export const contactVerify: JobKind<VerifyPayload, VerifyData> = {
  * The verification's one status card, from the job alone: how far it is, each answer so far,
  * and how it ended (the answers found before a failure or a cancel stay on it).
  */
-export function verifyCard(job: {
+function verifyCard(job: {
   id: string;
   state: string;
   lastError?: string | undefined;

@@ -22,7 +22,7 @@ const deploymentId = z
 const method = z.enum(['sms', 'voice'], { error: 'must be sms or voice' });
 
 /** The OTP from the SMS or call: 6 digits (spaces and dashes people type are dropped). */
-export const otpCode = z
+const otpCode = z
   .string()
   .transform((v) => v.replace(/[\s-]/g, ''))
   .pipe(z.string().regex(/^\d{6}$/, { error: 'the code must be the 6 digits from the SMS or voice call' }));

@@ -6,7 +6,7 @@ import { logger } from '../log.js';
  * and at most 640×640 px, at most 5 MB. Dimensions come from the file header (PNG IHDR, JPEG
  * SOFn), so only the first bytes are read.
  */
-export const PHOTO_LIMITS = { minPx: 192, maxPx: 640, maxBytes: 5 * 1024 * 1024 };
+const PHOTO_LIMITS = { minPx: 192, maxPx: 640, maxBytes: 5 * 1024 * 1024 };
 const HEAD_BYTES = 256 * 1024;
 
 export interface ImageInfo {

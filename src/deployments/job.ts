@@ -157,7 +157,7 @@ async function provision(job: DJob, io: StepIO, backend: ProvisioningBackend): P
  * provisioning the same number again answers `number-in-use` with the existing deployment's
  * id: when that deployment is for our number and WABA, it is our own earlier attempt.
  */
-export async function reconcileProvision(
+async function reconcileProvision(
   backend: ProvisioningBackend,
   request: ProvisionRequest,
 ): Promise<ProvisionResult> {

@@ -12,7 +12,7 @@ export const ACTIONS = {
   deleteConfirm: 'deploy:delete-confirm',
   deleteCancel: 'deploy:delete-cancel',
 } as const;
-export const VERIFY_VIEW = 'deploy:verify';
+const VERIFY_VIEW = 'deploy:verify';
 
 const STATE_WORDS: Record<DeploymentState, string> = {
   INITIALIZING: 'initializing',

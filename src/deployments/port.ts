@@ -136,8 +136,6 @@ export interface ProvisioningBackend {
   createStickerpack(id: string, pack: NewStickerpack): Promise<Stickerpack[]>;
 }
 
-/** States after which the number is being (or has been) taken through verification. */
-export const VERIFIED_STATES: readonly DeploymentState[] = ['CODE_VERIFIED', 'FINALIZING', 'READY'];
 /** States in which the backend waits for a person to enter the OTP. */
 export const AWAITING_CODE: readonly DeploymentState[] = ['CODE_SENT', 'WRONG_CODE'];
 

@@ -24,7 +24,7 @@ export interface HttpMappedError {
   logLevel?: 'warn' | 'error';
 }
 
-export function isHttpMapped(err: unknown): err is Error & HttpMappedError {
+function isHttpMapped(err: unknown): err is Error & HttpMappedError {
   return (
     err instanceof Error &&
     typeof (err as Partial<HttpMappedError>).httpStatus === 'number' &&
@@ -32,7 +32,7 @@ export function isHttpMapped(err: unknown): err is Error & HttpMappedError {
   );
 }
 
-export function errorResponse(err: unknown, event: HttpEvent | undefined): HttpResult {
+function errorResponse(err: unknown, event: HttpEvent | undefined): HttpResult {
   const route = event?.routeKey ?? event?.rawPath;
   if (isHttpMapped(err)) {
     logger[err.logLevel ?? 'warn'](err.publicMessage, { route, error: err });

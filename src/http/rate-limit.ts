@@ -29,7 +29,7 @@ export interface RateLimiter {
 const SLACK_MS = 400;
 const TOLERANCE_MS = 50;
 /** A request waits in-process for a slot this long at most; beyond it, the job is rescheduled. */
-export const MAX_WAIT_MS = 1_000;
+const MAX_WAIT_MS = 1_000;
 /** One reservation takes at most this much schedule, so slots a process then leaves unused are few. */
 const HORIZON_MS = 2_000;
 
@@ -124,7 +124,7 @@ export class SlotRateLimiter implements RateLimiter {
  * busy (tat in [now, latest]), or `tat = now + count * spacing` once it has gone idle (tat < now).
  * Concurrent Lambdas therefore get disjoint slots, and a quiet bucket costs nothing.
  */
-export class DynamoSlotStore implements SlotStore {
+class DynamoSlotStore implements SlotStore {
   private readonly lastTat = new Map<string, number>();
 
   async reserve(

@@ -156,11 +156,6 @@ export function testAllowlist(env?: NodeJS.ProcessEnv): string[] {
   return list;
 }
 
-/** Forgets the cached allowlist (it is also re-read whenever the configuration changes). */
-export function resetSafeFetch(): void {
-  envAllowlist = undefined;
-}
-
 interface Target {
   url: URL;
   address: string;

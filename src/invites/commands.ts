@@ -47,7 +47,7 @@ const templateId = z
     error: (iss) => `${JSON.stringify(iss.input)} is not a CM.com Sign template id`,
   });
 
-export const signSchema = z
+const signSchema = z
   .object({
     inviteeName: name('invitee name', 100),
     email,
@@ -69,7 +69,7 @@ export const signSchema = z
       'say what to sign: exactly one of --file <Slack file link>, --url <https link to a PDF> or --template <CM.com Sign template id> (or use the message shortcut "Send for signature over WhatsApp" on a message with a PDF)',
   });
 
-export const partnerSchema = z
+const partnerSchema = z
   .object({
     clientName: name('client name', 100),
     email: email.optional(),

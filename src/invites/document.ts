@@ -18,7 +18,7 @@ export const DocumentSource = z.discriminatedUnion('kind', [
 export type DocumentSource = z.output<typeof DocumentSource>;
 
 /** CM.com Sign's dashboard limit per document. UNCONFIRMED(cm-sign.upload-limit): the API's own limit. */
-export const MAX_PDF_BYTES = 10 * 1024 * 1024;
+const MAX_PDF_BYTES = 10 * 1024 * 1024;
 const FETCH_TIMEOUT_MS = 15_000;
 
 export type DocumentProblem =
@@ -94,7 +94,7 @@ export interface PdfInfo {
 }
 
 /** A PDF CM.com Sign can take: the `%PDF-` header, parseable, at least one page, at most 10 MB. */
-export async function inspectPdf(bytes: Buffer): Promise<PdfInfo> {
+async function inspectPdf(bytes: Buffer): Promise<PdfInfo> {
   if (bytes.length > MAX_PDF_BYTES) {
     throw new DocumentError('too_large', `That PDF is ${mb(bytes.length)}; CM.com Sign takes at most 10 MB.`);
   }
@@ -118,7 +118,7 @@ export async function inspectPdf(bytes: Buffer): Promise<PdfInfo> {
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 /** Signature box size in points (about 6.3 × 2.1 cm) and its distance from the page edges. */
-export const SIGNATURE_BOX = { width: 180, height: 60, margin: 72 };
+const SIGNATURE_BOX = { width: 180, height: 60, margin: 72 };
 
 /**
  * The default signature field: on the last page, bottom left, one inch (72 pt) in from the left

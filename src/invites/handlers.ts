@@ -36,7 +36,7 @@ export interface SignInput {
   expires: number;
 }
 
-export function documentOf(input: Pick<SignInput, 'file' | 'url' | 'template'>): DocumentSource {
+function documentOf(input: Pick<SignInput, 'file' | 'url' | 'template'>): DocumentSource {
   if (input.file) return { kind: 'slack-file', fileId: input.file };
   if (input.url) return { kind: 'url', url: input.url };
   if (input.template) return { kind: 'template', templateId: input.template };
@@ -108,7 +108,7 @@ export async function invitePartner(input: PartnerInput, ctx: CommandContext): P
 const INVITE_KINDS = [signKind.id, partnerKind.id];
 
 /** A job id, a CM.com Sign dossier id or a Zavu invitation id, to the invite job following it. */
-export async function findInviteJob(tenant: TenantId, id: string, repo = new JobRepository()): Promise<Job> {
+async function findInviteJob(tenant: TenantId, id: string, repo = new JobRepository()): Promise<Job> {
   let jobId: string | undefined = /^j[0-9a-z]{8,}$/.test(id) ? id : undefined;
   jobId ??= (await jobIdForRef(tenant, 'zavu', id)) ?? (await jobIdForRef(tenant, 'cm-sign', id));
   const job = jobId ? await repo.get(tenant, jobId) : undefined;

@@ -69,7 +69,7 @@ export function emailOffer(p: SignPayload, _jobId: string): SlackMessage {
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
-export const RESEND_EMAIL = 'invite:resend-email';
+const RESEND_EMAIL = 'invite:resend-email';
 
 /** What a card needs of a job (kept loose so render.ts does not import the job model's types). */
 export interface CardJob<P, D> {
@@ -85,7 +85,7 @@ const isActive = (state: CardJob<unknown, unknown>['state']) =>
   state === 'queued' || state === 'running' || state === 'waiting';
 
 /** The line a card adds for how its job ended, when it ended other than by succeeding. */
-export function endLine(job: Pick<CardJob<unknown, unknown>, 'state' | 'lastError'>): string | undefined {
+function endLine(job: Pick<CardJob<unknown, unknown>, 'state' | 'lastError'>): string | undefined {
   if (job.state === 'failed') return `:x: *Failed.* ${job.lastError ?? ''}`.trim();
   if (job.state === 'cancelled') return `:no_entry_sign: *No longer followed.* ${job.lastError ?? ''}`.trim();
   return undefined;
@@ -134,7 +134,7 @@ export function partnerCard(job: CardJob<PartnerPayload, PartnerData>): SlackMes
   return { text: [summary.text, end].filter(Boolean).join('\n'), blocks };
 }
 
-export function contextLine(jobId: string, state: string, command: string): KnownBlock {
+function contextLine(jobId: string, state: string, command: string): KnownBlock {
   return {
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `Job \`${esc(jobId)}\` · ${esc(state)} · \`${esc(command)}\`` }],

@@ -25,7 +25,3 @@ export function inviteSettings() {
   }
   return cached;
 }
-
-export function resetInviteSettings(): void {
-  cached = undefined;
-}

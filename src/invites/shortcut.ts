@@ -20,8 +20,7 @@ import { inviteSign } from './handlers.js';
  * (name, email, phone, reminder, expiry) and, on submission, starts the same job as
  * `/wa invite sign --file <that file>`, under the same permission rule as the command.
  */
-export const SIGN_SHORTCUT_ID = 'invite:sign-shortcut';
-export const SIGN_MODAL_ID = 'invite:sign-modal';
+const SIGN_MODAL_ID = 'invite:sign-modal';
 
 type ShortcutArgs = SlackShortcutMiddlewareArgs<MessageShortcut> & AllMiddlewareArgs & { tenant: TenantId };
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs & { tenant: TenantId };
@@ -62,7 +61,7 @@ function input(
   };
 }
 
-export function signModal(meta: z.output<typeof Metadata>): View {
+function signModal(meta: z.output<typeof Metadata>): View {
   const blocks: KnownBlock[] = [
     {
       type: 'section',

@@ -31,7 +31,7 @@ const SIGNED_STATES = ['signed', 'approved', 'completed'];
 type SignJob = Job<SignPayload, SignData>;
 
 /** When the requester hears "not signed yet": 2 days before expiry, or half-way for short ones. */
-export function reminderAt(expiresAt: string, expiresDays: number): number {
+function reminderAt(expiresAt: string, expiresDays: number): number {
   return Date.parse(expiresAt) - Math.min(2 * DAY, (expiresDays * DAY) / 2);
 }
 

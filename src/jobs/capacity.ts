@@ -75,7 +75,7 @@ interface Consumed {
 }
 
 /** Index writes by DynamoDB's rules for a keys-only index: enter 1, leave 1, key change 2. */
-export function indexUnits(
+function indexUnits(
   before: Record<string, unknown> | undefined,
   after: Record<string, unknown> | undefined,
   indexKeys: string[],

@@ -14,7 +14,7 @@ import type { QueueMessage } from './model.js';
  * whole seconds from its send on the app's clock, never until its runAt.
  */
 /** SQS's longest DelaySeconds. */
-export const MAX_DELAY_SECONDS = 900;
+const MAX_DELAY_SECONDS = 900;
 
 /** Hands claimed jobs to workers: SQS in AWS, an in-process queue in the local stack. */
 export interface JobQueue {

@@ -65,15 +65,15 @@ function toJob(item: Record<string, unknown>): Job {
  * 15-minute poll's). Waits of days (reminders, expiries, monitoring) stay with the due index:
  * one claim and index move per several days, where chaining would send ~96 messages a day.
  */
-export const PARK_MIN_MS = 60_000;
+const PARK_MIN_MS = 60_000;
 export const PARK_MAX_MS = 2 * 60 * 60_000;
 /**
  * A parked job's recovery time is rounded up to a bucket of at least this, so it moves about
  * once per two buckets of parking; see parkedIndexAt.
  */
-export const PARK_BUCKET_MS = 60 * 60_000;
+const PARK_BUCKET_MS = 60 * 60_000;
 /** A parked wait longer than PARK_BUCKET_MS / this gets a bucket of this many waits. */
-export const PARK_BUCKET_WAITS = 3;
+const PARK_BUCKET_WAITS = 3;
 /** An event takes a parked job over only this long before its message can start the step. */
 export const TAKEOVER_MARGIN_MS = 5_000;
 
@@ -95,7 +95,7 @@ function parkedIndexAt(current: number | undefined, leaseUntil: number, waitMs: 
 }
 
 /** When DynamoDB's TTL may delete a finished job (and what points to it): after the retention. */
-export function retentionTtl(now: number): number {
+function retentionTtl(now: number): number {
   return epochSeconds(now) + config().jobRetentionDays * 86_400;
 }
 

@@ -25,7 +25,7 @@ function isTransientFailure(err: unknown): boolean {
 }
 
 /** Consecutive steps one worker runs under one lease before it lets the scheduler pace the job. */
-export const MAX_KEPT_STEPS = 20;
+const MAX_KEPT_STEPS = 20;
 
 /**
  * Runs the job under the lease the message carries: one step, its outcome written in one

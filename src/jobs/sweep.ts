@@ -45,7 +45,7 @@ export interface DispatchResult {
   ms: number;
 }
 
-export const DISPATCH = {
+const DISPATCH = {
   lanes: 2,
   runMs: 60_000,
   passEveryMs: 1_000,

@@ -103,7 +103,7 @@ const KMS_REFUSALS = new Set([
 let kmsClient: import('@aws-sdk/client-kms').KMSClient | undefined;
 let provider: KeyProvider | undefined;
 
-export function keyProvider(): KeyProvider {
+function keyProvider(): KeyProvider {
   if (!provider) {
     const c = config();
     provider = c.kmsKeyId ? new KmsKeyProvider(c.kmsKeyId) : new LocalKeyProvider(c.localMasterKey as Buffer);
@@ -124,7 +124,7 @@ export function setKeyProvider(p: KeyProvider | undefined): void {
  * (forgetTenantKeys). Keys are per KeyProvider, so a test's provider never sees
  * another's.
  */
-export const DATA_KEY_TTL_MS = 5 * 60_000;
+const DATA_KEY_TTL_MS = 5 * 60_000;
 const MAX_CACHED_KEYS = 2_000;
 // Not zero-filled on eviction: a caller may hold the key between an await and its use.
 const opened = new TtlCache<Buffer>(MAX_CACHED_KEYS);

@@ -22,7 +22,7 @@ export type OwnedKind = 'deployment';
 
 const key = (kind: OwnedKind, id: string) => ({ pk: `OWNER#${kind}#${id}`, sk: 'OWNER' });
 
-export class NotOwnedError extends UserError {
+class NotOwnedError extends UserError {
   override readonly name = 'NotOwnedError';
   constructor(what: string, id: string) {
     super(`I do not know ${what} \`${id}\` in this workspace.`, 'not_found');

@@ -20,7 +20,7 @@ import { clock } from '../clock.js';
  * webhook uses, hence both. UNCONFIRMED(zavu.signature-tolerance): `t` must be within 5 minutes
  * of now in either direction.
  */
-export const ZAVU_TOLERANCE_SECONDS = 5 * 60;
+const ZAVU_TOLERANCE_SECONDS = 5 * 60;
 
 export type ZavuSignatureVersion = 'v1' | 'v2' | 'v1+v2';
 

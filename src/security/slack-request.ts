@@ -22,14 +22,14 @@ import { constantTimeEqual } from './signatures.js';
  * of the local stack moves app time, not Slack's.
  */
 
-export const SLACK_TOLERANCE_SECONDS = 5 * 60;
+const SLACK_TOLERANCE_SECONDS = 5 * 60;
 const MAX_HEADER_LENGTH = 1024;
 
 export type SlackRequestVerdict =
   | { ok: true; kind: 'command' | 'interaction' | 'event' | 'ssl_check' }
   | { ok: false; status: 400 | 401; reason: string };
 
-export function slackTimestampFresh(
+function slackTimestampFresh(
   header: string | undefined,
   nowMs: number = Date.now(),
   toleranceSeconds = SLACK_TOLERANCE_SECONDS,
@@ -38,7 +38,7 @@ export function slackTimestampFresh(
   return Math.abs(Math.floor(nowMs / 1000) - Number(header)) <= toleranceSeconds;
 }
 
-export function slackSignatureValid(
+function slackSignatureValid(
   rawBody: string,
   timestamp: string | undefined,
   signature: string | undefined,
@@ -189,7 +189,7 @@ function parseJson(text: string): unknown {
 }
 
 /** The same reading Bolt's AwsLambdaReceiver does (exact content types), then the shape check. */
-export function classifySlackBody(rawBody: string, contentType: string | undefined): SlackRequestVerdict {
+function classifySlackBody(rawBody: string, contentType: string | undefined): SlackRequestVerdict {
   const bad = (reason: string): SlackRequestVerdict => ({ ok: false, status: 400, reason });
   if (contentType === 'application/x-www-form-urlencoded') {
     const form = parseQuery(rawBody);

@@ -207,7 +207,7 @@ export function formView(form: FormSpec, opts: FormViewOptions = {}): View {
 }
 
 /** The keys the command's schema reads (an object schema, refined or not). */
-export function schemaKeys(spec: CommandSpec): string[] {
+function schemaKeys(spec: CommandSpec): string[] {
   const shape = (spec.schema as unknown as { shape?: Record<string, unknown> } | undefined)?.shape;
   return shape ? Object.keys(shape) : [];
 }
@@ -246,7 +246,7 @@ function lenientFlags(words: string[], spec: FlagSpec = {}) {
 }
 
 /** What could be read from a failed command's words, as the form's initial values. */
-export function prefillFrom(form: FormSpec, words: string[]): Record<string, string> {
+function prefillFrom(form: FormSpec, words: string[]): Record<string, string> {
   const spec = form.command;
   const { positionals, flags } = lenientFlags(words, spec.flags);
   const byName: Record<string, string> = {};

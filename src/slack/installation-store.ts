@@ -31,7 +31,7 @@ type AnyInstallation = Installation<'v1' | 'v2', boolean>;
  * each refresh token works once, so a copy another container has already refreshed must not be
  * refreshed again.
  */
-export const INSTALLATION_TTL_MS = 5 * 60_000;
+const INSTALLATION_TTL_MS = 5 * 60_000;
 const REFRESH_WINDOW_MS = 2 * 60 * 60_000;
 const installations = new TtlCache<AnyInstallation>(1_000);
 

@@ -6,7 +6,7 @@ import { logger } from '../log.js';
 const RESPONSE_URL_USES = 5;
 
 /** A message whose text is also its one section (3,000 characters at most), unless it has blocks. */
-export function withBlocks(message: SlackMessage): SlackMessage {
+function withBlocks(message: SlackMessage): SlackMessage {
   if (message.blocks) return message;
   const text = message.text.length > 3000 ? `${message.text.slice(0, 2999)}…` : message.text;
   return { ...message, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };

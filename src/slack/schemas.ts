@@ -11,7 +11,7 @@ let phoneLib: Promise<PhoneNumbers> | undefined;
  * first run. The schemas that use it are asynchronous: parse them with `safeParseAsync` (zod
  * throws on a synchronous parse of one, in every process, so no caller can skip the load unseen).
  */
-export function phoneNumbers(): Promise<PhoneNumbers> {
+function phoneNumbers(): Promise<PhoneNumbers> {
   phoneLib ??= import('libphonenumber-js/min').catch((err: unknown) => {
     phoneLib = undefined;
     throw err;
@@ -75,7 +75,7 @@ export async function countrySuggestion(code: string): Promise<string | undefine
 }
 
 /** A country's English name (for "did you mean GB (United Kingdom)?"). */
-export function countryName(code: string): string {
+function countryName(code: string): string {
   regionNames ??= new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
   return regionNames.of(code) ?? code;
 }

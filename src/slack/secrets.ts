@@ -35,7 +35,7 @@ const SANDBOX_VALUES = new Set([
 ]);
 
 /** Wrong Slack settings (e.g. the sandbox's values in AWS): answered 500 by the edge (src/edge/http.ts). */
-export class SlackSettingsError extends Error {
+class SlackSettingsError extends Error {
   override readonly name: string = 'SlackSettingsError';
   readonly httpStatus: number = 500;
   readonly publicMessage: string = 'This app is misconfigured: its administrator can see why in its logs.';
@@ -60,7 +60,7 @@ export interface SlackSecretsSource {
   load(): Promise<SlackSecrets>;
 }
 
-export class EnvSlackSecrets implements SlackSecretsSource {
+class EnvSlackSecrets implements SlackSecretsSource {
   constructor(private readonly slack: Config['slack']) {}
   async load(): Promise<SlackSecrets> {
     const { signingSecret, clientId, clientSecret, stateSecret } = this.slack;
@@ -71,7 +71,7 @@ export class EnvSlackSecrets implements SlackSecretsSource {
   }
 }
 
-export class SsmSlackSecrets implements SlackSecretsSource {
+class SsmSlackSecrets implements SlackSecretsSource {
   constructor(
     private readonly prefix: string,
     private readonly region: string,
@@ -118,7 +118,7 @@ export class SsmSlackSecrets implements SlackSecretsSource {
 
 let ssmClient: import('@aws-sdk/client-ssm').SSMClient | undefined;
 
-export function slackSecretsSource(c: Config = config()): SlackSecretsSource {
+function slackSecretsSource(c: Config = config()): SlackSecretsSource {
   return c.slack.parameters
     ? new SsmSlackSecrets(c.slack.parameters, c.region)
     : new EnvSlackSecrets(c.slack);
@@ -155,10 +155,4 @@ export function slackSecrets(): Promise<SlackSecrets> {
   });
   cached = entry;
   return value;
-}
-
-/** Tests: another source (or back to the configured one), and forget what was read. */
-export function setSlackSecretsSource(s: SlackSecretsSource | undefined): void {
-  source = s;
-  cached = undefined;
 }

@@ -153,7 +153,7 @@ function withReadBack(reply: Reply, raw: Record<string, unknown>, input: unknown
 }
 
 /** A Slack permalink to a job's card, when Slack told us the workspace's domain. */
-export function jobLink(job: Job, teamDomain: string | undefined): string {
+function jobLink(job: Job, teamDomain: string | undefined): string {
   const { channel, progressTs, threadTs } = job.report;
   const ts = progressTs ?? threadTs;
   if (teamDomain && /^[a-z0-9-]+$/i.test(teamDomain) && ts && /^[CDG][A-Z0-9]+$/.test(channel)) {

@@ -12,5 +12,3 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
   const { TimeToLiveSpecification: _ttl, PointInTimeRecoverySpecification: _pitr, ...rest } = definition;
   return { TableName: tableName, ...(rest as Omit<CreateTableCommandInput, 'TableName'>) };
 }
-
-export const ttlAttribute = definition.TimeToLiveSpecification.AttributeName;

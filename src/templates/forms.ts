@@ -10,8 +10,8 @@ import {
 import { templateSendCommand } from './commands.js';
 
 /** The approved-template choice that stands in for the name and language once templates are known. */
-export const PICK = 'pick';
-export const PICK_ACTION = 'form:pick';
+const PICK = 'pick';
+const PICK_ACTION = 'form:pick';
 const paramBlock = (i: number) => `param_${i + 1}`;
 
 /** What the lookup job has learned for the send form. */
@@ -66,7 +66,7 @@ function templateBlocks(f: FormField, opts: FormViewOptions): KnownBlock[] | und
 }
 
 /** The template form's choices come from CM.com: a job looks them up and updates the form. */
-export async function lookUpTemplates(
+async function lookUpTemplates(
   viewId: string | undefined,
   ctx: CommandContext,
   { pick, channel }: { pick?: string | undefined; channel?: string | undefined } = {},

@@ -21,10 +21,6 @@ import type { TenantId } from '../store/keys.js';
 const TTL_MS = 6 * 3_600_000;
 const cache = new Map<string, { at: number; langs: SupportedLanguage[] }>();
 
-export function clearLanguageCache(): void {
-  cache.clear();
-}
-
 /** A code or name compared loosely: `en-US`, `EN_us` and ` en_US ` are one; names ignore case and spacing. */
 export const normLang = (v: string) => v.trim().toLowerCase().replace(/-/g, '_').replace(/\s+/g, ' ');
 

@@ -41,7 +41,7 @@ const HEADER_TYPES: Record<string, 'document' | 'image' | 'video'> = {
 };
 
 /** The header media kind WhatsApp needs, from the URL's file extension. */
-export function headerTypeOf(url: string): 'document' | 'image' | 'video' {
+function headerTypeOf(url: string): 'document' | 'image' | 'video' {
   const ext = new URL(url).pathname.split('.').pop()?.toLowerCase() ?? '';
   const type = HEADER_TYPES[ext];
   if (!type) {

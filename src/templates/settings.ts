@@ -25,7 +25,3 @@ export function templateSettings() {
   }
   return cached;
 }
-
-export function resetTemplateSettings(): void {
-  cached = undefined;
-}

@@ -123,9 +123,7 @@ export const templateWatch: JobKind<WatchPayload, WatchData> = {
  * verdict, Meta's later word while the job listens, and how the job ended. The thread holds the
  * history (the verdict with its reasons, Meta's events).
  */
-export function watchCard(
-  job: Pick<WatchJob, 'id' | 'state' | 'lastError' | 'payload' | 'data'>,
-): SlackMessage {
+function watchCard(job: Pick<WatchJob, 'id' | 'state' | 'lastError' | 'payload' | 'data'>): SlackMessage {
   const d = job.data;
   const id = job.payload.templateId;
   const name = d.name ? `*${esc(d.name)}*` : `\`${esc(id)}\``;

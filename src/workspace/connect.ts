@@ -39,7 +39,7 @@ export const CONNECT_FORMS = Object.fromEntries(PROVIDER_LIST.map((p) => [p.name
   { help: string; fields: Field[] }
 >;
 
-export const blockIdOf = (key: string) => `f_${key}`;
+const blockIdOf = (key: string) => `f_${key}`;
 const ACTION_ID = 'value';
 
 export { isProvider } from '../providers/index.js';

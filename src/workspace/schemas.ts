@@ -7,7 +7,7 @@ const USER_ID = /^[UW][A-Z0-9]{2,20}$/;
 const MENTION = /^<@([UW][A-Z0-9]{2,20})(?:\|[^<>]{0,80})?>$/;
 
 /** A mentioned user (`@name`, sent by Slack as `<@U123|name>`) or a bare user id. */
-export const userMention = z
+const userMention = z
   .string({ error: 'missing <@user>' })
   .max(120, 'that is not a user mention')
   .transform((s, ctx) => {

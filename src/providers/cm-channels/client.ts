@@ -89,7 +89,7 @@ export type SupportedLanguage = z.output<typeof SupportedLanguage>;
  * CM answers errors as `{message}` (sometimes `{title, detail}` or `{errors}`); take what is there.
  * UNCONFIRMED(cm-channels.error-body): no error body is documented.
  */
-export function parseCmError(_status: number, body: unknown): { code?: string; detail?: string } {
+function parseCmError(_status: number, body: unknown): { code?: string; detail?: string } {
   if (!body || typeof body !== 'object')
     return typeof body === 'string' && body ? { detail: body.slice(0, 200) } : {};
   const b = body as Record<string, unknown>;

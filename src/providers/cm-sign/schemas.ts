@@ -21,7 +21,7 @@ const E164 = /^\+[1-9]\d{6,14}$/;
  * template response, S6).
  * UNCONFIRMED(cm-sign.field-size): `width`/`height` follow the old API's dimensions.
  */
-export const FieldLocation = z.object({
+const FieldLocation = z.object({
   range: z.string().regex(/^\d+(-\d+)?$/),
   unit: z.literal('point'),
   x: z.number().min(0),
@@ -53,7 +53,7 @@ export const FieldInput = z.object({
 export type FieldInput = z.output<typeof FieldInput>;
 
 /** Invitee as sent when creating a dossier. WhatsApp invites need `phoneNumber` in E.164. */
-export const InviteeInput = z.object({
+const InviteeInput = z.object({
   name: z.string().min(1),
   email: z.email().optional(),
   phoneNumber: z.string().regex(E164).optional(),
@@ -89,7 +89,7 @@ export const Upload = z.looseObject({ id: z.string().min(1), name: z.string().nu
 export type Upload = z.output<typeof Upload>;
 
 /** The dossier events CM.com Sign can send (S3). */
-export const CM_SIGN_EVENTS = [
+const CM_SIGN_EVENTS = [
   'dossier.invite.created',
   'dossier.invite.expired',
   'dossier.invite.undelivered',
@@ -158,7 +158,7 @@ export const Dossier = z.looseObject({
 });
 export type Dossier = z.output<typeof Dossier>;
 
-export const InviteChannel = z.enum(['email', 'whatsapp']);
+const InviteChannel = z.enum(['email', 'whatsapp']);
 export type InviteChannel = z.output<typeof InviteChannel>;
 
 /** POST /dossiers/{id}/invites body: an array, one entry per invitee to invite. */

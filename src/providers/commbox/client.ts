@@ -25,7 +25,7 @@ const envelope = <D extends z.ZodType>(data: D) =>
  * `Commbox.json` 2.07): accepted `{recipient, id, status: 200, object_id?}`, or failed
  * `{recipient, status: 400, failed}` where `failed` is typed object but shown as a string.
  */
-export const SendItem = z.looseObject({
+const SendItem = z.looseObject({
   recipient: z.union([z.string(), z.number()]).transform(String),
   id: z.union([z.string(), z.number()]).nullish(),
   status: z.union([z.number(), z.string()]).nullish(),
@@ -55,7 +55,7 @@ function failureText(failed: unknown): string {
   return failed === undefined || failed === null ? 'no reason given' : String(failed);
 }
 
-export function recipientResult(item: SendItem): RecipientResult {
+function recipientResult(item: SendItem): RecipientResult {
   const status = item.status === undefined || item.status === null ? undefined : Number(item.status);
   const failed = item.failed !== undefined || (status !== undefined && (status < 200 || status >= 300));
   if (failed)
@@ -106,7 +106,7 @@ export interface TemplatedMessage {
   components: TemplateComponent[];
 }
 
-export function parseCommboxError(status: number, body: unknown): { code?: string; detail?: string } {
+function parseCommboxError(status: number, body: unknown): { code?: string; detail?: string } {
   if (!body || typeof body !== 'object') return {};
   const b = body as { status?: unknown; description?: unknown };
   const description = typeof b.description === 'string' ? b.description.slice(0, 300) : undefined;

@@ -13,8 +13,8 @@ type VonageCredentials = Credentials<'vonage'>;
  * token is accepted for 15 minutes after `iat`; never more than 24 hours after `iat`; a token
  * with neither `iat` nor `exp` is refused.
  */
-export const JWT_DEFAULT_LIFETIME_S = 15 * 60;
-export const JWT_MAX_LIFETIME_S = 24 * 3600;
+const JWT_DEFAULT_LIFETIME_S = 15 * 60;
+const JWT_MAX_LIFETIME_S = 24 * 3600;
 /** Ours live this long; one is minted per request, so short is fine. */
 const TTL_SECONDS = JWT_DEFAULT_LIFETIME_S;
 /** A pasted token this close to its end is not sent: the request could arrive after it. */

@@ -17,7 +17,7 @@ import { ZavuClient } from './client.js';
  * credentials are still saved, the home view says the webhook is not registered and why, and
  * offers to try again (invitations are then followed by polling alone).
  */
-export const REGISTER_TIMEOUT_MS = 1_500;
+const REGISTER_TIMEOUT_MS = 1_500;
 
 export type ZavuCredentials = Credentials<'zavu'>;
 

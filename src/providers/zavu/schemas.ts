@@ -149,7 +149,7 @@ export const ProjectWebhookRequest = z.object({
 });
 export type ProjectWebhookRequest = z.output<typeof ProjectWebhookRequest>;
 
-export const ProjectWebhook = z.looseObject({
+const ProjectWebhook = z.looseObject({
   url: z.string().min(1),
   events: z.array(z.string()),
   /** Returned on create only (`whsec_…`); GET never returns it. */
