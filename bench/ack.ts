@@ -111,6 +111,8 @@ const jobsWritten = captured.length;
 
 // Now jobs run (after each response, as the local queue runs them), against 5-second providers.
 const running = new InProcessQueue(8);
+// The engine, wired with the app's job kinds (as functions/worker.ts is).
+await import('../src/app/engine.js');
 const { runMessage } = await import('../src/jobs/runner.js');
 running.consumer = async (m) => void (await runMessage(m));
 setJobQueue(running);

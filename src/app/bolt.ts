@@ -179,20 +179,31 @@ export function createSlackApp(signingSecret: string) {
       teamId: (body as { team_id?: string }).team_id,
       enterpriseId: (body as { enterprise_id?: string }).enterprise_id,
     });
-    const [{ JobRepository }, { jobsBlocks }, { homeActionBlocks }, { actorOf }] = await Promise.all([
-      import('../jobs/repository.js'),
-      import('../slack/job-views.js'),
-      import('./launcher.js'),
-      import('../slack/service.js'),
-    ]);
+    const [{ JobRepository }, { jobsBlocks }, { homeActionBlocks }, { actorOf }, { homeSections }] =
+      await Promise.all([
+        import('../jobs/repository.js'),
+        import('../slack/job-views.js'),
+        import('./launcher.js'),
+        import('../slack/service.js'),
+        import('./catalog.js'),
+      ]);
     const ctx = actorOf({ user: { id: event.user } }, client, tenant);
-    const [jobs, actions] = await Promise.all([
+    const [jobs, actions, ...sections] = await Promise.all([
       new JobRepository().list(tenant, { all: true, limit: 20 }),
       homeActionBlocks(ctx),
+      ...homeSections.map((section) =>
+        section(ctx).catch((err: unknown) => {
+          logger.warn('an App Home section failed', { error: err as Error });
+          return [];
+        }),
+      ),
     ]);
     await client.views.publish({
       user_id: event.user,
-      view: { type: 'home', blocks: [...actions, ...jobsBlocks(jobs, true)].slice(0, 100) },
+      view: {
+        type: 'home',
+        blocks: [...actions, ...sections.flat(), ...jobsBlocks(jobs, true)].slice(0, 100),
+      },
     });
   });
 

@@ -1,11 +1,13 @@
+import { clientsManifest } from '../clients/manifest.js';
 import { contactsManifest } from '../contacts/manifest.js';
 import { deploymentsManifest } from '../deployments/manifest.js';
 import { invitesManifest } from '../invites/manifest.js';
+import type { Job } from '../jobs/model.js';
 import { type Catalog, provideCatalog } from '../slack/catalog.js';
 import type { CommandSpec } from '../slack/command.js';
 import type { FormSpec } from '../slack/forms.js';
 import type { ActionArgs, ViewArgs } from '../slack/interactions.js';
-import type { FeatureManifest, KindEntry, Route } from '../slack/manifest.js';
+import type { FeatureManifest, KindEntry, Route, WorkProgress } from '../slack/manifest.js';
 import { templatesManifest } from '../templates/manifest.js';
 import { workspaceManifest } from '../workspace/manifest.js';
 import { helpCommand } from './help.js';
@@ -18,6 +20,7 @@ export { helpCommand };
  * its commands, forms, buttons, modals, shortcuts, launcher entries and job kinds are wired.
  */
 export const FEATURES: readonly FeatureManifest[] = [
+  clientsManifest,
   invitesManifest,
   templatesManifest,
   contactsManifest,
@@ -46,14 +49,33 @@ export const shortcutRoutes = FEATURES.flatMap((f) => f.shortcuts ?? []);
 
 export const kindEntries: KindEntry[] = FEATURES.flatMap((f) => f.kinds ?? []);
 
+/** App Home's sections from the features (below the actions and above the jobs). */
+export const homeSections = FEATURES.flatMap((f) => (f.home ? [f.home] : []));
+
 export const launcherGroups = FEATURES.flatMap((f) => (f.launcher ? [f.launcher] : []));
 
 const rules = new Map(kindEntries.flatMap((k) => (k.rule ? [[k.id.id, k.rule] as const] : [])));
+const kindsById = new Map(kindEntries.map((k) => [k.id.id, k]));
+
+/** Where a job stands when its kind says nothing more: by the engine's state alone. */
+function byState(job: Job): WorkProgress {
+  if (job.state === 'succeeded') return { outcome: 'done' };
+  if (job.state === 'failed') return { outcome: 'failed', next: 'us' };
+  if (job.state === 'cancelled') return { outcome: 'cancelled' };
+  return { waitingFor: 'the provider', next: 'provider' };
+}
 
 export const catalog: Catalog = {
   commands,
   formOf,
   ruleOfKind: (kind) => rules.get(kind),
+  workOf(job) {
+    const entry = kindsById.get(job.kind);
+    // A job that failed or was cancelled says so whatever its kind's own state was.
+    const ended = job.state === 'failed' || job.state === 'cancelled';
+    const progress = (!ended && entry?.progress?.(job)) || byState(job);
+    return { label: entry?.label ?? job.kind, progress };
+  },
 };
 provideCatalog(catalog);
 

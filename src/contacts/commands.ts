@@ -1,19 +1,22 @@
 import { z } from 'zod';
+import { clientFields, clientFlags } from '../clients/port.js';
 import { defineCommand } from '../slack/command.js';
 import { name, phoneWords } from '../slack/schemas.js';
 
 export const contactOptinCommand = defineCommand({
   path: 'contact optin',
-  usage: '/wa contact optin <+E164> --source "<where consent was given>" [--business "<business name>"]',
+  usage:
+    '/wa contact optin <+E164> --source "<where consent was given>" [--business "<business name>"] [--client "<name>"]',
   summary: 'Record a WhatsApp opt-in for a number',
   access: 'member',
   restrict: 'optins',
   positionals: ['...phone'],
-  flags: { source: 'value', business: 'value' },
+  flags: { source: 'value', business: 'value', ...clientFlags },
   schema: z.object({
     phone: phoneWords,
     source: name('--source', 300),
     business: name('--business', 100).optional(),
+    ...clientFields,
   }),
   handler: async () => (await import('./handlers.js')).optIn,
 });

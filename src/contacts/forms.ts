@@ -1,3 +1,4 @@
+import { CLIENT_FIELDS } from '../clients/port.js';
 import { type FormSpec, joinWords, PHONE_HINT } from '../slack/forms.js';
 import { contactOptinCommand, contactVerifyCommand } from './commands.js';
 
@@ -15,6 +16,7 @@ export const contactOptinForm: FormSpec = {
       placeholder: 'Signup form on example.com',
     },
     { key: 'business', label: 'Business name shown', kind: 'text', optional: true },
+    ...CLIENT_FIELDS,
   ],
   salvage: (words) => ({ phone: joinWords(words) }),
 };

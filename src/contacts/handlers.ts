@@ -1,3 +1,5 @@
+import { recordOptInForClient, rememberClient, resolveClient } from '../clients/port.js';
+import { clock } from '../clock.js';
 import { UserError } from '../errors.js';
 import { ActiveJobError, activeJobFor, startJob } from '../jobs/service.js';
 import { audit } from '../security/audit.js';
@@ -21,9 +23,16 @@ import { contactSettings } from './settings.js';
 const ephemeral = (text: string): Reply => ({ response_type: 'ephemeral', text });
 
 export async function optIn(
-  input: { phone: string; source: string; business?: string | undefined },
+  input: {
+    phone: string;
+    source: string;
+    business?: string | undefined;
+    client?: string | undefined;
+    'new-client'?: boolean | undefined;
+  },
   ctx: CommandContext,
 ): Promise<Reply> {
+  const client = await resolveClient(ctx.tenant, input.client, input['new-client']);
   // The rules want the business name clear in the opt-in: default to this workspace's name.
   const business = input.business ?? (await workspaceName(ctx.tenant)) ?? ctx.teamId;
   const before = await getOptIn(ctx.tenant, input.phone);
@@ -40,8 +49,17 @@ export async function optIn(
     outcome: 'ok',
     detail: `source: ${input.source}; business: ${business}`,
   });
+  if (client) {
+    await rememberClient(ctx.tenant, client, ctx.userId, clock.now());
+    await recordOptInForClient(ctx.tenant, client, {
+      phone: input.phone,
+      summary: `${maskPhone(input.phone)} (source: ${input.source.slice(0, 100)})`,
+      by: ctx.userId,
+      at: clock.now(),
+    });
+  }
   return ephemeral(
-    `:white_check_mark: Opt-in recorded for ${input.phone}: consent to WhatsApp messages from *${esc(rec.business)}*, given via "${esc(rec.source)}" (recorded by ${mention(ctx.userId)} at ${rec.recordedAt}).${before?.status === 'active' ? ' It replaces the earlier record.' : ''}`,
+    `:white_check_mark: Opt-in recorded for ${input.phone}: consent to WhatsApp messages from *${esc(rec.business)}*, given via "${esc(rec.source)}" (recorded by ${mention(ctx.userId)} at ${rec.recordedAt}${client ? `, for client *${esc(client.name)}*` : ''}).${before?.status === 'active' ? ' It replaces the earlier record.' : ''}`,
   );
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineCommand } from '../slack/command.js';
+import { clientFields, clientFlags } from '../clients/port.js';
+import { type CommandContext, defineCommand, type Reply } from '../slack/command.js';
 import { noInput } from '../slack/no-input.js';
 import { phoneWords } from '../slack/schemas.js';
 import { PROFILE_LIMITS, PROFILE_VERTICALS } from './port.js';
@@ -11,12 +12,15 @@ import { PROFILE_LIMITS, PROFILE_VERTICALS } from './port.js';
  * refuses a mistyped id before any job starts or any provider is asked.
  */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A number with its country code, as typed: + and 7 to 15 digits, spaces, dashes and brackets allowed. */
+const BUSINESS_NUMBER = /^\+(?:[\s().-]*\d){7,15}[\s().-]*$/;
+/** A deployment by its id, or by its business number (`+44 7911 123459`, found by `withDeploymentNumber`). */
 const deploymentId = z
-  .string()
-  .trim()
-  .refine((v) => UUID.test(v), {
+  // A number typed with spaces arrives as several words.
+  .preprocess((v) => (Array.isArray(v) ? (v.length ? v.join(' ') : undefined) : v), z.string().trim())
+  .refine((v) => UUID.test(v) || BUSINESS_NUMBER.test(v), {
     error: (iss) =>
-      `${JSON.stringify(String(iss.input).slice(0, 60))} is not a deployment id: deployment ids look like aaaaaaaa-bbbb-cccc-dddd-0123456789ab (see \`/wa deploy list\`)`,
+      `${JSON.stringify(String(iss.input).slice(0, 60))} is neither a deployment's number (+44 7911 123459) nor its id (aaaaaaaa-bbbb-cccc-dddd-0123456789ab; see \`/wa deploy list\`)`,
   });
 
 const method = z.enum(['sms', 'voice'], { error: 'must be sms or voice' });
@@ -72,14 +76,23 @@ export const profileSchema = z.object({
 
 const handlers = () => import('./handlers.js');
 
+/** A handler of a deployment named by id or number: the number is looked up first. */
+const withDeploymentNumber =
+  <I extends { deploymentId: string }>(handler: (input: I, ctx: CommandContext) => Promise<Reply>) =>
+  async (input: I, ctx: CommandContext): Promise<Reply> => {
+    if (UUID.test(input.deploymentId)) return handler(input, ctx);
+    const { deploymentByNumber } = await import('./records.js');
+    return handler({ ...input, deploymentId: await deploymentByNumber(ctx.tenant, input.deploymentId) }, ctx);
+  };
+
 export const deployStartCommand = defineCommand({
   path: 'deploy start',
   usage:
-    '/wa deploy start <+E164> --waba <wabaId> --cert <vnameCertificate> [--method sms|voice] [--pin <pin>]',
+    '/wa deploy start <+E164> --waba <wabaId> --cert <vnameCertificate> [--method sms|voice] [--pin <pin>] [--client "<name>"]',
   summary: 'Provision a WhatsApp number deployment (Vonage) and follow it to READY',
   access: 'admin',
   positionals: ['...phone'],
-  flags: { waba: 'value', cert: 'value', method: 'value', pin: 'value', again: 'boolean' },
+  flags: { waba: 'value', cert: 'value', method: 'value', pin: 'value', again: 'boolean', ...clientFlags },
   schema: z.object({
     phone: phoneWords,
     // Each rule says what is wrong: letters, too few digits, too many.
@@ -112,6 +125,7 @@ export const deployStartCommand = defineCommand({
       .trim()
       .regex(/^\d{6}$/, { error: 'must be the 6-digit two-step verification PIN' })
       .optional(),
+    ...clientFields,
   }),
   handler: async () => (await handlers()).deployStart,
 });
@@ -121,9 +135,9 @@ export const deployStatusCommand = defineCommand({
   usage: '/wa deploy status <deploymentId>',
   summary: 'Show a deployment',
   access: 'member',
-  positionals: ['deploymentId'],
+  positionals: ['...deploymentId'],
   schema: z.object({ deploymentId }),
-  handler: async () => (await handlers()).deployStatus,
+  handler: async () => withDeploymentNumber((await handlers()).deployStatus),
 });
 
 export const deployVerifyCommand = defineCommand({
@@ -133,7 +147,7 @@ export const deployVerifyCommand = defineCommand({
   access: 'admin',
   positionals: ['deploymentId', 'code'],
   schema: z.object({ deploymentId, code: otpCode }),
-  handler: async () => (await handlers()).deployVerify,
+  handler: async () => withDeploymentNumber((await handlers()).deployVerify),
 });
 
 export const deployResendCommand = defineCommand({
@@ -141,10 +155,10 @@ export const deployResendCommand = defineCommand({
   usage: '/wa deploy resend <deploymentId> [--method sms|voice]',
   summary: 'Send the OTP code again',
   access: 'admin',
-  positionals: ['deploymentId'],
+  positionals: ['...deploymentId'],
   flags: { method: 'value' },
   schema: z.object({ deploymentId, method: method.default('sms') }),
-  handler: async () => (await handlers()).deployResend,
+  handler: async () => withDeploymentNumber((await handlers()).deployResend),
 });
 
 export const deployProfileCommand = defineCommand({
@@ -153,7 +167,7 @@ export const deployProfileCommand = defineCommand({
     '/wa deploy profile <deploymentId> [--about ..] [--address ..] [--description ..] [--email ..] [--vertical ..] [--website ..]',
   summary: "Show or change a deployment's business profile",
   access: 'admin',
-  positionals: ['deploymentId'],
+  positionals: ['...deploymentId'],
   flags: {
     about: 'value',
     address: 'value',
@@ -163,7 +177,7 @@ export const deployProfileCommand = defineCommand({
     website: 'multi',
   },
   schema: profileSchema,
-  handler: async () => (await handlers()).deployProfile,
+  handler: async () => withDeploymentNumber((await handlers()).deployProfile),
 });
 
 export const deployPhotoCommand = defineCommand({
@@ -173,7 +187,7 @@ export const deployPhotoCommand = defineCommand({
   access: 'admin',
   positionals: ['deploymentId', 'imageUrl'],
   schema: z.object({ deploymentId, imageUrl: httpUrl(2048) }),
-  handler: async () => (await handlers()).deployPhoto,
+  handler: async () => withDeploymentNumber((await handlers()).deployPhoto),
 });
 
 export const deployStickerpacksCommand = defineCommand({
@@ -181,9 +195,9 @@ export const deployStickerpacksCommand = defineCommand({
   usage: '/wa deploy stickerpacks <deploymentId>',
   summary: "List a deployment's stickerpacks",
   access: 'member',
-  positionals: ['deploymentId'],
+  positionals: ['...deploymentId'],
   schema: z.object({ deploymentId }),
-  handler: async () => (await handlers()).deployStickerpacks,
+  handler: async () => withDeploymentNumber((await handlers()).deployStickerpacks),
 });
 
 export const deployStickerpackCreateCommand = defineCommand({
@@ -192,7 +206,7 @@ export const deployStickerpackCreateCommand = defineCommand({
     '/wa deploy stickerpack-create <deploymentId> --name "<name>" --publisher "<publisher>" [--ios <App Store link>] [--android <Play Store link>]',
   summary: 'Create a third-party stickerpack on a deployment',
   access: 'admin',
-  positionals: ['deploymentId'],
+  positionals: ['...deploymentId'],
   flags: { name: 'value', publisher: 'value', ios: 'value', android: 'value' },
   schema: z.object({
     deploymentId,
@@ -213,7 +227,7 @@ export const deployStickerpackCreateCommand = defineCommand({
       })
       .optional(),
   }),
-  handler: async () => (await handlers()).deployStickerpackCreate,
+  handler: async () => withDeploymentNumber((await handlers()).deployStickerpackCreate),
 });
 
 export const deployDeleteCommand = defineCommand({
@@ -221,9 +235,9 @@ export const deployDeleteCommand = defineCommand({
   usage: '/wa deploy delete <deploymentId>',
   summary: 'Delete a deployment (asks for confirmation)',
   access: 'admin',
-  positionals: ['deploymentId'],
+  positionals: ['...deploymentId'],
   schema: z.object({ deploymentId }),
-  handler: async () => (await handlers()).deployDelete,
+  handler: async () => withDeploymentNumber((await handlers()).deployDelete),
 });
 
 export const deployListCommand = defineCommand({

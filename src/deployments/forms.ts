@@ -1,3 +1,4 @@
+import { CLIENT_FIELDS } from '../clients/port.js';
 import { type FormSpec, joinWords, PHONE_HINT } from '../slack/forms.js';
 import { deployPhotoCommand, deployProfileCommand, deployStartCommand } from './commands.js';
 import { PROFILE_VERTICALS } from './port.js';
@@ -23,6 +24,7 @@ export const deployStartForm: FormSpec = {
       initial: 'sms',
     },
     { key: 'pin', label: 'Two-step verification PIN', kind: 'text', optional: true, secret: true },
+    ...CLIENT_FIELDS,
   ],
   salvage: (words) => ({ phone: joinWords(words) }),
 };
@@ -34,7 +36,12 @@ export const deployProfileForm: FormSpec = {
   intro: 'Changes only the fields you fill in; with none, shows the current profile.',
   startsJob: false,
   fields: [
-    { key: 'deploymentId', label: 'Deployment id', kind: 'text' },
+    {
+      key: 'deploymentId',
+      label: 'Deployment (its number or id)',
+      kind: 'text',
+      placeholder: '+44 7911 123459',
+    },
     { key: 'about', label: 'About', kind: 'text', optional: true },
     { key: 'address', label: 'Address', kind: 'text', optional: true },
     { key: 'description', label: 'Description', kind: 'multiline', optional: true },
@@ -64,7 +71,12 @@ export const deployPhotoForm: FormSpec = {
   intro: 'PNG or JPEG, 192 to 640×640 px, up to 5 MB, at an https URL.',
   startsJob: false,
   fields: [
-    { key: 'deploymentId', label: 'Deployment id', kind: 'text' },
+    {
+      key: 'deploymentId',
+      label: 'Deployment (its number or id)',
+      kind: 'text',
+      placeholder: '+44 7911 123459',
+    },
     { key: 'imageUrl', label: 'Image URL', kind: 'url' },
   ],
 };

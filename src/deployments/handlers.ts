@@ -1,4 +1,5 @@
 import { parsePhoneNumberWithError } from 'libphonenumber-js/min';
+import { rememberClient, resolveClient } from '../clients/port.js';
 import { startJob } from '../jobs/service.js';
 import { audit } from '../security/audit.js';
 import { seal } from '../security/envelope.js';
@@ -26,9 +27,19 @@ const onIt = (what: string, jobId: string) =>
   ephemeral(`:hourglass_flowing_sand: On it: ${what} (job \`${jobId}\`).`);
 
 export async function deployStart(
-  input: { phone: string; waba: string; cert: string; method: OtpMethod; pin?: string | undefined },
+  input: {
+    phone: string;
+    waba: string;
+    cert: string;
+    method: OtpMethod;
+    pin?: string | undefined;
+    client?: string | undefined;
+    'new-client'?: boolean | undefined;
+  },
   ctx: CommandContext,
 ): Promise<Reply> {
+  const client = resolveClient(ctx.tenant, input.client, input['new-client']);
+  client.catch(() => undefined); // awaited by startJob; a refusal is thrown there
   const parsed = parsePhoneNumberWithError(input.phone);
   const phone = maskPhone(input.phone);
   const payload: DeploymentPayload = {
@@ -45,7 +56,9 @@ export async function deployStart(
     subject: `Deployment of ${phone}`,
     target: input.phone,
     payload,
+    client,
   });
+  await rememberClient(ctx.tenant, await client, ctx.userId, job.createdAt);
   await audit(ctx.tenant, {
     actor: ctx.userId,
     action: 'deployment.requested',

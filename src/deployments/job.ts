@@ -127,20 +127,24 @@ async function provision(job: DJob, io: StepIO, backend: ProvisioningBackend): P
     };
   }
   await io.link(DEPLOYMENT_REF, dep.id);
-  await saveRecord(job.tenant, {
-    deploymentId: dep.id,
-    jobId: job.id,
-    phone: p.phone,
-    wabaId: p.wabaId,
-    state: dep.state,
-    detail: dep.detail,
-    createdBy: job.createdBy,
-    // The reporter keeps the job's report current: the progress message above is the thread.
-    channel: job.report.channel,
-    threadTs: job.report.threadTs,
-    createdAt: io.now,
-    updatedAt: io.now,
-  });
+  await saveRecord(
+    job.tenant,
+    {
+      deploymentId: dep.id,
+      jobId: job.id,
+      phone: p.phone,
+      wabaId: p.wabaId,
+      state: dep.state,
+      detail: dep.detail,
+      createdBy: job.createdBy,
+      // The reporter keeps the job's report current: the progress message above is the thread.
+      channel: job.report.channel,
+      threadTs: job.report.threadTs,
+      createdAt: io.now,
+      updatedAt: io.now,
+    },
+    `+${p.countryCode}${p.number}`,
+  );
   const data: Partial<DeploymentData> = {
     deploymentId: dep.id,
     linked: true,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { kindId } from '../jobs/kinds.js';
+import type { Job } from '../jobs/model.js';
+import type { WorkProgress } from '../slack/manifest.js';
 
 const method = z.enum(['sms', 'voice']);
 
@@ -55,3 +57,27 @@ export const deploymentTaskKind = kindId<TaskPayload>('deployment-task');
 
 /** Sealed OTPs are bound to this purpose: a sealed certificate or credential does not open as one. */
 export const OTP_PURPOSE = 'deployment-otp';
+
+/** Where a deployment stands, for its client's view (`/wa client`). */
+export function deploymentProgress(job: Job<DeploymentPayload, { state?: string }>): WorkProgress {
+  const state = job.data.state;
+  switch (state) {
+    case 'READY':
+      return { outcome: 'READY' };
+    case 'DELETED':
+      return { outcome: 'deleted' };
+    case 'CODE_SENT':
+    case 'WRONG_CODE':
+      return {
+        waitingFor: 'the verification code the number received (the client reads it to us)',
+        next: 'client',
+      };
+    case 'ERROR':
+      return { waitingFor: 'a fix on our side (the provider reported an error)', next: 'us' };
+    default:
+      return {
+        waitingFor: `the provider to finish ${state ? state.toLowerCase().replace(/_/g, ' ') : 'setting up'}`,
+        next: 'provider',
+      };
+  }
+}

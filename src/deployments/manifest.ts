@@ -6,7 +6,7 @@ import {
   deployStartCommand,
 } from './commands.js';
 import { deployPhotoForm, deployProfileForm, deployStartForm } from './forms.js';
-import { deploymentKind, deploymentTaskKind } from './kinds.js';
+import { deploymentKind, deploymentProgress, deploymentTaskKind } from './kinds.js';
 
 /** WhatsApp number provisioning through OTP verification to READY, and its business profile. */
 export const deploymentsManifest: FeatureManifest = {
@@ -16,7 +16,10 @@ export const deploymentsManifest: FeatureManifest = {
   actions: [{ prefix: 'deploy:', load: async () => (await import('./interactions.js')).deployAction }],
   views: [{ prefix: 'deploy:', load: async () => (await import('./interactions.js')).deployView }],
   kinds: [
-    jobKind(deploymentKind, async () => (await import('./job.js')).deploymentJob, deployStartCommand),
+    jobKind(deploymentKind, async () => (await import('./job.js')).deploymentJob, deployStartCommand, {
+      label: 'Deployment',
+      progress: deploymentProgress,
+    }),
     jobKind(deploymentTaskKind, async () => (await import('./task.js')).deploymentTaskJob),
   ],
   launcher: {

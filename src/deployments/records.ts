@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { clock } from '../clock.js';
+import { UserError } from '../errors.js';
 import { ddb, isConditionFailed, tableName } from '../store/dynamo.js';
 import { pkOf, type TenantId } from '../store/keys.js';
 import type { DeploymentState } from './port.js';
@@ -27,10 +28,31 @@ export interface DeploymentRecord {
 
 const key = (tenant: TenantId, id: string) => ({ pk: pkOf(tenant), sk: `DEPLOY#${id}` });
 
-export async function saveRecord(tenant: TenantId, record: DeploymentRecord): Promise<void> {
-  await ddb().send(
-    new PutCommand({ TableName: tableName(), Item: { ...key(tenant, record.deploymentId), ...record } }),
-  );
+/** The deployment of a business number (E.164), so people name it by its number. */
+const numberKey = (tenant: TenantId, e164: string) => ({ pk: pkOf(tenant), sk: `DEPLOYNUM#${e164}` });
+
+/** Saves the record, and with `number` (the business number, E.164) the way to find it by that number. */
+export async function saveRecord(tenant: TenantId, record: DeploymentRecord, number?: string): Promise<void> {
+  await Promise.all([
+    ddb().send(
+      new PutCommand({ TableName: tableName(), Item: { ...key(tenant, record.deploymentId), ...record } }),
+    ),
+    number
+      ? ddb().send(
+          new PutCommand({
+            TableName: tableName(),
+            Item: { ...numberKey(tenant, number), deploymentId: record.deploymentId, at: record.createdAt },
+          }),
+        )
+      : undefined,
+  ]);
+}
+
+/** The latest deployment this workspace made of a business number. */
+export async function deploymentOfNumber(tenant: TenantId, e164: string): Promise<string | undefined> {
+  const out = await ddb().send(new GetCommand({ TableName: tableName(), Key: numberKey(tenant, e164) }));
+  const id = out.Item?.deploymentId;
+  return typeof id === 'string' ? id : undefined;
 }
 
 /** Moves the recorded state; a record that does not exist yet is created by the next save. */
@@ -81,4 +103,16 @@ export async function listRecords(tenant: TenantId, limit = 50): Promise<Deploym
 function strip(item: Record<string, unknown>): DeploymentRecord {
   const { pk: _pk, sk: _sk, ...rest } = item;
   return { ...(rest as unknown as DeploymentRecord), detail: (rest.detail as string | null) ?? undefined };
+}
+
+/** The deployment of a number as typed (`+44 7911 123459`), or a refusal that names the number. */
+export async function deploymentByNumber(tenant: TenantId, typed: string): Promise<string> {
+  const e164 = `+${typed.replace(/\D/g, '')}`;
+  const id = await deploymentOfNumber(tenant, e164);
+  if (!id)
+    throw new UserError(
+      `No deployment of ${e164} in this workspace: \`/wa deploy list\` shows them (a deployment started before numbers were kept is named by its id).`,
+      'not_found',
+    );
+  return id;
 }

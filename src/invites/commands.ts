@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clientFields, clientFlags } from '../clients/port.js';
 import { defineCommand } from '../slack/command.js';
 import { days, e164, email, id, isoCountry, name, phoneWords } from '../slack/schemas.js';
 import { documentUrl, slackFileId } from './document.js';
@@ -58,6 +59,7 @@ const signSchema = z
     dossier: name('dossier name', 200).optional(),
     remind: days(1, 89, 'the reminder interval').optional(),
     expires: days(1, 90, 'the expiry').default(30),
+    ...clientFields,
   })
   .refine((v) => v.remind === undefined || v.remind < v.expires, {
     path: ['remind'],
@@ -81,6 +83,7 @@ const partnerSchema = z
     channel: z
       .enum(['whatsapp', 'messenger'], { error: 'the channel must be whatsapp or messenger' })
       .optional(),
+    ...clientFields,
   })
   // Zavu answers 400 to phoneNumberId / allowedPhoneCountries on a messenger invitation.
   .refine((v) => v.channel !== 'messenger' || (!v.number && !v.countries), {
@@ -93,7 +96,7 @@ const byId = z.object({ id: id('invite id (job id, dossier id or invitation id)'
 export const inviteSignCommand = defineCommand({
   path: 'invite sign',
   usage:
-    '/wa invite sign "<invitee name>" <email> <+E164> (--file <Slack file link> | --url <https PDF> | --template <CM template id>) [--dossier "<name>"] [--remind <days>] [--expires <days>]',
+    '/wa invite sign "<invitee name>" <email> <+E164> (--file <Slack file link> | --url <https PDF> | --template <CM template id>) [--dossier "<name>"] [--remind <days>] [--expires <days>] [--client "<name>"]',
   summary: 'Send a CM.com Sign signing invite over WhatsApp and follow it to signed',
   access: 'member',
   restrict: 'invites',
@@ -106,6 +109,7 @@ export const inviteSignCommand = defineCommand({
     remind: 'value',
     expires: 'value',
     again: 'boolean',
+    ...clientFlags,
   },
   schema: signSchema,
   handler: async () => (await import('./handlers.js')).inviteSign,
@@ -114,7 +118,7 @@ export const inviteSignCommand = defineCommand({
 export const invitePartnerCommand = defineCommand({
   path: 'invite partner',
   usage:
-    '/wa invite partner "<client name>" [--email <e>] [--phone <+E164>] [--days <1-30>] [--countries US,MX] [--number <phoneNumberId>] [--channel whatsapp|messenger]',
+    '/wa invite partner "<client name>" [--email <e>] [--phone <+E164>] [--days <1-30>] [--countries US,MX] [--number <phoneNumberId>] [--channel whatsapp|messenger] [--client "<name>"]',
   summary: 'Create a Zavu partner invitation link so a client connects their WhatsApp Business account',
   access: 'member',
   restrict: 'invites',
@@ -127,6 +131,7 @@ export const invitePartnerCommand = defineCommand({
     number: 'value',
     again: 'boolean',
     channel: 'value',
+    ...clientFlags,
   },
   schema: partnerSchema,
   handler: async () => (await import('./handlers.js')).invitePartner,

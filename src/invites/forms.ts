@@ -1,3 +1,4 @@
+import { CLIENT_FIELDS } from '../clients/port.js';
 import { type FormSpec, joinWords, PHONE_HINT } from '../slack/forms.js';
 import { invitePartnerCommand, inviteSignCommand } from './commands.js';
 
@@ -44,6 +45,7 @@ export const inviteSignForm: FormSpec = {
     { key: 'dossier', label: 'Dossier name', kind: 'text', optional: true },
     { key: 'remind', label: 'Remind every (days)', kind: 'number', optional: true },
     { key: 'expires', label: 'Expires after (days)', kind: 'number', optional: true, initial: '30' },
+    ...CLIENT_FIELDS,
   ],
   // `/wa invite sign Jan de Vries jan@example.nl +31 6 ...` (name not quoted): the words
   // before the email are the name, the words after it the number.
@@ -65,7 +67,13 @@ export const invitePartnerForm: FormSpec = {
   intro: 'Creates a Zavu partner invitation link; it comes to you only.',
   startsJob: true,
   fields: [
-    { key: 'clientName', label: 'Client name', kind: 'text', placeholder: 'Acme Ltd' },
+    {
+      key: 'clientName',
+      label: 'Client name',
+      kind: 'text',
+      placeholder: 'Acme Ltd',
+      hint: 'The invitation is listed under this client (/wa client).',
+    },
     { key: 'email', label: 'Client email', kind: 'email', optional: true },
     { key: 'phone', label: 'Client phone', kind: 'text', optional: true, hint: PHONE_HINT },
     { key: 'days', label: 'Valid for (days, 1-30)', kind: 'number', optional: true },
@@ -82,6 +90,7 @@ export const invitePartnerForm: FormSpec = {
         { value: 'messenger', label: 'Messenger (a Facebook Page)' },
       ],
     },
+    CLIENT_FIELDS[1],
   ],
   salvage: (words) => ({ clientName: joinWords(words) }),
 };

@@ -1,3 +1,4 @@
+import { rememberClient, resolveClient } from '../clients/port.js';
 import { clock } from '../clock.js';
 import { UserError } from '../errors.js';
 import { deliverAndRun, jobIdForRef } from '../jobs/deliver.js';
@@ -34,6 +35,8 @@ export interface SignInput {
   dossier?: string | undefined;
   remind?: number | undefined;
   expires: number;
+  client?: string | undefined;
+  'new-client'?: boolean | undefined;
 }
 
 function documentOf(input: Pick<SignInput, 'file' | 'url' | 'template'>): DocumentSource {
@@ -50,6 +53,8 @@ export async function inviteSign(
   ctx: Pick<CommandContext, 'tenant' | 'userId' | 'channelId' | 'responseUrl'>,
 ): Promise<Reply> {
   const document = documentOf(input);
+  const client = resolveClient(ctx.tenant, input.client, input['new-client']);
+  client.catch(() => undefined); // awaited by startJob; a refusal is thrown there
   const payload: SignPayload = {
     inviteeName: input.inviteeName,
     email: input.email,
@@ -66,7 +71,9 @@ export async function inviteSign(
     payload,
     // "not connected" is said now, not from a job (read alongside the active-job lookup).
     requires: getCredentials(ctx.tenant, 'cm-sign'),
+    client,
   });
+  await rememberClient(ctx.tenant, await client, ctx.userId, job.createdAt);
   return ephemeral(
     `:hourglass_flowing_sand: On it: sending ${describeSource(document)} for signature: a CM.com Sign dossier “${esc(payload.dossierName)}” and an invite over WhatsApp to ${maskPhone(input.phone)} (job \`${job.id}\`). Updates follow in the channel.`,
   );
@@ -80,10 +87,20 @@ export interface PartnerInput {
   countries?: string[] | undefined;
   number?: string | undefined;
   channel?: 'whatsapp' | 'messenger' | undefined;
+  client?: string | undefined;
+  'new-client'?: boolean | undefined;
 }
 
 /** `/wa invite partner`: the link reaches only the requester, from the job. */
 export async function invitePartner(input: PartnerInput, ctx: CommandContext): Promise<Reply> {
+  // A partner invitation's client is the client it is for, unless another is named.
+  const client = resolveClient(
+    ctx.tenant,
+    input.client ?? input.clientName,
+    input['new-client'],
+    input.client ? 'client' : 'clientName',
+  );
+  client.catch(() => undefined); // awaited by startJob; a refusal is thrown there
   const payload: PartnerPayload = {
     clientName: input.clientName,
     ...(input.email ? { email: input.email } : {}),
@@ -99,7 +116,9 @@ export async function invitePartner(input: PartnerInput, ctx: CommandContext): P
     target: input.clientName.toLowerCase(),
     payload,
     requires: getCredentials(ctx.tenant, 'zavu'),
+    client,
   });
+  await rememberClient(ctx.tenant, await client, ctx.userId, job.createdAt);
   return ephemeral(
     `:hourglass_flowing_sand: On it: creating a Zavu partner invitation for *${esc(input.clientName)}* (job \`${job.id}\`). The link comes to you only; a summary goes in the channel.`,
   );

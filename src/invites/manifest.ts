@@ -1,7 +1,7 @@
 import { type FeatureManifest, jobKind } from '../slack/manifest.js';
 import { inviteCancelCommand, inviteCommands, invitePartnerCommand, inviteSignCommand } from './commands.js';
 import { invitePartnerForm, inviteSignForm } from './forms.js';
-import { cmSignWebhookKind, partnerKind, signKind } from './kinds.js';
+import { cmSignWebhookKind, partnerKind, partnerProgress, signKind, signProgress } from './kinds.js';
 
 /** Signing invites (CM.com Sign) and partner invitations (Zavu). */
 export const invitesManifest: FeatureManifest = {
@@ -14,11 +14,15 @@ export const invitesManifest: FeatureManifest = {
     { callbackId: 'invite:sign-shortcut', load: async () => (await import('./shortcut.js')).signShortcut },
   ],
   kinds: [
-    jobKind(signKind, async () => (await import('./sign-job.js')).signInviteKind, inviteSignCommand),
+    jobKind(signKind, async () => (await import('./sign-job.js')).signInviteKind, inviteSignCommand, {
+      label: 'Signing invite',
+      progress: signProgress,
+    }),
     jobKind(
       partnerKind,
       async () => (await import('./partner-job.js')).partnerInviteKind,
       inviteCancelCommand,
+      { label: 'Partner invitation', progress: partnerProgress },
     ),
     jobKind(cmSignWebhookKind, async () => (await import('./cm-sign-webhook.js')).cmSignWebhookJob),
   ],

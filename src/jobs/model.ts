@@ -41,6 +41,9 @@ export interface Job<P = unknown, D = Record<string, unknown>> {
   kind: string;
   /** One line saying what the job is about, for `/wa jobs`. */
   subject: string;
+  /** The client the work is for, as first typed (`--client`); its work index is keyed by `clientKey`. */
+  client?: string | undefined;
+  clientKey?: string | undefined;
   /** What it acts on, for spotting an identical job started twice (see startJob). */
   target?: string | undefined;
   state: JobState;

@@ -1,5 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { clock } from '../clock.js';
 import { config } from '../config.js';
 import { conditionally, ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
@@ -168,6 +175,46 @@ export class JobRepository {
         },
       }),
     );
+  }
+
+  /**
+   * Lists the job under its client (`keys.clientWork`), kept as long as a finished job is, counted
+   * from when the longest job could still be running (a deployment waits up to 90 days).
+   */
+  async listUnderClient(job: Job, clientKey: string, now: number): Promise<void> {
+    await ddb().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...keys.clientWork(job.tenant, clientKey, now, 'job', job.id),
+          type: 'job',
+          id: job.id,
+          at: now,
+          ttl: retentionTtl(now + 90 * 86_400_000),
+        },
+      }),
+    );
+  }
+
+  /** The jobs of these ids that still exist (one BatchGet per 100). */
+  async getMany(tenant: TenantId, ids: string[]): Promise<Job[]> {
+    const out: Job[] = [];
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<string, { Keys: Array<Record<string, string>> }> | undefined = {
+        [tableName()]: { Keys: unique.slice(i, i + 100).map((id) => keys.job(tenant, id)) },
+      };
+      // Unprocessed keys (throttling) are asked again, as DynamoDB documents.
+      for (let round = 0; request && round < 5; round++) {
+        const res: BatchGetCommandOutput = await ddb().send(new BatchGetCommand({ RequestItems: request }));
+        out.push(...(res.Responses?.[tableName()] ?? []).map(toJob));
+        request =
+          res.UnprocessedKeys && Object.keys(res.UnprocessedKeys).length
+            ? (res.UnprocessedKeys as never)
+            : undefined;
+      }
+    }
+    return out;
   }
 
   /** Takes the job for one run if it is due and nobody holds a live lease. */

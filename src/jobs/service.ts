@@ -21,6 +21,12 @@ export interface Requester {
   again?: boolean | undefined;
 }
 
+/** Who the work is for: a name as typed, and the key it is listed under. */
+export interface ClientLabel {
+  key: string;
+  name: string;
+}
+
 export interface StartJob<P> {
   kind: KindId<P>;
   subject: string;
@@ -45,6 +51,11 @@ export interface StartJob<P> {
    * thrown instead of writing the job.
    */
   requires?: Promise<unknown>;
+  /**
+   * The client the work is for: the job is listed under it (`/wa client`). A lookup the caller
+   * started is awaited alongside the other checks; its refusal is thrown instead of writing the job.
+   */
+  client?: ClientLabel | Promise<ClientLabel | undefined> | undefined;
 }
 
 /** The same person already has an active job of this kind on this target. */
@@ -88,11 +99,12 @@ export async function startJob<P>(
   now = clock.now(),
 ): Promise<Job<P>> {
   // The checks read concurrently; a failed `requires` is said first, as if it had run alone first.
-  const [active] = await Promise.all([
+  const [active, , client] = await Promise.all([
     init.target !== undefined && !ctx.again
       ? activeJobFor(ctx.tenant, ctx.userId, init.kind.id, init.target, repo)
       : undefined,
     init.requires,
+    init.client,
   ]);
   if (active) throw new ActiveJobError(active);
   const lease = leaseToken();
@@ -121,6 +133,7 @@ export async function startJob<P>(
     },
     payload: init.payload,
     ...(init.target !== undefined ? { target: init.target } : {}),
+    ...(client ? { client: client.name, clientKey: client.key } : {}),
     data: init.data ?? {},
     effects: {},
   };
@@ -136,6 +149,8 @@ export async function startJob<P>(
             logger.warn('could not record the job of a target', { jobId: job.id, error: err as Error }),
           )
       : undefined,
+    // Listed under its client, written alongside it like the target's pointer.
+    client ? repo.listUnderClient(job as Job, client.key, now) : undefined,
   ]);
   await jobQueue().send([{ tenant: job.tenant, jobId: job.id, lease, job: job as Job }]);
   return job;

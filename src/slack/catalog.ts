@@ -1,5 +1,7 @@
+import type { Job } from '../jobs/model.js';
 import type { CommandSpec } from './command.js';
 import type { FormSpec } from './forms.js';
+import type { WorkProgress } from './manifest.js';
 
 /**
  * What the Slack kit and the features may ask of the whole app at run time, without importing
@@ -11,6 +13,8 @@ export interface Catalog {
   formOf(spec: Pick<CommandSpec, 'path'>): FormSpec | undefined;
   /** The command whose rule applies to buttons on a job of this kind. */
   ruleOfKind(kind: string): CommandSpec | undefined;
+  /** What a person calls a job, and where it stands (for a client's view of its work). */
+  workOf(job: Job): { label: string; progress: WorkProgress };
 }
 
 let provided: Catalog | undefined;

@@ -24,7 +24,7 @@ export function slackDate(ms: number, format = '{date_short_pretty} {time}'): st
  * answers it (`https://<domain>.slack.com/archives/<channel>/p<ts without the dot>`), built
  * without a call: a list answers on the ack path. Undefined without a card or a known domain.
  */
-function cardUrl(job: Pick<Job, 'report'>, teamDomain: string | undefined): string | undefined {
+export function cardUrl(job: Pick<Job, 'report'>, teamDomain: string | undefined): string | undefined {
   const { channel, progressTs } = job.report;
   if (!teamDomain || !/^[a-z0-9-]+$/i.test(teamDomain) || !progressTs || !/^\d+\.\d+$/.test(progressTs))
     return undefined;

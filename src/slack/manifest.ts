@@ -1,5 +1,6 @@
-import type { View } from '@slack/types';
+import type { KnownBlock, View } from '@slack/types';
 import type { JobKind, KindId } from '../jobs/kinds.js';
+import type { Job } from '../jobs/model.js';
 import type { CommandContext, CommandSpec } from './command.js';
 import type { FormSpec } from './forms.js';
 import type { ActionArgs, ViewArgs } from './interactions.js';
@@ -22,6 +23,8 @@ export interface FeatureManifest {
   /** Global and message shortcuts, by callback_id. */
   shortcuts?: Array<{ callbackId: string; load: () => Promise<(args: never) => Promise<void>> }>;
   kinds?: KindEntry[];
+  /** A section of App Home for this person (the Clients section), below the actions. */
+  home?: (ctx: CommandContext) => Promise<KnownBlock[]>;
   /** The feature's group in the launcher (`/wa` alone, the global shortcut, App Home). */
   launcher?: { name: string; entries: LauncherEntry[] };
 }
@@ -31,9 +34,24 @@ export interface Route<A> {
   load: () => Promise<(args: A) => Promise<void>>;
 }
 
+/** Who acts next on a piece of work: the client, our team, the provider, or Meta. */
+export type Actor = 'client' | 'us' | 'provider' | 'Meta';
+
+/** Where a piece of work stands, in a client's words (`/wa client`). */
+export interface WorkProgress {
+  /** Still open: what it waits for, and who acts next. */
+  waitingFor?: string;
+  next?: Actor;
+  /** Over: how it ended, in a few words ("signed", "connected", "READY"). */
+  outcome?: string;
+}
+
 export interface KindEntry {
   id: KindId<never>;
   load: () => Promise<JobKind<never, never>>;
+  /** What a person calls a job of this kind ("Signing invite"), and where one stands. */
+  label?: string;
+  progress?: (job: Job) => WorkProgress;
   /**
    * The command whose rule applies to buttons on a job of this kind (its Cancel: the requester
    * or an admin, while that command is open to them).
@@ -46,8 +64,14 @@ export function jobKind<P, D extends Record<string, unknown>>(
   id: KindId<P>,
   load: () => Promise<JobKind<P, D>>,
   rule?: CommandSpec,
+  about?: { label: string; progress?: (job: Job<P, D>) => WorkProgress },
 ): KindEntry {
-  return { id: id as unknown as KindId<never>, load: load as never, ...(rule ? { rule } : {}) };
+  return {
+    id: id as unknown as KindId<never>,
+    load: load as never,
+    ...(rule ? { rule } : {}),
+    ...(about ? { label: about.label, progress: about.progress as KindEntry['progress'] } : {}),
+  };
 }
 
 export interface LauncherEntry {

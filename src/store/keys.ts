@@ -38,11 +38,21 @@ export const keys = {
     sk: `REF#${provider}#${objectId}`,
   }),
   audit: (t: TenantId, at: string, id: string) => ({ pk: pkOf(t), sk: `AUDIT#${at}#${id}` }),
+  /** A client of the workspace, by its matching key (src/clients/names.ts). */
+  client: (t: TenantId, key: string) => ({ pk: pkOf(t), sk: `CLIENT#${key}` }),
+  /** One piece of a client's work (a job, an opt-in), newest last under the client's prefix. */
+  clientWork: (t: TenantId, key: string, at: number, type: string, id: string) => ({
+    pk: pkOf(t),
+    sk: `${clientWorkPrefix(key)}${String(at).padStart(14, '0')}#${type}#${id}`,
+  }),
   /** A provider's request schedule for the tenant (see src/http/rate-limit.ts). */
   rate: (t: TenantId, bucket: string) => ({ pk: pkOf(t), sk: `RATE#${bucket}` }),
   /** Webhook ids are unguessable and map a provider's callback to its tenant. */
   webhook: (hookId: string) => ({ pk: `HOOK#${hookId}`, sk: 'HOOK' }),
 };
+
+/** Where a client's work items are, under the tenant's partition. */
+export const clientWorkPrefix = (key: string) => `WORK#${key}#`;
 
 export function tenantFromPk(pk: string): TenantId {
   if (!pk.startsWith('T#')) throw new Error(`not a tenant key: ${pk}`);

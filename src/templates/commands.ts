@@ -1,15 +1,16 @@
 import { z } from 'zod';
+import { clientFields, clientFlags } from '../clients/port.js';
 import { defineCommand } from '../slack/command.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** CM.com Channels template ids are GUIDs. */
-export const templateId = z
+/** A template by its CM.com id (a GUID) or by its name (`welcome_message`, as Meta names it). */
+const templateId = z
   .string()
   .trim()
-  .regex(UUID, {
+  .refine((v) => UUID.test(v) || /^[A-Za-z0-9_]{1,512}$/.test(v), {
     error: (iss) =>
-      `${JSON.stringify(iss.input)} is not a template id (CM.com template ids look like 3f2b6c1e-0c4d-4e5f-8a9b-1c2d3e4f5a6b; \`/wa template list\` shows them)`,
+      `${JSON.stringify(iss.input)} is neither a template name (letters, digits and underscores, like welcome_message) nor a template id (like 3f2b6c1e-0c4d-4e5f-8a9b-1c2d3e4f5a6b); \`/wa template list\` shows both`,
   })
   .transform((v) => v.toLowerCase());
 
@@ -32,7 +33,7 @@ export const templateListCommand = defineCommand({
 
 export const templateStatusCommand = defineCommand({
   path: 'template status',
-  usage: '/wa template status <templateId>',
+  usage: '/wa template status <name or id>',
   summary: 'Show one template in full: languages, content, rejection reasons',
   access: 'member',
   positionals: ['templateId'],
@@ -42,7 +43,7 @@ export const templateStatusCommand = defineCommand({
 
 export const templateWatchCommand = defineCommand({
   path: 'template watch',
-  usage: '/wa template watch <templateId>',
+  usage: '/wa template watch <name or id>',
   summary: 'Watch a template until every language is approved or rejected',
   access: 'member',
   restrict: 'templates',
@@ -53,7 +54,7 @@ export const templateWatchCommand = defineCommand({
 
 export const templateSubmitCommand = defineCommand({
   path: 'template submit',
-  usage: '/wa template submit <templateId>',
+  usage: '/wa template submit <name or id>',
   summary: 'Request validation of a template and watch it',
   access: 'admin',
   positionals: ['templateId'],
@@ -64,12 +65,12 @@ export const templateSubmitCommand = defineCommand({
 export const templateSendCommand = defineCommand({
   path: 'template send',
   usage:
-    '/wa template send <template-name> <language code or "name"> <+E164>[,<+E164>...] [--param <value>]... [--header-url <https url>]',
+    '/wa template send <template-name> <language code or "name"> <+E164>[,<+E164>...] [--param <value>]... [--header-url <https url>] [--client "<name>"]',
   summary: 'Send an approved template to up to 20 opted-in recipients (CommBox)',
   access: 'member',
   restrict: 'templates',
   positionals: ['templateName', 'language', '...recipients'],
-  flags: { param: 'multi', 'header-url': 'value', again: 'boolean' },
+  flags: { param: 'multi', 'header-url': 'value', again: 'boolean', ...clientFlags },
   schema: z.object({
     templateName: z
       .string()
@@ -95,6 +96,7 @@ export const templateSendCommand = defineCommand({
       .url({ protocol: /^https$/, error: 'the header must be an https:// URL' })
       .max(2000)
       .optional(),
+    ...clientFields,
   }),
   handler: async () => (await import('./send.js')).sendTemplate,
 });

@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { CLIENT_FIELDS } from '../clients/port.js';
 import type { CommandContext } from '../slack/command.js';
 import {
   type FormField,
@@ -114,6 +115,7 @@ export const templateSendForm: FormSpec = {
       hint: 'One per line, in order: the first line fills {{1}}, the second {{2}}, …',
     },
     { key: 'header-url', label: 'Header media URL', kind: 'url', optional: true },
+    ...CLIENT_FIELDS,
   ],
   salvage: (words) => ({
     templateName: words[0] ?? '',

@@ -4,7 +4,7 @@ import { MAX_RECIPIENTS } from '../providers/commbox/provider.js';
 
 export const LookupPayload = z.discriminatedUnion('op', [
   z.object({ op: z.literal('list'), query: z.string().max(100).optional() }),
-  z.object({ op: z.literal('status'), templateId: z.string().min(1).max(64) }),
+  z.object({ op: z.literal('status'), templateId: z.string().min(1).max(512) }),
   /** Fills the open "Send a template" form (`viewId`) with the approved templates, and the picked one's fields. */
   z.object({
     op: z.literal('form'),
@@ -16,7 +16,7 @@ export const LookupPayload = z.discriminatedUnion('op', [
 export type LookupPayload = z.output<typeof LookupPayload>;
 
 export const WatchPayload = z.object({
-  templateId: z.string().min(1).max(64),
+  templateId: z.string().min(1).max(512),
   /** `/wa template submit`: request validation first (refused when incomplete). */
   submit: z.boolean().default(false),
 });

@@ -9,6 +9,7 @@ import { slackClientFor } from '../slack/tenant-client.js';
 import type { TemplateFormState } from './forms.js';
 import { LookupPayload, templateLookupKind } from './kinds.js';
 import { LanguageCatalog, labelOf, templateLanguages } from './languages.js';
+import { templateIdOf } from './names.js';
 import {
   languageState,
   metaName,
@@ -41,16 +42,18 @@ export const templateLookup: JobKind<LookupPayload> = {
       return { type: 'done' };
     }
     let message: SlackMessage;
+    // Named by its name (as `template send` takes it) or by its id.
+    const templateId = await templateIdOf(cm, job.payload.templateId);
     try {
-      message = statusMessage(await cm.getTemplate(job.payload.templateId), catalog);
+      message = statusMessage(await cm.getTemplate(templateId), catalog);
     } catch (err) {
       if (err instanceof ProviderError && err.status === 404) {
-        await io.answer(notFound(job.payload.templateId));
+        await io.answer(notFound(templateId));
         return { type: 'done' };
       }
       throw err;
     }
-    await io.answer(await withCardLink(job.tenant, job.payload.templateId, message, io));
+    await io.answer(await withCardLink(job.tenant, templateId, message, io));
     return { type: 'done' };
   },
   failureMessage: (job, reason) => ({

@@ -15,7 +15,10 @@ export const templatesManifest: FeatureManifest = {
       async () => (await import('./watch-job.js')).templateWatch,
       templateWatchCommand,
     ),
-    jobKind(templateSendKind, async () => (await import('./send.js')).templateSend, templateSendCommand),
+    jobKind(templateSendKind, async () => (await import('./send.js')).templateSend, templateSendCommand, {
+      label: 'Template send',
+      progress: () => ({ waitingFor: 'CommBox to send the messages', next: 'provider' }),
+    }),
   ],
   launcher: {
     name: 'Templates',

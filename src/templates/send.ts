@@ -1,3 +1,4 @@
+import { rememberClient, resolveClient } from '../clients/port.js';
 import { activeOptIns, contactSettings, parsePhoneList } from '../contacts/port.js';
 import { UserError } from '../errors.js';
 import { ProviderError, RateLimitedError } from '../http/errors.js';
@@ -68,9 +69,13 @@ export async function sendTemplate(
     recipients: string[];
     param: string[];
     'header-url'?: string | undefined;
+    client?: string | undefined;
+    'new-client'?: boolean | undefined;
   },
   ctx: CommandContext,
 ): Promise<Reply> {
+  const client = resolveClient(ctx.tenant, input.client, input['new-client']);
+  client.catch(() => undefined); // awaited by startJob; a refusal is thrown there
   const recipients = await parsePhoneList(input.recipients, MAX_RECIPIENTS, 'recipients');
   const header = input['header-url']
     ? { type: headerTypeOf(input['header-url']), url: input['header-url'] }
@@ -103,7 +108,9 @@ export async function sendTemplate(
     subject: `Send template ${input.templateName} (${input.language}) to ${recipients.length}`,
     target: `${input.templateName.toLowerCase()} ${input.language.toLowerCase()} ${[...recipients].sort().join(',')}`,
     payload,
+    client,
   });
+  await rememberClient(ctx.tenant, await client, ctx.userId, job.createdAt);
   return {
     response_type: 'ephemeral',
     text: `:hourglass_flowing_sand: Looking it up… I'll check that *${esc(input.templateName)}* (${esc(input.language)}) is approved in CM.com, then send it to ${recipients.length} recipient${recipients.length > 1 ? 's' : ''} and report each result here (job \`${job.id}\`).`,

@@ -8,6 +8,7 @@ import { esc } from '../slack/mrkdwn.js';
 import { templateWatchKind, WatchPayload } from './kinds.js';
 import { LanguageCatalog, normLang } from './languages.js';
 import { META_EVENT_TYPE, MetaTemplateStatus, metaReason, metaRef } from './meta.js';
+import { TEMPLATE_ID, templateIdOf } from './names.js';
 import { templateSettings } from './settings.js';
 import {
   isDecided,
@@ -34,6 +35,8 @@ interface LangInfo {
 
 /** Small on purpose: it lives in the job item. */
 type WatchData = {
+  /** The template's id, when it was named by its name. */
+  templateId?: string;
   phase?: 'watch' | 'monitor';
   submitted?: boolean;
   linked?: boolean;
@@ -66,6 +69,25 @@ export const templateWatch: JobKind<WatchPayload, WatchData> = {
   kind: templateWatchKind.id,
   payload: WatchPayload,
   async step(job, io) {
+    // A template named by its name: its id is looked up once and kept; the rest reads the id.
+    if (TEMPLATE_ID.test(job.payload.templateId)) return watchStep(job, io);
+    if (job.data.templateId)
+      return watchStep({ ...job, payload: { ...job.payload, templateId: job.data.templateId } }, io);
+    const templateId = await templateIdOf(
+      await CmChannelsClient.forTenant(job.tenant),
+      job.payload.templateId,
+    );
+    const result = await watchStep({ ...job, payload: { ...job.payload, templateId } }, io);
+    return { ...result, data: { ...result.data, templateId } };
+  },
+  failureMessage: (job, reason) => ({
+    text: `:x: ${job.data.name ? `Template *${esc(job.data.name)}*` : esc(job.subject)}: ${reason}`,
+  }),
+  card: (job) => watchCard(job),
+};
+
+async function watchStep(job: WatchJob, io: StepIO): Promise<Result> {
+  {
     const d = job.data;
     // Webhook events are folded into the job's data in a step of their own that calls no
     // provider: a step that fails transiently drops the inbox it consumed (see docs).
@@ -111,12 +133,8 @@ export const templateWatch: JobKind<WatchPayload, WatchData> = {
     }
     const catalog = await LanguageCatalog.forTenant(job.tenant, cm);
     return judge(job, io, t.name, cmLangs(t, catalog), data);
-  },
-  failureMessage: (job, reason) => ({
-    text: `:x: ${job.data.name ? `Template *${esc(job.data.name)}*` : esc(job.subject)}: ${reason}`,
-  }),
-  card: (job) => watchCard(job),
-};
+  }
+}
 
 /**
  * The template's one status card, rendered from the job alone: where each language is, the

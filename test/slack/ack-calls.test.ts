@@ -27,10 +27,22 @@ beforeAll(async () => {
   const { ddb } = await import('../../src/store/dynamo.js');
   ddb().middlewareStack.add(
     (next, context) => async (args) => {
-      const input = args.input as { Key?: { sk?: string }; Item?: { sk?: string } };
+      const input = args.input as {
+        Key?: { sk?: string };
+        Item?: { sk?: string };
+        ExpressionAttributeValues?: Record<string, unknown>;
+      };
       const call: Call = {
         op: String(context.commandName).replace(/Command$/, ''),
-        sk: String(input.Key?.sk ?? input.Item?.sk ?? 'JOB#…').replace(/#.*/, '#…'),
+        // A query is named by the key prefix it reads (`:c` = 'CLIENT#'), a job query by JOB#.
+        sk: String(
+          input.Key?.sk ??
+            input.Item?.sk ??
+            Object.values(input.ExpressionAttributeValues ?? {}).find(
+              (v) => typeof v === 'string' && /^(?!T#)[A-Z]+#/.test(v),
+            ) ??
+            'JOB#…',
+        ).replace(/#.*/, '#…'),
         start: performance.now(),
         end: 0,
       };
@@ -74,17 +86,26 @@ describe('a warm ack makes only the calls it needs', () => {
     const jobsBefore = sent.length;
     const { text, calls: made } = await ack(wa('invite partner "Acme Calls"'));
     expect(text).toMatch(/On it/);
+    // A new client (the invitation's client name): looked up, compared with the known ones
+    // (near misses), recorded, and the job listed under it.
     expect(names(made)).toEqual([
+      'GetItem CLIENT#…',
       'GetItem CRED#…',
       'GetItem SETTINGS',
       'GetItem TARGET#…',
+      'PutItem CLIENT#…',
       'PutItem IDEM#…',
       'PutItem JOB#…',
       'PutItem TARGET#…',
+      'PutItem WORK#…',
+      'Query CLIENT#…',
     ]);
     const cred = made.find((c) => c.sk === 'CRED#…') as Call;
     const lookup = made.find((c) => c.sk === 'TARGET#…' && c.op === 'GetItem') as Call;
     expect(overlap(cred, lookup)).toBe(true);
+    // The client is looked up alongside the other checks, not after them.
+    const client = made.find((c) => c.sk === 'CLIENT#…' && c.op === 'GetItem') as Call;
+    expect(overlap(client, cred)).toBe(true);
     // The job is written after both checks, with its target's pointer alongside, and sent once.
     const put = made.find((c) => c.sk === 'JOB#…' && c.op === 'PutItem') as Call;
     const pointer = made.find((c) => c.sk === 'TARGET#…' && c.op === 'PutItem') as Call;
@@ -108,6 +129,7 @@ describe('a warm ack makes only the calls it needs', () => {
     expect(again.text).toContain(firstId);
     // Nothing is written but the delivery record; no query over the workspace's jobs.
     expect(names(again.calls)).toEqual([
+      'GetItem CLIENT#…',
       'GetItem CRED#…',
       'GetItem JOB#…',
       'GetItem SETTINGS',

@@ -78,7 +78,7 @@ describe('validation messages say what is wrong', () => {
     expect(await refused('deploy start +31612345678 --cert AbCdEFGHiJK123456')).toMatch(/missing --waba/);
   });
 
-  it('deploy status and verify refuse an id that is not a deployment id before any job starts', async () => {
+  it('deploy status and verify refuse what is neither a deployment id nor a number before any job starts', async () => {
     for (const text of [
       'deploy status not-a-uuid',
       'deploy verify not-a-uuid 123456',
@@ -86,7 +86,7 @@ describe('validation messages say what is wrong', () => {
     ]) {
       const reply = await refused(text);
       expect(reply).toMatch(
-        /is not a deployment id: deployment ids look like aaaaaaaa-bbbb-cccc-dddd-0123456789ab/,
+        /is neither a deployment's number \(\+44 7911 123459\) nor its id \(aaaaaaaa-bbbb-cccc-dddd-0123456789ab/,
       );
       expect(reply).toContain('Usage: `/wa deploy');
     }

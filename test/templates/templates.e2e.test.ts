@@ -130,8 +130,10 @@ describe('template approval (CM.com Channels + Meta webhooks)', () => {
   it('keeps submit to admins and answers bad or unknown ids clearly', async () => {
     const member = await run(stack.url, `template submit ${TEMPLATE_IDS.feedbackSurvey}`, 'U0MEMBER');
     expect(member.ack.json.text).toContain('for workspace admins');
-    const malformed = await run(stack.url, 'template status 12345');
-    expect(malformed.ack.json.text).toMatch(/"12345" is not a template id[\s\S]*Usage/);
+    const malformed = await run(stack.url, 'template status welcome-message!');
+    expect(malformed.ack.json.text).toMatch(
+      /"welcome-message!" is neither a template name[\s\S]*nor a template id[\s\S]*Usage/,
+    );
     const unknown = await run(stack.url, 'template status 99999999-9999-4999-8999-999999999999');
     expect(unknown.ack.json.text).toContain('Looking it up');
     await stack.drain();
