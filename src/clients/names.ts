@@ -49,9 +49,12 @@ const tolerance = (key: string) => (key.length <= 4 ? 1 : key.length <= 12 ? 2 :
  */
 export function nearMisses<C extends { key: string }>(key: string, known: readonly C[]): C[] {
   const words = new Set(key.split(' '));
+  const digits = key.replace(/\D/g, '');
   const scored: Array<{ client: C; score: number }> = [];
   for (const client of known) {
     if (client.key === key) continue;
+    // Numbers are names, not typos: "Store 2" is not a near miss of "Store 1".
+    if (client.key.replace(/\D/g, '') !== digits) continue;
     const d = editDistance(key, client.key, tolerance(key));
     if (d <= tolerance(key)) {
       scored.push({ client, score: d });

@@ -40,6 +40,10 @@ describe('a near miss is offered, never taken', () => {
     expect(nearMisses(clientKey('ACME FOODS'), clients)).toEqual([]);
   });
 
+  it('given a name that differs only in its number, then it is another client, not a typo', () => {
+    expect(nearMisses(clientKey('Store 2'), known('Store 1', 'Store 12'))).toEqual([]);
+  });
+
   it('given a name far from every client, then nothing is offered', () => {
     expect(nearMisses(clientKey('Zeta Partners'), clients)).toEqual([]);
     // Short names allow one edit only: "Delta" does not swallow "Beta".
