@@ -49,18 +49,24 @@ export function readCalls(dir: string): RecordedCall[] {
 }
 
 /** The role in serverless.yml, and with TEMPLATE=<packaged template> (CI) the role in that template too. */
-export function roles(): Array<{ source: string; role: Role }> {
-  const sls = roleFromServerless(loadServerlessYml('serverless.yml'));
-  const out = [{ source: 'serverless.yml', role: sls }];
+export function roles(): Array<{ source: string; role: Role; resources: Resources }> {
+  const yml = loadServerlessYml('serverless.yml');
+  const sls = roleFromServerless(yml);
+  const out = [{ source: 'serverless.yml', role: sls, resources: resourcesOf(yml) }];
   if (process.env.TEMPLATE) {
     const template = JSON.parse(readFileSync(process.env.TEMPLATE, 'utf8'));
     out.push({
       source: process.env.TEMPLATE,
       role: roleFromTemplate(template, { service: sls.service, stage: sls.stage, region: sls.region }),
+      resources: template.Resources,
     });
   }
   return out;
 }
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+const resourcesOf = (yml: Record<string, unknown>): Resources =>
+  ((yml.resources as { Resources?: Resources } | undefined)?.Resources ?? {}) as Resources;
 
 export async function checkCalls(calls: RecordedCall[]) {
   const reports = await Promise.all(roles().map(({ source, role }) => checkAgainst(calls, role, source)));
