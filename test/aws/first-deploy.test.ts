@@ -95,6 +95,8 @@ describe('a first deploy, before the Slack app exists', () => {
     expect(page.statusCode).toBe(200);
     const body = String(page.body);
     expect(body).toContain(API_URL);
+    // Slack verified the events URL when the app was created, before the signing secret existed here.
+    expect(body).toMatch(/Event Subscriptions.*Retry.*\/slack\/events/s);
     for (const name of ['signing-secret', 'client-id', 'client-secret', 'state-secret']) {
       expect(body).toContain(
         `aws ssm put-parameter --region eu-west-1 --type SecureString --name ${PREFIX}${name}`,
