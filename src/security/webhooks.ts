@@ -150,3 +150,70 @@ export async function forgetDelivery(tenant: TenantId, provider: string, eventId
     }),
   );
 }
+
+/**
+ * How deeply a provider event's JSON may nest (objects and arrays). The documented events nest
+ * at most 7 deep (Meta: body → entry[] → {} → changes[] → {} → value → rejection_info); a body
+ * nested deeper is answered 400 before it is parsed, since no retry can make it processable
+ * (DynamoDB refuses maps nested deeper than 32, and parsers recurse).
+ */
+export const MAX_EVENT_DEPTH = 16;
+
+/** The deepest nesting of `[`/`{` in a JSON text, read without parsing (strings skipped). */
+export function jsonDepth(raw: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
+type Def = {
+  type: string;
+  innerType?: Def['in'];
+  in?: { _zod: { def: Def } };
+  shape?: Record<string, { _zod: { def: Def } }>;
+  element?: { _zod: { def: Def } };
+};
+
+/**
+ * A provider event reduced to the fields its schema names, at every level: what the app keeps
+ * (in a job's inbox) is what it understands, however much else a signed body carries. Scalars
+ * are kept as parsed; an object or array where the schema has no object or array (an
+ * `unknown`, a record) is dropped.
+ */
+export function knownFields(schema: { _zod: { def: unknown } }, value: unknown): unknown {
+  const def = schema._zod.def as Def;
+  switch (def.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'readonly':
+      return value == null || !def.innerType ? value : knownFields(def.innerType, value);
+    case 'pipe':
+      return def.in ? knownFields(def.in, value) : value;
+    case 'object': {
+      if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+      const v = value as Record<string, unknown>;
+      return Object.fromEntries(
+        Object.entries(def.shape ?? {})
+          .filter(([k]) => v[k] !== undefined)
+          .map(([k, s]) => [k, knownFields(s, v[k])]),
+      );
+    }
+    case 'array':
+      return Array.isArray(value) && def.element ? value.map((x) => knownFields(def.element as never, x)) : value;
+    default:
+      return value !== null && typeof value === 'object' ? undefined : value;
+  }
+}

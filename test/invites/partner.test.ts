@@ -17,11 +17,14 @@ import {
 
 /** Our side fails to deliver (as a store outage would) this many times. */
 const failNextDelivery = vi.hoisted(() => ({ count: 0 }));
+/** What reached deliverEvent (the job's inbox), newest last. */
+const delivered = vi.hoisted(() => ({ events: [] as unknown[] }));
 vi.mock('../../src/jobs/deliver.js', async (original) => {
   const actual = await original<typeof import('../../src/jobs/deliver.js')>();
   return {
     ...actual,
     deliverEvent: (...args: Parameters<typeof actual.deliverEvent>) => {
+      delivered.events.push(args[3]);
       if (failNextDelivery.count > 0) {
         failNextDelivery.count -= 1;
         return Promise.reject(new Error('store unavailable'));
@@ -183,6 +186,54 @@ describe('/wa invite partner', () => {
     await stack.drain();
     t = await threadOf(stack, jobId);
     expect(t.posts).toEqual([expect.stringContaining('Globex opened the link')]);
+  });
+
+  it('answers 400, on every retry, to a signed event nested deeper than any Zavu event, and changes nothing', async () => {
+    await setWebhooks('zavu', false);
+    const jobId = jobIdIn((await run(stack, 'invite partner "Deep Nest"')).text);
+    const id = (await threadOf(stack, jobId)).job.data.invitationId as string;
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 40; i++) deep = { d: [deep] };
+    const event = zavuEvent(id, 'pending', 'in_progress', { extra: deep }, 'evt_deep');
+    const sign = (raw: string) => ({ 'x-zavu-signature': zavuSignature(raw) });
+    expect(await postWebhook('zavu', event, sign)).toBe(400);
+    stack.clock.advance(60_000); // Zavu's retry, re-signed: the same answer
+    expect(await postWebhook('zavu', event, sign)).toBe(400);
+    await stack.drain();
+    const t = await threadOf(stack, jobId);
+    expect(t.posts).toHaveLength(0);
+    expect(t.job.data.status).toBe('pending');
+  });
+
+  it("keeps only the documented fields of an event in the job's inbox", async () => {
+    await setWebhooks('zavu', false);
+    const jobId = jobIdIn((await run(stack, 'invite partner "Known Fields"')).text);
+    const id = (await threadOf(stack, jobId)).job.data.invitationId as string;
+    const event = zavuEvent(id, 'pending', 'completed', {
+      clientName: 'Known Fields',
+      senderId: 'sender_1',
+      connectedAccount: { id: '1234', channel: 'whatsapp', name: 'KF', tracking: { a: { b: [1, 2] } } },
+      unknownBlob: { x: { y: { z: 'junk' } } },
+    });
+    const sign = (raw: string) => ({ 'x-zavu-signature': zavuSignature(raw) });
+    delivered.events.length = 0;
+    expect(await postWebhook('zavu', event, sign)).toBe(200);
+    expect(delivered.events).toEqual([
+      {
+        type: 'invitation.status_changed',
+        data: {
+          invitationId: id,
+          previousStatus: 'pending',
+          currentStatus: 'completed',
+          clientName: 'Known Fields',
+          clientEmail: null,
+          connectionType: 'whatsapp_waba',
+          senderId: 'sender_1',
+          connectedAccount: { id: '1234', channel: 'whatsapp', name: 'KF' },
+        },
+      },
+    ]);
+    await stack.drain();
   });
 
   it('processes the retry of a delivery that failed on our side', async () => {
