@@ -51,8 +51,18 @@ export async function zavuWebhook(event: HttpEvent): Promise<HttpResult> {
   const tenant = await tenantForWebhook(hookIdOf(event));
   if (!tenant) return json(404, { error: 'unknown webhook' });
   const raw = rawBody(event);
-  const webhookSecret = (await credentialsOrNone(tenant, 'zavu'))?.webhookSecret ?? '';
-  if (!verifyZavuSignature(raw, header(event, 'x-zavu-signature'), webhookSecret)) {
+  const creds = await credentialsOrNone(tenant, 'zavu');
+  const bodyOnlyV1 = creds?.webhookSigning === 'v1-body';
+  if (
+    !verifyZavuSignature(
+      raw,
+      header(event, 'x-zavu-signature'),
+      creds?.webhookSecret ?? '',
+      undefined,
+      undefined,
+      { bodyOnlyV1 },
+    )
+  ) {
     logger.warn('zavu webhook refused: bad signature', { tenant });
     return unauthorized();
   }

@@ -1,4 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { removeCredentials, setCredentials } from '../../src/providers/credentials.js';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { slackMessages } from '../helpers/slack.js';
 import {
@@ -10,6 +12,7 @@ import {
   sandboxState,
   setWebhooks,
   startStack,
+  T,
   threadOf,
   zavuEvent,
   zavuSignature,
@@ -134,6 +137,9 @@ describe('/wa invite partner', () => {
   });
 
   it('moves the job on an event signed v2, v1 or v1+v2 with the workspace secret, shaped as Zavu documents it', async () => {
+    // A body-only v1 is taken only from a workspace whose Zavu webhook signs that way (/wa connect).
+    await setCredentials(T, 'zavu', { ...SANDBOX_CREDENTIALS.zavu, webhookSigning: 'v1-body' }, 'U0ADMIN');
+    onTestFinished(() => removeCredentials(T, 'zavu').then(() => undefined));
     for (const version of ['v2', 'v1', 'v1+v2'] as const) {
       await setWebhooks('zavu', false); // only our hand-made events reach the app
       const jobId = jobIdIn((await run(stack, `invite partner "Signed ${version}"`)).text);
@@ -234,6 +240,22 @@ describe('/wa invite partner', () => {
       },
     ]);
     await stack.drain();
+  });
+
+  it('refuses a body-only v1 signature from a workspace that did not say its Zavu webhook signs that way', async () => {
+    await setWebhooks('zavu', false);
+    const jobId = jobIdIn((await run(stack, 'invite partner "Replay Ltd"')).text);
+    const id = (await threadOf(stack, jobId)).job.data.invitationId as string;
+    const event = zavuEvent(id, 'pending', 'in_progress', {}, 'evt_body_only');
+    // Its MAC covers the body only, so a captured one verifies again under any fresh t.
+    const bodyOnly = (raw: string) => ({
+      'x-zavu-signature': zavuSignature(raw, undefined, undefined, 'v1'),
+    });
+    expect(await postWebhook('zavu', event, bodyOnly)).toBe(401);
+    await stack.drain();
+    const t = await threadOf(stack, jobId);
+    expect(t.posts).toHaveLength(0);
+    expect(t.job.data.status).toBe('pending');
   });
 
   it('processes the retry of a delivery that failed on our side', async () => {
