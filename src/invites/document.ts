@@ -171,7 +171,9 @@ export function signatureField(fileId: string, info: PdfInfo): FieldInput {
 function fetchProblem(err: unknown, what: string): DocumentError {
   if (err instanceof DocumentError) return err;
   if (err instanceof SafeFetchError && err.code === 'too_large') {
-    return new DocumentError('too_large', `${what} is larger than 10 MB, CM.com Sign's limit.`, { cause: err });
+    return new DocumentError('too_large', `${what} is larger than 10 MB, CM.com Sign's limit.`, {
+      cause: err,
+    });
   }
   logger.info('document download refused or failed', {
     reason: err instanceof SafeFetchError ? err.code : 'error',

@@ -194,7 +194,8 @@ export function jsonDepth(raw: string): number {
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
+      if (c === 92)
+        i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 || c === 91) {
@@ -239,7 +240,9 @@ export function knownFields(schema: { _zod: { def: unknown } }, value: unknown):
       );
     }
     case 'array':
-      return Array.isArray(value) && def.element ? value.map((x) => knownFields(def.element as never, x)) : value;
+      return Array.isArray(value) && def.element
+        ? value.map((x) => knownFields(def.element as never, x))
+        : value;
     default:
       return value !== null && typeof value === 'object' ? undefined : value;
   }

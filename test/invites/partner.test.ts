@@ -258,6 +258,19 @@ describe('/wa invite partner', () => {
     expect(t.job.data.status).toBe('pending');
   });
 
+  it("shows a provider's text without the characters that would reverse or hide it", async () => {
+    await setWebhooks('zavu', false);
+    const jobId = jobIdIn((await run(stack, 'invite partner "Bidi Reason"')).text);
+    const id = (await threadOf(stack, jobId)).job.data.invitationId as string;
+    const reason = 'quota\u202Edelexe\u2066\u200B\u0085_hit';
+    const event = zavuEvent(id, 'in_progress', 'failed', { failureReason: reason });
+    expect(await postWebhook('zavu', event, (raw) => ({ 'x-zavu-signature': zavuSignature(raw) }))).toBe(200);
+    await stack.drain();
+    const posts = (await threadOf(stack, jobId)).posts.join('\n');
+    expect(posts).toContain('Zavu reported `quotadelexe_hit`');
+    expect(posts).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u0085]/);
+  });
+
   it('processes the retry of a delivery that failed on our side', async () => {
     await setWebhooks('zavu', false);
     const jobId = jobIdIn((await run(stack, 'invite partner "Retry Corp"')).text);

@@ -209,6 +209,29 @@ describe('/wa invite sign carries the document', () => {
   });
 });
 
+describe('a shortcut on a PDF whose file name would reverse or hide text', () => {
+  it.each([
+    ['a text-direction override', 'invoice\u202Efdp.exe.pdf', 'U+202E'],
+    ['an isolate', 'lease\u2066x.pdf', 'U+2066'],
+    ['a zero-width space', 'con\u200Btract.pdf', 'U+200B'],
+  ])('%s: refused, opening nothing', async (_what, fileName, code) => {
+    const shared = await share(fileName, await pdf(1));
+    const payload = await (
+      await sandboxFetch(stack.url, '/_sandbox/slack/shortcut', {
+        method: 'POST',
+        body: JSON.stringify({ callbackId: 'invite:sign-shortcut', messageTs: shared.messageTs }),
+      })
+    ).json();
+    const opens = async () => (await slackMessages(stack.url)).filter((m) => m.kind === 'views.open').length;
+    const before = await opens();
+    expect((await interaction(stack.url, payload)).status).toBe(200);
+    expect(await opens()).toBe(before);
+    const said = (await slackMessages(stack.url)).findLast((m) => m.kind === 'response_url');
+    expect(said?.text).toContain(`file name contains`);
+    expect(said?.text).toContain(`(${code}), which is not allowed`);
+  });
+});
+
 describe('bad documents are refused and nothing is created at CM.com Sign', () => {
   it('without a document the command is refused before anything starts', async () => {
     const before = await cmSign();
