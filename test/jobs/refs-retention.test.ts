@@ -1,15 +1,17 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { registerJobKind, type StepIO } from '../../src/jobs/kinds.js';
+import { jobIdForRef } from '../../src/jobs/deliver.js';
+import type { StepIO } from '../../src/jobs/kinds.js';
 import type { Job, QueueMessage, StepResult } from '../../src/jobs/model.js';
 import { type JobQueue, setJobQueue } from '../../src/jobs/queue.js';
 import { JobRepository, retentionTtl } from '../../src/jobs/repository.js';
 import { runMessage } from '../../src/jobs/runner.js';
-import { jobIdForRef, startJob } from '../../src/jobs/service.js';
+import { startJob } from '../../src/jobs/service.js';
 import { ddb, tableName } from '../../src/store/dynamo.js';
 import { keys, tenantId } from '../../src/store/keys.js';
 import { startTestTable } from '../helpers/dynamo.js';
+import { kindId, registerJobKind } from '../helpers/kinds.js';
 
 /**
  * A job's provider references (`REF#<provider>#<id>`, how a webhook finds the job) get the job's
@@ -64,7 +66,7 @@ const refTtl = async (objectId: string) =>
     ?.ttl;
 
 async function startLinked(objectId: string) {
-  const job = await startJob(ctx, { kind: 'test.linked', subject: objectId, payload: { objectId } });
+  const job = await startJob(ctx, { kind: kindId('test.linked'), subject: objectId, payload: { objectId } });
   const m = queue.take().find((x) => x.jobId === job.id);
   if (!m) throw new Error('no message queued');
   await runMessage(m, { repo, now: () => NOW, random: () => 0.5 });
