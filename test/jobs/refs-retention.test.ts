@@ -5,7 +5,7 @@ import { jobIdForRef } from '../../src/jobs/deliver.js';
 import type { StepIO } from '../../src/jobs/kinds.js';
 import type { Job, QueueMessage, StepResult } from '../../src/jobs/model.js';
 import { type JobQueue, setJobQueue } from '../../src/jobs/queue.js';
-import { JobRepository, retentionTtl } from '../../src/jobs/repository.js';
+import { JobRepository } from '../../src/jobs/repository.js';
 import { runMessage } from '../../src/jobs/runner.js';
 import { startJob } from '../../src/jobs/service.js';
 import { ddb, tableName } from '../../src/store/dynamo.js';
@@ -61,6 +61,8 @@ beforeEach(() => {
 
 // The app clock is the system clock here: a claimed lease runs from now.
 const NOW = Date.now();
+/** The job's retention TTL (JOB_RETENTION_DAYS, 30 here) in epoch seconds, as DynamoDB's TTL reads it. */
+const retentionTtl = (at: number) => Math.floor(at / 1000) + 30 * 86_400;
 const refTtl = async (objectId: string) =>
   (await ddb().send(new GetCommand({ TableName: tableName(), Key: keys.ref(T1, 'zavu', objectId) }))).Item
     ?.ttl;
