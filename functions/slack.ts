@@ -9,21 +9,25 @@ import { slackSecrets } from '../src/slack/secrets.js';
 
 type Bolt = ReturnType<ReturnType<typeof createSlackApp>['receiver']['toHandler']>;
 type Built = { signingSecret: string; bolt: Bolt };
-let built: { config: Config; app: Promise<Built> } | undefined;
+let built: { config: Config; secrets: Promise<unknown>; app: Promise<Built> } | undefined;
 
 /**
- * Bolt, built once per cold start from the signing secret (src/slack/secrets.ts); rebuilt if the
- * configuration was reloaded (a restarted local stack), or on the next request after the settings
- * could not be read (not set yet after a first deploy: the edge answers 503 meanwhile).
+ * Bolt, built once per cold start from the signing secret (src/slack/secrets.ts); built again
+ * when the settings were read again with another signing secret (rotated in Parameter Store),
+ * when the configuration was reloaded (a restarted local stack), or on the next request after
+ * the settings could not be read (not set yet after a first deploy: the edge answers 503 meanwhile).
  */
 function app(): Promise<Built> {
   const c = config();
-  if (!built || built.config !== c) {
-    const b = slackSecrets().then((s) => ({
-      signingSecret: s.signingSecret,
-      bolt: createSlackApp(s.signingSecret).receiver.toHandler(),
-    }));
-    built = { config: c, app: b };
+  const secrets = slackSecrets();
+  if (!built || built.config !== c || built.secrets !== secrets) {
+    const before = built?.config === c ? built.app : undefined;
+    const b = secrets.then(async (s) => {
+      const old = await before?.catch(() => undefined);
+      if (old?.signingSecret === s.signingSecret) return old;
+      return { signingSecret: s.signingSecret, bolt: createSlackApp(s.signingSecret).receiver.toHandler() };
+    });
+    built = { config: c, secrets, app: b };
     b.catch(() => {
       if (built?.app === b) built = undefined;
     });

@@ -31,6 +31,8 @@ export interface RecordedCall {
   configured: Record<string, string | undefined>;
   /** Where the call came from: the app (src/, functions/) or a test harness (test/, src/sandbox/). */
   origin: 'app' | 'harness';
+  /** The Lambda function whose handler it ran under (`functions/<name>.ts`), when the stack shows one. */
+  fn?: string;
 }
 
 const SHAPE_KEYS = [
@@ -68,17 +70,29 @@ function originOf(stack: string | undefined): RecordedCall['origin'] {
   return 'app';
 }
 
+/** The function file a call ran under: its handler's frame, synchronous or awaited (async frames). */
+function functionOf(stack: string | undefined): string | undefined {
+  return /[\\/]functions[\\/]([\w-]+)\.(?:ts|js|mjs)\b/.exec(stack ?? '')?.[1];
+}
+
 export function instrument<T>(client: T, configured: () => Record<string, string | undefined>): T {
   const dir = process.env.AWS_CALL_LOG;
   if (!dir) return client;
   (client as unknown as Stackable).middlewareStack.add(
     (next, context) => async (args: { input: unknown }) => {
+      // Deep enough to reach the handler's frame through the SDK's middleware (tests only).
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 100;
+      const stack = new Error().stack;
+      Error.stackTraceLimit = limit;
+      const fn = functionOf(stack);
       const call: RecordedCall = {
         client: context.clientName ?? 'unknown',
         command: context.commandName ?? 'unknown',
         input: shape((args.input ?? {}) as Record<string, unknown>),
         configured: configured(),
-        origin: originOf(new Error().stack),
+        origin: originOf(stack),
+        ...(fn ? { fn } : {}),
       };
       appendFileSync(join(dir, `${process.pid}.jsonl`), `${JSON.stringify(call)}\n`);
       return next(args);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { clientFields, clientFlags } from '../clients/port.js';
 import { type CommandContext, defineCommand, type Reply } from '../slack/command.js';
 import { noInput } from '../slack/no-input.js';
-import { phoneWords } from '../slack/schemas.js';
+import { phoneWords, withoutUnsafe } from '../slack/schemas.js';
 import { PROFILE_LIMITS, PROFILE_VERTICALS } from './port.js';
 
 /**
@@ -36,7 +36,8 @@ const text = (max: number) =>
     .string()
     .trim()
     .min(1, { error: 'is empty' })
-    .max(max, { error: (iss) => `is ${String(iss.input).trim().length} characters; the limit is ${max}` });
+    .max(max, { error: (iss) => `is ${String(iss.input).trim().length} characters; the limit is ${max}` })
+    .pipe(withoutUnsafe('the text'));
 
 const httpUrl = (max: number) =>
   z

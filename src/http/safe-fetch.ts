@@ -10,8 +10,9 @@ import { configGeneration, definedEnv } from '../config.js';
  * - it is `https:` on port 443 (no other scheme, no other port, no credentials in it);
  * - every address its host resolves to is a public unicast address: loopback, private
  *   (RFC 1918, CGNAT, ULA), link-local (cloud metadata 169.254.169.254 and fd00:ec2::254
- *   included), multicast, documentation and reserved ranges are refused, IPv4-mapped and NAT64
- *   IPv6 forms by the IPv4 address they carry;
+ *   included), multicast, documentation and reserved ranges are refused; IPv6 forms that carry
+ *   an IPv4 address are judged by it (mapped, translated, compatible, NAT64) or refused (6to4,
+ *   local-use NAT64): carriedV4 below;
  * - the connection goes to the address that was checked (the lookup is pinned, so a second DNS
  *   answer cannot swap in an internal address between check and connect);
  * - each redirect (at most 3) is checked the same way before it is followed;
@@ -106,17 +107,53 @@ for (const [net, bits] of [
   blocked.addSubnet(net, bits, 'ipv6');
 }
 
-/** The IPv4 address an IPv6 address carries (IPv4-mapped, IPv4-compatible, NAT64), if any. */
-function embeddedV4(address: string): string | undefined {
-  const lower = address.toLowerCase();
-  const dotted = lower.match(/^(?:::ffff:|::|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/);
-  if (dotted) return dotted[1];
-  const hex = lower.match(/^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/);
-  if (hex) {
-    const hi = Number.parseInt(hex[1] as string, 16);
-    const lo = Number.parseInt(hex[2] as string, 16);
-    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+/** The 16 bytes of an IPv6 address (`::` expanded, a trailing dotted quad read, a zone dropped). */
+function ipv6Bytes(address: string): Uint8Array | undefined {
+  let text = address.toLowerCase().replace(/%.*$/, '');
+  const quad = text.match(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
+    if ([a, b, c, d].some((n) => n > 255)) return undefined;
+    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  const bytes = new Uint8Array(16);
+  for (const [i, g] of groups.entries()) {
+    if (!/^[0-9a-f]{1,4}$/.test(g)) return undefined;
+    const n = Number.parseInt(g, 16);
+    bytes[i * 2] = n >> 8;
+    bytes[i * 2 + 1] = n & 255;
+  }
+  return bytes;
+}
+
+const zero = (b: Uint8Array, from: number, to: number) => b.subarray(from, to).every((x) => x === 0);
+const v4Of = (b: Uint8Array) => `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+
+/**
+ * How an IPv6 address that can carry an IPv4 address is judged: `v4` = by the IPv4 address in
+ * its last 32 bits; `blocked` = refused whatever it carries.
+ * - ::ffff:0:0/96 IPv4-mapped (RFC 4291 2.5.5.2), ::ffff:0:0:0/96 IPv4-translated (RFC 2765),
+ *   ::/96 IPv4-compatible (deprecated, RFC 4291 2.5.5.1; `::7f00:1`, `::a9fe:a9fe`), and the NAT64
+ *   well-known prefix 64:ff9b::/96 (RFC 6052): by the IPv4 address they carry.
+ * - 64:ff9b:1::/48, NAT64 for local use (RFC 8215), where the IPv4 address sits wherever the
+ *   network puts it, and 2002::/16, 6to4 (RFC 3056, relays deprecated by RFC 7526), which carries
+ *   one in bits 16–47: refused outright. Teredo (2001::/32) is in the blocked 2001::/23.
+ */
+function carriedV4(b: Uint8Array): { v4: string } | 'blocked' | undefined {
+  if (zero(b, 0, 10) && b[10] === 0xff && b[11] === 0xff) return { v4: v4Of(b) };
+  if (zero(b, 0, 8) && b[8] === 0xff && b[9] === 0xff && zero(b, 10, 12)) return { v4: v4Of(b) };
+  if (zero(b, 0, 12)) return { v4: v4Of(b) };
+  const nat64 = [0, 0x64, 0xff, 0x9b];
+  if (nat64.every((x, i) => b[i] === x) && zero(b, 4, 12)) return { v4: v4Of(b) };
+  if (nat64.every((x, i) => b[i] === x) && b[4] === 0 && b[5] === 1) return 'blocked';
+  if (b[0] === 0x20 && b[1] === 0x02) return 'blocked';
   return undefined;
 }
 
@@ -125,11 +162,25 @@ export function isBlockedAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return blocked.check(address, 'ipv4');
   if (family === 6) {
-    const v4 = embeddedV4(address);
-    if (v4) return blocked.check(v4, 'ipv4');
-    return blocked.check(address, 'ipv6');
+    const bytes = ipv6Bytes(address);
+    if (!bytes) return true;
+    const carried = carriedV4(bytes);
+    if (carried === 'blocked') return true;
+    if (carried) return blocked.check(carried.v4, 'ipv4');
+    return blocked.check(address.replace(/%.*$/, ''), 'ipv6');
   }
   return true;
+}
+
+/**
+ * The one answer a person gets for any URL the guard refuses or could not fetch, whatever the
+ * reason: which check failed goes to our logs only, so answers cannot be used to map what lies
+ * behind a URL (an internal name that resolves, an address that answers, a port that is open).
+ * A document too large is the one exception callers word themselves: it was fetched from a
+ * public address.
+ */
+export function refusalSentence(what = 'That link'): string {
+  return `${what} could not be fetched: I fetch only public https:// addresses on port 443 that answer with the file.`;
 }
 
 const defaultResolve = (host: string) => dnsLookup(host, { all: true, verbatim: true });

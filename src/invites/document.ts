@@ -1,7 +1,8 @@
 import type { PDFDocument } from 'pdf-lib';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { SafeFetchError, safeFetch, testAllowlist } from '../http/safe-fetch.js';
+import { refusalSentence, SafeFetchError, safeFetch, testAllowlist } from '../http/safe-fetch.js';
+import { logger } from '../log.js';
 import type { FieldInput } from '../providers/cm-sign/schemas.js';
 import { slackClientFor } from '../slack/tenant-client.js';
 import type { TenantId } from '../store/keys.js';
@@ -109,10 +110,23 @@ async function inspectPdf(bytes: Buffer): Promise<PdfInfo> {
   } catch (err) {
     throw new DocumentError('not_pdf', 'That PDF could not be read (damaged or encrypted).', { cause: err });
   }
-  const pages = doc.getPageCount();
-  if (pages < 1) throw new DocumentError('not_pdf', 'That PDF has no pages.');
-  const { width, height } = doc.getPage(pages - 1).getSize();
-  return { pages, lastPage: { width, height } };
+  // The page tree is read only here, and a broken or cyclic one throws whatever pdf-lib meets
+  // (a RangeError for a cycle, a TypeError for a missing node): the same PDF fails the same way
+  // every time, so it is the document's fault, answered at once, never a step to retry.
+  let info: PdfInfo;
+  try {
+    const pages = doc.getPageCount();
+    if (pages < 1) throw new DocumentError('not_pdf', 'That PDF has no pages.');
+    const { width, height } = doc.getPage(pages - 1).getSize();
+    if (!Number.isFinite(width) || !Number.isFinite(height) || width <= 0 || height <= 0) {
+      throw new Error('page without a usable size');
+    }
+    info = { pages, lastPage: { width, height } };
+  } catch (err) {
+    if (err instanceof DocumentError) throw err;
+    throw new DocumentError('not_pdf', 'That is not a PDF I can read: its pages are broken.', { cause: err });
+  }
+  return info;
 }
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
@@ -149,35 +163,23 @@ export function signatureField(fileId: string, info: PdfInfo): FieldInput {
   };
 }
 
+/**
+ * Every refusal of the download guard, and every failed download, is one sentence
+ * (refusalSentence): the reason is logged, never shown, so the answer cannot map what is behind
+ * a URL. A document too large was fetched from a public address and says so.
+ */
 function fetchProblem(err: unknown, what: string): DocumentError {
   if (err instanceof DocumentError) return err;
-  if (err instanceof SafeFetchError) {
-    switch (err.code) {
-      case 'too_large':
-        return new DocumentError('too_large', `${what} is larger than 10 MB, CM.com Sign's limit.`, {
-          cause: err,
-        });
-      case 'not_https':
-      case 'bad_port':
-      case 'bad_url':
-        return new DocumentError('not_https', `${what} must be an https:// link on the standard port.`, {
-          cause: err,
-        });
-      case 'blocked_address':
-        return new DocumentError('unreachable', `${what} points to an address I may not fetch.`, {
-          cause: err,
-        });
-      case 'http_status':
-        return new DocumentError('unreachable', `${what} could not be downloaded (HTTP ${err.status}).`, {
-          cause: err,
-        });
-      default:
-        return new DocumentError('unreachable', `${what} could not be downloaded (${err.message}).`, {
-          cause: err,
-        });
-    }
+  if (err instanceof SafeFetchError && err.code === 'too_large') {
+    return new DocumentError('too_large', `${what} is larger than 10 MB, CM.com Sign's limit.`, {
+      cause: err,
+    });
   }
-  return new DocumentError('unreachable', `${what} could not be downloaded.`, { cause: err });
+  logger.info('document download refused or failed', {
+    reason: err instanceof SafeFetchError ? err.code : 'error',
+    status: err instanceof SafeFetchError ? err.status : undefined,
+  });
+  return new DocumentError('unreachable', refusalSentence(what), { cause: err });
 }
 
 interface SlackFile {

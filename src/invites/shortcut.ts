@@ -9,8 +9,9 @@ import type { KnownBlock, View } from '@slack/types';
 import { z } from 'zod';
 import { logger } from '../log.js';
 import { errorReply } from '../slack/errors.js';
+import { unsafeCharacter } from '../slack/mrkdwn.js';
 import { isAdmin, requiredAccess } from '../slack/permissions.js';
-import { days, e164, email, name } from '../slack/schemas.js';
+import { days, e164, email, name, withoutUnsafe } from '../slack/schemas.js';
 import type { TenantId } from '../store/keys.js';
 import { inviteSign } from './handlers.js';
 
@@ -35,7 +36,7 @@ interface SlackFileRef {
 
 const Metadata = z.object({
   fileId: z.string().regex(/^F[A-Z0-9]{2,30}$/),
-  fileName: z.string().max(300),
+  fileName: z.string().max(300).pipe(withoutUnsafe('the file name')),
   channelId: z.string().regex(/^[CGD][A-Z0-9]{2,30}$/),
 });
 
@@ -108,6 +109,15 @@ export async function signShortcut(args: ShortcutArgs): Promise<void> {
     fileName: file.name ?? file.title ?? file.id,
     channelId: shortcut.channel.id,
   };
+  // The file name becomes the dossier's name, shown in the channel: refused as a typed name would be.
+  const unsafe = unsafeCharacter(meta.fileName);
+  if (unsafe) {
+    await respond({
+      response_type: 'ephemeral',
+      text: `:warning: That PDF's file name contains ${unsafe}, which is not allowed: rename the file and share it again, or use \`/wa invite sign … --file <link>\` with a dossier name.`,
+    });
+    return;
+  }
   await client.views.open({ trigger_id: shortcut.trigger_id, view: signModal(meta) });
 }
 

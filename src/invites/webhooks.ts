@@ -5,7 +5,14 @@ import { FOLLOWED_EVENTS, parseCallback } from '../providers/cm-sign/schemas.js'
 import { getCredentials, MissingCredentialsError } from '../providers/credentials.js';
 import { INVITATION_EVENT, InvitationStatusChanged, ZavuWebhook } from '../providers/zavu/schemas.js';
 import { verifySharedSecret, verifyZavuSignature } from '../security/signatures.js';
-import { type Once, processOnce, tenantForWebhook } from '../security/webhooks.js';
+import {
+  jsonDepth,
+  knownFields,
+  MAX_EVENT_DEPTH,
+  type Once,
+  processOnce,
+  tenantForWebhook,
+} from '../security/webhooks.js';
 import type { TenantId } from '../store/keys.js';
 
 /** The header CM.com Sign's webhook subscription is configured to send (`headers` field). */
@@ -44,11 +51,23 @@ export async function zavuWebhook(event: HttpEvent): Promise<HttpResult> {
   const tenant = await tenantForWebhook(hookIdOf(event));
   if (!tenant) return json(404, { error: 'unknown webhook' });
   const raw = rawBody(event);
-  const webhookSecret = (await credentialsOrNone(tenant, 'zavu'))?.webhookSecret ?? '';
-  if (!verifyZavuSignature(raw, header(event, 'x-zavu-signature'), webhookSecret)) {
+  const creds = await credentialsOrNone(tenant, 'zavu');
+  const bodyOnlyV1 = creds?.webhookSigning === 'v1-body';
+  if (
+    !verifyZavuSignature(
+      raw,
+      header(event, 'x-zavu-signature'),
+      creds?.webhookSecret ?? '',
+      undefined,
+      undefined,
+      { bodyOnlyV1 },
+    )
+  ) {
     logger.warn('zavu webhook refused: bad signature', { tenant });
     return unauthorized();
   }
+  // Signed but never processable (nested past any documented event): 400, so it is not retried as a 500.
+  if (jsonDepth(raw) > MAX_EVENT_DEPTH) return json(400, { error: 'body nested too deeply' });
   const parsed = ZavuWebhook.safeParse(parseJson(raw));
   if (!parsed.success) return json(400, { error: 'unexpected body' });
   const body = parsed.data;
@@ -56,7 +75,11 @@ export async function zavuWebhook(event: HttpEvent): Promise<HttpResult> {
   const data = InvitationStatusChanged.safeParse(body.data);
   if (!data.success) return json(400, { error: 'unexpected data' });
   const once = await processOnce(tenant, 'zavu', body.id, () =>
-    deliverEvent(tenant, 'zavu', data.data.invitationId, { type: body.type, data: data.data }),
+    // Only the documented fields reach the job's inbox, whatever else the signed body carries.
+    deliverEvent(tenant, 'zavu', data.data.invitationId, {
+      type: body.type,
+      data: knownFields(InvitationStatusChanged, data.data) as InvitationStatusChanged,
+    }),
   );
   return answerOnce(once);
 }
@@ -84,7 +107,9 @@ export async function cmSignWebhook(event: HttpEvent): Promise<HttpResult> {
     logger.warn('cm-sign webhook refused: bad or missing secret', { tenant });
     return unauthorized();
   }
-  const callback = parseCallback(parseJson(rawBody(event)));
+  const raw = rawBody(event);
+  if (jsonDepth(raw) > MAX_EVENT_DEPTH) return json(400, { error: 'body nested too deeply' });
+  const callback = parseCallback(parseJson(raw));
   if (!callback) return json(400, { error: 'no dossier id in the body' });
   if (callback.event && !(FOLLOWED_EVENTS as readonly string[]).includes(callback.event)) {
     return json(200, { ok: true, ignored: callback.event });

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { clock } from '../clock.js';
 import { config } from '../config.js';
+import { logger } from '../log.js';
 import { conditionally, ddb, epochSeconds, isConditionFailed, tableName } from '../store/dynamo.js';
 import { keys, pkOf, type TenantId, tenantFromPk } from '../store/keys.js';
 import { DUE_INDEX } from '../store/table.js';
@@ -420,6 +421,7 @@ export class JobRepository {
             leaseOwner: (park as { lease: string }).lease,
             leaseUntil: parkedUntil,
           };
+        if (terminal) await this.expireRefs(current.tenant, current.id, next.refs, now);
         return {
           ...next,
           indexAt: terminal ? undefined : indexAt,
@@ -565,27 +567,63 @@ export class JobRepository {
     );
   }
 
-  async cancel(tenant: TenantId, id: string, reason: string, now: number): Promise<boolean> {
-    const applied = await conditionally(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.job(tenant, id),
-        UpdateExpression:
-          'SET #state = :cancelled, lastError = :reason, updatedAt = :now, #ttl = :ttl REMOVE dueAt, dueShard, runAt, leaseOwner, leaseUntil ADD version :one',
-        ConditionExpression: IS_ACTIVE,
-        ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
-        ExpressionAttributeValues: {
-          ...ACTIVE_VALUES,
-          ':cancelled': 'cancelled',
-          ':reason': reason,
-          ':now': now,
-          ':ttl': retentionTtl(now),
-          ':one': 1,
-        },
+  /**
+   * The job's provider references (`REF#`, how a webhook finds its job) leave with the job: each
+   * gets the job's retention TTL when it ends. A reference that now names another job is left
+   * alone (conditional), and a failure here does not undo the job's end: it is logged.
+   */
+  async expireRefs(tenant: TenantId, jobId: string, refs: string[] | undefined, now: number): Promise<void> {
+    await Promise.all(
+      (refs ?? []).map(async (ref) => {
+        const at = ref.indexOf('#');
+        try {
+          await conditionally(
+            new UpdateCommand({
+              TableName: tableName(),
+              Key: keys.ref(tenant, ref.slice(0, at), ref.slice(at + 1)),
+              UpdateExpression: 'SET #ttl = :ttl',
+              ConditionExpression: 'jobId = :job',
+              ExpressionAttributeNames: { '#ttl': 'ttl' },
+              ExpressionAttributeValues: { ':ttl': retentionTtl(now), ':job': jobId },
+            }),
+          );
+        } catch (err) {
+          logger.warn('a finished job reference was not given its retention', { jobId, error: err as Error });
+        }
       }),
     );
-    if (applied) indexWrite(1);
-    return applied;
+  }
+
+  async cancel(tenant: TenantId, id: string, reason: string, now: number): Promise<boolean> {
+    let refs: string[] | undefined;
+    try {
+      const out = await ddb().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.job(tenant, id),
+          UpdateExpression:
+            'SET #state = :cancelled, lastError = :reason, updatedAt = :now, #ttl = :ttl REMOVE dueAt, dueShard, runAt, leaseOwner, leaseUntil ADD version :one',
+          ConditionExpression: IS_ACTIVE,
+          ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ...ACTIVE_VALUES,
+            ':cancelled': 'cancelled',
+            ':reason': reason,
+            ':now': now,
+            ':ttl': retentionTtl(now),
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      refs = (out.Attributes as Job | undefined)?.refs;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+    indexWrite(1);
+    await this.expireRefs(tenant, id, refs, now);
+    return true;
   }
 
   /** The tenant's jobs, newest first: active ones, or all kept ones. */

@@ -13,4 +13,6 @@ export interface ExtensionContext {
   dataDir?: string | undefined;
   slack: FakeSlack;
   routes: Route[];
+  /** The stack's control token: the provider sandboxes' own `/_sandbox/*` routes take it too. */
+  controlToken?: string | undefined;
 }

@@ -31,6 +31,15 @@ export function controlTokenFor(url: string): string | undefined {
   return tokens.get(new URL(url).origin) ?? process.env.SANDBOX_CONTROL_TOKEN;
 }
 
+/** A provider sandbox of a stack answers its control routes to the stack's token (test helpers find it here). */
+export function rememberControlToken(url: string, token: string): void {
+  tokens.set(new URL(url).origin, token);
+}
+
+export function forgetControlToken(url: string): void {
+  tokens.delete(new URL(url).origin);
+}
+
 export class ControlPlane {
   readonly token: string;
   readonly cookieName: string;

@@ -260,11 +260,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     if (url.pathname === '/_sandbox/slack/oauth/authorize') {
       // Stands in for slack.com/oauth/v2/authorize: the person "allows" and comes back with a code.
+      // Slack sends the person back only to a redirect URL configured for the app (the manifest's
+      // /slack/oauth_redirect on this stack); any other answers bad_redirect_uri, as Slack does
+      // (docs.slack.dev/authentication/installing-with-oauth), so this page is no open redirect.
       const team = url.searchParams.get('team') ?? 'T0NEWTEAM';
-      const redirect = new URL(
-        url.searchParams.get('redirect_uri') ?? '/slack/oauth_redirect',
-        `http://${host}`,
-      );
+      const allowed = new URL('/slack/oauth_redirect', publicUrl());
+      let redirect: URL | undefined;
+      try {
+        redirect = new URL(url.searchParams.get('redirect_uri') ?? allowed.href, publicUrl());
+      } catch {
+        redirect = undefined;
+      }
+      if (!redirect || redirect.origin !== allowed.origin || redirect.pathname !== allowed.pathname) {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end('bad_redirect_uri');
+        return;
+      }
       redirect.searchParams.set('code', `sandbox-code-${team}`);
       redirect.searchParams.set('state', url.searchParams.get('state') ?? '');
       res.writeHead(302, { location: redirect.toString() }).end();
@@ -438,7 +448,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   );
 
   const extensions = await import('./extensions.js');
-  const started = await extensions.start({ url, dataDir: options.dataDir, slack, routes }, clock);
+  const started = await extensions.start(
+    { url, dataDir: options.dataDir, slack, routes, controlToken: control.token },
+    clock,
+  );
   configure({ ...baseEnv, ...started.env });
   (await import('../store/dynamo.js')).resetDdb();
   hooks = started;

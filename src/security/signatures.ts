@@ -58,6 +58,11 @@ function usableSecret(secret: unknown): secret is string {
  * True when the header carries a `v2` or `v1` (either may come, several of each are allowed for
  * secret rotation) that matches, and its `t` is within ±5 minutes of `now` (milliseconds, as
  * clock.now()). Unknown schemes (`v0`, `v3`…) are ignored, as Zavu's migration guide asks.
+ *
+ * A `v1` over the body alone (the SDK's v1) does not cover `t`: whoever saw one delivery can send
+ * it again with a fresh `t` for as long as we would take it. It is accepted only with
+ * `bodyOnlyV1` (a workspace whose Zavu webhook signs that way says so in /wa connect); a `v1`
+ * over "{t}.{body}" (the older docs page) covers `t` and is accepted like `v2`.
  */
 export function verifyZavuSignature(
   rawBody: Body,
@@ -65,6 +70,7 @@ export function verifyZavuSignature(
   secret: string,
   now: number = clock.now(),
   toleranceSeconds: number = ZAVU_TOLERANCE_SECONDS,
+  options: { bodyOnlyV1?: boolean } = {},
 ): boolean {
   if (!usableSecret(secret) || typeof header !== 'string' || header.length > MAX_HEADER_LENGTH) return false;
   let t: string | undefined;
@@ -91,7 +97,7 @@ export function verifyZavuSignature(
   // Check every candidate so the time taken does not say which one matched.
   for (const candidate of v2) ok = constantTimeEqual(candidate, timed) || ok;
   for (const candidate of v1) {
-    ok = constantTimeEqual(candidate, bodyOnly) || ok;
+    ok = (constantTimeEqual(candidate, bodyOnly) && options.bodyOnlyV1 === true) || ok;
     ok = constantTimeEqual(candidate, timed) || ok; // the older docs page's v1
   }
   return ok;

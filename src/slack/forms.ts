@@ -1,6 +1,7 @@
 import type { KnownBlock, View } from '@slack/types';
 import type { FlagSpec } from './args.js';
 import type { CommandContext, CommandSpec } from './command.js';
+import { stripUnsafe } from './mrkdwn.js';
 
 /**
  * A form per action that starts work. A form only says how to ask for the command's input:
@@ -117,7 +118,8 @@ export function rawFromValues(form: FormSpec, values: ViewValues | undefined): R
   return raw;
 }
 
-export const plain = (text: string) => ({ type: 'plain_text' as const, text });
+/** Plain text for Block Kit; labels may come from a provider (CM template names), so stripped. */
+export const plain = (text: string) => ({ type: 'plain_text' as const, text: stripUnsafe(text) });
 
 function element(f: FormField, prefill: string | undefined) {
   const initial = prefill ?? f.initial;

@@ -23,9 +23,13 @@ export function decodeEntities(text: string): string {
   return text.replace(/&(amp|lt|gt);/g, (_, e: string) => ENTITY[e] as string);
 }
 
-/** Escapes the three characters Slack's mrkdwn treats as markup, for untrusted text. */
+/**
+ * Escapes the three characters Slack's mrkdwn treats as markup, for untrusted text, and drops
+ * the characters `unsafeCharacter` refuses at input: provider text (a Zavu `failureReason`, a
+ * Meta rejection reason, a CM template name) cannot reverse or hide what is shown around it.
+ */
 export function esc(value: unknown): string {
-  return String(value ?? '')
+  return stripUnsafe(String(value ?? ''))
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;');
@@ -81,6 +85,18 @@ function sequenceData(inner: string): string {
   // `<http://www.x.com|www.x.com>`), what was typed is the label.
   if (label && (target === `http://${label}` || target === `https://${label}`)) return label;
   return target;
+}
+
+const UNSAFE_ALL =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: dropping control characters is the point
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/**
+ * Text we did not write (a provider's), without the characters `unsafeCharacter` refuses at
+ * input: shown as it came, minus what would reverse or hide the text around it.
+ */
+export function stripUnsafe(text: string): string {
+  return text.replace(UNSAFE_ALL, '');
 }
 
 /**

@@ -8,17 +8,21 @@ import { slackLogger } from './slack-logger.js';
 /** `files:read`: files.info and the private download of a PDF sent for signature (src/invites/document.ts). */
 export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'files:read'];
 
-let built: { config: ReturnType<typeof config>; provider: Promise<InstallProvider> } | undefined;
+let built:
+  | { config: ReturnType<typeof config>; secrets: Promise<unknown>; provider: Promise<InstallProvider> }
+  | undefined;
 
 /**
- * One InstallProvider per cold start, made once the Slack settings are read
- * (src/slack/secrets.ts); a reloaded configuration (a restarted local stack) gets a new one.
+ * One InstallProvider per read of the Slack settings (src/slack/secrets.ts: at cold start and
+ * every few minutes, so a rotated client or state secret is taken up); a reloaded configuration
+ * (a restarted local stack) gets a new one.
  * Rejects with SlackNotConfiguredError until the settings are set (the first deploy).
  */
 export function installProvider(): Promise<InstallProvider> {
   const c = config();
-  if (!built || built.config !== c) {
-    const provider = slackSecrets().then(
+  const secrets = slackSecrets();
+  if (!built || built.config !== c || built.secrets !== secrets) {
+    const provider = secrets.then(
       (s) =>
         new InstallProvider({
           clientId: s.clientId,
@@ -33,7 +37,7 @@ export function installProvider(): Promise<InstallProvider> {
           ...(c.slack.apiUrl ? { clientOptions: { slackApiUrl: c.slack.apiUrl } } : {}),
         }),
     );
-    built = { config: c, provider };
+    built = { config: c, secrets, provider };
     // A failed read is tried again (slackSecrets() throttles it), not kept for the instance's life.
     provider.catch(() => {
       if (built?.provider === provider) built = undefined;

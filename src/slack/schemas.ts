@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CountryCode } from 'libphonenumber-js/min';
 import { z } from 'zod';
+import { unsafeCharacter } from './mrkdwn.js';
 
 type PhoneNumbers = typeof import('libphonenumber-js/min');
 let phoneLib: Promise<PhoneNumbers> | undefined;
@@ -180,12 +181,23 @@ export const days = (min: number, max: number, what = 'days') =>
         .max(max, { error: `${what} must be between ${min} and ${max} days` }),
     );
 
+/**
+ * Text as given, refused when it holds a character commands refuse (`unsafeCharacter`: controls,
+ * text-direction overrides and isolates, invisible characters): the schemas are shared by every
+ * door (command, form, button), so none takes what another refuses.
+ */
+export const withoutUnsafe = (what: string) =>
+  z.string().refine((v) => unsafeCharacter(v) === undefined, {
+    error: (iss) => `${what} contains ${unsafeCharacter(String(iss.input))}, which is not allowed`,
+  });
+
 export const name = (what: string, max: number) =>
   z
     .string()
     .trim()
     .min(1, { error: `${what} is empty` })
-    .max(max, { error: `${what} is longer than ${max} characters` });
+    .max(max, { error: `${what} is longer than ${max} characters` })
+    .pipe(withoutUnsafe(what));
 
 /** Opaque provider ids: letters, digits, dashes and underscores only. */
 export const id = (what: string) =>

@@ -6,8 +6,8 @@ import { logger } from '../log.js';
  * The Slack app's settings that are secret or known only after the first deploy (the Slack app
  * is created from the deployment's URL): a port with two adapters.
  * - AWS: SSM Parameter Store, SecureString parameters under SLACK_PARAMETERS (serverless.yml
- *   grants ssm:GetParameters on exactly these four), read once per cold start through Powertools
- *   Parameters and kept for the life of the instance.
+ *   grants ssm:GetParameters on exactly these four), read at cold start through Powertools
+ *   Parameters and again every REFRESH_MS (a rotated secret is seen without a redeploy).
  * - Local stack: the environment (config()), with the sandbox values as defaults.
  * Nothing else reads these values; they are never logged.
  */
@@ -127,32 +127,55 @@ function slackSecretsSource(c: Config = config()): SlackSecretsSource {
 /** After a failed read, the next request reads again no sooner than this (no SSM call per request). */
 export const RETRY_MS = 10_000;
 
+/**
+ * A good read is used this long, then read again, so a rotated secret (a new signing secret, a
+ * new client secret) is taken up within minutes, without a redeploy. One SSM call per instance
+ * per period: far inside GetParameters' throughput.
+ */
+export const REFRESH_MS = 5 * 60_000;
+
 let cached: { config: Config; at: number; value: Promise<SlackSecrets>; failed: boolean } | undefined;
 let source: SlackSecretsSource | undefined;
 
 /**
- * The Slack settings, read once per cold start. A failed read (not set yet, SSM unreachable) is
- * kept for RETRY_MS, then read again, so setting the parameters needs no redeploy.
+ * The Slack settings, read at cold start and again every REFRESH_MS. A failed first read (not
+ * set yet, SSM unreachable) is kept for RETRY_MS, then read again, so setting the parameters
+ * needs no redeploy. A failed refresh keeps the settings read before (a working app does not
+ * stop because SSM did not answer once) and is tried again after RETRY_MS.
+ * The promise is the same object until the settings are read again: callers that build
+ * something from them (Bolt, InstallProvider) rebuild when it changes.
  */
 export function slackSecrets(): Promise<SlackSecrets> {
   const c = config();
   const now = clock.now();
   if (cached && cached.config === c) {
-    if (!cached.failed || now - cached.at < RETRY_MS) return cached.value;
+    if (now - cached.at < (cached.failed ? RETRY_MS : REFRESH_MS)) return cached.value;
   }
-  const value = (source ?? slackSecretsSource(c)).load();
-  const entry = { config: c, at: now, value, failed: false };
-  value.catch((err: unknown) => {
-    entry.failed = true;
-    if (err instanceof SlackNotConfiguredError) {
-      logger.error('Slack settings are not set yet: the Slack endpoints answer 503 until they are', {
-        missing: err.missing,
-        next: `${c.publicUrl}/slack/install shows what to set`,
+  const previous = cached?.config === c && !cached.failed ? cached.value : undefined;
+  const loaded = (source ?? slackSecretsSource(c)).load();
+  const entry = { config: c, at: now, value: loaded, failed: false };
+  if (previous) {
+    entry.value = loaded.catch((err: unknown) => {
+      // Read again soon, not in a full period.
+      entry.at = now - REFRESH_MS + RETRY_MS;
+      logger.error('Slack settings could not be read again: keeping the ones read before', {
+        error: err as Error,
       });
-    } else {
-      logger.error('Slack settings could not be read', { error: err as Error });
-    }
-  });
+      return previous;
+    });
+  } else {
+    loaded.catch((err: unknown) => {
+      entry.failed = true;
+      if (err instanceof SlackNotConfiguredError) {
+        logger.error('Slack settings are not set yet: the Slack endpoints answer 503 until they are', {
+          missing: err.missing,
+          next: `${c.publicUrl}/slack/install shows what to set`,
+        });
+      } else {
+        logger.error('Slack settings could not be read', { error: err as Error });
+      }
+    });
+  }
   cached = entry;
-  return value;
+  return entry.value;
 }

@@ -43,6 +43,9 @@ with <code>slack/manifest.json</code> from the repository, replacing every <code
 <table><tr><th>parameter</th><th>now</th><th>value from</th></tr>${rows}</table>
 <pre>${commands}</pre></li>
 <li><p>Reload this page: no redeploy is needed. Once all four are set it becomes the install link.</p></li>
+<li><p>Then, in the Slack app's settings, open <b>Event Subscriptions</b> and press <b>Retry</b> beside the Request URL
+(<code>${esc(base)}/slack/events</code>) until it shows <i>Verified</i>. Slack checked that URL when the app was created,
+before the signing secret was set here, and it failed then; until it is verified again Slack sends no events, and App Home stays empty.</p></li>
 </ol>`;
   return {
     statusCode: 200,

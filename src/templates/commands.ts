@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { clientFields, clientFlags } from '../clients/port.js';
 import { defineCommand } from '../slack/command.js';
+import { withoutUnsafe } from '../slack/schemas.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -89,7 +90,12 @@ export const templateSendCommand = defineCommand({
       }),
     recipients: z.array(z.string()),
     param: z
-      .array(z.string().max(1024, { error: 'a parameter is longer than 1024 characters' }))
+      .array(
+        z
+          .string()
+          .max(1024, { error: 'a parameter is longer than 1024 characters' })
+          .pipe(withoutUnsafe('a parameter')),
+      )
       .max(20, { error: 'at most 20 parameters' })
       .default([]),
     'header-url': z

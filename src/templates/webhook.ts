@@ -4,7 +4,14 @@ import { deliverEvent } from '../jobs/deliver.js';
 import { logger } from '../log.js';
 import { getCredentials, MissingCredentialsError } from '../providers/credentials.js';
 import { verifyMetaHandshake, verifyMetaSignature } from '../security/signatures.js';
-import { firstDelivery, forgetDelivery, tenantForWebhook } from '../security/webhooks.js';
+import {
+  firstDelivery,
+  forgetDelivery,
+  jsonDepth,
+  knownFields,
+  MAX_EVENT_DEPTH,
+  tenantForWebhook,
+} from '../security/webhooks.js';
 import type { TenantId } from '../store/keys.js';
 import { META_EVENT_TYPE, MetaTemplateStatus, MetaWebhookBody, metaRef, parseMetaJson } from './meta.js';
 
@@ -28,6 +35,8 @@ export async function handleMetaWebhook(event: HttpEvent): Promise<HttpResult> {
     return text(401, 'bad signature');
   }
 
+  // Signed but never processable (nested past any documented event): 400, not a 500 Meta retries.
+  if (jsonDepth(body) > MAX_EVENT_DEPTH) return text(400, 'body nested too deeply');
   let parsed: ReturnType<typeof MetaWebhookBody.parse>;
   try {
     // Never plain JSON.parse: message_template_id exceeds 2^53 and would be rounded.
@@ -68,7 +77,8 @@ export async function handleMetaWebhook(event: HttpEvent): Promise<HttpResult> {
       try {
         ok = await deliverEvent(tenant, 'meta', metaRef(v.message_template_name), {
           type: META_EVENT_TYPE,
-          data: v,
+          // Only the documented fields reach the job's inbox, whatever else the signed body carries.
+          data: knownFields(MetaTemplateStatus, v) as MetaTemplateStatus,
         });
       } catch (err) {
         // Not delivered: let Meta's retry through (it retries on anything but a 200).

@@ -3,7 +3,7 @@ import { SimulatedClock, setClock } from '../../src/clock.js';
 import type { HttpEvent, HttpResult } from '../../src/http/apigw.js';
 import { logger } from '../../src/log.js';
 import { slackSignature } from '../../src/sandbox/slack-requests.js';
-import { RETRY_MS } from '../../src/slack/secrets.js';
+import { REFRESH_MS, RETRY_MS } from '../../src/slack/secrets.js';
 import { startTestTable } from '../helpers/dynamo.js';
 import { type FakeAws, startFakeAws } from './fake-aws.js';
 
@@ -95,6 +95,8 @@ describe('a first deploy, before the Slack app exists', () => {
     expect(page.statusCode).toBe(200);
     const body = String(page.body);
     expect(body).toContain(API_URL);
+    // Slack verified the events URL when the app was created, before the signing secret existed here.
+    expect(body).toMatch(/Event Subscriptions.*Retry.*\/slack\/events/s);
     for (const name of ['signing-secret', 'client-id', 'client-secret', 'state-secret']) {
       expect(body).toContain(
         `aws ssm put-parameter --region eu-west-1 --type SecureString --name ${PREFIX}${name}`,
@@ -149,5 +151,36 @@ describe('a first deploy, before the Slack app exists', () => {
     );
     await fns.oauth(event('GET', '/slack/install'));
     expect(aws.calls.filter((c) => c === 'AmazonSSM.GetParameters').length).toBe(reads);
+  });
+
+  it('takes up a rotated signing secret and client id within minutes, without a redeploy', async () => {
+    const challenge = (secret: string) =>
+      fns.slack(signedEvent('{"type":"url_verification","challenge":"r"}', secret)).then((r) => r.statusCode);
+    const oldSecret = 'f00dfeedf00dfeedf00dfeedf00dfeed';
+    const newSecret = 'beadbeadbeadbeadbeadbeadbeadbead';
+    put('signing-secret', newSecret);
+    put('client-id', '1234567890.111111111');
+    // Within the refresh period the settings read before still hold.
+    expect(await challenge(oldSecret)).toBe(200);
+    clock.advance(REFRESH_MS);
+    expect(await challenge(newSecret)).toBe(200);
+    expect(await challenge(oldSecret)).toBe(401);
+    const install = await fns.oauth(event('GET', '/slack/install'));
+    expect(String(install.headers?.Location ?? install.headers?.location)).toContain(
+      'client_id=1234567890.111111111',
+    );
+  });
+
+  it('keeps the settings it has when a later read fails', async () => {
+    aws.parameters.delete(`${PREFIX}signing-secret`);
+    const errors = vi.spyOn(logger, 'error');
+    clock.advance(REFRESH_MS);
+    const res = await fns.slack(
+      signedEvent('{"type":"url_verification","challenge":"k"}', 'beadbeadbeadbeadbeadbeadbeadbead'),
+    );
+    const logged = JSON.stringify(errors.mock.calls);
+    errors.mockRestore();
+    expect(res.statusCode).toBe(200);
+    expect(logged).toContain('keeping the ones read before');
   });
 });

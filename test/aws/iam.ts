@@ -388,3 +388,20 @@ export function unusedGrants(role: Role, used: IamRequest[]): string[] {
   }
   return out;
 }
+
+/**
+ * The role a function of its own role (serverless.yml `functions.<name>.role: <LogicalId>`) runs
+ * with: that IAM::Role resource's inline policies, resolved against the same stand-in ids.
+ */
+export function ownRole(role: Role, resources: Resources, roleId: string): Role {
+  const r = resources[roleId];
+  if (r?.Type !== 'AWS::IAM::Role') throw new Error(`template: no IAM role ${roleId}`);
+  const policies = (r.Properties?.Policies ?? []) as Array<{ PolicyDocument: { Statement: unknown[] } }>;
+  return {
+    ...role,
+    statements: resolveIntrinsics(
+      policies.flatMap((p) => p.PolicyDocument.Statement),
+      role,
+    ) as Statement[],
+  };
+}

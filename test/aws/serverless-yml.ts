@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml';
+import { type Document, isAlias, isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml';
 
 /**
  * serverless.yml as the framework resolves it, read offline in milliseconds: CloudFormation's
@@ -33,15 +33,17 @@ const SHORT_TAGS: Record<string, string> = {
   '!Base64': 'Fn::Base64',
 };
 
-function toJs(node: Node | null | undefined): unknown {
+function toJs(node: Node | null | undefined, doc: Document): unknown {
   if (!node) return null;
+  // An alias (*name) is the anchored node (&name) again, as the framework's YAML parser reads it.
+  if (isAlias(node)) return toJs(node.resolve(doc) as Node, doc);
   let value: unknown;
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
-    for (const pair of node.items) out[String(toJs(pair.key as Node))] = toJs(pair.value as Node);
+    for (const pair of node.items) out[String(toJs(pair.key as Node, doc))] = toJs(pair.value as Node, doc);
     value = out;
   } else if (isSeq(node)) {
-    value = node.items.map((item) => toJs(item as Node));
+    value = node.items.map((item) => toJs(item as Node, doc));
   } else if (isScalar(node)) {
     value = node.value;
   } else {
@@ -58,7 +60,7 @@ function toJs(node: Node | null | undefined): unknown {
 function readYaml(file: string): unknown {
   const doc = parseDocument(readFileSync(file, 'utf8'));
   if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0]?.message}`);
-  return toJs(doc.contents as Node);
+  return toJs(doc.contents as Node, doc);
 }
 
 // CloudFormation Fn::Sub placeholders (${AWS::AccountId}, ${Table.Arn}) start upper-case and stay as they are.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadServerlessYml } from './serverless-yml.js';
-import { type StackView, viewOfServerless, viewOfTemplate } from './template.js';
+import { functionLogicalId, type StackView, viewOfServerless, viewOfTemplate } from './template.js';
 
 /**
  * Template hardening, checked offline on every function, route, queue, table and key:
@@ -91,5 +91,119 @@ describe.each(views)('hardening ($source)', (view) => {
       );
       expect(fn.logRetentionDays).toBeGreaterThan(0);
     }
+  });
+});
+
+type AlarmProps = {
+  Namespace?: string;
+  MetricName?: string;
+  Dimensions?: Array<{ Name: string; Value: unknown }>;
+  Metrics?: Array<{
+    Expression?: string;
+    MetricStat?: {
+      Metric: { Namespace: string; MetricName: string; Dimensions?: Array<{ Name: string; Value: unknown }> };
+    };
+  }>;
+  AlarmActions?: unknown[];
+  ComparisonOperator?: string;
+  Threshold?: number;
+};
+
+/** Each alarm as (namespace, metric, dimension value) triples it watches, with its actions. */
+function alarmsOf(view: StackView) {
+  return ofType(view, 'AWS::CloudWatch::Alarm').map(([id, r]) => {
+    const p = (r.Properties ?? {}) as AlarmProps;
+    const watched = [
+      ...(p.MetricName ? [{ ns: p.Namespace, metric: p.MetricName, dims: p.Dimensions ?? [] }] : []),
+      ...(p.Metrics ?? []).flatMap((m) =>
+        m.MetricStat
+          ? [
+              {
+                ns: m.MetricStat.Metric.Namespace,
+                metric: m.MetricStat.Metric.MetricName,
+                dims: m.MetricStat.Metric.Dimensions ?? [],
+              },
+            ]
+          : [],
+      ),
+    ];
+    return {
+      id,
+      watched,
+      actions: p.AlarmActions ?? [],
+      fires: p.ComparisonOperator,
+      threshold: p.Threshold,
+    };
+  });
+}
+
+const refTo = (v: unknown) => (v as { Ref?: string } | undefined)?.Ref;
+
+describe.each(views)('operations ($source)', (view) => {
+  const alarms = alarmsOf(view);
+  const topics = ofType(view, 'AWS::SNS::Topic').map(([id]) => id);
+  /** The alarms that watch `metric` in `ns` with a dimension referring to `target`, sending to a topic. */
+  const watching = (ns: string, metric: string, target: string) =>
+    alarms.filter(
+      (a) =>
+        a.actions.some((x) => topics.includes(String(refTo(x)))) &&
+        a.fires === 'GreaterThanThreshold' &&
+        a.threshold === 0 &&
+        a.watched.some(
+          (w) => w.ns === ns && w.metric === metric && w.dims.some((d) => refTo(d.Value) === target),
+        ),
+    );
+  const fn = (name: string) => {
+    const f = view.functions.find((x) => x.name === name || x.logicalId === functionLogicalId(name));
+    if (!f) throw new Error(`no function ${name} in ${view.source}`);
+    return f;
+  };
+
+  it('alarms to the alarm topic on scheduler errors, worker errors and API 5xx', () => {
+    expect(topics.length).toBeGreaterThan(0);
+    expect(watching('AWS/Lambda', 'Errors', fn('scheduler').logicalId).map((a) => a.id)).not.toEqual([]);
+    expect(watching('AWS/Lambda', 'Errors', fn('worker').logicalId).map((a) => a.id)).not.toEqual([]);
+    const api =
+      Object.entries(view.resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api')?.[0] ?? 'HttpApi';
+    expect(watching('AWS/ApiGateway', '5xx', api).map((a) => a.id)).not.toEqual([]);
+  });
+
+  it("alarms to the alarm topic when any of the stack's functions is throttled", () => {
+    const unwatched = view.functions
+      .filter((f) => watching('AWS/Lambda', 'Throttles', f.logicalId).length === 0)
+      .map((f) => f.name);
+    expect(unwatched).toEqual([]);
+  });
+
+  it("bounds the worker's queue trigger (maximumConcurrency 2..1000) without reserving concurrency", () => {
+    const worker = fn('worker');
+    expect(worker.queueTriggers.length).toBeGreaterThan(0);
+    for (const t of worker.queueTriggers) {
+      expect(typeof t.maximumConcurrency).toBe('number');
+      expect(t.maximumConcurrency).toBeGreaterThanOrEqual(2);
+      expect(t.maximumConcurrency).toBeLessThanOrEqual(1000);
+    }
+    expect(worker.reservedConcurrency).toBeUndefined();
+  });
+
+  it('gives health a role of its own that allows nothing but its logs, and oauth one without the queue', () => {
+    const statements = (role: string | undefined) => {
+      const r = role ? view.resources[role] : undefined;
+      const policies = (r?.Properties?.Policies ?? []) as Array<{
+        PolicyDocument: { Statement: Array<{ Action: string | string[] }> };
+      }>;
+      return policies.flatMap((p) => p.PolicyDocument.Statement).flatMap((s) => [s.Action].flat());
+    };
+    const health = fn('health');
+    expect(health.role).toBeDefined();
+    expect([...new Set(statements(health.role))].sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+    const oauth = fn('oauth');
+    expect(oauth.role).toBeDefined();
+    const actions = statements(oauth.role);
+    expect(actions.filter((a) => a.startsWith('sqs:'))).toEqual([]);
+    expect(actions).toContain('ssm:GetParameters');
   });
 });

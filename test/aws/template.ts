@@ -14,6 +14,12 @@ export type Resources = Record<string, Resource>;
 
 export interface StackFunction {
   name: string;
+  /** The function's logical id in the template (`webhook-zavu` → `WebhookDashzavuLambdaFunction`). */
+  logicalId: string;
+  /** The logical id of its own role, when it has one (otherwise the shared IamRoleLambdaExecution). */
+  role: string | undefined;
+  /** Its SQS triggers, with their concurrency bound (undefined = unbounded). */
+  queueTriggers: Array<{ queue: unknown; maximumConcurrency: unknown }>;
   environment: Record<string, unknown>;
   reservedConcurrency: unknown;
   logRetentionDays: unknown;
@@ -44,6 +50,7 @@ type Sls = {
     string,
     {
       handler: string;
+      role?: string;
       environment?: Record<string, unknown>;
       reservedConcurrency?: unknown;
       logRetentionInDays?: unknown;
@@ -66,6 +73,12 @@ export function viewOfServerless(raw: Record<string, unknown>): StackView {
     resources: sls.resources?.Resources ?? {},
     functions: Object.entries(sls.functions).map(([name, fn]) => ({
       name,
+      logicalId: functionLogicalId(name),
+      role: fn.role,
+      queueTriggers: (fn.events ?? []).flatMap((e) => {
+        const sqs = e.sqs as { arn?: unknown; maximumConcurrency?: unknown } | undefined;
+        return sqs ? [{ queue: sqs.arn, maximumConcurrency: sqs.maximumConcurrency }] : [];
+      }),
       handler: fn.handler,
       environment: { ...sls.provider.environment, ...fn.environment },
       reservedConcurrency: fn.reservedConcurrency,
@@ -102,8 +115,21 @@ export function viewOfTemplate(template: { Resources: Resources }): StackView {
     functions: byType('AWS::Lambda::Function').map(([id, r]) => {
       const p = r.Properties ?? {};
       const group = resources[id.replace(/LambdaFunction$/, 'LogGroup')];
+      const role = (p.Role as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0];
       return {
         name: id,
+        logicalId: id,
+        role: role === 'IamRoleLambdaExecution' ? undefined : role,
+        queueTriggers: byType('AWS::Lambda::EventSourceMapping')
+          .filter(
+            ([, m]) =>
+              (m.Properties?.FunctionName as { 'Fn::GetAtt'?: string[] })?.['Fn::GetAtt']?.[0] === id,
+          )
+          .map(([, m]) => ({
+            queue: m.Properties?.EventSourceArn,
+            maximumConcurrency: (m.Properties?.ScalingConfig as { MaximumConcurrency?: unknown } | undefined)
+              ?.MaximumConcurrency,
+          })),
         handler: String(p.Handler),
         environment: (p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
         reservedConcurrency: p.ReservedConcurrentExecutions,
@@ -120,4 +146,13 @@ export function viewOfTemplate(template: { Resources: Resources }): StackView {
       routeOverrides: Object.keys((stage.RouteSettings as Record<string, unknown> | undefined) ?? {}),
     },
   };
+}
+
+/**
+ * The logical id the framework gives a function (osls lib/plugins/aws/lib/naming.js,
+ * getNormalizedFunctionName + getLambdaLogicalId): first letter up, `-` → `Dash`, `_` → `Underscore`.
+ */
+export function functionLogicalId(name: string): string {
+  const normal = name.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+  return `${normal.charAt(0).toUpperCase()}${normal.slice(1)}LambdaFunction`;
 }

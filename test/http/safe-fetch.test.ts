@@ -85,17 +85,36 @@ describe('isBlockedAddress', () => {
     '::ffff:127.0.0.1',
     '::ffff:7f00:1',
     '64:ff9b::a9fe:a9fe',
+    // IPv6 forms that carry an IPv4 address, judged by it: IPv4-compatible (::/96), IPv4-translated
+    // (::ffff:0:0:0/96), NAT64 with a dotted tail; and refused whatever they carry: local-use NAT64
+    // (64:ff9b:1::/48) and 6to4 (2002::/16), even around a public IPv4 address.
+    '::7f00:1',
+    '::a9fe:a9fe',
+    '::ffff:0:7f00:1',
+    '::ffff:0:a9fe:a9fe',
+    '64:ff9b::10.0.0.5',
+    '64:ff9b::7f00:1',
+    '64:ff9b:1::a00:5',
+    '64:ff9b:1::808:808',
+    '2002:7f00:1::1',
+    '2002:808:808::1',
+    '0:0:0:0:0:ffff:127.0.0.1',
+    'fe80::1%eth0',
     'not-an-ip',
   ])('refuses %s', (address) => {
     expect(isBlockedAddress(address)).toBe(true);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8'])(
-    'allows public %s',
-    (address) => {
-      expect(isBlockedAddress(address)).toBe(false);
-    },
-  );
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '2606:4700::1111',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+    '::ffff:0:808:808',
+  ])('allows public %s', (address) => {
+    expect(isBlockedAddress(address)).toBe(false);
+  });
 });
 
 describe('safeFetch', () => {

@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { clock } from '../../src/clock.js';
 import { config } from '../../src/config.js';
 import { JobRepository } from '../../src/jobs/repository.js';
+import { CONTROL_HEADER, controlTokenFor } from '../../src/sandbox/control-plane.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.js';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { webhookUrl } from '../../src/security/webhooks.js';
@@ -31,7 +32,7 @@ export async function control(provider: 'cm-sign' | 'zavu', path: string, body: 
   const base = new URL(provider === 'zavu' ? config().providers.zavu : config().providers.cmSign).origin;
   const res = await fetch(`${base}/_sandbox/${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', [CONTROL_HEADER]: controlTokenFor(base) ?? '' },
     body: JSON.stringify(body),
   });
   expect(res.status).toBe(200);
@@ -42,7 +43,7 @@ export async function setWebhooks(provider: 'cm-sign' | 'zavu', enabled: boolean
   const base = new URL(provider === 'zavu' ? config().providers.zavu : config().providers.cmSign).origin;
   const res = await fetch(`${base}/_sandbox/webhooks`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', [CONTROL_HEADER]: controlTokenFor(base) ?? '' },
     body: JSON.stringify({ enabled }),
   });
   expect(res.status).toBe(200);

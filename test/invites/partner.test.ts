@@ -1,4 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { removeCredentials, setCredentials } from '../../src/providers/credentials.js';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { slackMessages } from '../helpers/slack.js';
 import {
@@ -10,6 +12,7 @@ import {
   sandboxState,
   setWebhooks,
   startStack,
+  T,
   threadOf,
   zavuEvent,
   zavuSignature,
@@ -17,11 +20,14 @@ import {
 
 /** Our side fails to deliver (as a store outage would) this many times. */
 const failNextDelivery = vi.hoisted(() => ({ count: 0 }));
+/** What reached deliverEvent (the job's inbox), newest last. */
+const delivered = vi.hoisted(() => ({ events: [] as unknown[] }));
 vi.mock('../../src/jobs/deliver.js', async (original) => {
   const actual = await original<typeof import('../../src/jobs/deliver.js')>();
   return {
     ...actual,
     deliverEvent: (...args: Parameters<typeof actual.deliverEvent>) => {
+      delivered.events.push(args[3]);
       if (failNextDelivery.count > 0) {
         failNextDelivery.count -= 1;
         return Promise.reject(new Error('store unavailable'));
@@ -131,6 +137,9 @@ describe('/wa invite partner', () => {
   });
 
   it('moves the job on an event signed v2, v1 or v1+v2 with the workspace secret, shaped as Zavu documents it', async () => {
+    // A body-only v1 is taken only from a workspace whose Zavu webhook signs that way (/wa connect).
+    await setCredentials(T, 'zavu', { ...SANDBOX_CREDENTIALS.zavu, webhookSigning: 'v1-body' }, 'U0ADMIN');
+    onTestFinished(() => removeCredentials(T, 'zavu').then(() => undefined));
     for (const version of ['v2', 'v1', 'v1+v2'] as const) {
       await setWebhooks('zavu', false); // only our hand-made events reach the app
       const jobId = jobIdIn((await run(stack, `invite partner "Signed ${version}"`)).text);
@@ -183,6 +192,83 @@ describe('/wa invite partner', () => {
     await stack.drain();
     t = await threadOf(stack, jobId);
     expect(t.posts).toEqual([expect.stringContaining('Globex opened the link')]);
+  });
+
+  it('answers 400, on every retry, to a signed event nested deeper than any Zavu event, and changes nothing', async () => {
+    await setWebhooks('zavu', false);
+    const jobId = jobIdIn((await run(stack, 'invite partner "Deep Nest"')).text);
+    const id = (await threadOf(stack, jobId)).job.data.invitationId as string;
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 40; i++) deep = { d: [deep] };
+    const event = zavuEvent(id, 'pending', 'in_progress', { extra: deep }, 'evt_deep');
+    const sign = (raw: string) => ({ 'x-zavu-signature': zavuSignature(raw) });
+    expect(await postWebhook('zavu', event, sign)).toBe(400);
+    stack.clock.advance(60_000); // Zavu's retry, re-signed: the same answer
+    expect(await postWebhook('zavu', event, sign)).toBe(400);
+    await stack.drain();
+    const t = await threadOf(stack, jobId);
+    expect(t.posts).toHaveLength(0);
+    expect(t.job.data.status).toBe('pending');
+  });
+
+  it("keeps only the documented fields of an event in the job's inbox", async () => {
+    await setWebhooks('zavu', false);
+    const jobId = jobIdIn((await run(stack, 'invite partner "Known Fields"')).text);
+    const id = (await threadOf(stack, jobId)).job.data.invitationId as string;
+    const event = zavuEvent(id, 'pending', 'completed', {
+      clientName: 'Known Fields',
+      senderId: 'sender_1',
+      connectedAccount: { id: '1234', channel: 'whatsapp', name: 'KF', tracking: { a: { b: [1, 2] } } },
+      unknownBlob: { x: { y: { z: 'junk' } } },
+    });
+    const sign = (raw: string) => ({ 'x-zavu-signature': zavuSignature(raw) });
+    delivered.events.length = 0;
+    expect(await postWebhook('zavu', event, sign)).toBe(200);
+    expect(delivered.events).toEqual([
+      {
+        type: 'invitation.status_changed',
+        data: {
+          invitationId: id,
+          previousStatus: 'pending',
+          currentStatus: 'completed',
+          clientName: 'Known Fields',
+          clientEmail: null,
+          connectionType: 'whatsapp_waba',
+          senderId: 'sender_1',
+          connectedAccount: { id: '1234', channel: 'whatsapp', name: 'KF' },
+        },
+      },
+    ]);
+    await stack.drain();
+  });
+
+  it('refuses a body-only v1 signature from a workspace that did not say its Zavu webhook signs that way', async () => {
+    await setWebhooks('zavu', false);
+    const jobId = jobIdIn((await run(stack, 'invite partner "Replay Ltd"')).text);
+    const id = (await threadOf(stack, jobId)).job.data.invitationId as string;
+    const event = zavuEvent(id, 'pending', 'in_progress', {}, 'evt_body_only');
+    // Its MAC covers the body only, so a captured one verifies again under any fresh t.
+    const bodyOnly = (raw: string) => ({
+      'x-zavu-signature': zavuSignature(raw, undefined, undefined, 'v1'),
+    });
+    expect(await postWebhook('zavu', event, bodyOnly)).toBe(401);
+    await stack.drain();
+    const t = await threadOf(stack, jobId);
+    expect(t.posts).toHaveLength(0);
+    expect(t.job.data.status).toBe('pending');
+  });
+
+  it("shows a provider's text without the characters that would reverse or hide it", async () => {
+    await setWebhooks('zavu', false);
+    const jobId = jobIdIn((await run(stack, 'invite partner "Bidi Reason"')).text);
+    const id = (await threadOf(stack, jobId)).job.data.invitationId as string;
+    const reason = 'quota\u202Edelexe\u2066\u200B\u0085_hit';
+    const event = zavuEvent(id, 'in_progress', 'failed', { failureReason: reason });
+    expect(await postWebhook('zavu', event, (raw) => ({ 'x-zavu-signature': zavuSignature(raw) }))).toBe(200);
+    await stack.drain();
+    const posts = (await threadOf(stack, jobId)).posts.join('\n');
+    expect(posts).toContain('Zavu reported `quotadelexe_hit`');
+    expect(posts).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u0085]/);
   });
 
   it('processes the retry of a delivery that failed on our side', async () => {

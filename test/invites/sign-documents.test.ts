@@ -15,6 +15,30 @@ async function pdf(pages = 3): Promise<Buffer> {
 }
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
+/** A PDF written object by object, with a correct cross-reference table (PDF 1.7, 7.5). */
+function pdfOf(objects: string[]): Buffer {
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  for (const [i, o] of objects.entries()) {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  }
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  out += offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+/** Parses, but its page tree lists itself among its kids. */
+const cyclicPdf = pdfOf([
+  '<< /Type /Catalog /Pages 2 0 R >>',
+  '<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>',
+  '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>',
+]);
+/** Parses, but its page tree's kids are a number, not an array of pages. */
+const brokenTreePdf = pdfOf(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids 7 /Count 1 >>']);
+const fetched = new Map<string, number>();
+
 let stack: LocalStack;
 let files: Server;
 let origin: string;
@@ -24,6 +48,11 @@ beforeAll(async () => {
   contract = await pdf(3);
   files = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    fetched.set(path, (fetched.get(path) ?? 0) + 1);
+    if (path === '/cyclic.pdf')
+      return res.writeHead(200, { 'content-type': 'application/pdf' }).end(cyclicPdf);
+    if (path === '/broken-tree.pdf')
+      return res.writeHead(200, { 'content-type': 'application/pdf' }).end(brokenTreePdf);
     if (path === '/contract.pdf')
       return res.writeHead(200, { 'content-type': 'application/pdf' }).end(contract);
     if (path === '/notes.txt') return res.writeHead(200, { 'content-type': 'text/plain' }).end('not a pdf');
@@ -180,6 +209,29 @@ describe('/wa invite sign carries the document', () => {
   });
 });
 
+describe('a shortcut on a PDF whose file name would reverse or hide text', () => {
+  it.each([
+    ['a text-direction override', 'invoice\u202Efdp.exe.pdf', 'U+202E'],
+    ['an isolate', 'lease\u2066x.pdf', 'U+2066'],
+    ['a zero-width space', 'con\u200Btract.pdf', 'U+200B'],
+  ])('%s: refused, opening nothing', async (_what, fileName, code) => {
+    const shared = await share(fileName, await pdf(1));
+    const payload = await (
+      await sandboxFetch(stack.url, '/_sandbox/slack/shortcut', {
+        method: 'POST',
+        body: JSON.stringify({ callbackId: 'invite:sign-shortcut', messageTs: shared.messageTs }),
+      })
+    ).json();
+    const opens = async () => (await slackMessages(stack.url)).filter((m) => m.kind === 'views.open').length;
+    const before = await opens();
+    expect((await interaction(stack.url, payload)).status).toBe(200);
+    expect(await opens()).toBe(before);
+    const said = (await slackMessages(stack.url)).findLast((m) => m.kind === 'response_url');
+    expect(said?.text).toContain(`file name contains`);
+    expect(said?.text).toContain(`(${code}), which is not allowed`);
+  });
+});
+
 describe('bad documents are refused and nothing is created at CM.com Sign', () => {
   it('without a document the command is refused before anything starts', async () => {
     const before = await cmSign();
@@ -206,7 +258,19 @@ describe('bad documents are refused and nothing is created at CM.com Sign', () =
   it.each([
     ['not a PDF', () => `--url ${origin}/notes.txt`, /not a PDF/],
     ['over 10 MB', () => `--url ${origin}/huge.pdf`, /larger than 10 MB/],
-    ['unreachable', () => `--url ${origin}/missing.pdf`, /could not be downloaded \(HTTP 404\)/],
+    // One sentence for every refusal and failed download (src/http/safe-fetch.ts refusalSentence).
+    [
+      'unreachable',
+      () => `--url ${origin}/missing.pdf`,
+      /That URL could not be fetched: I fetch only public https/,
+    ],
+    [
+      'an IPv6 form of loopback',
+      () => '--url https://[::7f00:1]/a.pdf',
+      /That URL could not be fetched: I fetch only public https/,
+    ],
+    ['a cyclic page tree', () => `--url ${origin}/cyclic.pdf`, /not a PDF I can read/],
+    ['a page tree whose kids are not pages', () => `--url ${origin}/broken-tree.pdf`, /not a PDF I can read/],
     ['an unknown template', () => '--template 00000000-0000-4000-8000-000000000000', /refused the template/],
   ])('%s: the job fails saying why', async (_case, flag, expected) => {
     const before = await cmSign();
@@ -221,6 +285,18 @@ describe('bad documents are refused and nothing is created at CM.com Sign', () =
       before.dossiers.length,
       before.uploads.length,
     ]);
+  });
+
+  it('a PDF whose page tree is broken is fetched once, not retried as if the fault were passing', async () => {
+    fetched.delete('/cyclic.pdf');
+    const reply = await run(
+      stack,
+      `invite sign "Cy Clic" cy@example.com +31612345678 --url ${origin}/cyclic.pdf`,
+    );
+    const j = await job(jobIdIn(reply.text));
+    for (let i = 0; i < 3; i++) await stack.tick();
+    expect((await job(j.id)).state).toBe('failed');
+    expect(fetched.get('/cyclic.pdf')).toBe(1);
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_SIGNING_SECRET } from '../../src/config.js';
+import { config, DEV_SIGNING_SECRET } from '../../src/config.js';
+import { CONTROL_HEADER } from '../../src/sandbox/control-plane.js';
 import { SANDBOX_BOT } from '../../src/sandbox/fake-slack.js';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { command, issueResponseUrl, sandboxFetch, slackMessages } from '../helpers/slack.js';
@@ -152,5 +153,81 @@ describe('the sandbox control plane', () => {
     expect((await slackMessages(stack.url)).length).toBe(before + 1);
     // A slash command still gets its answer (the app reaches the fake Slack on its own).
     expect((await command(stack.url, 'help')).json.text).toContain('/wa invite sign');
+  });
+});
+
+describe("the provider sandboxes' own control routes", () => {
+  /** Each provider sandbox's own origin, as the app is configured to reach it. */
+  const sandboxes = () => {
+    const p = config().providers;
+    return {
+      zavu: p.zavu,
+      'cm-sign': p.cmSign,
+      vonage: p.vonage,
+      commbox: p.commbox,
+      'cm-channels': p.cmChannels,
+    };
+  };
+  const post = (base: string, path: string, headers: Record<string, string> = {}) =>
+    fetch(`${new URL(base).origin}/_sandbox/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ enabled: true }),
+    });
+
+  it("take the stack's token, and answer 403 without it or with another", async () => {
+    const token = stack.controlToken;
+    for (const [name, base] of Object.entries(sandboxes())) {
+      for (const headers of [{}, { [CONTROL_HEADER]: 'guess' }, { [CONTROL_HEADER]: '' }] as Array<
+        Record<string, string>
+      >) {
+        figures.tried += 1;
+        const res = await post(base, 'webhooks', headers);
+        expect({ name, status: res.status }).toEqual({ name, status: 403 });
+        figures.refused += 1;
+      }
+      // With the token the route is reached (404 where the sandbox has no such control route).
+      const ok = await post(base, 'webhooks', { [CONTROL_HEADER]: token });
+      expect({ name, refused: ok.status === 403 }).toEqual({ name, refused: false });
+    }
+    const zavu = await post(sandboxes().zavu, 'webhooks', { [CONTROL_HEADER]: token });
+    expect(zavu.status).toBe(200);
+  });
+
+  it('keep the provider APIs themselves open to the app, token or not', async () => {
+    const res = await fetch(`${new URL(sandboxes().zavu).origin}/v1/invitations`, {
+      headers: { authorization: 'Bearer wrong-key' },
+    });
+    expect(res.status).not.toBe(403);
+  });
+});
+
+describe('the fake Slack authorize page', () => {
+  const authorize = (redirect: string) =>
+    raw(
+      'GET',
+      `/_sandbox/slack/oauth/authorize?team=T0NEW&state=s&redirect_uri=${encodeURIComponent(redirect)}`,
+    );
+
+  it("sends the browser back only to the stack's own OAuth redirect URL", async () => {
+    const ok = await authorize(`${stack.url}/slack/oauth_redirect`);
+    expect(ok.status).toBe(302);
+    expect(String(ok.headers.location)).toBe(
+      `${stack.url}/slack/oauth_redirect?code=sandbox-code-T0NEW&state=s`,
+    );
+    for (const elsewhere of [
+      'https://evil.example/slack/oauth_redirect',
+      'http://127.0.0.1:1/slack/oauth_redirect',
+      `${stack.url}/_sandbox/state`,
+      '//evil.example/slack/oauth_redirect',
+      'javascript:alert(1)',
+    ]) {
+      const res = await authorize(elsewhere);
+      expect({ elsewhere, status: res.status, location: res.headers.location }).toEqual({
+        elsewhere,
+        status: 400,
+        location: undefined,
+      });
+    }
   });
 });

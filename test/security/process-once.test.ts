@@ -1,6 +1,8 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_LEASE_MS, firstDelivery, processOnce } from '../../src/security/webhooks.js';
-import { tenantId } from '../../src/store/keys.js';
+import { EVENT_LEASE_MS, firstDelivery, processOnce, RETRY_HORIZON_MS } from '../../src/security/webhooks.js';
+import { ddb, tableName } from '../../src/store/dynamo.js';
+import { keys, tenantId } from '../../src/store/keys.js';
 import { startTestTable } from '../helpers/dynamo.js';
 
 const T1 = tenantId('T0ONCE1');
@@ -91,5 +93,33 @@ describe('processOnce: an event is marked processed only once it is delivered', 
     });
     expect(await firstDelivery(T1, 'zavu', 'evt_f', NOW)).toBe(true);
     expect(await processOnce(T1, 'zavu', 'evt_f', async () => 1, NOW)).toEqual({ state: 'duplicate' });
+  });
+});
+
+describe('event records outlive the provider retry horizon', () => {
+  const ttlOf = async (provider: string, eventId: string) => {
+    const out = await ddb().send(
+      new GetCommand({ TableName: tableName(), Key: keys.idempotency(T1, `event#${provider}#${eventId}`) }),
+    );
+    return Number(out.Item?.ttl) * 1000;
+  };
+
+  it.each(Object.entries(RETRY_HORIZON_MS))(
+    '%s: the record of a processed event is kept a day past the last retry the provider may send',
+    async (provider, horizon) => {
+      await processOnce(T1, provider, `evt_ttl_${provider}`, async () => true, NOW);
+      expect(await ttlOf(provider, `evt_ttl_${provider}`)).toBeGreaterThanOrEqual(NOW + horizon + 86_400_000);
+      expect(await firstDelivery(T1, provider, `evt_first_${provider}`, NOW)).toBe(true);
+      expect(await ttlOf(provider, `evt_first_${provider}`)).toBeGreaterThanOrEqual(
+        NOW + horizon + 86_400_000,
+      );
+    },
+  );
+
+  it("a retry at the end of Meta's horizon is still a duplicate", async () => {
+    expect(await firstDelivery(T1, 'meta', 'evt_late', NOW)).toBe(true);
+    expect(RETRY_HORIZON_MS.meta).toBeGreaterThanOrEqual(7 * 86_400_000);
+    // The item is there, unexpired, when Meta's last retry comes.
+    expect(await ttlOf('meta', 'evt_late')).toBeGreaterThan(NOW + (RETRY_HORIZON_MS.meta as number));
   });
 });

@@ -30,7 +30,9 @@ describe('verifyZavuSignature', () => {
   const v2 = (raw: string, ts = t, secret = SECRET) => hmac(secret, `${ts}.${raw}`);
   const v1 = (raw: string, secret = SECRET) => hmac(secret, raw);
 
-  it('accepts v2, v1 and v1+v2 made as Zavu documents them', () => {
+  const bodyOnlyV1 = { bodyOnlyV1: true };
+
+  it('accepts v2, v1 and v1+v2 made as Zavu documents them (body-only v1 where the workspace opted in)', () => {
     const raw = '{"id":"evt_1","type":"invitation.status_changed"}';
     for (const header of [
       `t=${t},v2=${v2(raw)}`,
@@ -38,10 +40,24 @@ describe('verifyZavuSignature', () => {
       `t=${t},v1=${v1(raw)},v2=${v2(raw)}`,
       `t=${t},v2=${v2(raw)},v1=${v1(raw)}`,
     ]) {
-      expect(verifyZavuSignature(raw, header, SECRET, NOW), header).toBe(true);
-      expect(verifyZavuSignature(Buffer.from(raw), header, SECRET, NOW), header).toBe(true);
+      expect(verifyZavuSignature(raw, header, SECRET, NOW, undefined, bodyOnlyV1), header).toBe(true);
+      expect(verifyZavuSignature(Buffer.from(raw), header, SECRET, NOW, undefined, bodyOnlyV1), header).toBe(
+        true,
+      );
     }
     // The older security page's v1 (over "{t}.{body}") still needs the secret: accepted.
+    expect(verifyZavuSignature(raw, `t=${t},v1=${v2(raw)}`, SECRET, NOW)).toBe(true);
+  });
+
+  it('refuses a body-only v1 unless the workspace said its webhook signs that way: it does not cover t', () => {
+    const raw = '{"id":"evt_1"}';
+    // Captured once, sent again an hour later with a fresh t: the MAC still matches the body.
+    const replayed = `t=${t},v1=${v1(raw)}`;
+    expect(verifyZavuSignature(raw, replayed, SECRET, NOW)).toBe(false);
+    expect(verifyZavuSignature(raw, replayed, SECRET, NOW, undefined, { bodyOnlyV1: false })).toBe(false);
+    expect(verifyZavuSignature(raw, replayed, SECRET, NOW, undefined, bodyOnlyV1)).toBe(true);
+    // v1+v2 still verifies through its v2, and a v1 over "{t}.{body}" covers t: both accepted.
+    expect(verifyZavuSignature(raw, `t=${t},v1=${v1(raw)},v2=${v2(raw)}`, SECRET, NOW)).toBe(true);
     expect(verifyZavuSignature(raw, `t=${t},v1=${v2(raw)}`, SECRET, NOW)).toBe(true);
   });
 
@@ -63,12 +79,14 @@ describe('verifyZavuSignature', () => {
     const raw = '{"a":1}';
     for (const version of ['v1', 'v2', 'v1+v2'] as const) {
       const at = (ts: number) => signZavu(raw, SECRET, ts * 1000, version);
-      expect(verifyZavuSignature(raw, at(t - 300), SECRET, NOW)).toBe(true);
-      expect(verifyZavuSignature(raw, at(t + 300), SECRET, NOW)).toBe(true);
-      expect(verifyZavuSignature(raw, at(t - 301), SECRET, NOW)).toBe(false);
-      expect(verifyZavuSignature(raw, at(t + 301), SECRET, NOW)).toBe(false);
+      const verify = (h: string, now = NOW) =>
+        verifyZavuSignature(raw, h, SECRET, now, undefined, bodyOnlyV1);
+      expect(verify(at(t - 300))).toBe(true);
+      expect(verify(at(t + 300))).toBe(true);
+      expect(verify(at(t - 301))).toBe(false);
+      expect(verify(at(t + 301))).toBe(false);
       // A replay of a once-valid delivery an hour later is stale.
-      expect(verifyZavuSignature(raw, at(t), SECRET, NOW + 3_600_000)).toBe(false);
+      expect(verify(at(t), NOW + 3_600_000)).toBe(false);
     }
   });
 
@@ -98,12 +116,14 @@ describe('verifyZavuSignature', () => {
       `t=${t},v2=${good},${'x'.repeat(2000)}`,
       `t=${t},v2=${'g'.repeat(64)}`,
     ]) {
-      expect(verifyZavuSignature(raw, header, SECRET, NOW), header.slice(0, 80)).toBe(false);
+      expect(verifyZavuSignature(raw, header, SECRET, NOW, undefined, bodyOnlyV1), header.slice(0, 80)).toBe(
+        false,
+      );
     }
     expect(verifyZavuSignature(raw, undefined, SECRET, NOW)).toBe(false);
     expect(verifyZavuSignature(raw, null, SECRET, NOW)).toBe(false);
     expect(verifyZavuSignature(raw, `t=${t},v2=${v2(raw, t, '')}`, '', NOW)).toBe(false);
-    expect(verifyZavuSignature(raw, `t=${t},v1=${v1(raw, '')}`, '', NOW)).toBe(false);
+    expect(verifyZavuSignature(raw, `t=${t},v1=${v1(raw, '')}`, '', NOW, undefined, bodyOnlyV1)).toBe(false);
   });
 
   it('property: a correct signature of each scheme verifies for any unicode body, and any change to the body breaks it', () => {
@@ -114,8 +134,8 @@ describe('verifyZavuSignature', () => {
         fc.constantFrom('v1', 'v2', 'v1+v2' as const),
         (raw, extra, version) => {
           const header = signZavu(raw, SECRET, NOW, version);
-          expect(verifyZavuSignature(raw, header, SECRET, NOW)).toBe(true);
-          expect(verifyZavuSignature(raw + extra, header, SECRET, NOW)).toBe(false);
+          expect(verifyZavuSignature(raw, header, SECRET, NOW, undefined, bodyOnlyV1)).toBe(true);
+          expect(verifyZavuSignature(raw + extra, header, SECRET, NOW, undefined, bodyOnlyV1)).toBe(false);
         },
       ),
       { numRuns: 300 },
@@ -125,7 +145,7 @@ describe('verifyZavuSignature', () => {
   it('property: random headers never verify and never throw', () => {
     fc.assert(
       fc.property(body, anyHeader, (raw, header) => {
-        expect(verifyZavuSignature(raw, header, SECRET, NOW)).toBe(false);
+        expect(verifyZavuSignature(raw, header, SECRET, NOW, undefined, bodyOnlyV1)).toBe(false);
       }),
       { numRuns: 500 },
     );

@@ -259,7 +259,7 @@ describe('/wa connect', () => {
         element?: { max_length?: number; initial_value?: string };
       }>
     ).filter((b) => b.type === 'input');
-    expect(inputs).toHaveLength(2);
+    expect(inputs).toHaveLength(3);
     for (const input of inputs) {
       expect(input.element?.max_length).toBeGreaterThan(0);
       expect(input.element?.initial_value).toBeUndefined();

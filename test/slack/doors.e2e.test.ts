@@ -122,6 +122,32 @@ describe('forms', () => {
     expect((await dossiers()).length).toBe(before);
   });
 
+  it.each([
+    ['a text-direction override', '\u202e'],
+    ['an isolate', '\u2066'],
+    ['a zero-width space', '\u200b'],
+    ['a next-line control', '\u0085'],
+  ])('%s is refused by command and by form alike, beside the field, creating nothing', async (_what, ch) => {
+    const before = (await invitations()).length;
+    const byCommand = await run(stack, `invite partner "Acme${ch}Corp"`);
+    expect(byCommand.text).toMatch(/not allowed/);
+    const byForm = await submit('invite partner', { clientName: `Acme${ch}Corp` });
+    expect(byForm.json.response_action).toBe('errors');
+    expect(Object.keys(byForm.json.errors ?? {})).toEqual(['clientName']);
+    const code = (ch.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0');
+    expect(byForm.json.errors?.clientName).toContain(`(U+${code}), which is not allowed`);
+    const profile = await submit('invite sign', {
+      inviteeName: 'Eve Form',
+      email: 'eve@example.com',
+      phone: '+31612345670',
+      url: 'https://example.com/a.pdf',
+      dossier: `Lease${ch}`,
+    });
+    expect(Object.keys(profile.json.errors ?? {})).toEqual(['dossier']);
+    await stack.drain();
+    expect((await invitations()).length).toBe(before);
+  });
+
   it('a valid form starts the same job as the command, and shows the number back in E.164', async () => {
     const res = await submit('invite partner', {
       clientName: 'Formed Ltd',

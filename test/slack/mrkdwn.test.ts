@@ -38,6 +38,9 @@ describe('esc and mention', () => {
   it('escapes exactly &, < and >', () => {
     expect(esc('a & <b> "c" *d*')).toBe('a &amp; &lt;b&gt; "c" *d*');
   });
+  it('drops what would reverse or hide the text around it, keeping tabs and newlines', () => {
+    expect(esc('rejected\u202e<b>\u2066\u200b\u0085\ufeff\tok\n')).toBe('rejected&lt;b&gt;\tok\n');
+  });
   it('mentions only real user ids', () => {
     expect(mention('U0ADMIN')).toBe('<@U0ADMIN>');
     expect(mention('<!channel>')).toBe('&lt;!channel&gt;');

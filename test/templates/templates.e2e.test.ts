@@ -91,6 +91,14 @@ describe('template approval (CM.com Channels + Meta webhooks)', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it('answers 400, on every retry, to a signed Meta body nested deeper than any Meta event', async () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 40; i++) deep = [deep];
+    const body = metaEvent('appointment_reminder', 'en_US', 'APPROVED', { other_info: { title: 'x', deep } });
+    expect(await postMeta(body)).toBe(400);
+    expect(await postMeta(body)).toBe(400);
+  });
+
   it('watches a pending template through the polls to approval, reported once in the thread', async () => {
     const { ack, since } = await run(stack.url, `template watch ${TEMPLATE_IDS.appointmentReminder}`);
     expect(ack.json.text).toContain('Looking it up');

@@ -542,7 +542,7 @@ export async function startCmChannelsSandbox(ctx: SandboxContext): Promise<Provi
         return { status: 202, body: render(t, true, creds.accountId) };
       }),
     ],
-    faults.options,
+    Object.assign(faults.options, { controlToken: ctx.controlToken }),
   );
 
   return {

@@ -590,6 +590,7 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
     ],
     {
       rate: ctx.faultRate,
+      controlToken: ctx.controlToken,
       errorBody: (status) =>
         problem(status, status === 429 ? 'Too many requests' : 'An unexpected error occurred').body,
     },

@@ -198,7 +198,7 @@ export async function startCommboxSandbox(ctx: SandboxContext): Promise<Provider
         return envelope(200, 'Operation successful', { valid });
       }),
     ],
-    faults.options,
+    Object.assign(faults.options, { controlToken: ctx.controlToken }),
   );
 
   return {

@@ -2,7 +2,9 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { definedEnv } from '../../config.js';
+import { constantTimeEqual } from '../../security/signatures.js';
 import type { ExtensionContext } from '../context.js';
+import { CONTROL_HEADER, forgetControlToken, rememberControlToken } from '../control-plane.js';
 
 /**
  * What every provider sandbox shares: a real HTTP server on 127.0.0.1, JSON helpers, a tiny
@@ -43,6 +45,13 @@ export interface FaultOptions {
   kinds?: Array<'500' | '429' | 'hang'>;
   /** Provider-specific error bodies for injected faults (RFC 7807 for Vonage, envelopes for CommBox). */
   errorBody?: (status: 500 | 429) => unknown;
+  /**
+   * Not a fault: when set (a sandbox of the local stack), the sandbox's own control routes
+   * (`/_sandbox/*`) answer only requests carrying it in `x-sandbox-token`, as the stack's control
+   * plane does (src/sandbox/control-plane.ts), so another process on this machine cannot drop
+   * webhooks, lose answers or fail invitations. Unset: a sandbox a test started alone.
+   */
+  controlToken?: string | undefined;
 }
 
 export interface RunningSandbox {
@@ -85,6 +94,14 @@ export async function startSandbox(
     const rawBody = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     stats.requests += 1;
+
+    if (url.pathname.startsWith('/_sandbox/') && faults.controlToken) {
+      const given = req.headers[CONTROL_HEADER];
+      if (typeof given !== 'string' || !constantTimeEqual(given, faults.controlToken)) {
+        send(res, { status: 403, body: { error: 'the local stack control token is required' } });
+        return;
+      }
+    }
 
     // The sandbox's own control routes (`/_sandbox/...`) never fail.
     let withholdAnswer = false;
@@ -147,13 +164,16 @@ export async function startSandbox(
   });
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  if (faults.controlToken) rememberControlToken(url, faults.controlToken);
   return {
     name,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     server,
     stats,
     close: () =>
       new Promise<void>((resolve) => {
+        forgetControlToken(url);
         for (const res of hanging) res.destroy();
         server.closeAllConnections();
         server.close(() => resolve());

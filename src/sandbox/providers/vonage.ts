@@ -471,6 +471,7 @@ export async function startVonageSandbox(ctx: SandboxContext): Promise<ProviderS
 
   const running = await startSandbox('vonage', routes, {
     rate: ctx.faultRate,
+    controlToken: ctx.controlToken,
     errorBody: (status) =>
       status === 429
         ? problem(

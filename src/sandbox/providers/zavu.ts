@@ -518,6 +518,7 @@ export async function startZavuSandbox(ctx: SandboxContext): Promise<ProviderSan
     ],
     {
       rate: ctx.faultRate,
+      controlToken: ctx.controlToken,
       errorBody: (status) =>
         status === 429
           ? {
