@@ -7,14 +7,16 @@
 
 /** The matching key of a client name: letters and digits of any script, lower case, one space between words. */
 export function clientKey(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    // Dots and apostrophes join ("B.V." is "bv", "O'Neil" is "oneil"); other marks separate words.
-    .replace(/[.'’`]/g, '')
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
+  return (
+    name
+      .normalize('NFKD')
+      .replace(/\p{M}+/gu, '')
+      .toLowerCase()
+      // Dots and apostrophes join ("B.V." is "bv", "O'Neil" is "oneil"); other marks separate words.
+      .replace(/[.'’`]/g, '')
+      .replace(/[^\p{L}\p{N}]+/gu, ' ')
+      .trim()
+  );
 }
 
 /** Edits (insert, delete, substitute, swap two neighbours) from a to b, or `max + 1` once over `max`. */
