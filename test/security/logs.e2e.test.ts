@@ -58,9 +58,10 @@ describe('credentials in logs', () => {
     expect(fields).toEqual(
       expect.arrayContaining(['streamId', 'channelRequestId', 'apiKey', 'productToken']),
     );
-    // Zavu's `webhook` ({url, registeredAt}: where /wa connect registered it) is documented as not
-    // a secret; its values are still blanked by value like every stored credential value.
-    const NOT_SECRET = ['webhook'];
+    // Zavu's `webhook` ({url, registeredAt}: where /wa connect registered it) and
+    // `webhookSigning` (which signature scheme its webhook uses) are documented as not secrets;
+    // their values are still blanked by value like every stored credential value.
+    const NOT_SECRET = ['webhook', 'webhookSigning'];
     expect(fields.filter((f) => !SECRET_KEY.test(f) && !NOT_SECRET.includes(f))).toEqual([]);
   });
 
