@@ -3,7 +3,7 @@ import type { JobKind } from '../jobs/kinds.js';
 import { describeError } from '../slack/describe.js';
 import { SlackReporter } from '../slack/job-reporter.js';
 import type { KindEntry } from '../slack/manifest.js';
-import { esc } from '../slack/mrkdwn.js';
+import { esc, mention } from '../slack/mrkdwn.js';
 import { slackClientFor } from '../slack/tenant-client.js';
 import { kindEntries } from './catalog.js';
 
@@ -35,7 +35,14 @@ export const engineDeps: EngineDeps = {
     }
     return kind;
   },
-  reporterFor: (job, now) => new SlackReporter(() => slackClientFor(job.tenant), job.report, now),
+  // Every card says which job it is (its short reference) and who asked for it.
+  reporterFor: (job, now) =>
+    new SlackReporter(
+      () => slackClientFor(job.tenant),
+      job.report,
+      now,
+      `${job.ref ? `*${esc(job.ref)}* · ` : ''}requested by ${mention(job.createdBy)}${job.client ? ` · client *${esc(job.client)}*` : ''}`,
+    ),
   describe: describeError,
   failed: (job, reason) => ({
     text: `:x: ${esc(job.subject)}: failed. ${reason} Run \`/wa jobs --all\` to see it, and start it again once fixed.`,

@@ -13,14 +13,16 @@ import { PROFILE_LIMITS, PROFILE_VERTICALS } from './port.js';
  */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A number with its country code, as typed: + and 7 to 15 digits, spaces, dashes and brackets allowed. */
+/** A deployment's short reference, as its card shows it (DEP-3). */
+const DEP_REF = /^DEP-\d{1,9}$/i;
 const BUSINESS_NUMBER = /^\+(?:[\s().-]*\d){7,15}[\s().-]*$/;
 /** A deployment by its id, or by its business number (`+44 7911 123459`, found by `withDeploymentNumber`). */
 const deploymentId = z
   // A number typed with spaces arrives as several words.
   .preprocess((v) => (Array.isArray(v) ? (v.length ? v.join(' ') : undefined) : v), z.string().trim())
-  .refine((v) => UUID.test(v) || BUSINESS_NUMBER.test(v), {
+  .refine((v) => UUID.test(v) || BUSINESS_NUMBER.test(v) || DEP_REF.test(v), {
     error: (iss) =>
-      `${JSON.stringify(String(iss.input).slice(0, 60))} is neither a deployment's number (+44 7911 123459) nor its id (aaaaaaaa-bbbb-cccc-dddd-0123456789ab; see \`/wa deploy list\`)`,
+      `${JSON.stringify(String(iss.input).slice(0, 60))} is neither a deployment's number (+44 7911 123459) nor its reference (DEP-3) nor its id (aaaaaaaa-bbbb-cccc-dddd-0123456789ab; see \`/wa deploy list\`)`,
   });
 
 const method = z.enum(['sms', 'voice'], { error: 'must be sms or voice' });
@@ -82,8 +84,11 @@ const withDeploymentNumber =
   <I extends { deploymentId: string }>(handler: (input: I, ctx: CommandContext) => Promise<Reply>) =>
   async (input: I, ctx: CommandContext): Promise<Reply> => {
     if (UUID.test(input.deploymentId)) return handler(input, ctx);
-    const { deploymentByNumber } = await import('./records.js');
-    return handler({ ...input, deploymentId: await deploymentByNumber(ctx.tenant, input.deploymentId) }, ctx);
+    const { deploymentByNumber, deploymentByRef } = await import('./records.js');
+    const id = DEP_REF.test(input.deploymentId)
+      ? await deploymentByRef(ctx.tenant, input.deploymentId)
+      : await deploymentByNumber(ctx.tenant, input.deploymentId);
+    return handler({ ...input, deploymentId: id }, ctx);
   };
 
 export const deployStartCommand = defineCommand({

@@ -51,7 +51,7 @@ export const taskPayload = z.discriminatedUnion('op', [
 ]);
 export type TaskPayload = z.output<typeof taskPayload>;
 
-export const deploymentKind = kindId<DeploymentPayload>('deployment');
+export const deploymentKind = kindId<DeploymentPayload>('deployment', { ref: 'DEP' });
 /** One request about a deployment (status, profile, photo…), answered to the asker. */
 export const deploymentTaskKind = kindId<TaskPayload>('deployment-task');
 

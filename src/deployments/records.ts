@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { clock } from '../clock.js';
 import { UserError } from '../errors.js';
+import { JobRepository } from '../jobs/repository.js';
 import { ddb, isConditionFailed, tableName } from '../store/dynamo.js';
 import { pkOf, type TenantId } from '../store/keys.js';
 import type { DeploymentState } from './port.js';
@@ -115,4 +116,19 @@ export async function deploymentByNumber(tenant: TenantId, typed: string): Promi
       'not_found',
     );
   return id;
+}
+
+/** The deployment its job's short reference (DEP-3) names, once the provider gave it an id. */
+export async function deploymentByRef(tenant: TenantId, ref: string): Promise<string> {
+  const repo = new JobRepository();
+  const jobId = await repo.idOf(tenant, ref);
+  const job = jobId ? await repo.get(tenant, jobId) : undefined;
+  const id = (job?.data as { deploymentId?: unknown } | undefined)?.deploymentId;
+  if (typeof id === 'string') return id;
+  throw new UserError(
+    job
+      ? `${ref.toUpperCase()} has no deployment yet: the provider has not created it (its card shows where it stands).`
+      : `No deployment ${ref.toUpperCase()} in this workspace: \`/wa deploy list\` shows them.`,
+    'not_found',
+  );
 }

@@ -91,7 +91,7 @@ const partnerSchema = z
     error: '--number and --countries apply to WhatsApp invitations only, not --channel messenger',
   });
 
-const byId = z.object({ id: id('invite id (job id, dossier id or invitation id)') });
+const byId = z.object({ id: id('invite reference (INV-12), job id, dossier id or invitation id') });
 
 export const inviteSignCommand = defineCommand({
   path: 'invite sign',

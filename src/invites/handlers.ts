@@ -75,7 +75,7 @@ export async function inviteSign(
   });
   await rememberClient(ctx.tenant, await client, ctx.userId, job.createdAt);
   return ephemeral(
-    `:hourglass_flowing_sand: On it: sending ${describeSource(document)} for signature: a CM.com Sign dossier “${esc(payload.dossierName)}” and an invite over WhatsApp to ${maskPhone(input.phone)} (job \`${job.id}\`). Updates follow in the channel.`,
+    `:hourglass_flowing_sand: On it: sending ${describeSource(document)} for signature: a CM.com Sign dossier “${esc(payload.dossierName)}” and an invite over WhatsApp to ${maskPhone(input.phone)} (${refOf(job)}job \`${job.id}\`). Updates follow in the channel.`,
   );
 }
 
@@ -120,20 +120,24 @@ export async function invitePartner(input: PartnerInput, ctx: CommandContext): P
   });
   await rememberClient(ctx.tenant, await client, ctx.userId, job.createdAt);
   return ephemeral(
-    `:hourglass_flowing_sand: On it: creating a Zavu partner invitation for *${esc(input.clientName)}* (job \`${job.id}\`). The link comes to you only; a summary goes in the channel.`,
+    `:hourglass_flowing_sand: On it: creating a Zavu partner invitation for *${esc(input.clientName)}* (${refOf(job)}job \`${job.id}\`). The link comes to you only; a summary goes in the channel.`,
   );
 }
 
 const INVITE_KINDS = [signKind.id, partnerKind.id];
 
+/** "INV-12, " before a job id, when the job has a short reference. */
+const refOf = (job: Job) => (job.ref ? `*${job.ref}*, ` : '');
+
 /** A job id, a CM.com Sign dossier id or a Zavu invitation id, to the invite job following it. */
 async function findInviteJob(tenant: TenantId, id: string, repo = new JobRepository()): Promise<Job> {
-  let jobId: string | undefined = /^j[0-9a-z]{8,}$/.test(id) ? id : undefined;
+  // Its short reference (INV-12) or job id, else a provider's id for it.
+  let jobId: string | undefined = await repo.idOf(tenant, id);
   jobId ??= (await jobIdForRef(tenant, 'zavu', id)) ?? (await jobIdForRef(tenant, 'cm-sign', id));
   const job = jobId ? await repo.get(tenant, jobId) : undefined;
   if (!job || !INVITE_KINDS.includes(job.kind)) {
     throw new UserError(
-      `I do not know an invite \`${esc(id)}\` in this workspace. Use the job id from the invite's message, the CM.com Sign dossier id or the Zavu invitation id.`,
+      `I do not know an invite \`${esc(id)}\` in this workspace. Use its reference from the invite's card (like INV-12), its job id, the CM.com Sign dossier id or the Zavu invitation id.`,
       'not_found',
     );
   }

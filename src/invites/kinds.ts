@@ -3,8 +3,8 @@ import type { Job } from '../jobs/model.js';
 import type { WorkProgress } from '../slack/manifest.js';
 import type { PartnerData, PartnerPayload, SignData, SignPayload } from './model.js';
 
-export const signKind = kindId<SignPayload>('invite.sign');
-export const partnerKind = kindId<PartnerPayload>('invite.partner');
+export const signKind = kindId<SignPayload>('invite.sign', { ref: 'INV' });
+export const partnerKind = kindId<PartnerPayload>('invite.partner', { ref: 'INV' });
 /** Registers this workspace's CM.com Sign webhook (started by `/wa connect`). */
 export const cmSignWebhookKind = kindId<Record<string, never>>('cm-sign.webhook');
 

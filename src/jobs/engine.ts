@@ -22,7 +22,7 @@ export interface JobReporter {
 export interface EngineDeps {
   /** The kind of this id, loaded on first use; undefined for a kind the app does not have. */
   kind(id: string): Promise<JobKind | undefined>;
-  reporterFor(job: Pick<Job, 'tenant' | 'report'>, now: () => number): JobReporter;
+  reporterFor(job: Job, now: () => number): JobReporter;
   /** A failure in plain words, safe to show as it is. */
   describe(err: unknown): string;
   /** The message of a failed job whose kind has no words of its own. */

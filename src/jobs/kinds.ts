@@ -50,10 +50,15 @@ export interface JobKind<P = unknown, D extends Record<string, unknown> = Record
  */
 export interface KindId<P> {
   readonly id: string;
+  /**
+   * The prefix of its jobs' short references (`INV` gives INV-12): what people read aloud and
+   * type instead of a job id. Kinds without one (internal lookups) get no reference.
+   */
+  readonly ref?: string | undefined;
   /** Never set: carries the payload type. */
   readonly payloadType?: P;
 }
 
-export function kindId<P>(id: string): KindId<P> {
-  return { id };
+export function kindId<P>(id: string, opts: { ref?: string } = {}): KindId<P> {
+  return { id, ...(opts.ref ? { ref: opts.ref } : {}) };
 }

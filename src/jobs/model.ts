@@ -41,6 +41,8 @@ export interface Job<P = unknown, D = Record<string, unknown>> {
   kind: string;
   /** One line saying what the job is about, for `/wa jobs`. */
   subject: string;
+  /** Its short reference (INV-12), when its kind gives one: shown on its card, typed instead of its id. */
+  ref?: string | undefined;
   /** The client the work is for, as first typed (`--client`); its work index is keyed by `clientKey`. */
   client?: string | undefined;
   clientKey?: string | undefined;

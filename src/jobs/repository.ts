@@ -197,6 +197,49 @@ export class JobRepository {
     );
   }
 
+  /** The next number of a short reference (`INV` → 12, for INV-12): one atomic counter per prefix. */
+  async nextRef(tenant: TenantId, prefix: string): Promise<string> {
+    const out = await ddb().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.sequence(tenant, prefix),
+        UpdateExpression: 'ADD seq :one',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return `${prefix}-${Number(out.Attributes?.seq)}`;
+  }
+
+  /** Where a short reference points, kept as long as the job (written with it). */
+  async pointRef(job: Job, now: number): Promise<void> {
+    if (!job.ref) return;
+    await ddb().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...keys.jobRef(job.tenant, job.ref),
+          jobId: job.id,
+          ttl: retentionTtl(now + 90 * 86_400_000),
+        },
+      }),
+    );
+  }
+
+  /** A job id, or the id a short reference (INV-12, any case) points to; undefined when unknown. */
+  async idOf(tenant: TenantId, idOrRef: string): Promise<string | undefined> {
+    const ref = /^([A-Za-z]{2,5})-(\d{1,9})$/.exec(idOrRef.trim());
+    if (!ref) return /^j[0-9a-z]{8,}$/.test(idOrRef) ? idOrRef : undefined;
+    const out = await ddb().send(
+      new GetCommand({
+        TableName: tableName(),
+        Key: keys.jobRef(tenant, `${ref[1]?.toUpperCase()}-${Number(ref[2])}`),
+        ProjectionExpression: 'jobId',
+      }),
+    );
+    return typeof out.Item?.jobId === 'string' ? out.Item.jobId : undefined;
+  }
+
   /** The jobs of these ids that still exist (one BatchGet per 100). */
   async getMany(tenant: TenantId, ids: string[]): Promise<Job[]> {
     const out: Job[] = [];

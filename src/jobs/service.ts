@@ -99,6 +99,9 @@ export async function startJob<P>(
   now = clock.now(),
 ): Promise<Job<P>> {
   // The checks read concurrently; a failed `requires` is said first, as if it had run alone first.
+  // The short reference is numbered alongside the checks (a refused start leaves a gap, not a wait).
+  const numbering = init.kind.ref ? repo.nextRef(ctx.tenant, init.kind.ref) : undefined;
+  numbering?.catch(() => undefined);
   const [active, , client] = await Promise.all([
     init.target !== undefined && !ctx.again
       ? activeJobFor(ctx.tenant, ctx.userId, init.kind.id, init.target, repo)
@@ -107,6 +110,7 @@ export async function startJob<P>(
     init.client,
   ]);
   if (active) throw new ActiveJobError(active);
+  const ref = await numbering;
   const lease = leaseToken();
   const job: Job<P> = {
     tenant: ctx.tenant,
@@ -134,6 +138,7 @@ export async function startJob<P>(
     payload: init.payload,
     ...(init.target !== undefined ? { target: init.target } : {}),
     ...(client ? { client: client.name, clientKey: client.key } : {}),
+    ...(ref ? { ref } : {}),
     data: init.data ?? {},
     effects: {},
   };
@@ -151,6 +156,7 @@ export async function startJob<P>(
       : undefined,
     // Listed under its client, written alongside it like the target's pointer.
     client ? repo.listUnderClient(job as Job, client.key, now) : undefined,
+    ref ? repo.pointRef(job as Job, now) : undefined,
   ]);
   await jobQueue().send([{ tenant: job.tenant, jobId: job.id, lease, job: job as Job }]);
   return job;

@@ -22,6 +22,8 @@ export class SlackReporter {
     private readonly client: () => Promise<WebClient>,
     readonly report: ReportTo,
     private readonly now: () => number = clock.now,
+    /** A line under every card (its short reference and who asked), in mrkdwn, already escaped. */
+    private readonly footer?: string,
   ) {}
 
   /** The last card sent in this run, so an unchanged card is not sent again. */
@@ -32,7 +34,7 @@ export class SlackReporter {
    * keeps a message's old blocks when an update omits them, and the card would lie.
    */
   async progress(input: SlackMessage): Promise<void> {
-    const message = withBlocks(input);
+    const message = this.withFooter(withBlocks(input));
     const key = JSON.stringify(message);
     if (key === this.lastCard && this.report.progressTs) return;
     this.lastCard = key;
@@ -50,6 +52,15 @@ export class SlackReporter {
       this.report.progressTs = ts;
       this.report.threadTs ??= ts;
     }
+  }
+
+  private withFooter(message: SlackMessage): SlackMessage {
+    const blocks = message.blocks ?? [];
+    if (!this.footer || blocks.length >= 50) return message;
+    return {
+      ...message,
+      blocks: [...blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: this.footer }] }],
+    };
   }
 
   async post(message: SlackMessage): Promise<void> {

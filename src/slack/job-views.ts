@@ -74,7 +74,7 @@ function jobLine(job: Job, teamDomain?: string): string {
   const error = job.lastError ? `\n_${job.lastError}_` : '';
   const url = cardUrl(job, teamDomain);
   const card = url ? ` · <${url}|card and thread>` : '';
-  return `${STATE_ICON[job.state] ?? ''} *${esc(job.subject)}*\n\`${job.id}\` · ${job.kind} · ${job.state}${next}${attempts} · by ${mention(job.createdBy)}${card}${error}`;
+  return `${STATE_ICON[job.state] ?? ''} *${esc(job.subject)}*\n${job.ref ? `*${esc(job.ref)}* · ` : ''}\`${job.id}\` · ${job.kind} · ${job.state}${job.client ? ` · client *${esc(job.client)}*` : ''}${next}${attempts} · by ${mention(job.createdBy)}${card}${error}`;
 }
 
 /** The job list for `/wa jobs` and App Home: newest first, with a cancel button on active jobs. */

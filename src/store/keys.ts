@@ -38,6 +38,10 @@ export const keys = {
     sk: `REF#${provider}#${objectId}`,
   }),
   audit: (t: TenantId, at: string, id: string) => ({ pk: pkOf(t), sk: `AUDIT#${at}#${id}` }),
+  /** The last number given to a short job reference with this prefix (`INV` → INV-12). */
+  sequence: (t: TenantId, prefix: string) => ({ pk: pkOf(t), sk: `SEQ#${prefix}` }),
+  /** A short job reference (INV-12) to its job. */
+  jobRef: (t: TenantId, ref: string) => ({ pk: pkOf(t), sk: `JOBREF#${ref}` }),
   /** A client of the workspace, by its matching key (src/clients/names.ts). */
   client: (t: TenantId, key: string) => ({ pk: pkOf(t), sk: `CLIENT#${key}` }),
   /** One piece of a client's work (a job, an opt-in), newest last under the client's prefix. */

@@ -33,5 +33,5 @@ export const SendPayload = z.object({
 export type SendPayload = z.output<typeof SendPayload>;
 
 export const templateLookupKind = kindId<LookupPayload>('template.lookup');
-export const templateWatchKind = kindId<WatchPayload>('template.watch');
-export const templateSendKind = kindId<SendPayload>('template.send');
+export const templateWatchKind = kindId<WatchPayload>('template.watch', { ref: 'TPL' });
+export const templateSendKind = kindId<SendPayload>('template.send', { ref: 'SND' });

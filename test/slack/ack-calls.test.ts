@@ -96,9 +96,11 @@ describe('a warm ack makes only the calls it needs', () => {
       'PutItem CLIENT#…',
       'PutItem IDEM#…',
       'PutItem JOB#…',
+      'PutItem JOBREF#…',
       'PutItem TARGET#…',
       'PutItem WORK#…',
       'Query CLIENT#…',
+      'UpdateItem SEQ#…',
     ]);
     const cred = made.find((c) => c.sk === 'CRED#…') as Call;
     const lookup = made.find((c) => c.sk === 'TARGET#…' && c.op === 'GetItem') as Call;
@@ -106,6 +108,9 @@ describe('a warm ack makes only the calls it needs', () => {
     // The client is looked up alongside the other checks, not after them.
     const client = made.find((c) => c.sk === 'CLIENT#…' && c.op === 'GetItem') as Call;
     expect(overlap(client, cred)).toBe(true);
+    // Its short reference is numbered alongside the checks too.
+    const seq = made.find((c) => c.sk === 'SEQ#…') as Call;
+    expect(overlap(seq, cred)).toBe(true);
     // The job is written after both checks, with its target's pointer alongside, and sent once.
     const put = made.find((c) => c.sk === 'JOB#…' && c.op === 'PutItem') as Call;
     const pointer = made.find((c) => c.sk === 'TARGET#…' && c.op === 'PutItem') as Call;
@@ -127,7 +132,9 @@ describe('a warm ack makes only the calls it needs', () => {
     const again = await ack(wa('invite partner "same co"'));
     expect(again.text).toContain('You already started this');
     expect(again.text).toContain(firstId);
-    // Nothing is written but the delivery record; no query over the workspace's jobs.
+    // Nothing is written but the delivery record and the reference counter (numbered alongside
+    // the checks, so a refused start leaves a gap rather than adding a wait); no job, no pointer,
+    // no query over the workspace's jobs.
     expect(names(again.calls)).toEqual([
       'GetItem CLIENT#…',
       'GetItem CRED#…',
@@ -135,6 +142,7 @@ describe('a warm ack makes only the calls it needs', () => {
       'GetItem SETTINGS',
       'GetItem TARGET#…',
       'PutItem IDEM#…',
+      'UpdateItem SEQ#…',
     ]);
     // --again starts another, and the next identical command points to that newest one.
     const another = await ack(wa('invite partner "Same Co" --again'));

@@ -86,7 +86,7 @@ describe('validation messages say what is wrong', () => {
     ]) {
       const reply = await refused(text);
       expect(reply).toMatch(
-        /is neither a deployment's number \(\+44 7911 123459\) nor its id \(aaaaaaaa-bbbb-cccc-dddd-0123456789ab/,
+        /is neither a deployment's number \(\+44 7911 123459\) nor its reference \(DEP-3\) nor its id \(aaaaaaaa-bbbb-cccc-dddd-0123456789ab/,
       );
       expect(reply).toContain('Usage: `/wa deploy');
     }
