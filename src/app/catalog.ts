@@ -52,7 +52,7 @@ export const kindEntries: KindEntry[] = FEATURES.flatMap((f) => f.kinds ?? []);
 /** App Home's sections from the features (below the actions and above the jobs). */
 export const homeSections = FEATURES.flatMap((f) => (f.home ? [f.home] : []));
 
-export const launcherGroups = FEATURES.flatMap((f) => (f.launcher ? [f.launcher] : []));
+export const launcherGroups = FEATURES.flatMap((f) => (f.launcher ? [f.launcher].flat() : []));
 
 const rules = new Map(kindEntries.flatMap((k) => (k.rule ? [[k.id.id, k.rule] as const] : [])));
 const kindsById = new Map(kindEntries.map((k) => [k.id.id, k]));
@@ -67,6 +67,10 @@ function byState(job: Job): WorkProgress {
 
 export const catalog: Catalog = {
   commands,
+  groups: [
+    { title: 'Start here', commands: [helpCommand] },
+    ...FEATURES.map((f) => ({ title: f.title, commands: f.commands })),
+  ],
   formOf,
   ruleOfKind: (kind) => rules.get(kind),
   workOf(job) {

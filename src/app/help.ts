@@ -1,15 +1,15 @@
 import type { KnownBlock } from '@slack/types';
 import { catalog } from '../slack/catalog.js';
-import { defineCommand, type Reply } from '../slack/command.js';
+import { type CommandSpec, defineCommand, type Reply } from '../slack/command.js';
 import { esc } from '../slack/mrkdwn.js';
 import { noInput } from '../slack/no-input.js';
 
+const line = (c: CommandSpec) =>
+  `\`${esc(c.usage)}\`\n${esc(c.summary)}${c.access === 'admin' ? ' _(admins)_' : ''}${c.handler ? '' : ' _(not built yet)_'}`;
+
+/** `/wa help`: the commands by capability (invites, templates, contacts, deployments, clients, admin). */
 export async function help(): Promise<Reply> {
-  const { commands } = catalog();
-  const lines = commands.map(
-    (c) =>
-      `\`${esc(c.usage)}\`\n${esc(c.summary)}${c.access === 'admin' ? ' _(admins)_' : ''}${c.handler ? '' : ' _(not built yet)_'}`,
-  );
+  const { groups } = catalog();
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'WhatsApp onboarding: /wa' } },
     {
@@ -21,21 +21,34 @@ export async function help(): Promise<Reply> {
         },
       ],
     },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: '*Clients and references.* Add `--client "<name>"` to any start (a partner invitation is under its client name) and `/wa client "<name>"` shows that client’s whole onboarding; names match whatever the case, spacing or accents, and a near miss is questioned. Every card shows a short reference (INV-12, DEP-3) that works wherever an id does; a template is named by its name, a deployment by its number.',
+        },
+      ],
+    },
   ];
-  // A section holds at most 3000 characters: pack the lines into as few sections as fit.
-  let chunk = '';
-  for (const line of lines) {
-    if (chunk.length + line.length + 2 > 2900) {
-      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
-      chunk = '';
+  for (const group of groups) {
+    // A section holds at most 3000 characters: a group's lines go in as few sections as fit.
+    let chunk = `*${esc(group.title)}*`;
+    for (const text of group.commands.map(line)) {
+      if (chunk.length + text.length + 2 > 2900) {
+        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
+        chunk = '';
+      }
+      chunk += `${chunk ? '\n\n' : ''}${text}`;
     }
-    chunk += `${chunk ? '\n\n' : ''}${line}`;
+    if (chunk) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
   }
-  if (chunk) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: chunk } });
   return {
     response_type: 'ephemeral',
-    text: `/wa alone opens a menu of forms. /wa commands:\n${commands.map((c) => `${c.usage}: ${c.summary}`).join('\n')}`,
-    blocks,
+    text: `/wa alone opens a menu of forms. /wa commands:\n${groups
+      .map((g) => `${g.title}:\n${g.commands.map((c) => `${c.usage}: ${c.summary}`).join('\n')}`)
+      .join('\n')}`,
+    blocks: blocks.slice(0, 50),
   };
 }
 

@@ -5,6 +5,7 @@ import { clientForm, clientListForm } from './forms.js';
 /** Clients: every piece of work may name one; one client's onboarding in one place. */
 export const clientsManifest: FeatureManifest = {
   name: 'clients',
+  title: 'Clients',
   commands: clientCommands,
   forms: [clientForm, clientListForm],
   home: async (ctx) => (await import('./handlers.js')).clientsHomeBlocks(ctx),

@@ -1,6 +1,11 @@
 import { CLIENT_FIELDS } from '../clients/port.js';
 import { type FormSpec, joinWords, PHONE_HINT } from '../slack/forms.js';
-import { contactOptinCommand, contactVerifyCommand } from './commands.js';
+import {
+  contactOptinCommand,
+  contactOptoutCommand,
+  contactShowCommand,
+  contactVerifyCommand,
+} from './commands.js';
 
 export const contactOptinForm: FormSpec = {
   command: contactOptinCommand,
@@ -29,4 +34,22 @@ export const contactVerifyForm: FormSpec = {
   startsJob: true,
   fields: [{ key: 'numbers', label: 'Numbers', kind: 'multiline', list: 'phones', hint: 'One per line.' }],
   salvage: (words) => ({ numbers: words.join('\n') }),
+};
+
+export const contactShowForm: FormSpec = {
+  command: contactShowCommand,
+  title: 'Opt-in of a number',
+  submit: 'Show',
+  startsJob: false,
+  fields: [{ key: 'phone', label: 'Phone number', kind: 'text', hint: PHONE_HINT }],
+  salvage: (words) => ({ phone: joinWords(words) }),
+};
+
+export const contactOptoutForm: FormSpec = {
+  command: contactOptoutCommand,
+  title: 'Withdraw an opt-in',
+  submit: 'Withdraw',
+  startsJob: false,
+  fields: [{ key: 'phone', label: 'Phone number', kind: 'text', hint: PHONE_HINT }],
+  salvage: (words) => ({ phone: joinWords(words) }),
 };

@@ -1,6 +1,15 @@
 import { CLIENT_FIELDS } from '../clients/port.js';
 import { type FormSpec, joinWords, PHONE_HINT } from '../slack/forms.js';
-import { deployPhotoCommand, deployProfileCommand, deployStartCommand } from './commands.js';
+import {
+  deployDeleteCommand,
+  deployListCommand,
+  deployPhotoCommand,
+  deployProfileCommand,
+  deployResendCommand,
+  deployStartCommand,
+  deployStatusCommand,
+  deployVerifyCommand,
+} from './commands.js';
 import { PROFILE_VERTICALS } from './port.js';
 
 export const deployStartForm: FormSpec = {
@@ -79,4 +88,62 @@ export const deployPhotoForm: FormSpec = {
     },
     { key: 'imageUrl', label: 'Image URL', kind: 'url' },
   ],
+};
+
+const DEPLOYMENT = {
+  key: 'deploymentId',
+  label: 'Deployment',
+  kind: 'text',
+  placeholder: '+44 7911 123459',
+  hint: 'Its number, its reference (DEP-3) or its id.',
+} as const;
+
+export const deployStatusForm: FormSpec = {
+  command: deployStatusCommand,
+  title: 'Deployment status',
+  submit: 'Show',
+  startsJob: false,
+  fields: [DEPLOYMENT],
+};
+export const deployVerifyForm: FormSpec = {
+  command: deployVerifyCommand,
+  title: 'Enter the code',
+  submit: 'Verify',
+  intro: 'The 6-digit code the number received by SMS or call.',
+  startsJob: false,
+  fields: [DEPLOYMENT, { key: 'code', label: 'Code', kind: 'text', secret: true, placeholder: '123456' }],
+};
+export const deployResendForm: FormSpec = {
+  command: deployResendCommand,
+  title: 'Send the code again',
+  submit: 'Send',
+  startsJob: false,
+  fields: [
+    DEPLOYMENT,
+    {
+      key: 'method',
+      label: 'Send the code by',
+      kind: 'select',
+      options: [
+        { value: 'sms', label: 'SMS' },
+        { value: 'voice', label: 'Voice call' },
+      ],
+      initial: 'sms',
+    },
+  ],
+};
+export const deployDeleteForm: FormSpec = {
+  command: deployDeleteCommand,
+  title: 'Delete a deployment',
+  submit: 'Delete',
+  intro: 'Deregisters the number from WhatsApp. It cannot be undone.',
+  startsJob: false,
+  fields: [DEPLOYMENT],
+};
+export const deployListForm: FormSpec = {
+  command: deployListCommand,
+  title: 'Deployments',
+  submit: 'List',
+  startsJob: false,
+  fields: [],
 };

@@ -3,13 +3,14 @@ import { deliverAndRun } from '../jobs/deliver.js';
 import { isTerminal } from '../jobs/model.js';
 import { JobRepository } from '../jobs/repository.js';
 import { audit } from '../security/audit.js';
+import { errorReply } from '../slack/errors.js';
 import type { ActionArgs } from '../slack/interactions.js';
 import { esc } from '../slack/mrkdwn.js';
-import { actorOf, mayChangeJob } from '../slack/service.js';
-import { inviteSignCommand } from './commands.js';
+import { actorOf, mayChangeJob, perform } from '../slack/service.js';
+import { inviteCancelCommand, inviteLinkCommand, inviteSignCommand } from './commands.js';
 import { signKind } from './kinds.js';
 import { type SignData, type SignPayload, USER_EVENTS } from './model.js';
-import { SIGN_WORDS } from './render.js';
+import { CANCEL_INVITATION, SHOW_LINK, SIGN_WORDS } from './render.js';
 
 /**
  * Buttons of the invites feature (`invite:*`). Bolt has already acked; the click only lands in
@@ -19,6 +20,8 @@ import { SIGN_WORDS } from './render.js';
  */
 export async function handleInviteAction(args: ActionArgs): Promise<void> {
   const action = args.body.actions[0];
+  if (action?.type === 'button' && (action.action_id === SHOW_LINK || action.action_id === CANCEL_INVITATION))
+    return partnerButton(args, action.action_id, action.value ?? '');
   if (action?.action_id !== 'invite:resend-email' || action.type !== 'button') return;
   const jobId = action.value ?? '';
   const userId = args.body.user.id;
@@ -61,4 +64,28 @@ export async function handleInviteAction(args: ActionArgs): Promise<void> {
     return;
   }
   await audit(args.tenant, { actor: userId, action: 'invite.resend_email', target: job.id, outcome: 'ok' });
+}
+
+/**
+ * The partner card's buttons, as the commands they stand for: "Show the link again" is
+ * `/wa invite link` (the requester alone), "Cancel invitation" is `/wa invite cancel` (the
+ * requester or an admin, while the command is open to them). The answer reaches only the clicker.
+ */
+async function partnerButton(args: ActionArgs, actionId: string, jobId: string): Promise<void> {
+  const ctx = actorOf(args.body as never, args.client, args.tenant);
+  const command = actionId === SHOW_LINK ? inviteLinkCommand : inviteCancelCommand;
+  const outcome = await perform(command, { id: jobId }, ctx).catch((err: unknown) => ({
+    status: 'error' as const,
+    text: errorReply(err).text,
+  }));
+  const text =
+    outcome.status === 'done' || outcome.status === 'refused'
+      ? outcome.reply.text
+      : outcome.status === 'invalid'
+        ? `:warning: ${outcome.error.message}`
+        : outcome.status === 'error'
+          ? outcome.text
+          : ':information_source: Nothing changed.';
+  const channel = args.body.channel?.id;
+  if (channel) await args.client.chat.postEphemeral({ channel, user: ctx.userId, text });
 }

@@ -158,10 +158,22 @@ export const inviteCancelCommand = defineCommand({
   handler: async () => (await import('./handlers.js')).inviteCancel,
 });
 
+export const inviteLinkCommand = defineCommand({
+  path: 'invite link',
+  usage: '/wa invite link <ref>',
+  summary: 'Show a partner invitation’s link again, to the person who asked for it',
+  access: 'member',
+  restrict: 'invites',
+  positionals: ['id'],
+  schema: byId,
+  handler: async () => (await import('./handlers.js')).inviteLink,
+});
+
 /** In the order `/wa help` lists them. */
 export const inviteCommands = [
   inviteSignCommand,
   invitePartnerCommand,
   inviteStatusCommand,
+  inviteLinkCommand,
   inviteCancelCommand,
 ];

@@ -1,6 +1,12 @@
 import { CLIENT_FIELDS } from '../clients/port.js';
 import { type FormSpec, joinWords, PHONE_HINT } from '../slack/forms.js';
-import { invitePartnerCommand, inviteSignCommand } from './commands.js';
+import {
+  inviteCancelCommand,
+  inviteLinkCommand,
+  invitePartnerCommand,
+  inviteSignCommand,
+  inviteStatusCommand,
+} from './commands.js';
 
 export const inviteSignForm: FormSpec = {
   command: inviteSignCommand,
@@ -94,3 +100,40 @@ export const invitePartnerForm: FormSpec = {
   ],
   salvage: (words) => ({ clientName: joinWords(words) }),
 };
+
+const byRef = (command: FormSpec['command'], title: string, submit: string, intro: string): FormSpec => ({
+  command,
+  title,
+  submit,
+  intro,
+  startsJob: false,
+  fields: [
+    {
+      key: 'id',
+      label: 'Invite',
+      kind: 'text',
+      placeholder: 'INV-12',
+      hint: 'Its reference from the card (INV-12), or its job, dossier or invitation id.',
+    },
+  ],
+  salvage: (words) => ({ id: words[0] ?? '' }),
+});
+
+export const inviteStatusForm = byRef(
+  inviteStatusCommand,
+  'Invite status',
+  'Show',
+  'Where a signing invite or partner invitation stands, to you only.',
+);
+export const inviteLinkForm = byRef(
+  inviteLinkCommand,
+  'Partner link again',
+  'Show',
+  'The link of a partner invitation you asked for, read back from Zavu, to you only.',
+);
+export const inviteCancelForm = byRef(
+  inviteCancelCommand,
+  'Cancel invitation',
+  'Cancel it',
+  'Cancels a Zavu partner invitation: its link stops working.',
+);

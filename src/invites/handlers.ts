@@ -8,7 +8,7 @@ import { startJob } from '../jobs/service.js';
 import { getCredentials } from '../providers/credentials.js';
 import type { CommandContext, Reply } from '../slack/command.js';
 import { cardPermalink } from '../slack/job-views.js';
-import { esc } from '../slack/mrkdwn.js';
+import { esc, mention } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import { requesterOrAdmin } from '../slack/service.js';
 import type { TenantId } from '../store/keys.js';
@@ -197,5 +197,29 @@ export async function inviteCancel(input: { id: string }, ctx: CommandContext): 
   }
   return ephemeral(
     `:hourglass_flowing_sand: Cancelling the partner invitation for *${esc((job.payload as PartnerPayload).clientName)}* (job \`${job.id}\`); the result appears in its thread.`,
+  );
+}
+
+/**
+ * `/wa invite link <ref>` and the partner card's "Show the link again": the link read back from
+ * Zavu by the job, to the person who asked for the invitation and nobody else.
+ */
+export async function inviteLink(input: { id: string }, ctx: CommandContext): Promise<Reply> {
+  const job = await findInviteJob(ctx.tenant, input.id);
+  if (job.kind !== partnerKind.id)
+    throw new UserError(
+      '`/wa invite link` shows the link of a Zavu partner invitation; a signing invite has none.',
+      'wrong_kind',
+    );
+  if (job.createdBy !== ctx.userId)
+    return ephemeral(
+      `:no_entry: Only ${mention(job.createdBy)}, who asked for this invitation, can see its link: it works like a password.`,
+    );
+  if (isTerminal(job.state) || !(await nudge(job, USER_EVENTS.showLink, ctx.userId)))
+    return ephemeral(
+      `:information_source: That invitation is no longer followed (${esc((job.data as PartnerData).status ?? job.state)}): there is no link to show.`,
+    );
+  return ephemeral(
+    `:hourglass_flowing_sand: Reading the link of ${refOf(job)}the invitation for *${esc((job.payload as PartnerPayload).clientName)}* back from Zavu; it comes to you only.`,
   );
 }

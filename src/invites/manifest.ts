@@ -1,13 +1,27 @@
 import { type FeatureManifest, jobKind } from '../slack/manifest.js';
-import { inviteCancelCommand, inviteCommands, invitePartnerCommand, inviteSignCommand } from './commands.js';
-import { invitePartnerForm, inviteSignForm } from './forms.js';
+import {
+  inviteCancelCommand,
+  inviteCommands,
+  inviteLinkCommand,
+  invitePartnerCommand,
+  inviteSignCommand,
+  inviteStatusCommand,
+} from './commands.js';
+import {
+  inviteCancelForm,
+  inviteLinkForm,
+  invitePartnerForm,
+  inviteSignForm,
+  inviteStatusForm,
+} from './forms.js';
 import { cmSignWebhookKind, partnerKind, partnerProgress, signKind, signProgress } from './kinds.js';
 
 /** Signing invites (CM.com Sign) and partner invitations (Zavu). */
 export const invitesManifest: FeatureManifest = {
   name: 'invites',
+  title: 'Invites',
   commands: inviteCommands,
-  forms: [inviteSignForm, invitePartnerForm],
+  forms: [inviteSignForm, invitePartnerForm, inviteStatusForm, inviteLinkForm, inviteCancelForm],
   actions: [{ prefix: 'invite:', load: async () => (await import('./actions.js')).handleInviteAction }],
   views: [{ prefix: 'invite:sign-modal', load: async () => (await import('./shortcut.js')).signModalSubmit }],
   shortcuts: [
@@ -36,6 +50,9 @@ export const invitesManifest: FeatureManifest = {
         action: 'form:open',
         common: true,
       },
+      { command: inviteStatusCommand, label: 'Invite status', action: 'form:open' },
+      { command: inviteLinkCommand, label: 'Partner link again', action: 'form:open' },
+      { command: inviteCancelCommand, label: 'Cancel an invitation', action: 'form:open' },
     ],
   },
 };

@@ -65,4 +65,6 @@ export const USER_EVENTS = {
   resendEmail: 'user.resend-email',
   cancel: 'user.cancel',
   refresh: 'user.refresh',
+  /** The requester asked to see the partner link again (read back from Zavu, shown to them only). */
+  showLink: 'user.show-link',
 } as const;

@@ -130,7 +130,19 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
     let poll = io.inbox.length === 0 && before !== undefined;
     for (const event of io.inbox) {
       if (event.type === USER_EVENTS.refresh) poll = true;
-      else if (event.type === USER_EVENTS.cancel) {
+      else if (event.type === USER_EVENTS.showLink) {
+        // Read back from Zavu, never stored: to the requester alone, like the first time.
+        const inv = await client.get(invitationId);
+        apply(inv);
+        if (d.status && TERMINAL.includes(d.status))
+          await io.ephemeral({
+            text: `:information_source: The partner invitation for *${esc(p.clientName)}* is ${esc(d.status)}: its link no longer leads anywhere.`,
+          });
+        else
+          await io.ephemeral({
+            text: `:key: Partner invitation link for *${esc(p.clientName)}*, again (only you see this; it works like a password, so send it to the client directly): ${esc(inv.url)}\nIt expires ${slackDate(d.expiresAt)}.`,
+          });
+      } else if (event.type === USER_EVENTS.cancel) {
         const by = (event.data as { userId?: string } | undefined)?.userId ?? job.createdBy;
         if (d.status && TERMINAL.includes(d.status)) {
           posts.push({

@@ -70,6 +70,8 @@ export function emailOffer(p: SignPayload, _jobId: string): SlackMessage {
 }
 
 const RESEND_EMAIL = 'invite:resend-email';
+export const SHOW_LINK = 'invite:show-link';
+export const CANCEL_INVITATION = 'invite:cancel';
 
 /** What a card needs of a job (kept loose so render.ts does not import the job model's types). */
 export interface CardJob<P, D> {
@@ -130,6 +132,34 @@ export function partnerCard(job: CardJob<PartnerPayload, PartnerData>): SlackMes
   const end = endLine(job);
   const blocks: KnownBlock[] = [(summary.blocks ?? [])[0] as KnownBlock];
   if (end) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: end } });
+  // Visible to all; the link answers only the requester, Cancel follows `/wa invite cancel`'s rule.
+  if (isActive(job.state) && job.data.invitationId) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'invite-partner',
+      elements: [
+        {
+          type: 'button',
+          action_id: SHOW_LINK,
+          text: { type: 'plain_text', text: 'Show the link again' },
+          value: job.id,
+        },
+        {
+          type: 'button',
+          action_id: CANCEL_INVITATION,
+          text: { type: 'plain_text', text: 'Cancel invitation' },
+          style: 'danger',
+          value: job.id,
+          confirm: {
+            title: { type: 'plain_text', text: 'Cancel the invitation?' },
+            text: { type: 'plain_text', text: 'The link stops working for the client.' },
+            confirm: { type: 'plain_text', text: 'Cancel it' },
+            deny: { type: 'plain_text', text: 'Keep it' },
+          },
+        },
+      ],
+    });
+  }
   blocks.push(contextLine(job.id, job.state, `/wa invite status ${job.id}`));
   return { text: [summary.text, end].filter(Boolean).join('\n'), blocks };
 }

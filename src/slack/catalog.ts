@@ -10,6 +10,8 @@ import type { WorkProgress } from './manifest.js';
 export interface Catalog {
   /** Every command, in the order help lists them. */
   commands: readonly CommandSpec[];
+  /** The commands by capability, as help shows them. */
+  groups: ReadonlyArray<{ title: string; commands: readonly CommandSpec[] }>;
   formOf(spec: Pick<CommandSpec, 'path'>): FormSpec | undefined;
   /** The command whose rule applies to buttons on a job of this kind. */
   ruleOfKind(kind: string): CommandSpec | undefined;

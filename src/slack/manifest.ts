@@ -13,6 +13,8 @@ import type { ActionArgs, ViewArgs } from './interactions.js';
  */
 export interface FeatureManifest {
   name: string;
+  /** Its heading in `/wa help` ("Invites"). */
+  title: string;
   /** In the order help lists them. */
   commands: CommandSpec[];
   forms?: FormSpec[];
@@ -26,7 +28,7 @@ export interface FeatureManifest {
   /** A section of App Home for this person (the Clients section), below the actions. */
   home?: (ctx: CommandContext) => Promise<KnownBlock[]>;
   /** The feature's group in the launcher (`/wa` alone, the global shortcut, App Home). */
-  launcher?: { name: string; entries: LauncherEntry[] };
+  launcher?: LauncherGroup | LauncherGroup[];
 }
 
 export interface Route<A> {
@@ -72,6 +74,11 @@ export function jobKind<P, D extends Record<string, unknown>>(
     ...(rule ? { rule } : {}),
     ...(about ? { label: about.label, progress: about.progress as KindEntry['progress'] } : {}),
   };
+}
+
+export interface LauncherGroup {
+  name: string;
+  entries: LauncherEntry[];
 }
 
 export interface LauncherEntry {

@@ -98,7 +98,7 @@ export async function whoCan(tenant: TenantId): Promise<string> {
     return 'workspace admins and owners, and people an admin has allowlisted';
   }
   return admins.length === 0
-    ? 'workspace admins and owners'
+    ? 'workspace admins and owners (nobody else is on this app’s admin list yet: a workspace admin or owner can add people with `/wa admins add @user`)'
     : `workspace admins/owners and ${admins.map((u) => `<@${u}>`).join(', ')}`;
 }
 

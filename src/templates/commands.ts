@@ -25,7 +25,8 @@ export const templateListCommand = defineCommand({
   positionals: ['...query'],
   schema: z.object({
     query: z
-      .array(z.string())
+      // The command's words, or the form's one field.
+      .preprocess((v) => (typeof v === 'string' ? [v] : (v ?? [])), z.array(z.string()))
       .transform((words) => words.join(' ').trim())
       .pipe(z.string().max(100, { error: 'the query is longer than 100 characters' })),
   }),

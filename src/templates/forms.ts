@@ -8,7 +8,13 @@ import {
   plain,
   type ViewValues,
 } from '../slack/forms.js';
-import { templateSendCommand } from './commands.js';
+import {
+  templateListCommand,
+  templateSendCommand,
+  templateStatusCommand,
+  templateSubmitCommand,
+  templateWatchCommand,
+} from './commands.js';
 
 /** The approved-template choice that stands in for the name and language once templates are known. */
 const PICK = 'pick';
@@ -157,3 +163,53 @@ export const templateSendForm: FormSpec = {
     },
   },
 };
+
+const byTemplate = (
+  command: FormSpec['command'],
+  title: string,
+  submit: string,
+  intro: string,
+): FormSpec => ({
+  command,
+  title,
+  submit,
+  intro,
+  startsJob: command !== templateStatusCommand,
+  fields: [
+    {
+      key: 'templateId',
+      label: 'Template',
+      kind: 'text',
+      placeholder: 'welcome_message',
+      hint: 'Its name, or its CM.com id.',
+    },
+  ],
+  salvage: (words) => ({ templateId: words[0] ?? '' }),
+});
+
+export const templateListForm: FormSpec = {
+  command: templateListCommand,
+  title: 'Templates',
+  submit: 'List',
+  intro: 'WhatsApp templates in CM.com Channels with their approval state, to you only.',
+  startsJob: false,
+  fields: [{ key: 'query', label: 'Name contains', kind: 'text', optional: true }],
+};
+export const templateStatusForm = byTemplate(
+  templateStatusCommand,
+  'Template status',
+  'Show',
+  'One template in full: languages, content, rejection reasons; to you only.',
+);
+export const templateWatchForm = byTemplate(
+  templateWatchCommand,
+  'Watch a template',
+  'Watch',
+  'Follows a template until every language is approved or rejected.',
+);
+export const templateSubmitForm = byTemplate(
+  templateSubmitCommand,
+  'Submit a template',
+  'Submit',
+  'Requests Meta’s validation of a complete template, and watches it to the verdict.',
+);

@@ -1,13 +1,27 @@
 import { type FeatureManifest, jobKind } from '../slack/manifest.js';
-import { templateCommands, templateSendCommand, templateWatchCommand } from './commands.js';
-import { templateSendForm } from './forms.js';
+import {
+  templateCommands,
+  templateListCommand,
+  templateSendCommand,
+  templateStatusCommand,
+  templateSubmitCommand,
+  templateWatchCommand,
+} from './commands.js';
+import {
+  templateListForm,
+  templateSendForm,
+  templateStatusForm,
+  templateSubmitForm,
+  templateWatchForm,
+} from './forms.js';
 import { templateLookupKind, templateSendKind, templateWatchKind } from './kinds.js';
 
 /** WhatsApp template approval (CM.com Channels) and templated messages (CommBox). */
 export const templatesManifest: FeatureManifest = {
   name: 'templates',
+  title: 'Templates',
   commands: templateCommands,
-  forms: [templateSendForm],
+  forms: [templateSendForm, templateListForm, templateStatusForm, templateWatchForm, templateSubmitForm],
   kinds: [
     jobKind(templateLookupKind, async () => (await import('./lookup-job.js')).templateLookup),
     jobKind(
@@ -22,6 +36,12 @@ export const templatesManifest: FeatureManifest = {
   ],
   launcher: {
     name: 'Templates',
-    entries: [{ command: templateSendCommand, label: 'Send a template', action: 'form:open', common: true }],
+    entries: [
+      { command: templateSendCommand, label: 'Send a template', action: 'form:open', common: true },
+      { command: templateListCommand, label: 'List templates', action: 'form:open' },
+      { command: templateStatusCommand, label: 'Template status', action: 'form:open' },
+      { command: templateWatchCommand, label: 'Watch a template', action: 'form:open' },
+      { command: templateSubmitCommand, label: 'Submit a template', action: 'form:open' },
+    ],
   },
 };
