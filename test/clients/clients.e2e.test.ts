@@ -207,3 +207,75 @@ describe('every door names a client', () => {
     expect(text.indexOf('Bravo Ltd')).toBeLessThan(text.indexOf('Acme Foods'));
   });
 });
+
+describe('short references, who asked, and the partner card', () => {
+  const ephemerals = async (since: number) =>
+    (await slackMessages(stack.url))
+      .slice(since)
+      .filter((m) => m.kind === 'chat.postEphemeral' || m.kind === 'response_url')
+      .map((m) => String(m.text ?? ''));
+
+  it('numbers each start per workspace, shows the reference and the requester on the card, and takes it where an id goes', async () => {
+    const ack = await wa('invite partner "Echo Foods"');
+    const ref = /\*(INV-\d+)\*/.exec(ack)?.[1] as string;
+    expect(ref).toMatch(/^INV-\d+$/);
+    const card = (await slackMessages(stack.url)).find(
+      (m) => m.kind === 'chat.postMessage' && JSON.stringify(m.blocks ?? '').includes(ref),
+    );
+    expect(JSON.stringify(card?.blocks)).toContain(`requested by <@${ADMIN}>`);
+    expect(JSON.stringify(card?.blocks)).toContain('client *Echo Foods*');
+    // The reference, in any case, wherever an invite id is taken.
+    expect(await wa(`invite status ${ref.toLowerCase()}`)).toContain('Partner invitation for Echo Foods');
+    expect(await wa('invite status INV-99999')).toContain('I do not know an invite `INV-99999`');
+  });
+
+  it('shows the partner link again to the requester alone, and refuses anyone else', async () => {
+    const ack = await wa('invite partner "Foxtrot Ltd"', MEMBER);
+    const ref = /\*(INV-\d+)\*/.exec(ack)?.[1] as string;
+    const before = (await slackMessages(stack.url)).length;
+    expect(await wa(`invite link ${ref}`, ADMIN)).toContain(
+      `Only <@${MEMBER}>, who asked for this invitation`,
+    );
+    expect(await wa(`invite link ${ref}`, MEMBER)).toContain('Reading the link');
+    const shown = (await slackMessages(stack.url))
+      .slice(before)
+      .filter((m) => String(m.text ?? '').includes('Partner invitation link for *Foxtrot Ltd*, again'));
+    expect(shown).toHaveLength(1);
+    expect(shown[0]?.user).toBe(MEMBER);
+    expect(String(shown[0]?.text)).toMatch(/https?:\/\//);
+  });
+
+  it('the card’s buttons answer the clicker alone: the link only for the requester, Cancel under the rule of /wa invite cancel', async () => {
+    const ack = await wa('invite partner "Golf Partners"', MEMBER);
+    const jobId = /job `(j[0-9a-z]+)`/.exec(ack)?.[1] as string;
+    const card = (await slackMessages(stack.url))
+      .filter(
+        (m) =>
+          JSON.stringify(m.blocks ?? '').includes('invite:show-link') &&
+          JSON.stringify(m.blocks).includes(jobId),
+      )
+      .at(-1);
+    expect(card).toBeDefined();
+    let since = (await slackMessages(stack.url)).length;
+    await clickButton(stack.url, 'invite:show-link', jobId, { user: ADMIN });
+    await stack.drain();
+    expect((await ephemerals(since)).join('\n')).toContain(`Only <@${MEMBER}>`);
+    since = (await slackMessages(stack.url)).length;
+    await clickButton(stack.url, 'invite:cancel', jobId, { user: MEMBER });
+    await stack.drain();
+    expect((await ephemerals(since)).join('\n')).toMatch(
+      /Cancelling the partner invitation for \*Golf Partners\*/,
+    );
+    const after = await wa(`invite status ${jobId}`, MEMBER);
+    expect(after).toMatch(/cancelled/);
+  });
+
+  it('a refusal for lack of rights names who can, and how to become one', async () => {
+    const refused = await wa(
+      `deploy start ${NUMBER} --waba 123456789012345 --cert AbCdEFGHiJK123456`,
+      MEMBER,
+    );
+    expect(refused).toContain('is for workspace admins and owners');
+    expect(refused).toContain('/wa admins add @user');
+  });
+});
