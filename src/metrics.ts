@@ -60,6 +60,11 @@ export function recordProviderError(provider: string, kind: string): void {
   count('ProviderErrors', { provider, kind });
 }
 
+/** A provider answer or webhook that did not match what we assumed (src/http/drift.ts). */
+export function recordProviderDrift(provider: string, kind: string): void {
+  count('ProviderDrift', { provider, kind });
+}
+
 export function recordRateLimitWait(bucket: string, ms: number): void {
   count('RateLimitWaits', { bucket });
   count('RateLimitWaitMs', { bucket }, Math.round(ms), MetricUnit.Milliseconds);

@@ -5,6 +5,7 @@ import { logger } from '../log.js';
 import { recordProviderError } from '../metrics.js';
 import type { TenantId } from '../store/keys.js';
 import { backoffDelay, IN_REQUEST } from './backoff.js';
+import { issuePath, operationOf, problemOf, recordDrift } from './drift.js';
 import {
   ProviderError,
   type ProviderName,
@@ -155,6 +156,14 @@ export class ProviderHttp {
 
     const result = opts.schema.safeParse(parsed);
     if (!result.success) {
+      // What we assumed of this answer does not hold: keep its shape (never its values) for admins.
+      await recordDrift(this.options.tenant, {
+        provider,
+        operation: operationOf(method, path),
+        kind: 'answer',
+        issues: result.error.issues.map((i) => ({ path: issuePath(i.path), problem: problemOf(i) })),
+        sample: parsed,
+      });
       throw new ProviderError({
         provider,
         kind: 'garbage',

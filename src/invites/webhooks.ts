@@ -1,4 +1,5 @@
 import { bodyTooLarge, type HttpEvent, type HttpResult, header, json, rawBody } from '../http/apigw.js';
+import { issuePath, problemOf, recordDrift } from '../http/drift.js';
 import { deliverEvent } from '../jobs/deliver.js';
 import { logger } from '../log.js';
 import { FOLLOWED_EVENTS, parseCallback } from '../providers/cm-sign/schemas.js';
@@ -68,12 +69,24 @@ export async function zavuWebhook(event: HttpEvent): Promise<HttpResult> {
   }
   // Signed but never processable (nested past any documented event): 400, so it is not retried as a 500.
   if (jsonDepth(raw) > MAX_EVENT_DEPTH) return json(400, { error: 'body nested too deeply' });
-  const parsed = ZavuWebhook.safeParse(parseJson(raw));
-  if (!parsed.success) return json(400, { error: 'unexpected body' });
+  const body0 = parseJson(raw);
+  const parsed = ZavuWebhook.safeParse(body0);
+  if (!parsed.success) {
+    await driftOf(tenant, 'zavu', body0, parsed.error.issues);
+    return json(400, { error: 'unexpected body' });
+  }
   const body = parsed.data;
   if (body.type !== INVITATION_EVENT) return json(200, { ok: true, ignored: body.type });
   const data = InvitationStatusChanged.safeParse(body.data);
-  if (!data.success) return json(400, { error: 'unexpected data' });
+  if (!data.success) {
+    await driftOf(
+      tenant,
+      'zavu',
+      body0,
+      data.error.issues.map((i) => ({ ...i, path: ['data', ...i.path] })),
+    );
+    return json(400, { error: 'unexpected data' });
+  }
   const once = await processOnce(tenant, 'zavu', body.id, () =>
     // Only the documented fields reach the job's inbox, whatever else the signed body carries.
     deliverEvent(tenant, 'zavu', data.data.invitationId, {
@@ -109,8 +122,15 @@ export async function cmSignWebhook(event: HttpEvent): Promise<HttpResult> {
   }
   const raw = rawBody(event);
   if (jsonDepth(raw) > MAX_EVENT_DEPTH) return json(400, { error: 'body nested too deeply' });
-  const callback = parseCallback(parseJson(raw));
-  if (!callback) return json(400, { error: 'no dossier id in the body' });
+  const body = parseJson(raw);
+  const callback = parseCallback(body);
+  if (!callback) {
+    // UNCONFIRMED(cm-sign.callback-body) refuted, or a body that is not a callback: admins see its shape.
+    await driftOf(tenant, 'cm-sign', body, [
+      { path: ['dossierId'], code: 'invalid_type', expected: 'string' },
+    ]);
+    return json(400, { error: 'no dossier id in the body' });
+  }
   if (callback.event && !(FOLLOWED_EVENTS as readonly string[]).includes(callback.event)) {
     return json(200, { ok: true, ignored: callback.event });
   }
@@ -119,4 +139,25 @@ export async function cmSignWebhook(event: HttpEvent): Promise<HttpResult> {
     data: { dossierId: callback.dossierId },
   });
   return json(200, { ok: true, delivered });
+}
+
+/** A webhook body that does not match what we assumed, kept as its shape for admins. */
+async function driftOf(
+  tenant: TenantId,
+  provider: 'zavu' | 'cm-sign',
+  body: unknown,
+  issues: ReadonlyArray<{
+    path: ReadonlyArray<PropertyKey>;
+    code: string;
+    expected?: unknown;
+    values?: unknown;
+  }>,
+): Promise<void> {
+  await recordDrift(tenant, {
+    provider,
+    operation: 'webhook',
+    kind: 'webhook',
+    issues: issues.map((i) => ({ path: issuePath(i.path), problem: problemOf(i) })),
+    sample: body,
+  });
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { bodyTooLarge, type HttpEvent, type HttpResult, header, rawBody, text } from '../http/apigw.js';
+import { issuePath, problemOf, recordDrift } from '../http/drift.js';
 import { deliverEvent } from '../jobs/deliver.js';
 import { logger } from '../log.js';
 import { getCredentials, MissingCredentialsError } from '../providers/credentials.js';
@@ -53,6 +54,16 @@ export async function handleMetaWebhook(event: HttpEvent): Promise<HttpResult> {
         logger.warn('meta template event in a shape we do not understand', {
           tenant,
           issues: value.error.issues.slice(0, 3).map((x) => `${x.path.join('.')}: ${x.message}`),
+        });
+        await recordDrift(tenant, {
+          provider: 'meta',
+          operation: 'webhook message_template_status_update',
+          kind: 'webhook',
+          issues: value.error.issues.map((x) => ({
+            path: issuePath(['value', ...x.path]),
+            problem: problemOf(x),
+          })),
+          sample: change.value,
         });
         continue;
       }
