@@ -443,7 +443,8 @@ async function cloudStep(
       return { ok: true as const };
     });
   }
-  return { type: 'wait', until: now, data: { history: [...(d.history ?? []), 'REGISTERED'] } };
+  // Registered: the poll reads the number back (READY) and says so, in this same run.
+  return undefined;
 }
 
 async function poll(job: DJob, io: StepIO, backend: ProvisioningBackend, id: string): Promise<Result> {

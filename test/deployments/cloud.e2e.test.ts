@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../src/sandbox/server.js';
+import { sandboxFetch } from '../helpers/slack.js';
+import { ADMIN, advance, click, deployCommand, MEMBER, messages, startStack, texts } from './support.js';
+
+/**
+ * A number onboarded on Meta's WhatsApp Cloud API from `/wa deploy start --via cloud`: added to
+ * the WABA, a code asked for, a wrong code explained, the right one verified, the two-step PIN
+ * set, the number registered, then its About text set. Through the local stack: Slack-signed
+ * commands, dynalite, the Cloud API sandbox over real HTTP, the fake Slack recording every word.
+ */
+
+export interface CloudNumber {
+  id: string;
+  waba_id: string;
+  cc: string;
+  phone_number: string;
+  verified_name: string;
+  code_verification_status: string;
+  name_status: string;
+  status: string;
+  codeRequests: number[];
+  registrations: number;
+  deregistrations: number;
+  pinSet: boolean;
+  profile: Record<string, unknown>;
+}
+
+export async function cloudState(stack: LocalStack) {
+  const res = await sandboxFetch(stack.url, '/_sandbox/state');
+  const all = (await res.json()) as {
+    'meta-cloud': {
+      numbers: CloudNumber[];
+      requests: Array<{ method: string; path: string; status: number; code?: number }>;
+      stats: { faults: number; requests: number };
+    };
+  };
+  return all['meta-cloud'];
+}
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const START =
+  'deploy start +447911123459 --via cloud --waba 123456789012345 --name "Acme Foods" --method sms --pin 246810';
+
+describe('a number on the WhatsApp Cloud API, from Slack to READY', { timeout: 60_000 }, () => {
+  let id = '';
+
+  it('given a member, when they start a Cloud API deployment, then they are refused and nothing is added', async () => {
+    const res = await deployCommand(stack, START, MEMBER);
+    expect(res.status).toBe(200);
+    expect(res.json.text).toMatch(/admin/i);
+    expect((await cloudState(stack)).numbers).toHaveLength(0);
+  });
+
+  it('given an admin, when they start it, then the number is added, a code is asked for by SMS and the card says CODE_SENT with "Enter code"', async () => {
+    const res = await deployCommand(stack, START);
+    expect(res.json.text).toMatch(/On it: adding \+44•+59 to WABA 123456789012345 on the WhatsApp Cloud API/);
+    // The first run adds the number; the next asks for the code at once.
+    await advance(stack);
+    const meta = await cloudState(stack);
+    expect(meta.numbers).toHaveLength(1);
+    const n = meta.numbers[0] as CloudNumber;
+    expect(n).toMatchObject({
+      cc: '44',
+      phone_number: '7911123459',
+      verified_name: 'Acme Foods',
+      waba_id: '123456789012345',
+    });
+    expect(n.codeRequests).toHaveLength(1);
+    id = n.id;
+    const prompt = (await messages(stack)).find((m) =>
+      String(m.text).includes(`verification code for deployment \`${id}\``),
+    );
+    expect(prompt?.text).toContain(`<@${ADMIN}>`);
+    const card = (await messages(stack)).filter((m) => m.kind === 'chat.update').at(-1);
+    expect(String(card?.text)).toContain('CODE_SENT');
+    expect(JSON.stringify(card?.blocks)).toContain('deploy:enter-code');
+  });
+
+  it('when a wrong code is entered, then it is explained with what to do and the number keeps waiting', async () => {
+    await deployCommand(stack, `deploy verify ${id} 111111`);
+    await advance(stack);
+    const all = await texts(stack);
+    expect(all.some((t) => t.includes(`That code was not accepted for deployment \`${id}\``))).toBe(true);
+    expect(all.some((t) => t.includes('136025'))).toBe(true);
+    const n = (await cloudState(stack)).numbers[0] as CloudNumber;
+    expect(n.code_verification_status).toBe('NOT_VERIFIED');
+    expect(n.registrations).toBe(0);
+    const card = (await messages(stack)).filter((m) => m.kind === 'chat.update').at(-1);
+    expect(String(card?.text)).toContain('WRONG_CODE');
+    expect(JSON.stringify(card?.blocks)).toContain('deploy:enter-code');
+  });
+
+  it('when 123456 is entered, then the PIN is set, the number registered once and READY is announced', async () => {
+    await deployCommand(stack, `deploy verify ${id} 123456`);
+    for (let i = 0; i < 4; i++) await advance(stack);
+    const n = (await cloudState(stack)).numbers[0] as CloudNumber;
+    expect(n).toMatchObject({
+      code_verification_status: 'VERIFIED',
+      status: 'CONNECTED',
+      registrations: 1,
+      pinSet: true,
+    });
+    const all = await texts(stack);
+    expect(
+      all.some((t) => t.includes('*ready to use*') && t.includes(id)),
+      all.slice(-8).join('\n'),
+    ).toBe(true);
+    // The PIN given is never echoed anywhere in Slack.
+    expect(all.some((t) => t.includes('246810'))).toBe(false);
+    expect(JSON.stringify(await messages(stack))).not.toContain('246810');
+  });
+
+  it('when /wa deploy profile sets About, then Meta has it and the channel is told', async () => {
+    const res = await deployCommand(stack, `deploy profile ${id} --about "Fresh food, delivered fast"`);
+    expect(res.json.text).toMatch(/updating about/);
+    await advance(stack);
+    const n = (await cloudState(stack)).numbers[0] as CloudNumber;
+    expect(n.profile.about).toBe('Fresh food, delivered fast');
+    expect(
+      (await texts(stack)).some(
+        (t) => t.includes('Updated the business profile') && t.includes('Fresh food'),
+      ),
+    ).toBe(true);
+  });
+
+  it('when /wa deploy status is asked, then the number’s own fields are read and told to the asker', async () => {
+    await deployCommand(stack, `deploy status ${id}`);
+    await advance(stack);
+    const answer = (await texts(stack)).find((t) => t.includes('Quality rating'));
+    expect(answer).toMatch(/Verification:\* VERIFIED/);
+    expect(answer).toMatch(/Status:\* CONNECTED/);
+  });
+
+  it('when the member clicks "Enter code", then they are refused', async () => {
+    const before = (await messages(stack)).length;
+    await click(stack, 'deploy:enter-code', id, MEMBER);
+    const after = (await messages(stack)).slice(before);
+    expect(after.some((m) => m.kind === 'views.open')).toBe(false);
+  });
+});
