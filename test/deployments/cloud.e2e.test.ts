@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../src/sandbox/server.js';
-import { sandboxFetch } from '../helpers/slack.js';
-import { ADMIN, advance, click, deployCommand, MEMBER, messages, startStack, texts } from './support.js';
+import {
+  ADMIN,
+  advance,
+  type CloudNumber,
+  click,
+  cloudState,
+  deployCommand,
+  MEMBER,
+  messages,
+  startStack,
+  texts,
+} from './support.js';
 
 /**
  * A number onboarded on Meta's WhatsApp Cloud API from `/wa deploy start --via cloud`: added to
@@ -9,34 +19,6 @@ import { ADMIN, advance, click, deployCommand, MEMBER, messages, startStack, tex
  * set, the number registered, then its About text set. Through the local stack: Slack-signed
  * commands, dynalite, the Cloud API sandbox over real HTTP, the fake Slack recording every word.
  */
-
-export interface CloudNumber {
-  id: string;
-  waba_id: string;
-  cc: string;
-  phone_number: string;
-  verified_name: string;
-  code_verification_status: string;
-  name_status: string;
-  status: string;
-  codeRequests: number[];
-  registrations: number;
-  deregistrations: number;
-  pinSet: boolean;
-  profile: Record<string, unknown>;
-}
-
-export async function cloudState(stack: LocalStack) {
-  const res = await sandboxFetch(stack.url, '/_sandbox/state');
-  const all = (await res.json()) as {
-    'meta-cloud': {
-      numbers: CloudNumber[];
-      requests: Array<{ method: string; path: string; status: number; code?: number }>;
-      stats: { faults: number; requests: number };
-    };
-  };
-  return all['meta-cloud'];
-}
 
 let stack: LocalStack;
 beforeAll(async () => {
