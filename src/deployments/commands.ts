@@ -189,6 +189,14 @@ export const deployStartCommand = defineCommand({
           path: ['cert'],
           message: 'is required with --via vonage (the verified-name certificate)',
         });
+      // Without --via the flags say which backend (each needs its own); with neither, ask.
+      if (v.via === undefined && v.cert === undefined && v.name === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [],
+          message:
+            'missing --cert (Vonage) or --name (WhatsApp Cloud API): say which backend, e.g. `--via cloud --name "<display name>"` (Meta, recommended) or `--via vonage --cert <vnameCertificate>` (deprecated)',
+        });
       if (v.via === undefined && v.cert !== undefined && v.name !== undefined)
         ctx.addIssue({
           code: 'custom',

@@ -43,7 +43,7 @@ async function chooseBackend(
     throw new UserError(
       connected.length === 0
         ? 'No number provisioning backend is connected: an admin connects Meta (WhatsApp Cloud API) or Vonage with `/wa connect`.'
-        : 'Both the WhatsApp Cloud API and Vonage are connected: which one? `/wa deploy start <+E164> --via cloud --waba <wabaId> --name "<display name>"` (Meta, recommended), or `--via vonage --waba <wabaId> --cert <certificate>` (Vonage WhatsApp Manager, deprecated).',
+        : 'This is missing --name (WhatsApp Cloud API) or --cert (Vonage), and both are connected: which one? `/wa deploy start <+E164> --via cloud --waba <wabaId> --name "<display name>"` (Meta, recommended), or `/wa deploy start <+E164> --via vonage --waba <wabaId> --cert <vnameCertificate>` (Vonage WhatsApp Manager, deprecated).',
     );
   }
   if (!connected.includes(chosen)) {

@@ -1,3 +1,4 @@
+import { ProviderError } from '../http/errors.js';
 import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { InboxEvent, Job, StepResult } from '../jobs/model.js';
 import { logger } from '../log.js';
@@ -59,6 +60,8 @@ export type DeploymentData = {
   codeRound?: number | undefined;
   /** Cloud API: when we last asked Meta for a code, for our own gap between requests. */
   codeAt?: number | undefined;
+  /** Cloud API: attempts at this round's code request that Meta answered with an error (nothing sent). */
+  codeTry?: number | undefined;
 };
 
 /** What people ask of a deployment job (`sendToDeployment`). */
@@ -378,11 +381,27 @@ async function cloudStep(
   const round = d.codeRound ?? 1;
   if (d.state === 'INITIALIZING' && !d.codeAsked) {
     const method = job.payload.mode === 'provision' ? job.payload.method : 'sms';
+    const attempt = d.codeTry ?? 1;
     const out = await io.effect(
-      `code:${round}`,
-      () => steps.requestCode(id, method),
+      `code:${round}.${attempt}`,
+      async () => {
+        try {
+          return await steps.requestCode(id, method);
+        } catch (err) {
+          // Meta answered with an error (a 5xx or 429 it sent us): no code went out, and this
+          // attempt is over. Only an answer that never came is unsure (see the reconcile).
+          if (err instanceof ProviderError && err.transient && err.status !== undefined) {
+            return { ok: false as const, reason: 'not-sent' as const, retryAfterMs: err.retryAfterMs };
+          }
+          throw err;
+        }
+      },
       async () => ({ ok: true as const, unsure: true as const }),
     );
+    if (!out.ok && out.reason === 'not-sent') {
+      const wait = Math.max(out.retryAfterMs ?? 0, deploymentSettings().DEPLOY_POLL_MS);
+      return { type: 'wait', until: now + wait, data: { codeTry: attempt + 1 } };
+    }
     if (!out.ok && out.reason === 'conflict-resend-otp') {
       return { type: 'wait', until: now, data: { codeAsked: true, state: 'CODE_VERIFIED' } };
     }
@@ -431,7 +450,7 @@ async function cloudStep(
       return {
         type: 'wait',
         until: now,
-        data: { state: 'INITIALIZING', codeAsked: false, codeRound: round + 1, prompted: false },
+        data: { state: 'INITIALIZING', codeAsked: false, codeRound: round + 1, codeTry: 1, prompted: false },
       };
     }
     return { type: 'fail', reason: registerRefusal(id, out.reason, out.detail).text ?? out.reason };
