@@ -7,7 +7,17 @@ import { DecryptionError, open } from '../security/envelope.js';
 import { claimObject, ownerOf } from '../security/ownership.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { backendFor, deploymentSettings } from './backends.js';
-import { type DeploymentPayload, deploymentKind, deploymentPayload, OTP_PURPOSE } from './kinds.js';
+import {
+  type DeploymentPayload,
+  deploymentKind,
+  deploymentPayload,
+  META_ACCOUNT_EVENT,
+  META_NAME_EVENT,
+  META_NUMBER_REF,
+  META_WABA_REF,
+  metaNumberRef,
+  OTP_PURPOSE,
+} from './kinds.js';
 import {
   codePrompt,
   deploymentCard,
@@ -60,6 +70,8 @@ export type DeploymentData = {
   codeRound?: number | undefined;
   /** Cloud API: when we last asked Meta for a code, for our own gap between requests. */
   codeAt?: number | undefined;
+  /** Cloud API: what Meta's webhooks said since the last run, to be told (see `metaNews`). */
+  metaNews?: Array<{ kind: 'name' | 'account'; words: string }> | undefined;
   /** Cloud API: attempts at this round's code request that Meta answered with an error (nothing sent). */
   codeTry?: number | undefined;
 };
@@ -84,10 +96,6 @@ const CODE_WAIT_MAX_MS = 7 * 86_400_000;
  */
 export const CODE_REQUEST_GAP_MS = 60_000;
 
-/** Where a Cloud API number's webhooks (`phone_number_name_update`) find its job: WABA and digits. */
-export const META_NUMBER_REF = 'meta-number';
-export const metaNumberRef = (wabaId: string, digits: string) => `${wabaId}:${digits.replace(/\D/g, '')}`;
-
 type DJob = Job<DeploymentPayload, DeploymentData>;
 type Result = StepResult<DeploymentData>;
 
@@ -105,9 +113,61 @@ export function absorb(data: DeploymentData, inbox: InboxEvent[]): Partial<Deplo
       Object.assign(patch, { pendingResend: e.method === 'voice' ? 'voice' : 'sms', resendSeq: ++resendSeq });
     } else if (event.type === 'delete' && !data.deleteSent) {
       Object.assign(patch, { deleteRequested: true, deleteSeq: ++deleteSeq });
+    } else if (event.type === META_NAME_EVENT || event.type === META_ACCOUNT_EVENT) {
+      const words = metaWords(event.type, event.data);
+      if (words) {
+        const news = patch.metaNews ?? data.metaNews ?? [];
+        patch.metaNews = [...news, { kind: event.type === META_NAME_EVENT ? 'name' : 'account', words }];
+      }
     }
   }
   return patch;
+}
+
+const NAME_REASONS: Record<string, string> = {
+  NAME_EMPLOYEE_ISSUE: "it includes a person's name or an employee identifier",
+  NAME_ENDCLIENT_NOTRELATED: "it includes an unrelated business's name",
+  NAME_FORMAT_UNACCEPTABLE: 'its format is not accepted',
+  NAME_INDIVIDUAL_ISSUE: "it includes a person's name",
+  NAME_NOT_CONSISTENT: "it is not consistent with the business's branding",
+  UNKNOWN: 'Meta gives no reason (contact Meta support)',
+};
+
+/**
+ * Meta's words, as ours: `phone_number_name_update` (decision APPROVED, DEFERRED, PENDING or
+ * REJECTED, with a rejection reason;
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/phone_number_name_update)
+ * and `account_update` (an `event`, with `ban_info` for DISABLED_UPDATE and `violation_info`
+ * for ACCOUNT_VIOLATION; https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/account_update).
+ * Only the values the webhook module checked arrive here.
+ */
+function metaWords(type: string, data: unknown): string | undefined {
+  const v = (data ?? {}) as Record<string, unknown>;
+  const str = (x: unknown) => (typeof x === 'string' ? x : undefined);
+  if (type === META_NAME_EVENT) {
+    const name = esc(str(v.requested_verified_name) ?? 'the display name');
+    switch (str(v.decision)) {
+      case 'APPROVED':
+        return `:white_check_mark: Meta approved the display name “${name}”: it now shows at the top of the number's profile.`;
+      case 'REJECTED': {
+        const reason = str(v.rejection_reason);
+        return `:warning: Meta rejected the display name “${name}”${reason ? `: ${NAME_REASONS[reason] ?? esc(reason)}` : ''}. Edit it in WhatsApp Manager › Phone numbers (it is reviewed again); the number works meanwhile under its phone number.`;
+      }
+      case 'PENDING':
+      case 'DEFERRED':
+        return `:hourglass: Meta's review of the display name “${name}” is ${str(v.decision)?.toLowerCase()}; I say when it is decided.`;
+      default:
+        return undefined;
+    }
+  }
+  const event = str(v.event);
+  if (!event) return undefined;
+  const ban = (v.ban_info ?? {}) as Record<string, unknown>;
+  const violation = (v.violation_info ?? {}) as Record<string, unknown>;
+  const more = [str(ban.waba_ban_state), str(violation.violation_type)]
+    .filter(Boolean)
+    .map((x) => esc(x as string));
+  return `:information_source: Meta updated the WhatsApp Business Account: ${esc(event)}${more.length ? ` (${more.join(', ')})` : ''}. I read the number again.`;
 }
 
 const phoneOf = (job: DJob) => job.payload.phone ?? 'the number';
@@ -163,7 +223,10 @@ async function provision(job: DJob, io: StepIO, backend: ProvisioningBackend): P
     };
   }
   await io.link(DEPLOYMENT_REF, dep.id);
-  if (steps) await io.link(META_NUMBER_REF, metaNumberRef(p.wabaId, `${p.countryCode}${p.number}`));
+  if (steps) {
+    await io.link(META_NUMBER_REF, metaNumberRef(p.wabaId, `${p.countryCode}${p.number}`));
+    await io.link(META_WABA_REF, p.wabaId);
+  }
   await saveRecord(
     job.tenant,
     {
@@ -233,6 +296,11 @@ async function act(
 ): Promise<Result | undefined> {
   const d = job.data;
   const now = io.now;
+  if (d.metaNews?.length) {
+    // A webhook is a hint: told as Meta said it, then the poll reads the number again.
+    for (const news of d.metaNews) await io.post({ text: `${news.words} (deployment \`${id}\`)` });
+    return { type: 'wait', until: now, data: { metaNews: undefined } };
+  }
   if (d.deleteRequested && !d.deleteSent) {
     const out = await io.effect(
       `delete:${d.deleteSeq ?? 1}`,

@@ -96,3 +96,16 @@ export function deploymentProgress(job: Job<DeploymentPayload, { state?: string 
       };
   }
 }
+
+/**
+ * Where Meta's number webhooks find a Cloud API deployment's job. `phone_number_name_update`
+ * names the number only by its display digits, never by id, so the key is WABA and digits;
+ * `account_update` names only the WABA (the latest deployment on it hears it).
+ */
+export const META_NUMBER_REF = 'meta-number';
+export const META_WABA_REF = 'meta-waba';
+export const metaNumberRef = (wabaId: string, digits: string) => `${wabaId}:${digits.replace(/\D/g, '')}`;
+
+/** Inbox event types of Meta's number webhooks. */
+export const META_NAME_EVENT = 'meta.number_name';
+export const META_ACCOUNT_EVENT = 'meta.account_update';

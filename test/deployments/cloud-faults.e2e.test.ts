@@ -42,7 +42,7 @@ async function startStack(port: number): Promise<string> {
       LOG_LEVEL: 'ERROR',
       SCHEDULE_SECONDS: '0',
       SANDBOX_FAULT_RATE: '0.3',
-      SANDBOX_FAULT_SEED: '25',
+      SANDBOX_FAULT_SEED: process.env.CLOUD_FAULT_SEED ?? '25',
       META_CLOUD_TIMEOUT_MS: '500',
       DEPLOY_POLL_MS: '1000',
       DEPLOY_CODE_POLL_MS: '1000',
@@ -133,7 +133,8 @@ describe('the Cloud API flow under faults and a hard kill', () => {
     for (let i = 0; i < 40 && !id; i++) {
       await anHour(url);
       const n = (await numbers(url))[0];
-      if (n && (await texts(url)).some((t) => t.includes(`verification code for deployment \`${n.id}\``))) id = n.id;
+      if (n && (await texts(url)).some((t) => t.includes(`verification code for deployment \`${n.id}\``)))
+        id = n.id;
     }
     expect(id).not.toBe('');
 
@@ -150,7 +151,9 @@ describe('the Cloud API flow under faults and a hard kill', () => {
       await anHour(url);
       const all = await texts(url);
       ready = all.some((t) => t.includes('*ready to use*') && t.includes(id));
-      const wrong = all.filter((t) => t.includes(`That code was not accepted for deployment \`${id}\``)).length;
+      const wrong = all.filter((t) =>
+        t.includes(`That code was not accepted for deployment \`${id}\``),
+      ).length;
       if (!ready && wrong > resent) {
         resent += 1;
         await childCommand(url, `deploy resend ${id}`);

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../src/sandbox/server.js';
+import { webhookUrl } from '../../src/security/webhooks.js';
+import { tenantId } from '../../src/store/keys.js';
+import { metaSignature } from '../templates/support.js';
 import {
   ADMIN,
   advance,
@@ -64,6 +67,48 @@ describe('a number on the WhatsApp Cloud API, from Slack to READY', { timeout: 6
     const card = (await messages(stack)).filter((m) => m.kind === 'chat.update').at(-1);
     expect(String(card?.text)).toContain('CODE_SENT');
     expect(JSON.stringify(card?.blocks)).toContain('deploy:enter-code');
+  });
+
+  it('when Meta signs a phone_number_name_update for the waiting number, then the decision is told once, and a forged one is refused', async () => {
+    const hook = await webhookUrl(tenantId('T0SANDBOX'), 'meta');
+    // Meta's example body (phone_number_name_update reference), for our WABA and number.
+    const raw = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '123456789012345',
+          time: 1739321024,
+          changes: [
+            {
+              field: 'phone_number_name_update',
+              value: {
+                display_phone_number: '447911123459',
+                decision: 'REJECTED',
+                requested_verified_name: 'Acme Foods',
+                rejection_reason: 'NAME_FORMAT_UNACCEPTABLE',
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const post = (signature: string) =>
+      fetch(hook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+        body: raw,
+      });
+    expect((await post(`sha256=${'0'.repeat(64)}`)).status).toBe(401);
+    expect((await post(metaSignature(raw))).status).toBe(200);
+    expect((await post(metaSignature(raw))).status).toBe(200); // Meta's retry of the same delivery
+    await stack.drain();
+    await advance(stack);
+    const told = (await texts(stack)).filter((t) =>
+      t.includes('Meta rejected the display name “Acme Foods”'),
+    );
+    expect(told).toHaveLength(1);
+    expect(told[0]).toContain('its format is not accepted');
+    expect(told[0]).toContain(id);
   });
 
   it('when a wrong code is entered, then it is explained with what to do and the number keeps waiting', async () => {
