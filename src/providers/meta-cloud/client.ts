@@ -443,7 +443,8 @@ export class MetaCloudProvisioning implements ProvisioningBackend, ClientSteps {
     });
     const uploaded = await this.call(
       'POST',
-      `/${session.id}`,
+      // `upload:…` would read as a URL scheme on its own: `./` keeps it a path under the base.
+      `/./${session.id}`,
       {
         schema: UploadHandle,
         body: { bytes: image.bytes, type: 'application/octet-stream' },
