@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../src/sandbox/server.js';
+import { interaction } from '../helpers/slack.js';
+import { ADMIN, advance, cloudState, deployCommand, messages, startStack, texts } from './support.js';
+
+/**
+ * The deploy form with the backend as a choice, submitted as Slack submits a modal (text inputs
+ * and a static select), and the command's own choice of backend when `--via` is left out.
+ */
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+function submit(fields: Record<string, string>, selects: Record<string, string>) {
+  const values: Record<string, Record<string, unknown>> = {};
+  for (const [k, v] of Object.entries(fields)) values[k] = { [k]: { type: 'plain_text_input', value: v } };
+  for (const [k, v] of Object.entries(selects))
+    values[k] = { [k]: { type: 'static_select', selected_option: { value: v } } };
+  return interaction(stack.url, {
+    type: 'view_submission',
+    user: { id: ADMIN, username: 'u0admin', name: 'u0admin', team_id: 'T0SANDBOX' },
+    trigger_id: `${Date.now()}.1.${Math.random().toString(16).slice(2)}`,
+    view: {
+      id: `V${Math.random().toString(36).slice(2, 10).toUpperCase()}`,
+      type: 'modal',
+      callback_id: 'form:submit',
+      private_metadata: JSON.stringify({ p: 'deploy start', c: 'C0SANDBOX' }),
+      state: { values },
+      hash: '1.abc',
+    },
+  });
+}
+
+describe('choosing the backend', { timeout: 60_000 }, () => {
+  it('given the form with "WhatsApp Cloud API" chosen but no display name, then the name field says so and nothing is added', async () => {
+    const res = await submit(
+      { phone: '+447911123460', waba: '123456789012345' },
+      { via: 'cloud', method: 'sms' },
+    );
+    expect(res.json.response_action).toBe('errors');
+    expect(JSON.stringify(res.json.errors)).toMatch(/name/);
+    await stack.drain();
+    expect((await cloudState(stack)).numbers).toHaveLength(0);
+  });
+
+  it('given the form with the Cloud API, a display name and no PIN, then the number is added there and a PIN is made, shown only to the requester once registered', async () => {
+    const res = await submit(
+      { phone: '+447911123460', waba: '123456789012345', name: 'Acme Bakery' },
+      { via: 'cloud', method: 'voice' },
+    );
+    expect(res.status).toBe(200);
+    await stack.drain();
+    await advance(stack);
+    const n = (await cloudState(stack)).numbers.find((x) => x.phone_number === '7911123460');
+    expect(n?.verified_name).toBe('Acme Bakery');
+    await deployCommand(stack, `deploy verify ${n?.id} 123456`);
+    for (let i = 0; i < 3; i++) await advance(stack);
+    const after = (await cloudState(stack)).numbers.find((x) => x.phone_number === '7911123460');
+    expect(after).toMatchObject({ status: 'CONNECTED', registrations: 1, pinSet: true });
+    const pinned = (await texts(stack)).filter((t) => t.includes('two-step verification PIN of the number'));
+    expect(pinned).toHaveLength(1);
+    expect(pinned[0]).toMatch(/\*\d{6}\*/);
+    // Ephemeral, to the requester alone; nowhere else.
+    const pin = pinned[0]?.match(/\*(\d{6})\*/)?.[1] as string;
+    const all = await messages(stack);
+    const carrying = all.filter((m) => JSON.stringify(m).includes(pin));
+    expect(carrying.map((m) => [m.kind, m.user])).toEqual([['chat.postEphemeral', ADMIN]]);
+  });
+
+  it('given no --via, then --cert means Vonage, --name the Cloud API, and neither asks which', async () => {
+    const neither = await deployCommand(stack, 'deploy start +447911123461 --waba 123456789012345');
+    expect(neither.json.text).toMatch(/missing --cert \(Vonage\) or --name \(WhatsApp Cloud API\)/);
+    const both = await deployCommand(
+      stack,
+      'deploy start +447911123461 --waba 123456789012345 --name "Acme" --cert AbCdEFGHiJK123456',
+    );
+    expect(both.json.text).toMatch(/--via: is needed/);
+    const cloud = await deployCommand(
+      stack,
+      'deploy start +447911123461 --waba 123456789012345 --name "Acme Deli"',
+    );
+    expect(cloud.json.text).toMatch(/on the WhatsApp Cloud API/);
+    const wrongFlag = await deployCommand(
+      stack,
+      'deploy start +447911123462 --via cloud --waba 123456789012345 --name "Acme" --cert AbCdEFGHiJK123456',
+    );
+    expect(wrongFlag.json.text).toMatch(/--cert: is for --via vonage/);
+  });
+});
