@@ -57,7 +57,8 @@ export function tryIt() {
       { command: '/wa contact optin +31612345678 --source "signed form"', why: 'record consent first' },
       { command: '/wa template send welcome_message en_US +31612345678', why: 'needs the opt-in above' },
       {
-        command: '/wa deploy start +447911123459 --via cloud --waba 123456789012345 --name "Acme Foods" --pin 246810',
+        command:
+          '/wa deploy start +447911123459 --via cloud --waba 123456789012345 --name "Acme Foods" --pin 246810',
         why: `Cloud API: CODE_SENT at once, then enter ${META_CLOUD_OTP}`,
       },
       {
