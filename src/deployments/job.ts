@@ -372,7 +372,12 @@ async function act(
     );
     const sent: Partial<DeploymentData> =
       out.ok && backend.steps
-        ? { codeAt: now, codeAsked: true, state: d.state === 'INITIALIZING' ? 'CODE_SENT' : d.state }
+        ? {
+            codeAt: now,
+            codeAsked: true,
+            // A new code is awaited, whatever the last one was (none yet, or a wrong one).
+            state: d.state === 'INITIALIZING' || d.state === 'WRONG_CODE' ? 'CODE_SENT' : d.state,
+          }
         : {};
     return { type: 'wait', until: now, data: { pendingResend: undefined, ...sent } };
   }

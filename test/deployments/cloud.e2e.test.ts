@@ -3,6 +3,7 @@ import type { LocalStack } from '../../src/sandbox/server.js';
 import { webhookUrl } from '../../src/security/webhooks.js';
 import { tenantId } from '../../src/store/keys.js';
 import { metaSignature } from '../templates/support.js';
+import { imageServer, jpegHead } from './images.js';
 import {
   ADMIN,
   advance,
@@ -24,11 +25,13 @@ import {
  */
 
 let stack: LocalStack;
+let images: Awaited<ReturnType<typeof imageServer>>;
 beforeAll(async () => {
-  stack = await startStack();
+  images = await imageServer({ 'logo.jpg': { body: jpegHead(640, 640), type: 'image/jpeg' } });
+  stack = await startStack({ SAFE_FETCH_TEST_ALLOWLIST: images.url });
 });
 afterAll(async () => {
-  await stack?.close();
+  await Promise.all([stack?.close(), images?.close()]);
 });
 
 const START =
@@ -125,6 +128,23 @@ describe('a number on the WhatsApp Cloud API, from Slack to READY', { timeout: 6
     expect(JSON.stringify(card?.blocks)).toContain('deploy:enter-code');
   });
 
+  it('when a new code is asked for, then Meta is asked once more and the card waits for the code again', async () => {
+    await deployCommand(stack, `deploy resend ${id} --method voice`);
+    await advance(stack);
+    // The sandbox keeps only the last hour's requests per number (two hours passed): count its log.
+    const asked = (await cloudState(stack)).requests.filter(
+      (r) => r.path.endsWith(`/${id}/request_code`) && r.status === 200,
+    );
+    expect(asked).toHaveLength(2);
+    expect(
+      (await texts(stack)).some((t) =>
+        t.includes(`A new code for deployment \`${id}\` is on its way by voice call`),
+      ),
+    ).toBe(true);
+    const card = (await messages(stack)).filter((m) => m.kind === 'chat.update').at(-1);
+    expect(String(card?.text)).toContain('CODE_SENT');
+  });
+
   it('when 123456 is entered, then the PIN is set, the number registered once and READY is announced', async () => {
     await deployCommand(stack, `deploy verify ${id} 123456`);
     for (let i = 0; i < 4; i++) await advance(stack);
@@ -164,6 +184,28 @@ describe('a number on the WhatsApp Cloud API, from Slack to READY', { timeout: 6
     const answer = (await texts(stack)).find((t) => t.includes('Quality rating'));
     expect(answer).toMatch(/Verification:\* VERIFIED/);
     expect(answer).toMatch(/Status:\* CONNECTED/);
+  });
+
+  it('when /wa deploy photo is given a fitting JPEG, then it goes up through the resumable upload and becomes the profile picture', async () => {
+    await deployCommand(stack, `deploy photo ${id} ${images.url}/logo.jpg`);
+    await advance(stack);
+    const meta = await cloudState(stack);
+    expect(meta.uploads.at(-1)).toMatchObject({ received: meta.uploads.at(-1)?.file_length });
+    const n = meta.numbers[0] as CloudNumber;
+    expect(String(n.profile.profile_picture_url)).toMatch(/^https:\/\//);
+    expect((await texts(stack)).some((t) => t.includes(`Profile photo of deployment \`${id}\` set`))).toBe(
+      true,
+    );
+  });
+
+  it('when the deployment is deleted (with its confirmation), then the number is deregistered once and stays on the WABA', async () => {
+    const ask = await deployCommand(stack, `deploy delete ${id}`);
+    expect(ask.json.text).toMatch(/Delete deployment/);
+    await click(stack, 'deploy:delete-confirm', id);
+    await advance(stack);
+    const n = (await cloudState(stack)).numbers[0] as CloudNumber;
+    expect(n).toMatchObject({ status: 'DISCONNECTED', deregistrations: 1 });
+    expect((await texts(stack)).some((t) => t.includes(`Deployment \`${id}\` is deregistered`))).toBe(true);
   });
 
   it('when the member clicks "Enter code", then they are refused', async () => {

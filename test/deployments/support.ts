@@ -165,6 +165,7 @@ export async function cloudState(stack: LocalStack) {
     'meta-cloud': {
       numbers: CloudNumber[];
       requests: Array<{ method: string; path: string; status: number; code?: number }>;
+      uploads: Array<{ id: string; file_length: number; received: number }>;
       stats: { faults: number; requests: number };
     };
   };
