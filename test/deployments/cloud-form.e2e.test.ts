@@ -91,4 +91,34 @@ describe('choosing the backend', { timeout: 60_000 }, () => {
     );
     expect(wrongFlag.json.text).toMatch(/--cert: is for --via vonage/);
   });
+
+  it("given a number ending 0000, then Meta says the code is sent but none comes: 123456 is not accepted, and code requests past Meta's limit are refused with when to try again", async () => {
+    await deployCommand(
+      stack,
+      'deploy start +447911120000 --via cloud --waba 123456789012345 --name "Acme Zero" --pin 135790',
+    );
+    await advance(stack);
+    const n = (await cloudState(stack)).numbers.find((x) => x.phone_number === '7911120000');
+    const id = n?.id as string;
+    expect(n?.codeRequests).toHaveLength(1);
+    await deployCommand(stack, `deploy verify ${id} 123456`);
+    await advance(stack);
+    expect(
+      (await texts(stack)).some((t) => t.includes(`That code was not accepted for deployment \`${id}\``)),
+    ).toBe(true);
+    // Six requests within one hour (a minute apart, our own gap; the first request is two hours
+    // old by now): the sandbox allows 5 an hour.
+    for (let i = 0; i < 6; i++) {
+      stack.clock.advance(61_000);
+      await deployCommand(stack, `deploy resend ${id}`);
+      await stack.tick();
+    }
+    const all = await texts(stack);
+    expect(all.filter((t) => t.includes(`A new code for deployment \`${id}\` is on its way`))).toHaveLength(
+      5,
+    );
+    const refused = all.find((t) => t.includes(`would not send a code for deployment \`${id}\``));
+    expect(refused).toMatch(/136024/);
+    expect(refused).toMatch(/wait an hour/);
+  });
 });
