@@ -38,7 +38,7 @@ import {
   UNKNOWN_STATE,
   VERIFIED_STATES,
 } from './port.js';
-import { saveRecord, updateRecordState } from './records.js';
+import { getRecord, saveRecord, updateRecordState } from './records.js';
 
 /**
  * One deployment from provisioning (or from the moment we start following it) to READY,
@@ -235,6 +235,7 @@ async function provision(job: DJob, io: StepIO, backend: ProvisioningBackend): P
       phone: p.phone,
       wabaId: p.wabaId,
       via: p.via,
+      ...(steps ? { sealed: p.sealed } : {}),
       state: dep.state,
       detail: dep.detail,
       createdBy: job.createdBy,
@@ -261,9 +262,16 @@ async function provision(job: DJob, io: StepIO, backend: ProvisioningBackend): P
 type Secrets = { certificate?: string; pin?: string; pinGenerated?: boolean };
 
 /** The sealed start secrets (certificate, PIN); the PIN is blanked in any log line from here on. */
-async function openSecrets(job: DJob): Promise<Secrets> {
-  if (job.payload.mode !== 'provision') return {};
-  const secrets = JSON.parse(await open(job.tenant, job.payload.sealed)) as Secrets;
+async function openSecrets(job: DJob, id?: string): Promise<Secrets> {
+  // A job that picked the deployment up later finds the sealed secrets on its record.
+  const sealed =
+    job.payload.mode === 'provision'
+      ? job.payload.sealed
+      : id
+        ? (await getRecord(job.tenant, id))?.sealed
+        : undefined;
+  if (!sealed) return {};
+  const secrets = JSON.parse(await open(job.tenant, sealed)) as Secrets;
   rememberSecretValues({ pin: secrets.pin, certificate: secrets.certificate });
   return secrets;
 }
@@ -499,7 +507,7 @@ async function cloudStep(
     return { type: 'wait', until: now + deploymentSettings().DEPLOY_CODE_POLL_MS, data };
   }
   if (d.state !== 'CODE_VERIFIED') return undefined;
-  const secrets = await openSecrets(job);
+  const secrets = await openSecrets(job, id);
   if (!secrets.pin) {
     return {
       type: 'fail',

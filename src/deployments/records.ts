@@ -19,6 +19,11 @@ export interface DeploymentRecord {
   wabaId?: string | undefined;
   /** The backend it runs on; records from before there was a choice are Vonage's. */
   via?: BackendName | undefined;
+  /**
+   * Cloud API: the start secrets (the two-step PIN), sealed for the tenant exactly as in the job
+   * that added the number, so a later job that picks the deployment up can still register it.
+   */
+  sealed?: string | undefined;
   state: DeploymentState;
   detail?: string | undefined;
   createdBy: string;

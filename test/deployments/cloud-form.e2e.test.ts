@@ -121,4 +121,23 @@ describe('choosing the backend', { timeout: 60_000 }, () => {
     expect(refused).toMatch(/136024/);
     expect(refused).toMatch(/wait an hour/);
   });
+
+  it('given a number left waiting for its code for over a week, when the code comes later, then a new job verifies it and registers it with the PIN kept sealed on its record', async () => {
+    await deployCommand(
+      stack,
+      'deploy start +447911123463 --via cloud --waba 123456789012345 --name "Acme Late" --pin 864200',
+    );
+    await advance(stack);
+    const id = (await cloudState(stack)).numbers.find((x) => x.phone_number === '7911123463')?.id as string;
+    stack.clock.advance(8 * 86_400_000);
+    await stack.tick();
+    expect((await texts(stack)).some((t) => t.includes('no code was entered for a week'))).toBe(true);
+    const res = await deployCommand(stack, `deploy verify ${id} 123456`);
+    expect(res.json.text).toMatch(/submitting the code/);
+    for (let i = 0; i < 3; i++) await advance(stack);
+    const n = (await cloudState(stack)).numbers.find((x) => x.id === id);
+    expect(n).toMatchObject({ status: 'CONNECTED', registrations: 1, pinSet: true });
+    expect((await texts(stack)).some((t) => t.includes('*ready to use*') && t.includes(id))).toBe(true);
+    expect(JSON.stringify(await messages(stack))).not.toContain('864200');
+  });
 });
