@@ -1,6 +1,8 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { webhookUrl } from '../../src/security/webhooks.js';
+import { ddb, tableName } from '../../src/store/dynamo.js';
 import { tenantId } from '../../src/store/keys.js';
 import { metaSignature } from '../templates/support.js';
 import { imageServer, jpegHead } from './images.js';
@@ -163,6 +165,18 @@ describe('a number on the WhatsApp Cloud API, from Slack to READY', { timeout: 6
     // The PIN given is never echoed anywhere in Slack.
     expect(all.some((t) => t.includes('246810'))).toBe(false);
     expect(JSON.stringify(await messages(stack))).not.toContain('246810');
+    // Nor stored anywhere unsealed: no item of the table holds it.
+    const items: unknown[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await ddb().send(
+        new ScanCommand({ TableName: tableName(), ConsistentRead: true, ExclusiveStartKey: start }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    expect(items.length).toBeGreaterThan(5);
+    expect(items.filter((i) => /(^|[^0-9])246810([^0-9]|$)/.test(JSON.stringify(i)))).toEqual([]);
   });
 
   it('when /wa deploy profile sets About, then Meta has it and the channel is told', async () => {
