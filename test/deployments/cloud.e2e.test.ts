@@ -74,7 +74,7 @@ describe('a number on the WhatsApp Cloud API, from Slack to READY', { timeout: 6
     expect(JSON.stringify(card?.blocks)).toContain('deploy:enter-code');
   });
 
-  it('when Meta signs a phone_number_name_update for the waiting number, then the decision is told once, and a forged one is refused', async () => {
+  it('when Meta signs a phone_number_name_update and an account_update for the waiting number, then each is told once, and a forged delivery is refused', async () => {
     const hook = await webhookUrl(tenantId('T0SANDBOX'), 'meta');
     // Meta's example body (phone_number_name_update reference), for our WABA and number.
     const raw = JSON.stringify({
@@ -92,6 +92,11 @@ describe('a number on the WhatsApp Cloud API, from Slack to READY', { timeout: 6
                 requested_verified_name: 'Acme Foods',
                 rejection_reason: 'NAME_FORMAT_UNACCEPTABLE',
               },
+            },
+            // account_update reference: a policy violation on the WABA.
+            {
+              field: 'account_update',
+              value: { event: 'ACCOUNT_VIOLATION', violation_info: { violation_type: 'SCAM' } },
             },
           ],
         },
@@ -114,6 +119,11 @@ describe('a number on the WhatsApp Cloud API, from Slack to READY', { timeout: 6
     expect(told).toHaveLength(1);
     expect(told[0]).toContain('its format is not accepted');
     expect(told[0]).toContain(id);
+    const account = (await texts(stack)).filter((t) =>
+      t.includes('Meta updated the WhatsApp Business Account'),
+    );
+    expect(account).toHaveLength(1);
+    expect(account[0]).toContain('ACCOUNT_VIOLATION (SCAM)');
   });
 
   it('when a wrong code is entered, then it is explained with what to do and the number keeps waiting', async () => {
