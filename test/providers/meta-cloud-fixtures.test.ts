@@ -250,7 +250,9 @@ describe('our client reads every documented answer', () => {
       c.setPhoto(PNID, 'https://example.com/p.jpg', { bytes, type: 'image/jpeg' }),
     );
     expect(out.error).toBeUndefined();
-    expect(seen[0]?.path).toBe(`/${META_GRAPH_VERSION}/${SANDBOX_CREDENTIALS['meta-cloud'].appId}/uploads`);
+    expect(seen[0]?.path).toBe(
+      `/${META_GRAPH_VERSION}/${SANDBOX_CREDENTIALS['meta-cloud'].applicationId}/uploads`,
+    );
     expect(seen[0]?.query.get('file_length')).toBe(String(bytes.length));
     expect(seen[1]?.headers.authorization).toBe(`OAuth ${TOKEN}`);
     expect(seen[1]?.raw.equals(bytes)).toBe(true);
@@ -352,7 +354,7 @@ describe('the sandbox answers the same operations with the same shapes', () => {
     const bytes = Buffer.from('fake-jpeg-bytes');
     const session = await send(
       'POST',
-      `/${SANDBOX_CREDENTIALS['meta-cloud'].appId}/uploads${q({ file_name: 'p.jpg', file_length: String(bytes.length), file_type: 'image/jpeg' })}`,
+      `/${SANDBOX_CREDENTIALS['meta-cloud'].applicationId}/uploads${q({ file_name: 'p.jpg', file_length: String(bytes.length), file_type: 'image/jpeg' })}`,
     );
     like(session, 'upload-session');
     const sid = (session.body as { id: string }).id;

@@ -432,8 +432,8 @@ export class MetaCloudProvisioning implements ProvisioningBackend, ClientSteps {
   ): Promise<{ imageUrl?: string | undefined }> {
     if (!image)
       throw new UserError('the WhatsApp Cloud API takes the photo itself, not its address: fetch it first');
-    const { appId } = await this.creds();
-    const session = await this.call('POST', `/${encodeURIComponent(appId)}/uploads`, {
+    const { applicationId } = await this.creds();
+    const session = await this.call('POST', `/${encodeURIComponent(applicationId)}/uploads`, {
       schema: UploadSession,
       query: {
         file_name: `profile.${image.type === 'image/png' ? 'png' : 'jpg'}`,

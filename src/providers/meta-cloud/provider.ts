@@ -15,7 +15,7 @@ import { defineProvider } from '../provider.js';
  * - `accessToken`: a system user access token with `whatsapp_business_management` and
  *   `whatsapp_business_messaging` (registration and two-step verification need both for a
  *   Solution Partner: https://developers.facebook.com/documentation/business-messaging/whatsapp/business-phone-numbers/registration/).
- * - `appId`: the Meta app the token belongs to; the Resumable Upload API (profile photos) starts
+ * - `applicationId`: the Meta app (its App ID) the token belongs to; the Resumable Upload API (profile photos) starts
  *   an upload session on `/{app-id}/uploads` (https://developers.facebook.com/docs/graph-api/guides/upload).
  */
 export const metaCloudProvider = defineProvider({
@@ -28,7 +28,7 @@ export const metaCloudProvider = defineProvider({
       .min(20)
       .max(1024)
       .regex(/^\S+$/, { error: 'an access token has no spaces' }),
-    appId: z
+    applicationId: z
       .string()
       .trim()
       .regex(/^\d{5,20}$/, { error: 'an app id is digits only' }),
@@ -37,7 +37,7 @@ export const metaCloudProvider = defineProvider({
     help: "Meta's WhatsApp Cloud API provisions numbers on the client's WhatsApp Business Account: a system user access token (Business Settings › System users, with whatsapp_business_management and whatsapp_business_messaging) and the id of the app it belongs to. Number webhooks come through the Meta (template webhooks) entry's app secret.",
     fields: [
       { key: 'accessToken', label: 'System user access token', max: 1024, multiline: true },
-      { key: 'appId', label: 'App id', max: 20 },
+      { key: 'applicationId', label: 'App id', max: 20 },
     ],
   },
   baseUrlSetting: 'META_GRAPH_BASE_URL',

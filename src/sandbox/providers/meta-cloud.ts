@@ -459,7 +459,7 @@ export async function startMetaCloudSandbox(ctx: SandboxContext): Promise<Provid
       }),
     ),
     api('POST', '/:app/uploads', (req) => {
-      if (req.params.app !== creds.appId) return graphError(400, 100, 'Invalid application id');
+      if (req.params.app !== creds.applicationId) return graphError(400, 100, 'Invalid application id');
       const length = Number(req.query.get('file_length'));
       const type = req.query.get('file_type') ?? '';
       if (!req.query.get('file_name')) return invalid('Param file_name is required');
