@@ -188,7 +188,7 @@ async function provision(job: DJob, io: StepIO, backend: ProvisioningBackend): P
     pin: backend.steps ? undefined : secrets.pin,
   };
   const steps = backend.steps;
-  const result = await io.effect(
+  let result = await io.effect(
     'provision',
     () => backend.provision(request),
     // The Cloud API lists the WABA's numbers: one added before a crash is found there.
@@ -199,6 +199,16 @@ async function provision(job: DJob, io: StepIO, backend: ProvisioningBackend): P
         }
       : () => reconcileProvision(backend, request),
   );
+  let adopted = false;
+  if (result.kind === 'number-in-use' && steps && result.existing) {
+    // On the Cloud API a number already on the client's WABA that no workspace follows was added
+    // there by hand (WhatsApp Manager): our token controls that WABA, so it is taken from there.
+    // One this workspace follows, or another workspace's, is refused below as before.
+    if (!(await ownerOf('deployment', result.existing.id))) {
+      result = { kind: 'created', deployment: result.existing };
+      adopted = true;
+    }
+  }
   if (result.kind === 'number-in-use') {
     // Another workspace's deployment id is not told (it could be used nowhere here anyway).
     const existingId =
@@ -247,6 +257,11 @@ async function provision(job: DJob, io: StepIO, backend: ProvisioningBackend): P
     },
     `+${p.countryCode}${p.number}`,
   );
+  if (adopted) {
+    await io.post({
+      text: `:information_source: ${esc(p.phone)} was already on WABA ${esc(p.wabaId)} (added in WhatsApp Manager, most likely) as \`${dep.id}\`: I take it from there, without adding it again.`,
+    });
+  }
   const data: Partial<DeploymentData> = {
     deploymentId: dep.id,
     linked: true,

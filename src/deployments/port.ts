@@ -73,7 +73,13 @@ export interface ProvisionRequest {
 
 export type ProvisionResult =
   | { kind: 'created'; deployment: Deployment }
-  | { kind: 'number-in-use'; existingId?: string | undefined; detail?: string | undefined };
+  | {
+      kind: 'number-in-use';
+      existingId?: string | undefined;
+      detail?: string | undefined;
+      /** The number as found on the same account (Cloud API: the same WABA), when it is there. */
+      existing?: Deployment | undefined;
+    };
 
 export type Refusal<R extends string> = { ok: false; reason: R; detail?: string | undefined };
 export type Outcome<R extends string> = { ok: true } | Refusal<R>;

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { config } from '../../src/config.js';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { interaction } from '../helpers/slack.js';
 import { ADMIN, advance, cloudState, deployCommand, messages, startStack, texts } from './support.js';
@@ -139,5 +141,29 @@ describe('choosing the backend', { timeout: 60_000 }, () => {
     expect(n).toMatchObject({ status: 'CONNECTED', registrations: 1, pinSet: true });
     expect((await texts(stack)).some((t) => t.includes('*ready to use*') && t.includes(id))).toBe(true);
     expect(JSON.stringify(await messages(stack))).not.toContain('864200');
+  });
+
+  it('given a number someone added to the WABA by hand, when it is started here, then it is taken from there, not added twice', async () => {
+    // As WhatsApp Manager would: the number is on the WABA, unverified, followed by no workspace.
+    const added = await fetch(`${config().providers.metaCloud}/123456789012345/phone_numbers`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${SANDBOX_CREDENTIALS['meta-cloud'].accessToken}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ cc: '44', phone_number: '7911123464', verified_name: 'Acme Manual' }),
+    });
+    const { id } = (await added.json()) as { id: string };
+    await deployCommand(
+      stack,
+      'deploy start +447911123464 --via cloud --waba 123456789012345 --name "Acme Manual" --pin 112233',
+    );
+    await advance(stack);
+    const ours = (await cloudState(stack)).numbers.filter((x) => x.phone_number === '7911123464');
+    expect(ours.map((x) => x.id)).toEqual([id]);
+    expect(ours[0]?.codeRequests).toHaveLength(1);
+    const all = await texts(stack);
+    expect(all.some((t) => t.includes(`was already on WABA 123456789012345`) && t.includes(id))).toBe(true);
+    expect(all.some((t) => t.includes(`verification code for deployment \`${id}\``))).toBe(true);
   });
 });

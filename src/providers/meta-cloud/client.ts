@@ -223,7 +223,7 @@ export class MetaCloudProvisioning implements ProvisioningBackend, ClientSteps {
           (err.code === '100' && /already|registered|in use/i.test(err.detail ?? '')));
       if (!inUse) throw err;
       const existing = await this.find(request).catch(() => undefined);
-      return { kind: 'number-in-use', existingId: existing?.id, detail: err.detail };
+      return { kind: 'number-in-use', existingId: existing?.id, detail: err.detail, existing };
     }
   }
 
