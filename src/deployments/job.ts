@@ -331,8 +331,10 @@ async function act(
       // A delete that went through before a crash shows in the deployment's state.
       async () => {
         const dep = await backend.get(id);
+        // A deregistered number is no longer CONNECTED; one never registered has nothing to
+        // deregister either way, so calling again only gets 133010.
         const gone = backend.steps
-          ? dep.state !== 'READY' // a deregistered number is no longer CONNECTED
+          ? dep.state !== 'READY'
           : dep.state === 'DELETING' || dep.state === 'DELETED';
         return gone ? { ok: true as const } : undefined;
       },
@@ -351,6 +353,17 @@ async function act(
     if (out.ok) {
       await io.post({ text: `:wastebasket: Deleting deployment \`${id}\`; I will say when it is gone.` });
       return { type: 'wait', until: now, data: { deleteRequested: false, deleteSent: true } };
+    }
+    if (out.reason === 'not-found' && backend.steps) {
+      // 133010 (not registered) or an unknown id: there is nothing to deregister.
+      await updateRecordState(job.tenant, id, { state: 'DELETED', detail: 'not registered' });
+      return {
+        type: 'done',
+        data: { deleteRequested: false, state: 'DELETED', detail: 'not registered' },
+        progress: {
+          text: `:wastebasket: Deployment \`${id}\` was not registered with Meta, so there was nothing to deregister${out.detail ? ` (${esc(out.detail)})` : ''}. I no longer follow it; the number stays on the WhatsApp Business Account.`,
+        },
+      };
     }
     if (out.reason === 'not-found') {
       await updateRecordState(job.tenant, id, { state: 'DELETED', detail: 'not found' });

@@ -3,7 +3,7 @@ import { config } from '../../src/config.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { interaction } from '../helpers/slack.js';
-import { ADMIN, advance, cloudState, deployCommand, messages, startStack, texts } from './support.js';
+import { ADMIN, advance, click, cloudState, deployCommand, messages, startStack, texts } from './support.js';
 
 /**
  * The deploy form with the backend as a choice, submitted as Slack submits a modal (text inputs
@@ -165,5 +165,21 @@ describe('choosing the backend', { timeout: 60_000 }, () => {
     const all = await texts(stack);
     expect(all.some((t) => t.includes(`was already on WABA 123456789012345`) && t.includes(id))).toBe(true);
     expect(all.some((t) => t.includes(`verification code for deployment \`${id}\``))).toBe(true);
+  });
+
+  it('given a number still waiting for its code, when it is deleted, then nothing is deregistered and it is said so', async () => {
+    await deployCommand(
+      stack,
+      'deploy start +447911123465 --via cloud --waba 123456789012345 --name "Acme Gone" --pin 445566',
+    );
+    await advance(stack);
+    const id = (await cloudState(stack)).numbers.find((x) => x.phone_number === '7911123465')?.id as string;
+    await click(stack, 'deploy:delete-confirm', id);
+    await advance(stack);
+    const n = (await cloudState(stack)).numbers.find((x) => x.id === id);
+    expect(n).toMatchObject({ status: 'PENDING', deregistrations: 0 });
+    expect(
+      (await texts(stack)).some((t) => t.includes(`Deployment \`${id}\` was not registered with Meta`)),
+    ).toBe(true);
   });
 });
