@@ -62,6 +62,8 @@ const EnvShape = z.object({
   CM_CHANNELS_BASE_URL: url('https://api.cm.com/channels/v1'),
   COMMBOX_BASE_URL: url('https://api.commbox.io'),
   VONAGE_BASE_URL: url('https://api.nexmo.com/v0.1/whatsapp-manager'),
+  /** Graph with its version: each version lives about two years, so it is a setting, not code. */
+  META_GRAPH_BASE_URL: url('https://graph.facebook.com/v26.0'),
   /** Local stack only: workspaces without stored credentials use the sandboxes' credentials. */
   SANDBOX_CREDENTIALS: bool,
   LOG_LEVEL: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
@@ -115,6 +117,7 @@ const EnvSchema = z.pipe(
         cmChannels: env.CM_CHANNELS_BASE_URL,
         commbox: env.COMMBOX_BASE_URL,
         vonage: env.VONAGE_BASE_URL,
+        metaCloud: env.META_GRAPH_BASE_URL,
       },
       sandboxCredentials: env.SANDBOX_CREDENTIALS && local,
       schedulerLoopMs: env.SCHEDULER_LOOP_SECONDS * 1000,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { config, configGeneration, definedEnv } from '../config.js';
+import { listCredentialMeta } from '../providers/credentials.js';
 import type { TenantId } from '../store/keys.js';
-import type { ProvisioningBackend } from './port.js';
+import type { BackendName, ProvisioningBackend } from './port.js';
 
 /**
  * Deployment settings, read and validated once. They live here rather than in `config.ts`
@@ -20,6 +21,8 @@ const SettingsSchema = z.object({
     .max(86_400_000)
     .default(5 * 60_000),
   VONAGE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(8_000),
+  /** Per-attempt timeout of WhatsApp Cloud API (Graph) calls. */
+  META_CLOUD_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(8_000),
 });
 
 let cached: z.output<typeof SettingsSchema> | undefined;
@@ -38,13 +41,36 @@ export function resetDeploymentSettings(): void {
 }
 
 /**
- * The provisioning backend for a workspace. Vonage is the only one; a successor is chosen here
- * (per workspace setting or credentials) without touching the Slack side.
+ * The backend a deployment runs on, named in its job and record (`vonage` for every deployment
+ * made before there was a choice). Only the worker loads a client.
  */
-export async function backendFor(tenant: TenantId): Promise<ProvisioningBackend> {
+export async function backendFor(
+  tenant: TenantId,
+  via: BackendName = 'vonage',
+): Promise<ProvisioningBackend> {
+  if (via === 'cloud') {
+    const { MetaCloudProvisioning } = await import('../providers/meta-cloud/client.js');
+    return new MetaCloudProvisioning(tenant, {
+      baseUrl: config().providers.metaCloud,
+      timeoutMs: deploymentSettings().META_CLOUD_TIMEOUT_MS,
+    });
+  }
   const { VonageProvisioning } = await import('../providers/vonage/client.js');
   return new VonageProvisioning(tenant, {
     baseUrl: config().providers.vonage,
     timeoutMs: deploymentSettings().VONAGE_TIMEOUT_MS,
   });
+}
+
+/** Which provider's credentials make each backend usable. */
+export const BACKEND_PROVIDER = { vonage: 'vonage', cloud: 'meta-cloud' } as const;
+
+/**
+ * The backends this workspace has connected (on the ack path: one query of credential names,
+ * nothing opened). The local stack's sandbox credentials count as both.
+ */
+export async function connectedBackends(tenant: TenantId): Promise<BackendName[]> {
+  if (config().sandboxCredentials) return ['vonage', 'cloud'];
+  const stored = new Set((await listCredentialMeta(tenant)).map((m) => m.provider));
+  return (['vonage', 'cloud'] as const).filter((b) => stored.has(BACKEND_PROVIDER[b]));
 }

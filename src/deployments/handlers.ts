@@ -1,15 +1,18 @@
+import { randomInt } from 'node:crypto';
 import { parsePhoneNumberWithError } from 'libphonenumber-js/min';
 import { rememberClient, resolveClient } from '../clients/port.js';
+import { UserError } from '../errors.js';
 import { startJob } from '../jobs/service.js';
 import { audit } from '../security/audit.js';
 import { seal } from '../security/envelope.js';
 import type { CommandContext, Reply } from '../slack/command.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
+import { connectedBackends } from './backends.js';
 import type { DeploymentPayload } from './kinds.js';
 import { deploymentKind } from './kinds.js';
 import { deleteConfirmation, stateWords } from './messages.js';
-import type { BusinessProfile, OtpMethod } from './port.js';
+import type { BackendName, BusinessProfile, OtpMethod } from './port.js';
 import { getRecord, listRecords } from './records.js';
 import { assertOwnDeployment, sendToDeployment, startTask } from './requests.js';
 
@@ -26,11 +29,42 @@ const ephemeral = (text: string, extra: Partial<Reply> = {}): Reply => ({
 const onIt = (what: string, jobId: string) =>
   ephemeral(`:hourglass_flowing_sand: On it: ${what} (job \`${jobId}\`).`);
 
+/** Which backend a start runs on: `--via`, else what its flags belong to, else what is connected. */
+async function chooseBackend(
+  input: { via?: BackendName | undefined; cert?: string | undefined; name?: string | undefined },
+  ctx: CommandContext,
+): Promise<BackendName> {
+  const connected = await connectedBackends(ctx.tenant);
+  const chosen =
+    input.via ??
+    (input.cert !== undefined ? 'vonage' : input.name !== undefined ? 'cloud' : undefined) ??
+    (connected.length === 1 ? connected[0] : undefined);
+  if (!chosen) {
+    throw new UserError(
+      connected.length === 0
+        ? 'No number provisioning backend is connected: an admin connects Meta (WhatsApp Cloud API) or Vonage with `/wa connect`.'
+        : 'This is missing --name (WhatsApp Cloud API) or --cert (Vonage), and both are connected: which one? `/wa deploy start <+E164> --via cloud --waba <wabaId> --name "<display name>"` (Meta, recommended), or `/wa deploy start <+E164> --via vonage --waba <wabaId> --cert <vnameCertificate>` (Vonage WhatsApp Manager, deprecated).',
+    );
+  }
+  if (!connected.includes(chosen)) {
+    throw new UserError(
+      `${chosen === 'cloud' ? 'Meta (WhatsApp Cloud API)' : 'Vonage'} is not connected for this workspace. An admin can set its credentials with \`/wa connect\`.`,
+    );
+  }
+  if (chosen === 'cloud' && input.name === undefined)
+    throw new UserError('The WhatsApp Cloud API needs the display name: add `--name "<display name>"`.');
+  if (chosen === 'vonage' && input.cert === undefined)
+    throw new UserError('Vonage needs the verified-name certificate: add `--cert <vnameCertificate>`.');
+  return chosen;
+}
+
 export async function deployStart(
   input: {
     phone: string;
+    via?: BackendName | undefined;
     waba: string;
-    cert: string;
+    cert?: string | undefined;
+    name?: string | undefined;
     method: OtpMethod;
     pin?: string | undefined;
     client?: string | undefined;
@@ -38,10 +72,15 @@ export async function deployStart(
   },
   ctx: CommandContext,
 ): Promise<Reply> {
+  const via = await chooseBackend(input, ctx);
   const client = resolveClient(ctx.tenant, input.client, input['new-client']);
   client.catch(() => undefined); // awaited by startJob; a refusal is thrown there
   const parsed = parsePhoneNumberWithError(input.phone);
   const phone = maskPhone(input.phone);
+  // The Cloud API registers a number with a two-step PIN: without one given, we make one for the
+  // requester (shown to them alone, once, when the number is registered; sealed until then).
+  const pinGenerated = via === 'cloud' && !input.pin;
+  const pin = pinGenerated ? String(randomInt(0, 1_000_000)).padStart(6, '0') : input.pin;
   const payload: DeploymentPayload = {
     mode: 'provision',
     countryCode: String(parsed.countryCallingCode),
@@ -49,7 +88,12 @@ export async function deployStart(
     phone,
     wabaId: input.waba,
     method: input.method,
-    sealed: await seal(ctx.tenant, JSON.stringify({ certificate: input.cert, pin: input.pin })),
+    via,
+    ...(via === 'cloud' ? { name: input.name } : {}),
+    sealed: await seal(
+      ctx.tenant,
+      JSON.stringify(via === 'cloud' ? { pin, pinGenerated } : { certificate: input.cert, pin }),
+    ),
   };
   const job = await startJob(ctx, {
     kind: deploymentKind,
@@ -64,9 +108,13 @@ export async function deployStart(
     action: 'deployment.requested',
     target: phone,
     outcome: 'ok',
+    detail: via,
   });
+  const how = input.method === 'voice' ? 'voice call' : 'SMS';
   return onIt(
-    `provisioning ${phone} (WABA ${input.waba}, code by ${input.method === 'voice' ? 'voice call' : 'SMS'}). The deployment id and every step follow in this channel`,
+    via === 'cloud'
+      ? `adding ${phone} to WABA ${input.waba} on the WhatsApp Cloud API as “${esc(input.name ?? '')}”, code by ${how}${pinGenerated ? '; a two-step PIN is made for you and shown to you alone once the number is registered' : ''}. The deployment id and every step follow in this channel`
+      : `provisioning ${phone} (WABA ${input.waba}, code by ${how}). The deployment id and every step follow in this channel`,
     job.id,
   );
 }

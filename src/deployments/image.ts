@@ -16,7 +16,7 @@ export interface ImageInfo {
 }
 
 export type ImageCheck =
-  | { ok: true; format?: string; width?: number; height?: number; bytes?: number }
+  | { ok: true; format?: string; width?: number; height?: number; bytes?: number; data?: Buffer }
   | { ok: false; problem: string; refused?: true };
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -98,7 +98,7 @@ export async function checkImage(
     const info = imageInfo(res.body.subarray(0, HEAD_BYTES));
     const problem = photoProblem(info, res.body.length);
     if (problem) return { ok: false, problem };
-    return { ok: true, ...info, bytes: res.body.length };
+    return { ok: true, ...info, bytes: res.body.length, data: res.body };
   } catch (err) {
     if (!(err instanceof SafeFetchError)) throw err;
     logger.info('profile photo URL refused', { reason: err.code });

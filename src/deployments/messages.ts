@@ -73,8 +73,40 @@ export function progressMessage(p: {
  * Thread posts are history: they carry no buttons (those live on the card, and go when the
  * state moves on). The prompt mentions the requester so they hear about it.
  */
-export function codePrompt(id: string, userId: string): SlackMessage {
-  const text = `:iphone: ${mention(userId)}, the verification code for deployment \`${id}\` is on its way by SMS or voice call. Enter it with the button on the deployment's card, or \`/wa deploy verify ${id} &lt;code&gt;\`.`;
+export function codePrompt(id: string, userId: string, unsure = false): SlackMessage {
+  const text = `:iphone: ${mention(userId)}, the verification code for deployment \`${id}\` is on its way by SMS or voice call. Enter it with the button on the deployment's card, or \`/wa deploy verify ${id} &lt;code&gt;\`.${unsure ? ` (The provider's answer to the code request was lost; if no code comes within 10 minutes, ask for one with \`/wa deploy resend ${id}\`.)` : ''}`;
+  return { text, blocks: [section(text)] };
+}
+
+/** A new code that was not sent, and what to do. */
+export function resendRefusal(label: string, id: string, reason: string, detail?: string): SlackMessage {
+  const said = detail ? ` (${esc(detail)})` : '';
+  const text =
+    reason === 'code-throttled'
+      ? `:hourglass: ${label} would not send a code for deployment \`${id}\`${said} (code-throttled). Meta limits code requests per number without saying how many: wait an hour, then \`/wa deploy resend ${id}\` (or \`--method voice\` for a fixed line). I keep following it.`
+      : `:information_source: ${label} would not send a new code for deployment \`${id}\`${said} (conflict-resend-otp): it has either finished or is in an error state. In an error state, delete it (\`/wa deploy delete ${id}\`) and start again. I keep following it.`;
+  return { text, blocks: [section(text)] };
+}
+
+/** Why Meta would not register the number, and what to do next. */
+export function registerRefusal(id: string, reason: string, detail?: string): SlackMessage {
+  const said = detail ? ` Meta said: ${esc(detail)}.` : '';
+  const words: Record<string, string> = {
+    'pin-mismatch': `the number already has a two-step PIN and it is not the one given (pin-mismatch). Give the number's PIN, or reset it in WhatsApp Manager › Phone numbers › Two-step verification, then \`/wa deploy start … --via cloud --pin <6 digits>\` again.`,
+    'register-throttled': `the number was registered or deregistered too often (register-throttled): Meta allows 10 registrations in 72 hours and then blocks it for 72 hours. Start it again after that.`,
+    'reverify-needed': `Meta wants the number verified again (reverify-needed): a new code is on its way; enter it when it comes.`,
+    'account-locked': `the WhatsApp Business Account is locked (account-locked). See WhatsApp Manager › Account quality for why and to appeal.`,
+  };
+  const text = `:warning: Deployment \`${id}\` was not registered: ${words[reason] ?? reason}${said}`;
+  return { text, blocks: [section(text)] };
+}
+
+/**
+ * The two-step PIN we made for the requester: in an ephemeral message to them alone, once.
+ * It is the only place it is ever shown in clear; it is stored nowhere unsealed.
+ */
+export function generatedPinMessage(id: string, pin: string): SlackMessage {
+  const text = `:closed_lock_with_key: The two-step verification PIN of the number on deployment \`${id}\` is *${pin}*. Keep it in your password manager now: it is shown only to you, only this once, and Meta asks for it whenever the number is registered again. It can be changed in WhatsApp Manager.`;
   return { text, blocks: [section(text)] };
 }
 

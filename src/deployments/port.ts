@@ -1,10 +1,14 @@
 /**
  * The deployment port: everything the Slack side needs from a WhatsApp number provisioning
- * backend. Vonage's WhatsApp Manager API (deprecated by Vonage since WhatsApp retired the
- * On-Premises API) is the one implementation today (`src/providers/vonage/client.ts`); a
- * successor is another class implementing `ProvisioningBackend` plus a line in `backends.ts`,
- * with no change to commands, buttons or the deployment job.
+ * backend. Two implement it: Vonage's WhatsApp Manager API (`src/providers/vonage/client.ts`,
+ * deprecated by Vonage since WhatsApp retired the On-Premises API) and Meta's WhatsApp Cloud API
+ * (`src/providers/meta-cloud/client.ts`). `backends.ts` picks one per deployment.
  * UNCONFIRMED(vonage.endpoints-alive): that Vonage still provisions through this API at all.
+ *
+ * The two differ in who moves a number on: Vonage moves a deployment through its states by
+ * itself (the job only polls), while on the Cloud API every step is a call of ours (request a
+ * code, verify it, set the two-step PIN, register). A backend of the second kind says so with
+ * `steps`, and the job makes those calls, each behind its effect log.
  *
  * Expected refusals (number in use, wrong code, a state that does not allow the change) come
  * back as values, not exceptions, so the job can word them; anything else is thrown
@@ -34,6 +38,10 @@ export type DeploymentState = (typeof DEPLOYMENT_STATES)[number] | typeof UNKNOW
 
 export type OtpMethod = 'sms' | 'voice';
 
+/** The backends a deployment can run on; `vonage` for every deployment made before there was a choice. */
+export const BACKENDS = ['vonage', 'cloud'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
 export interface Deployment {
   id: string;
   state: DeploymentState;
@@ -44,6 +52,8 @@ export interface Deployment {
   wabaId?: string | undefined;
   countryCode?: string | undefined;
   number?: string | undefined;
+  /** What the backend says about the number beyond its state, in its own terms (status reads). */
+  facts?: Array<[label: string, value: string]> | undefined;
 }
 
 export interface ProvisionRequest {
@@ -52,8 +62,10 @@ export interface ProvisionRequest {
   /** National number without the dialling code, e.g. `7700900000`. */
   number: string;
   wabaId: string;
-  /** The verified-name certificate from the WhatsApp Business dashboard. */
-  certificate: string;
+  /** The verified-name certificate from the WhatsApp Business dashboard (Vonage). */
+  certificate?: string | undefined;
+  /** The display name to request (Cloud API: `verified_name`). */
+  displayName?: string | undefined;
   method: OtpMethod;
   /** Two-step verification PIN, when the number has one. */
   pin?: string | undefined;
@@ -61,7 +73,13 @@ export interface ProvisionRequest {
 
 export type ProvisionResult =
   | { kind: 'created'; deployment: Deployment }
-  | { kind: 'number-in-use'; existingId?: string | undefined; detail?: string | undefined };
+  | {
+      kind: 'number-in-use';
+      existingId?: string | undefined;
+      detail?: string | undefined;
+      /** The number as found on the same account (Cloud API: the same WABA), when it is there. */
+      existing?: Deployment | undefined;
+    };
 
 export type Refusal<R extends string> = { ok: false; reason: R; detail?: string | undefined };
 export type Outcome<R extends string> = { ok: true } | Refusal<R>;
@@ -121,21 +139,48 @@ export interface NewStickerpack {
   androidAppStoreLink?: string | undefined;
 }
 
+/**
+ * The calls a backend leaves to us (the Cloud API). Refusals that a person can act on come back
+ * as values, with the provider's words in `detail`.
+ */
+export interface ClientSteps {
+  /** Asks for a verification code by SMS or voice call. */
+  requestCode(id: string, method: OtpMethod): Promise<Outcome<'code-throttled' | 'conflict-resend-otp'>>;
+  /** Sets (or changes to the same) two-step verification PIN: repeating it is harmless. */
+  setPin(id: string, pin: string): Promise<void>;
+  /** Registers the verified number for messaging with its two-step PIN. */
+  register(
+    id: string,
+    pin: string,
+  ): Promise<Outcome<'pin-mismatch' | 'register-throttled' | 'reverify-needed' | 'account-locked'>>;
+  /** A number this request may already have added (after a crash), found by the provider's own list. */
+  find(request: ProvisionRequest): Promise<Deployment | undefined>;
+}
+
 export interface ProvisioningBackend {
   /** Shown to people ("Vonage") and used as the provider of job refs. */
   readonly label: string;
+  /** Set when the provider does not move a number on by itself (see the top of this file). */
+  readonly steps?: ClientSteps | undefined;
   provision(request: ProvisionRequest): Promise<ProvisionResult>;
   get(id: string): Promise<Deployment>;
   verify(id: string, code: string): Promise<Outcome<'verification-failed'>>;
-  resendOtp(id: string, method: OtpMethod): Promise<Outcome<'conflict-resend-otp'>>;
+  resendOtp(id: string, method: OtpMethod): Promise<Outcome<'conflict-resend-otp' | 'code-throttled'>>;
   remove(id: string): Promise<Outcome<'conflict-deployment-state' | 'not-found'>>;
   getProfile(id: string): Promise<BusinessProfile>;
   updateProfile(id: string, patch: BusinessProfile): Promise<BusinessProfile>;
-  setPhoto(id: string, imageUrl: string): Promise<{ imageUrl?: string | undefined }>;
+  /** `image` is the checked file itself, for a backend that takes bytes rather than a URL. */
+  setPhoto(
+    id: string,
+    imageUrl: string,
+    image?: { bytes: Buffer; type: string },
+  ): Promise<{ imageUrl?: string | undefined }>;
   listStickerpacks(id: string): Promise<Stickerpack[]>;
   createStickerpack(id: string, pack: NewStickerpack): Promise<Stickerpack[]>;
 }
 
+/** States after which the number is being (or has been) taken through verification. */
+export const VERIFIED_STATES: readonly DeploymentState[] = ['CODE_VERIFIED', 'FINALIZING', 'READY'];
 /** States in which the backend waits for a person to enter the OTP. */
 export const AWAITING_CODE: readonly DeploymentState[] = ['CODE_SENT', 'WRONG_CODE'];
 

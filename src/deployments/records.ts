@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { JobRepository } from '../jobs/repository.js';
 import { ddb, isConditionFailed, tableName } from '../store/dynamo.js';
 import { pkOf, type TenantId } from '../store/keys.js';
-import type { DeploymentState } from './port.js';
+import type { BackendName, DeploymentState } from './port.js';
 
 /**
  * This workspace's own record of each deployment it provisioned or followed, for
@@ -17,6 +17,13 @@ export interface DeploymentRecord {
   /** Masked, never the full number. */
   phone?: string | undefined;
   wabaId?: string | undefined;
+  /** The backend it runs on; records from before there was a choice are Vonage's. */
+  via?: BackendName | undefined;
+  /**
+   * Cloud API: the start secrets (the two-step PIN), sealed for the tenant exactly as in the job
+   * that added the number, so a later job that picks the deployment up can still register it.
+   */
+  sealed?: string | undefined;
   state: DeploymentState;
   detail?: string | undefined;
   createdBy: string;

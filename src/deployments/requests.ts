@@ -55,7 +55,12 @@ export async function sendToDeployment(
         ? { pendingResend: event.data.method, resendSeq: 1 }
         : { deleteRequested: true, deleteSeq: 1 };
   const record = await getRecord(ctx.tenant, id);
-  const payload: DeploymentPayload = { mode: 'follow', deploymentId: id, phone: record?.phone };
+  const payload: DeploymentPayload = {
+    mode: 'follow',
+    deploymentId: id,
+    phone: record?.phone,
+    via: record?.via ?? 'vonage',
+  };
   // The new job continues the deployment's card (revival): it starts from the last known state
   // and keeps the same card current, so the card never stays at an old state.
   const known: Partial<DeploymentData> = record
@@ -79,10 +84,11 @@ const READ_ONLY: ReadonlySet<TaskPayload['op']> = new Set(['status', 'profile-ge
  * A one-shot request. A change is reported in the deployment's thread; a read-only query is
  * answered to the asker alone, with a link to the deployment's card.
  */
-export async function startTask(ctx: Ctx, payload: TaskPayload, subject: string) {
-  await assertOwnDeployment(ctx.tenant, payload.deploymentId);
+export async function startTask(ctx: Ctx, request: TaskPayload, subject: string) {
+  await assertOwnDeployment(ctx.tenant, request.deploymentId);
+  const record = await getRecord(ctx.tenant, request.deploymentId);
+  const payload = { ...request, via: record?.via ?? 'vonage' } as TaskPayload;
   if (READ_ONLY.has(payload.op)) {
-    const record = await getRecord(ctx.tenant, payload.deploymentId);
     const card =
       record?.channel && record.threadTs ? { channel: record.channel, ts: record.threadTs } : undefined;
     return startJob(ctx, {

@@ -7,7 +7,7 @@ import { checkImage } from './image.js';
 import { deploymentTaskKind, type TaskPayload, taskPayload } from './kinds.js';
 
 import { profileMessage, progressMessage, stickerpacksMessage } from './messages.js';
-import { updateRecordState } from './records.js';
+import { getRecord, updateRecordState } from './records.js';
 
 /**
  * One-shot deployment requests that talk to the provider (a read is a provider call too, so
@@ -20,7 +20,9 @@ export const deploymentTaskJob: JobKind<TaskPayload> = {
   async step(job, io) {
     const p = job.payload;
     const id = p.deploymentId;
-    const backend = await backendFor(job.tenant);
+    // Tasks queued before there was a choice carry no backend: the record knows it.
+    const via = p.via ?? (await getRecord(job.tenant, id))?.via ?? 'vonage';
+    const backend = await backendFor(job.tenant, via);
     // Read-only queries answer the asker alone, with a link to the deployment's card and thread;
     // only changes are posted in the channel.
     const answer = async (message: SlackMessage): Promise<StepResult> => {
@@ -49,7 +51,13 @@ export const deploymentTaskJob: JobKind<TaskPayload> = {
           dep.countryCode && dep.number
             ? `+${dep.countryCode}${'•'.repeat(Math.max(3, dep.number.length - 2))}${dep.number.slice(-2)}`
             : 'its number';
-        return answer(progressMessage({ id, phone: where, state: dep.state, detail: dep.detail }));
+        const status = progressMessage({ id, phone: where, state: dep.state, detail: dep.detail });
+        if (!dep.facts?.length) return answer(status);
+        const facts = dep.facts.map(([k, v]) => `*${esc(k)}:* ${esc(v)}`).join('\n');
+        return answer({
+          text: `${status.text}\n${facts}`,
+          blocks: [...(status.blocks ?? []), { type: 'section', text: { type: 'mrkdwn', text: facts } }],
+        });
       }
       case 'profile-get':
         return answer(profileMessage(id, await backend.getProfile(id)));
@@ -65,7 +73,13 @@ export const deploymentTaskJob: JobKind<TaskPayload> = {
               : `the image at ${p.imageUrl} cannot be a profile photo: ${checked.problem}`,
           );
         }
-        await backend.setPhoto(id, p.imageUrl);
+        await backend.setPhoto(
+          id,
+          p.imageUrl,
+          checked.data
+            ? { bytes: checked.data, type: checked.format === 'png' ? 'image/png' : 'image/jpeg' }
+            : undefined,
+        );
         const seen = checked.width ? ` (${checked.format} ${checked.width}×${checked.height})` : '';
         return {
           type: 'done',

@@ -33,6 +33,8 @@ export interface RequestOptions<S extends z.ZodType> {
   schema: S;
   json?: unknown;
   form?: FormData;
+  /** Raw bytes as the body (Graph's resumable upload takes the file itself). */
+  body?: { bytes: Uint8Array; type: string };
   query?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
   /** Statuses that count as success (default: any 2xx). */
@@ -119,6 +121,10 @@ export class ProviderHttp {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(opts.json);
     } else if (opts.form) body = opts.form;
+    else if (opts.body) {
+      headers['content-type'] = opts.body.type;
+      body = opts.body.bytes as BodyInit;
+    }
 
     const started = performance.now();
     let res: Response;

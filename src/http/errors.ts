@@ -1,4 +1,4 @@
-export type ProviderName = 'cm-sign' | 'zavu' | 'cm-channels' | 'commbox' | 'vonage' | 'slack';
+export type ProviderName = 'cm-sign' | 'zavu' | 'cm-channels' | 'commbox' | 'vonage' | 'meta-cloud' | 'slack';
 
 import { clock } from '../clock.js';
 

@@ -3,6 +3,7 @@ import { cmChannelsProvider } from './cm-channels/provider.js';
 import { cmSignProvider } from './cm-sign/provider.js';
 import { commboxProvider } from './commbox/provider.js';
 import { metaProvider } from './meta/provider.js';
+import { metaCloudProvider } from './meta-cloud/provider.js';
 import { vonageProvider } from './vonage/provider.js';
 import { zavuProvider } from './zavu/provider.js';
 
@@ -18,6 +19,7 @@ export const PROVIDER_LIST = [
   commboxProvider,
   vonageProvider,
   metaProvider,
+  metaCloudProvider,
 ] as const;
 
 type Descriptor = (typeof PROVIDER_LIST)[number];

@@ -57,6 +57,8 @@ export const SANDBOX_CREDENTIALS: { [P in CredentialProvider]: Credentials<P> } 
     return sandboxVonageApplication();
   },
   meta: { appSecret: 'sandbox-meta-app-secret', verifyToken: 'sandbox-meta-verify-token' },
+  // Shaped like Meta's: a system user token starts with EAA, an app id is digits.
+  'meta-cloud': { accessToken: 'EAAsandboxSystemUserToken0123456789', applicationId: '100000000000001' },
 };
 
 /** Lets a workspace without credentials of its own use the sandboxes' (local stack only). */

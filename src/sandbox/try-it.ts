@@ -1,4 +1,5 @@
 import { SANDBOX_TEMPLATE_ID } from './providers/cm-sign.js';
+import { META_CLOUD_OTP } from './providers/meta-cloud.js';
 import { SANDBOX_OTP } from './providers/vonage.js';
 
 /**
@@ -16,6 +17,10 @@ export function tryIt() {
       {
         provider: 'Vonage',
         text: `a deployment moves one state per poll (one Tick) to CODE_SENT; the code ${SANDBOX_OTP} takes it to READY, any other code is WRONG_CODE (try again); a certificate starting with "invalid" ends in ERROR.`,
+      },
+      {
+        provider: 'WhatsApp Cloud API',
+        text: `deploy start --via cloud adds the number to the WABA and asks for a code at once (CODE_SENT); ${META_CLOUD_OTP} verifies it, then the PIN is set and the number registered (READY), any other code is explained and it keeps waiting; a number ending 0000 never receives its code; more than 5 code requests an hour are refused (136024); 10 registrations in 72 hours, then 133016; a display name containing "reject" is declined at review, announced by webhook a Tick after registration.`,
       },
       {
         provider: 'CM.com Sign',
@@ -52,8 +57,13 @@ export function tryIt() {
       { command: '/wa contact optin +31612345678 --source "signed form"', why: 'record consent first' },
       { command: '/wa template send welcome_message en_US +31612345678', why: 'needs the opt-in above' },
       {
-        command: '/wa deploy start +31612345678 --waba 1234567890 --cert AbCdEFGHiJK123456',
-        why: `CODE_SENT in a few Ticks, then enter ${SANDBOX_OTP}`,
+        command:
+          '/wa deploy start +447911123459 --via cloud --waba 123456789012345 --name "Acme Foods" --pin 246810',
+        why: `Cloud API: CODE_SENT at once, then enter ${META_CLOUD_OTP}`,
+      },
+      {
+        command: '/wa deploy start +31612345678 --via vonage --waba 1234567890 --cert AbCdEFGHiJK123456',
+        why: `Vonage: CODE_SENT in a few Ticks, then enter ${SANDBOX_OTP}`,
       },
       { command: '/wa jobs --all', why: 'everything and its state' },
     ],

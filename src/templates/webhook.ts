@@ -17,11 +17,25 @@ import type { TenantId } from '../store/keys.js';
 import { META_EVENT_TYPE, MetaTemplateStatus, MetaWebhookBody, metaRef, parseMetaJson } from './meta.js';
 
 /**
- * `GET|POST /webhooks/meta/{hookId}`: Meta's subscription handshake and its signed
- * `message_template_status_update` events. The hook id (last path segment) names the tenant;
- * nothing in the body is trusted before the signature over the raw body checks out.
+ * A change of another webhook field (another feature's), handed over once its delivery is known
+ * to be the first: true when a job took it. `functions/webhook-meta.ts` wires these in, so this
+ * feature names no other.
  */
-export async function handleMetaWebhook(event: HttpEvent): Promise<HttpResult> {
+export type MetaChangeHandler = (
+  tenant: TenantId,
+  change: { wabaId?: string | undefined; time?: number | undefined; field: string; value: unknown },
+) => Promise<boolean>;
+
+/**
+ * `GET|POST /webhooks/meta/{hookId}`: Meta's subscription handshake and its signed
+ * `message_template_status_update` events (and the fields of `others`). The hook id (last path
+ * segment) names the tenant; nothing in the body is trusted before the signature over the raw
+ * body checks out.
+ */
+export async function handleMetaWebhook(
+  event: HttpEvent,
+  others: Record<string, MetaChangeHandler> = {},
+): Promise<HttpResult> {
   const hookId = event.rawPath.split('/').filter(Boolean).pop() ?? '';
   const tenant = hookId && hookId !== 'meta' ? await tenantForWebhook(hookId) : undefined;
   const method = event.requestContext.http.method;
@@ -48,6 +62,30 @@ export async function handleMetaWebhook(event: HttpEvent): Promise<HttpResult> {
   let delivered = 0;
   for (const [i, entry] of parsed.entry.entries()) {
     for (const [j, change] of entry.changes.entries()) {
+      const other = Object.hasOwn(others, change.field) ? others[change.field] : undefined;
+      if (other) {
+        // Meta sends no event id: the content and its time identify a delivery (retries repeat both).
+        const otherId = createHash('sha256')
+          .update(JSON.stringify([entry.id, entry.time, change.field, change.value, i, j]))
+          .digest('base64url')
+          .slice(0, 32);
+        if (!(await firstDelivery(tenant, 'meta', otherId))) continue;
+        try {
+          if (
+            await other(tenant, {
+              wabaId: entry.id,
+              time: entry.time,
+              field: change.field,
+              value: change.value,
+            })
+          )
+            delivered += 1;
+        } catch (err) {
+          await forgetDelivery(tenant, 'meta', otherId);
+          throw err;
+        }
+        continue;
+      }
       if (change.field !== 'message_template_status_update') continue;
       const value = MetaTemplateStatus.safeParse(change.value);
       if (!value.success) {

@@ -141,3 +141,33 @@ export async function advanceUntil(stack: LocalStack, id: string, state: string,
   }
   throw new Error(`deployment ${id} did not reach ${state}`);
 }
+
+/** A number as the Cloud API sandbox keeps it (`/_sandbox/state`, key `meta-cloud`). */
+export interface CloudNumber {
+  id: string;
+  waba_id: string;
+  cc: string;
+  phone_number: string;
+  verified_name: string;
+  code_verification_status: string;
+  name_status: string;
+  status: string;
+  codeRequests: number[];
+  registrations: number;
+  deregistrations: number;
+  pinSet: boolean;
+  profile: Record<string, unknown>;
+}
+
+export async function cloudState(stack: LocalStack) {
+  const res = await sandboxFetch(stack.url, '/_sandbox/state');
+  const all = (await res.json()) as {
+    'meta-cloud': {
+      numbers: CloudNumber[];
+      requests: Array<{ method: string; path: string; status: number; code?: number }>;
+      uploads: Array<{ id: string; file_length: number; received: number }>;
+      stats: { faults: number; requests: number };
+    };
+  };
+  return all['meta-cloud'];
+}

@@ -12,6 +12,7 @@ const factories: Factory[] = [
   async (ctx) => (await import('./cm-sign.js')).startCmSignSandbox(ctx),
   async (ctx) => (await import('./zavu.js')).startZavuSandbox(ctx),
   async (ctx) => (await import('./vonage.js')).startVonageSandbox(ctx),
+  async (ctx) => (await import('./meta-cloud.js')).startMetaCloudSandbox(ctx),
 ];
 
 /**
