@@ -11,7 +11,7 @@ import { pkOf, type TenantId } from '../store/keys.js';
  * our schema refuses, a callback body we cannot read, a status value we do not know), the app
  * keeps a redacted sample of its SHAPE (keys and types, never a value), counts it per provider and
  * operation, and emits a metric. Admins see them with `/wa admins contracts` and on App Home, so
- * the first live week confirms or refutes each unconfirmed fact (docs/unconfirmed.md) without
+ * the first live week confirms or refutes each assumption no document confirms (docs/unconfirmed.md) without
  * anyone reading logs. Best effort: recording never fails what it observes.
  */
 
