@@ -1,3 +1,4 @@
+import { recordDrift } from '../http/drift.js';
 import { ProviderError } from '../http/errors.js';
 import { jobIdForRef } from '../jobs/deliver.js';
 import type { JobKind, StepIO } from '../jobs/kinds.js';
@@ -88,6 +89,14 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
 
     const apply = (inv: Observed) => {
       const status = InvitationStatus.safeParse(inv.status);
+      if (!status.success)
+        void recordDrift(job.tenant, {
+          provider: 'zavu',
+          operation: 'invitation status',
+          kind: 'value',
+          issues: [{ path: 'status', problem: `expected one of ${InvitationStatus.options.join(', ')}` }],
+          sample: { status: inv.status },
+        });
       if (!status.success || status.data === d.status) return;
       if (d.status && TERMINAL.includes(d.status)) return;
       const previous = d.status;

@@ -80,6 +80,15 @@ export const adminsSetCountryCommand = defineCommand({
   handler: async () => (await import('./country.js')).setCountryCommand,
 });
 
+export const adminsContractsCommand = defineCommand({
+  path: 'admins contracts',
+  usage: '/wa admins contracts',
+  summary: 'What providers sent that differs from what the app assumes (shapes, never values)',
+  access: 'admin',
+  schema: noInput,
+  handler: async () => (await import('./contracts.js')).showContracts,
+});
+
 /** In the order `/wa help` lists them. */
 export const workspaceCommands = [
   connectCommand,
@@ -90,4 +99,5 @@ export const workspaceCommands = [
   adminsListCommand,
   adminsRestrictCommand,
   adminsSetCountryCommand,
+  adminsContractsCommand,
 ];

@@ -17,6 +17,7 @@ export const workspaceManifest: FeatureManifest = {
     { prefix: 'connect:', load: async () => (await import('./connect-interactions.js')).connectAction },
   ],
   views: [{ prefix: 'connect:', load: async () => (await import('./connect-interactions.js')).connectView }],
+  home: async (ctx) => (await import('./contracts.js')).contractsHomeBlocks(ctx),
   forms: [
     { command: jobsCommand, title: 'Jobs', submit: 'Show', startsJob: false, fields: [] },
     { command: adminsListCommand, title: 'Admins', submit: 'Show', startsJob: false, fields: [] },

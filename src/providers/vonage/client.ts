@@ -13,6 +13,7 @@ import type {
 } from '../../deployments/port.js';
 import { DEPLOYMENT_STATES, UNKNOWN_STATE } from '../../deployments/port.js';
 import { ProviderHttp } from '../../http/client.js';
+import { operationOf, recordDrift } from '../../http/drift.js';
 import { ProviderError } from '../../http/errors.js';
 import type { TenantId } from '../../store/keys.js';
 import { getCredentials } from '../credentials.js';
@@ -205,7 +206,17 @@ export class VonageProvisioning implements ProvisioningBackend {
   }
 
   async get(id: string): Promise<Deployment> {
-    return toDeployment(await this.http.request('GET', this.path(id), { schema: deploymentSchema }), id);
+    const dep = toDeployment(await this.http.request('GET', this.path(id), { schema: deploymentSchema }), id);
+    if (dep.state === UNKNOWN_STATE)
+      // A state outside the description's enum: admins see that one came (not which).
+      await recordDrift(this.http.options.tenant, {
+        provider: 'vonage',
+        operation: operationOf('GET', this.path(id)),
+        kind: 'value',
+        issues: [{ path: 'current_state.title', problem: `expected one of ${DEPLOYMENT_STATES.join(', ')}` }],
+        sample: { current_state: { title: dep.title } },
+      });
+    return dep;
   }
 
   async verify(id: string, code: string): Promise<Outcome<'verification-failed'>> {
