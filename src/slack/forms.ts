@@ -9,7 +9,8 @@ import { stripUnsafe } from './mrkdwn.js';
  * submission goes through the same service function as the command (src/slack/service.ts).
  */
 
-type FieldKind = 'text' | 'multiline' | 'email' | 'url' | 'number' | 'select';
+/** `user`: Slack's people picker; the value is the chosen user's id. */
+type FieldKind = 'text' | 'multiline' | 'email' | 'url' | 'number' | 'select' | 'user';
 
 export interface FormField {
   /** The schema key; also the input block's block_id and its element's action_id. */
@@ -39,6 +40,7 @@ export type ViewValues = Record<
     {
       value?: string | null;
       selected_option?: { value?: string } | null;
+      selected_user?: string | null;
       selected_options?: unknown[] | null;
     }
   >
@@ -103,7 +105,7 @@ export function rawFromValues(form: FormSpec, values: ViewValues | undefined): R
   const raw: Record<string, unknown> = {};
   for (const f of form.fields) {
     const v = values?.[f.key]?.[f.key];
-    const text = (v?.selected_option?.value ?? v?.value ?? '').toString();
+    const text = (v?.selected_user ?? v?.selected_option?.value ?? v?.value ?? '').toString();
     if (text.trim() === '') continue; // an empty optional field is an absent flag
     if (f.list === 'phones') raw[f.key] = [text];
     else if (f.list === 'lines')
@@ -125,6 +127,13 @@ function element(f: FormField, prefill: string | undefined) {
   const initial = prefill ?? f.initial;
   const placeholder = f.placeholder ? { placeholder: plain(f.placeholder) } : {};
   switch (f.kind) {
+    case 'user':
+      return {
+        type: 'users_select' as const,
+        action_id: f.key,
+        ...(initial && /^[UW][A-Z0-9]{2,20}$/.test(initial) ? { initial_user: initial } : {}),
+        ...placeholder,
+      };
     case 'select': {
       const options = (f.options ?? []).slice(0, 100).map((o) => ({ text: plain(o.label), value: o.value }));
       const chosen = options.find((o) => o.value === initial);

@@ -1,6 +1,12 @@
+import { RESTRICTABLE } from '../security/access.js';
 import type { FeatureManifest } from '../slack/manifest.js';
 import {
+  adminsAddCommand,
+  adminsContractsCommand,
   adminsListCommand,
+  adminsRemoveCommand,
+  adminsRestrictCommand,
+  adminsSetCountryCommand,
   auditCommand,
   connectCommand,
   jobsCommand,
@@ -21,6 +27,59 @@ export const workspaceManifest: FeatureManifest = {
   forms: [
     { command: jobsCommand, title: 'Jobs', submit: 'Show', startsJob: false, fields: [] },
     { command: adminsListCommand, title: 'Admins', submit: 'Show', startsJob: false, fields: [] },
+    {
+      command: adminsAddCommand,
+      title: 'Add an admin',
+      submit: 'Add',
+      intro: 'Lets someone run admin commands, besides workspace admins and owners.',
+      startsJob: false,
+      fields: [{ key: 'user', label: 'Person', kind: 'user' }],
+    },
+    {
+      command: adminsRemoveCommand,
+      title: 'Remove an admin',
+      submit: 'Remove',
+      startsJob: false,
+      fields: [{ key: 'user', label: 'Person', kind: 'user' }],
+    },
+    {
+      command: adminsRestrictCommand,
+      title: 'Restrict a group',
+      submit: 'Save',
+      startsJob: false,
+      fields: [
+        {
+          key: 'group',
+          label: 'Commands',
+          kind: 'select',
+          options: Object.entries(RESTRICTABLE).map(([value, g]) => ({ value, label: g.label })),
+        },
+        {
+          key: 'state',
+          label: 'Who may run them',
+          kind: 'select',
+          options: [
+            { value: 'on', label: 'Admins only' },
+            { value: 'off', label: 'Everyone in the workspace' },
+          ],
+        },
+      ],
+    },
+    {
+      command: adminsSetCountryCommand,
+      title: 'Default country',
+      submit: 'Save',
+      intro: 'Numbers typed without a country code are read as numbers of this country.',
+      startsJob: false,
+      fields: [{ key: 'country', label: 'Country code', kind: 'text', placeholder: 'NL, or none' }],
+    },
+    {
+      command: adminsContractsCommand,
+      title: 'Provider contracts',
+      submit: 'Show',
+      startsJob: false,
+      fields: [],
+    },
   ],
   launcher: [
     {
@@ -45,6 +104,11 @@ export const workspaceManifest: FeatureManifest = {
           action: 'form:audit',
           view: async (ctx) => (await import('./audit.js')).auditModal(ctx),
         },
+        { command: adminsAddCommand, label: 'Add an admin', action: 'form:open' },
+        { command: adminsRemoveCommand, label: 'Remove an admin', action: 'form:open' },
+        { command: adminsRestrictCommand, label: 'Restrict a group', action: 'form:open' },
+        { command: adminsSetCountryCommand, label: 'Default country', action: 'form:open' },
+        { command: adminsContractsCommand, label: 'Provider contracts', action: 'form:open' },
       ],
     },
   ],
