@@ -4,7 +4,7 @@ import type { FormField } from '../slack/forms.js';
 import { name } from '../slack/schemas.js';
 import type { TenantId } from '../store/keys.js';
 import { clientKey, nearMisses } from './names.js';
-import { getClient, listClients, recordWork, saveClient } from './repository.js';
+import { getClient, knownClients, recordWork, saveClient } from './repository.js';
 
 /**
  * What other features use of clients, on purpose: the `--client` flag every start command and
@@ -68,7 +68,7 @@ export async function resolveClient(
   const known = await getClient(tenant, key);
   if (known) return { key, name: known.name, isNew: false };
   if (!newClient) {
-    const near = nearMisses(key, await listClients(tenant)).slice(0, 3);
+    const near = nearMisses(key, await knownClients(tenant)).slice(0, 3);
     if (near.length > 0) {
       const names = near.map((c) => `*${c.name.replace(/[*_~`<>&]/g, '')}*`).join(' or ');
       throw new UserError(

@@ -1,6 +1,8 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { clock } from '../clock.js';
 import { conditionally, ddb, tableName } from '../store/dynamo.js';
 import { clientWorkPrefix, keys, pkOf, type TenantId } from '../store/keys.js';
+import { TtlCache } from '../store/ttl-cache.js';
 
 /**
  * A workspace's clients (one item each, `CLIENT#<key>`, holding the name as first typed) and
@@ -31,6 +33,36 @@ export async function getClient(tenant: TenantId, key: string): Promise<Client |
   return out.Item ? toClient(out.Item) : undefined;
 }
 
+/**
+ * The names a new client is compared with (near misses), kept a minute per workspace in a warm
+ * container: a partner invitation per new client would otherwise read every client each time.
+ * A client another container made in that minute is missed by the comparison only; it is never
+ * taken for another (exact names are always read from the table).
+ */
+const known = new TtlCache<Promise<Array<Pick<Client, 'key' | 'name'>>>>(200);
+const KNOWN_MS = 60_000;
+
+export function knownClients(tenant: TenantId): Promise<Array<Pick<Client, 'key' | 'name'>>> {
+  let list = known.get(tenant);
+  if (!list) {
+    list = ddb()
+      .send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+          ExpressionAttributeValues: { ':pk': pkOf(tenant), ':c': 'CLIENT#' },
+          ExpressionAttributeNames: { '#k': 'key', '#n': 'name' },
+          ProjectionExpression: '#k, #n',
+          Limit: MAX_CLIENTS,
+        }),
+      )
+      .then((out) => (out.Items ?? []).map((i) => ({ key: String(i.key), name: String(i.name) })));
+    list.catch(() => known.delete(tenant));
+    known.set(tenant, list, clock.now() + KNOWN_MS);
+  }
+  return list;
+}
+
 export async function listClients(tenant: TenantId): Promise<Client[]> {
   const out = await ddb().send(
     new QueryCommand({
@@ -45,6 +77,14 @@ export async function listClients(tenant: TenantId): Promise<Client[]> {
 
 /** Records a new client; a client that appeared meanwhile (another door, the same name) is kept. */
 export async function saveClient(tenant: TenantId, client: Client): Promise<void> {
+  // This container's list learns it at once.
+  const cached = known.get(tenant);
+  if (cached)
+    known.set(
+      tenant,
+      cached.then((l) => [...l, { key: client.key, name: client.name }]),
+      clock.now() + KNOWN_MS,
+    );
   await conditionally(
     new PutCommand({
       TableName: tableName(),

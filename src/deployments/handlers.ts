@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { parsePhoneNumberWithError } from 'libphonenumber-js/min';
 import { rememberClient, resolveClient } from '../clients/port.js';
+import { clock } from '../clock.js';
 import { UserError } from '../errors.js';
 import { startJob } from '../jobs/service.js';
 import { audit } from '../security/audit.js';
@@ -95,6 +96,9 @@ export async function deployStart(
       JSON.stringify(via === 'cloud' ? { pin, pinGenerated } : { certificate: input.cert, pin }),
     ),
   };
+  const remembered = client
+    .then((c) => rememberClient(ctx.tenant, c, ctx.userId, clock.now()))
+    .catch(() => undefined);
   const job = await startJob(ctx, {
     kind: deploymentKind,
     subject: `Deployment of ${phone}`,
@@ -102,7 +106,7 @@ export async function deployStart(
     payload,
     client,
   });
-  await rememberClient(ctx.tenant, await client, ctx.userId, job.createdAt);
+  await remembered;
   await audit(ctx.tenant, {
     actor: ctx.userId,
     action: 'deployment.requested',

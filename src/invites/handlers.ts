@@ -64,6 +64,9 @@ export async function inviteSign(
     expiresDays: input.expires,
     document,
   };
+  const remembered = client
+    .then((c) => rememberClient(ctx.tenant, c, ctx.userId, clock.now()))
+    .catch(() => undefined);
   const job = await startJob(ctx, {
     kind: signKind,
     subject: `Signing invite for ${input.inviteeName}`,
@@ -73,7 +76,7 @@ export async function inviteSign(
     requires: getCredentials(ctx.tenant, 'cm-sign'),
     client,
   });
-  await rememberClient(ctx.tenant, await client, ctx.userId, job.createdAt);
+  await remembered;
   return ephemeral(
     `:hourglass_flowing_sand: On it: sending ${describeSource(document)} for signature: a CM.com Sign dossier “${esc(payload.dossierName)}” and an invite over WhatsApp to ${maskPhone(input.phone)} (${refOf(job)}job \`${job.id}\`). Updates follow in the channel.`,
   );
@@ -110,6 +113,9 @@ export async function invitePartner(input: PartnerInput, ctx: CommandContext): P
     ...(input.number ? { number: input.number } : {}),
     ...(input.channel === 'messenger' ? { connectionType: 'messenger' as const } : {}),
   };
+  const remembered = client
+    .then((c) => rememberClient(ctx.tenant, c, ctx.userId, clock.now()))
+    .catch(() => undefined);
   const job = await startJob(ctx, {
     kind: partnerKind,
     subject: `Partner invitation for ${input.clientName}`,
@@ -118,7 +124,7 @@ export async function invitePartner(input: PartnerInput, ctx: CommandContext): P
     requires: getCredentials(ctx.tenant, 'zavu'),
     client,
   });
-  await rememberClient(ctx.tenant, await client, ctx.userId, job.createdAt);
+  await remembered;
   return ephemeral(
     `:hourglass_flowing_sand: On it: creating a Zavu partner invitation for *${esc(input.clientName)}* (${refOf(job)}job \`${job.id}\`). The link comes to you only; a summary goes in the channel.`,
   );

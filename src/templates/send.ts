@@ -1,4 +1,5 @@
 import { rememberClient, resolveClient } from '../clients/port.js';
+import { clock } from '../clock.js';
 import { activeOptIns, contactSettings, parsePhoneList } from '../contacts/port.js';
 import { UserError } from '../errors.js';
 import { ProviderError, RateLimitedError } from '../http/errors.js';
@@ -103,6 +104,9 @@ export async function sendTemplate(
     params: input.param,
     ...(header ? { header } : {}),
   };
+  const remembered = client
+    .then((c) => rememberClient(ctx.tenant, c, ctx.userId, clock.now()))
+    .catch(() => undefined);
   const job = await startJob(ctx, {
     kind: templateSendKind,
     subject: `Send template ${input.templateName} (${input.language}) to ${recipients.length}`,
@@ -110,7 +114,7 @@ export async function sendTemplate(
     payload,
     client,
   });
-  await rememberClient(ctx.tenant, await client, ctx.userId, job.createdAt);
+  await remembered;
   return {
     response_type: 'ephemeral',
     text: `:hourglass_flowing_sand: Looking it up… I'll check that *${esc(input.templateName)}* (${esc(input.language)}) is approved in CM.com, then send it to ${recipients.length} recipient${recipients.length > 1 ? 's' : ''} and report each result here (job \`${job.id}\`).`,
