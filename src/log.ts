@@ -4,7 +4,7 @@ import { redactKnownValues } from './redaction.js';
 
 /**
  * Field names whose values never reach a log line. Every field of every provider's credentials
- * (src/security/credentials.ts) matches; test/security/logs.e2e.test.ts checks that it stays so.
+ * (src/providers/index.ts) matches; test/security/logs.e2e.test.ts checks that it stays so.
  */
 export const SECRET_KEY =
   /token|secret|password|authorization|api[-_]?key|private[-_]?key|signature|cookie|^code$|^otp$|^pin$|stream[-_]?id|channel[-_]?request[-_]?id|account[-_]?id|key[-_]?id|application[-_]?id|jwt|credential|sealed|certificate|^cert$/i;

@@ -68,7 +68,7 @@ export async function getStoredCredentials<P extends CredentialProvider>(
   const credentials = credentialSchemas[provider].parse(
     JSON.parse(await open(tenant, out.Item.sealed as string, undefined, purposeOf(provider))),
   ) as Credentials<P>;
-  // From here on, these values are blanked in any log line (src/security/redaction.ts).
+  // From here on, these values are blanked in any log line (src/redaction.ts).
   rememberSecretValues(credentials);
   return credentials;
 }

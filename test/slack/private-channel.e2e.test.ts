@@ -15,7 +15,7 @@ import { command, issueResponseUrl, slackMessages } from '../helpers/slack.js';
  * slack.hidden-channel-error). The fake Slack lets the bot post anywhere, so this file gives it
  * that answer for the two conversations below.
  *
- * What the app does (src/jobs/report.ts SlackReporter): the card goes to the command's
+ * What the app does (src/slack/job-reporter.ts SlackReporter): the card goes to the command's
  * response_url as an in-channel message while Slack allows (5 posts within 30 minutes), and after
  * that to the requester's DM with the app, where later changes update it in place.
  */
