@@ -23,7 +23,11 @@ export const templatesManifest: FeatureManifest = {
   commands: templateCommands,
   forms: [templateSendForm, templateListForm, templateStatusForm, templateWatchForm, templateSubmitForm],
   kinds: [
-    jobKind(templateLookupKind, async () => (await import('./lookup-job.js')).templateLookup),
+    {
+      ...jobKind(templateLookupKind, async () => (await import('./lookup-job.js')).templateLookup),
+      // The send form's own lookups (filling its template list) are no one's work to follow.
+      internal: (payload) => (payload as { op?: string } | undefined)?.op === 'form',
+    },
     jobKind(
       templateWatchKind,
       async () => (await import('./watch-job.js')).templateWatch,
