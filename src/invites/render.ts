@@ -36,7 +36,10 @@ export function signSummary(p: SignPayload, d: SignData, jobId: string, active =
   const lines = [
     `:memo: *Signing invite for ${esc(p.inviteeName)}* — CM.com Sign dossier “${esc(p.dossierName)}”`,
     d.dossierId
-      ? `Dossier \`${esc(d.dossierId)}\` created.`
+      ? unsent
+        ? // CM.com Sign has no delete for a dossier: it stays, unsent, until it expires.
+          `Dossier \`${esc(d.dossierId)}\` was created and stays a draft at CM.com Sign (nobody was invited to it).`
+        : `Dossier \`${esc(d.dossierId)}\` created.`
       : active
         ? 'Creating the dossier…'
         : 'No dossier was created.',
@@ -80,7 +83,7 @@ export interface CardJob<P, D> {
   lastError?: string | undefined;
   payload: P;
   data: D;
-  effects?: Record<string, { status: string }> | undefined;
+  effects?: Record<string, { status: string; result?: unknown }> | undefined;
 }
 
 const isActive = (state: CardJob<unknown, unknown>['state']) =>
@@ -99,7 +102,14 @@ function endLine(job: Pick<CardJob<unknown, unknown>, 'state' | 'lastError'>): s
  * sent yet, the job still following the invite).
  */
 export function signCard(job: CardJob<SignPayload, SignData>): SlackMessage {
-  const summary = signSummary(job.payload, job.data, job.id, isActive(job.state));
+  // A step that failed after CM.com created the dossier did not return its data; the effect's
+  // recorded result still holds the dossier's id.
+  const created = (job.effects?.dossier as { result?: { id?: unknown } } | undefined)?.result?.id;
+  const data =
+    !job.data.dossierId && typeof created === 'string' && created
+      ? { ...job.data, dossierId: created }
+      : job.data;
+  const summary = signSummary(job.payload, data, job.id, isActive(job.state));
   const end = endLine(job);
   const offer =
     isActive(job.state) &&

@@ -235,6 +235,27 @@ describe('/wa invite sign', () => {
     expect(t.progress).toContain('Invite sent over WhatsApp');
   });
 
+  it('says what exists when CM.com refuses the invite after creating the dossier', async () => {
+    await control('cm-sign', 'refuse-next-invites');
+    const reply = await run(
+      stack,
+      'invite sign "Hal Hopper" hal@example.com +31612345676 --template 06c2e210-54a8-417f-adf2-fc767c31c929 --dossier "Refused invite"',
+    );
+    const jobId = jobIdIn(reply.text);
+    const t = await threadOf(stack, jobId);
+    expect(t.job.state).toBe('failed');
+    const [dossier] = (await sandboxState(stack))['cm-sign'].dossiers.filter(
+      (d) => d.name === 'Refused invite',
+    );
+    expect(dossier?.state).toBe('draft');
+    // The card names the dossier that exists, a draft at CM.com, and what CM.com said.
+    expect(t.progress).not.toContain('No dossier was created');
+    expect(t.progress).toContain(`Dossier \`${dossier?.id}\` was created and stays a draft at CM.com Sign`);
+    expect(t.progress).toContain('No invite was sent');
+    expect(t.progress).toContain('WhatsApp invites are not enabled for this account');
+    expect(t.progress).not.toMatch(/\.\./);
+  });
+
   it('shows the invite by job id', async () => {
     const reply = await run(
       stack,

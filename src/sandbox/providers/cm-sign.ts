@@ -277,6 +277,8 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
   let webhooksEnabled = true;
   /** Test control: the next invites request is applied but its answer never comes. */
   let loseNextInvites = false;
+  /** Test control: the next invites request is refused as CM refuses a channel it will not use. */
+  let refuseNextInvites = false;
   const deliveries: Array<{ type: string; status: number }> = [];
 
   let lastKid = '';
@@ -531,6 +533,12 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
           if (!d) return problem(404, 'Dossier not found');
           const parsed = InvitesBody.safeParse(req.body);
           if (!parsed.success) return validationProblem(parsed.error);
+          if (refuseNextInvites) {
+            refuseNextInvites = false;
+            return problem(400, 'Invalid invite', {
+              '[0].channel': ['WhatsApp invites are not enabled for this account.'],
+            });
+          }
           if (d.state === 'completed' || d.state === 'expired') {
             return problem(409, `Dossier is ${d.state}; no invites can be sent`);
           }
@@ -579,6 +587,10 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
           return { status: 201, body: created.map(publicInvite) };
         }),
       ),
+      route('POST', '/_sandbox/refuse-next-invites', () => {
+        refuseNextInvites = true;
+        return { status: 200, body: { refuseNextInvites } };
+      }),
       route('POST', '/_sandbox/lose-next-invites', () => {
         loseNextInvites = true;
         return { status: 200, body: { loseNextInvites } };
