@@ -116,8 +116,10 @@ describe('forms', () => {
       phone: '+31612345670',
     });
     expect(res.json.response_action).toBe('errors');
-    expect(Object.keys(res.json.errors ?? {})).toEqual(['email']);
+    // No document was given either: both are said at once.
+    expect(Object.keys(res.json.errors ?? {}).sort()).toEqual(['email', 'file']);
     expect(res.json.errors?.email).toMatch(/not an email address/);
+    expect(res.json.errors?.file).toMatch(/exactly one of/);
     await stack.drain();
     expect((await dossiers()).length).toBe(before);
   });
@@ -145,6 +147,28 @@ describe('forms', () => {
     });
     expect(Object.keys(profile.json.errors ?? {})).toEqual(['dossier']);
     await stack.drain();
+    expect((await invitations()).length).toBe(before);
+  });
+
+  it('every wrong field comes back at once, each beside its own field, in the command’s words', async () => {
+    const before = (await invitations()).length;
+    const res = await submit('invite partner', {
+      clientName: 'Many Mistakes Ltd',
+      email: 'nope',
+      days: '99',
+      countries: 'UK, XX',
+    });
+    expect(res.json.response_action).toBe('errors');
+    const errors = res.json.errors ?? {};
+    expect(Object.keys(errors).sort()).toEqual(['countries', 'days', 'email']);
+    expect(errors.email).toBe('"nope" is not an email address');
+    expect(errors.countries).toMatch(/"UK" .*did you mean GB \(United Kingdom\)\?; "XX" is not/);
+    // The command says the same about each.
+    const byCommand = await command(
+      stack.url,
+      'invite partner "Many Mistakes Ltd" --email nope --days 99 --countries "UK, XX"',
+    );
+    for (const words of Object.values(errors)) expect(unescapeSlack(byCommand.json.text)).toContain(words);
     expect((await invitations()).length).toBe(before);
   });
 
