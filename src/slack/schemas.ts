@@ -95,7 +95,7 @@ export async function countryByName(typed: string): Promise<string | undefined> 
 }
 
 /** A country's English name (for "did you mean GB (United Kingdom)?"). */
-function countryName(code: string): string {
+export function countryName(code: string): string {
   regionNames ??= new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
   return regionNames.of(code) ?? code;
 }
