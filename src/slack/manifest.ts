@@ -64,6 +64,8 @@ export interface KindEntry {
    * asked for: left out of App Home.
    */
   internal?: (payload: unknown) => boolean;
+  /** The command whose form a job's "Edit" button opens, after its input was found wrong. */
+  form?: CommandSpec;
 }
 
 /** A kind of job, tying its id to its implementation's payload type. */

@@ -33,10 +33,18 @@ export const templatesManifest: FeatureManifest = {
       async () => (await import('./watch-job.js')).templateWatch,
       templateWatchCommand,
     ),
-    jobKind(templateSendKind, async () => (await import('./send.js')).templateSend, templateSendCommand, {
-      label: 'Template send',
-      progress: () => ({ waitingFor: 'CommBox to send the messages', next: 'provider' }),
-    }),
+    {
+      ...jobKind(
+        templateSendKind,
+        async () => (await import('./send.js')).templateSend,
+        templateSendCommand,
+        {
+          label: 'Template send',
+          progress: () => ({ waitingFor: 'CommBox to send the messages', next: 'provider' }),
+        },
+      ),
+      form: templateSendCommand,
+    },
   ],
   launcher: {
     name: 'Templates',
