@@ -121,7 +121,7 @@ export async function verify(input: { numbers: string[] }, ctx: CommandContext):
   const why = `WhatsApp bans businesses that check numbers without consent, so only numbers with a recorded opt-in are checked; record one with \`/wa contact optin <+E164> --source "<where consent was given>"\`.`;
   if (allowed.length === 0) {
     throw new UserError(
-      `No opt-in is on record for ${refused.map(maskPhone).join(', ')}, so ${refused.length > 1 ? 'they were' : 'it was'} not checked. ${why}`,
+      `No opt-in is on record for ${refused.join(', ')}, so ${refused.length > 1 ? 'they were' : 'it was'} not checked. ${why}`,
       'no_optin',
       { field: 'numbers' },
     );
@@ -161,7 +161,7 @@ export async function verify(input: { numbers: string[] }, ctx: CommandContext):
     detail: `job ${job.id}; ${reserved.used}/${cap} today`,
   });
   const skipped = refused.length
-    ? `\n:warning: Not checked, no opt-in on record: ${refused.map(maskPhone).join(', ')}. ${why}`
+    ? `\n:warning: Not checked, no opt-in on record: ${refused.join(', ')}. ${why}`
     : '';
   return ephemeral(
     `:hourglass_flowing_sand: Looking it up… checking ${allowed.length} opted-in number${allowed.length > 1 ? 's' : ''} with CommBox (${reserved.used} of ${cap} verifications used today; job \`${job.id}\`).${skipped}`,

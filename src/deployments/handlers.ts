@@ -8,7 +8,6 @@ import { audit } from '../security/audit.js';
 import { seal } from '../security/envelope.js';
 import type { CommandContext, Reply } from '../slack/command.js';
 import { esc, mention } from '../slack/mrkdwn.js';
-import { maskPhone } from '../slack/schemas.js';
 import { connectedBackends } from './backends.js';
 import type { DeploymentPayload } from './kinds.js';
 import { deploymentKind } from './kinds.js';
@@ -77,7 +76,8 @@ export async function deployStart(
   const client = resolveClient(ctx.tenant, input.client, input['new-client']);
   client.catch(() => undefined); // awaited by startJob; a refusal is thrown there
   const parsed = parsePhoneNumberWithError(input.phone);
-  const phone = maskPhone(input.phone);
+  // The business's own number, not a customer's: shown whole on its card and in its answers.
+  const phone = input.phone;
   // The Cloud API registers a number with a two-step PIN: without one given, we make one for the
   // requester (shown to them alone, once, when the number is registered; sealed until then).
   const pinGenerated = via === 'cloud' && !input.pin;

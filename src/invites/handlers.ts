@@ -9,7 +9,6 @@ import { getCredentials } from '../providers/credentials.js';
 import type { CommandContext, Reply } from '../slack/command.js';
 import { cardPermalink } from '../slack/job-views.js';
 import { esc, mention } from '../slack/mrkdwn.js';
-import { maskPhone } from '../slack/schemas.js';
 import { requesterOrAdmin } from '../slack/service.js';
 import type { TenantId } from '../store/keys.js';
 import { type DocumentSource, describeSource } from './document.js';
@@ -78,7 +77,7 @@ export async function inviteSign(
   });
   await remembered;
   return ephemeral(
-    `:hourglass_flowing_sand: On it: sending ${describeSource(document)} for signature: a CM.com Sign dossier “${esc(payload.dossierName)}” and an invite over WhatsApp to ${maskPhone(input.phone)} (${refOf(job)}job \`${job.id}\`). Updates follow in the channel.`,
+    `:hourglass_flowing_sand: On it: sending ${describeSource(document)} for signature: a CM.com Sign dossier “${esc(payload.dossierName)}” and an invite over WhatsApp to ${input.phone} (${refOf(job)}job \`${job.id}\`). Updates follow in the channel.`,
   );
 }
 

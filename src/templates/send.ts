@@ -92,7 +92,7 @@ export async function sendTemplate(
       detail: `no opt-in for ${missing.length} of ${recipients.length}`,
     });
     throw new UserError(
-      `No opt-in is on record for ${missing.map(maskPhone).join(', ')}. WhatsApp templates may only go to people who opted in to hear from this business: record their consent first with \`/wa contact optin <+E164> --source "<where consent was given>"\`. Nothing was sent.`,
+      `No opt-in is on record for ${missing.join(', ')}. WhatsApp templates may only go to people who opted in to hear from this business: record their consent first with \`/wa contact optin <+E164> --source "<where consent was given>"\`. Nothing was sent.`,
       'no_optin',
       { field: 'recipients' },
     );

@@ -26,7 +26,7 @@ describe('opt-ins and contact verification', () => {
     // Given no opt-in for the number
     const refused = await run(stack.url, 'contact verify +31612345678');
     // Then it is refused with the reason, and CommBox is not asked
-    expect(refused.ack.json.text).toMatch(/No opt-in is on record for \+31•+78[\s\S]*ban/);
+    expect(refused.ack.json.text).toMatch(/No opt-in is on record for \+31612345678,[\s\S]*ban/);
     await stack.drain();
     expect(await validations()).toHaveLength(0);
 
@@ -82,7 +82,7 @@ describe('opt-ins and contact verification', () => {
       'contact verify +31611110000,+31622223333, +31633332222,+31633334444,+31644440000',
     );
     expect(ack.json.text).toMatch(
-      /checking 4 opted-in numbers[\s\S]*Not checked, no opt-in on record: \+31•+44/,
+      /checking 4 opted-in numbers[\s\S]*Not checked, no opt-in on record: \+31633334444\./,
     );
     await stack.drain();
     const msgs = await since();

@@ -58,7 +58,8 @@ describe('/wa invite sign', () => {
       'invite sign "Ada Lovelace" ada@example.com +31612345678 --template 06c2e210-54a8-417f-adf2-fc767c31c929 --dossier "Purchase contract" --remind 7 --expires 14',
     );
     const jobId = jobIdIn(reply.text);
-    expect(reply.text).toMatch(/\+31•+78/);
+    // The asker sees the number as read; the card in the channel masks it.
+    expect(reply.text).toContain('+31612345678');
 
     const dossier = (await sandboxState(stack))['cm-sign'].dossiers.find(
       (d) => d.name === 'Purchase contract',

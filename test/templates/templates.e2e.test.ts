@@ -211,12 +211,25 @@ describe('template queries answer the asker alone (issue 12, item 4)', () => {
 describe('templated sends (CommBox)', () => {
   const sends = async () => (await sandboxState(stack.url)).commbox.sends;
 
+  it('a refusal among many recipients names, whole, the ones without an opt-in', async () => {
+    const opted = ['+31600000101', '+31600000102', '+31600000103'];
+    for (const n of opted) await run(stack.url, `contact optin ${n} --source "list test"`);
+    const { ack } = await run(
+      stack.url,
+      `template send welcome_message en_US ${[...opted, '+31600000104', '+31600000105'].join(',')} --param A --param B`,
+    );
+    const text = ack.json.text ?? '';
+    expect(text).toContain('No opt-in is on record for +31600000104, +31600000105.');
+    for (const n of opted) expect(text).not.toContain(n);
+  });
+
   it('refuses recipients without an opt-in on the ack path, sending nothing', async () => {
     const { ack } = await run(
       stack.url,
       'template send welcome_message en_US +31612345678 --param Ada --param Acme',
     );
-    expect(ack.json.text).toMatch(/No opt-in is on record for \+31•+78[\s\S]*Nothing was sent/);
+    // The person who typed the number sees it whole (E.164): masking is for channel posts and logs.
+    expect(ack.json.text).toMatch(/No opt-in is on record for \+31612345678\.[\s\S]*Nothing was sent/);
     await stack.drain();
     expect(await sends()).toHaveLength(0);
   });
