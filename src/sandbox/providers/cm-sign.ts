@@ -106,7 +106,7 @@ interface InviteeRecord {
 interface InviteRecord {
   id: string;
   inviteeId: string;
-  channel: 'email' | 'whatsapp';
+  channel: 'email' | 'whatsapp' | null;
   expiresIn: number;
   expiresAt: string;
   createdAt: string;
@@ -188,7 +188,8 @@ const InvitesBody = z
   .array(
     z.object({
       inviteeId: z.string().min(1),
-      channel: z.enum(['email', 'whatsapp']),
+      // Omitted or null: no delivery by CM; the answer carries an inviteUri to hand out (S5).
+      channel: z.enum(['email', 'whatsapp']).nullish(),
       expiresIn: z
         .number()
         .int()
@@ -570,7 +571,7 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
             created.push({
               id: randomUUID(),
               inviteeId: invitee.id,
-              channel: entry.channel,
+              channel: entry.channel ?? null,
               expiresIn,
               expiresAt: iso(Math.min(now + expiresIn * 1000, Date.parse(d.expiresAt))),
               createdAt: iso(now),
