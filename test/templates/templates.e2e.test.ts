@@ -158,6 +158,10 @@ describe('template approval (CM.com Channels + Meta webhooks)', () => {
     expect(listed?.text).toContain('*welcome_message*');
     expect(listed?.text).toMatch(/flash_sale[\s\S]*rejected \(INCORRECT_CATEGORY/);
     expect(listed?.text).toContain('account_alert');
+    // Its Dutch was rejected once and emptied since: incomplete (the flag), not rejected (a date).
+    const alert = listed?.text?.split('\n').find((l) => l.includes('account_alert')) ?? '';
+    expect(alert).toContain(':warning: incomplete');
+    expect(alert).not.toMatch(/rejected/);
 
     const filtered = await run(stack.url, 'template list welcome');
     await stack.drain();
