@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../src/sandbox/server.js';
-import { command, interaction, postSlack, slackMessages, slashCommandBody } from '../helpers/slack.js';
+import {
+  command,
+  interaction,
+  postSlack,
+  sandboxFetch,
+  slackMessages,
+  slashCommandBody,
+} from '../helpers/slack.js';
 import { clickButton, job, jobIdIn, run, sandboxState, startStack } from '../invites/helpers.js';
 
 // One action, three doors: a command, its form and its buttons go through the same service
@@ -330,6 +337,44 @@ describe('the launcher', () => {
     } finally {
       await run(stack, 'admins restrict invites off');
     }
+  });
+
+  it('the signing form asks for exactly one document, and its placeholder URL is a PDF this stack serves', async () => {
+    // The launcher's "Send a signing invite" button (form:open), as Slack sends its click.
+    await clickButton(stack, 'form:open:invite-sign', 'invite sign');
+    const form = await lastView();
+    expect(form?.callback_id).toBe('form:submit');
+    const text = viewText(form);
+    expect(text).toContain('exactly one of* a PDF URL, a Slack file link or a CM.com Sign template id');
+    const sample = `${stack.url}/_sandbox/documents/contract.pdf`;
+    expect(text).toContain(`"placeholder":{"type":"plain_text","text":"${sample}"}`);
+    // Anyone can fetch it (no control token), as a PDF on the web.
+    const pdf = await fetch(sample);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+
+    // The console's Try-it panel says so.
+    const tryIt = JSON.stringify(await (await sandboxFetch(stack.url, '/_sandbox/try')).json());
+    expect(tryIt).toContain(`--url ${sample}`);
+    expect(tryIt).toContain('exactly one of URL, Slack file or template');
+
+    // Submitted with it, the invite goes out: one dossier holding the served PDF.
+    const before = (await dossiers()).length;
+    const res = await submit('invite sign', {
+      inviteeName: 'Sam Sample',
+      email: 'sam@example.com',
+      phone: '+31612345671',
+      url: sample,
+    });
+    expect(res.json.response_action).toBe('update');
+    await stack.drain();
+    const made = (await dossiers()).slice(before);
+    expect(made).toHaveLength(1);
+    expect(made[0]?.files).toHaveLength(1);
   });
 
   it('an invalid /wa invite sign offers the form, prefilled with what could be read', async () => {
