@@ -7,6 +7,7 @@ import { startJob } from '../jobs/service.js';
 import { audit } from '../security/audit.js';
 import { seal } from '../security/envelope.js';
 import type { CommandContext, Reply } from '../slack/command.js';
+import { slackTime } from '../slack/dates.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { connectedBackends } from './backends.js';
 import type { DeploymentPayload } from './kinds.js';
@@ -190,7 +191,7 @@ export async function deployList(_input: unknown, ctx: CommandContext): Promise<
   }
   const lines = records.map(
     (r) =>
-      `• \`${esc(r.deploymentId)}\` ${esc(r.phone ?? '')}: *${esc(r.state)}*${r.detail ? ` (${esc(r.detail)})` : ''}, by ${mention(r.createdBy)}, updated <!date^${Math.floor(r.updatedAt / 1000)}^{date_short_pretty} {time}|${new Date(r.updatedAt).toISOString()}>`,
+      `• \`${esc(r.deploymentId)}\` ${esc(r.phone ?? '')}: *${esc(r.state)}*${r.detail ? ` (${esc(r.detail)})` : ''}, by ${mention(r.createdBy)}, updated ${slackTime(r.updatedAt)}`,
   );
   return ephemeral(`*Deployments in this workspace* (${records.length}):\n${lines.join('\n')}`);
 }

@@ -1,22 +1,23 @@
 import type { KnownBlock } from '@slack/types';
 import type { SlackMessage } from '../jobs/model.js';
+import { slackTime } from '../slack/dates.js';
 import { esc } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import type { PartnerData, PartnerPayload, SignData, SignPayload, SignStatus } from './model.js';
 
-/** A date Slack shows in the reader's timezone, with the ISO date as the fallback text. */
+/** A date Slack shows in the reader's timezone, with a plain fallback (src/slack/dates.ts). */
 export function slackDate(iso: string | undefined): string {
   if (!iso) return 'unknown';
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return esc(iso);
-  const fallback = new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fallback} UTC>`;
+  return Number.isNaN(Date.parse(iso)) ? esc(iso) : slackTime(iso, '{date_short_pretty} {time}');
 }
 
 export function maskEmail(email: string): string {
   const [local = '', domain = ''] = email.split('@');
   return `${local.slice(0, 1)}•••@${domain}`;
 }
+
+/** The invite is over: nothing will expire any more. */
+const OVER: SignStatus[] = ['signed', 'declined', 'expired'];
 
 const SIGN_WORDS: Record<SignStatus, string> = {
   sending: ':hourglass_flowing_sand: sending the invite',
@@ -44,7 +45,8 @@ export function signSummary(p: SignPayload, d: SignData, jobId: string, active =
         ? 'Creating the dossier…'
         : 'No dossier was created.',
     d.dossierId && status !== 'sending'
-      ? `Invite sent over WhatsApp to ${maskPhone(p.phone)}; it expires ${slackDate(d.expiresAt)}.`
+      ? // Once signed, declined or expired, when it would have expired is no longer news.
+        `Invite sent over WhatsApp to ${maskPhone(p.phone)}${OVER.includes(status) ? '' : `; it expires ${slackDate(d.expiresAt)}`}.`
       : unsent
         ? `No invite was sent to ${maskPhone(p.phone)}.`
         : `The invite goes over WhatsApp to ${maskPhone(p.phone)}.`,

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Job } from '../jobs/model.js';
 import type { Reply } from './command.js';
+import { slackTime } from './dates.js';
 import { esc, mention } from './mrkdwn.js';
 
 const STATE_ICON: Record<string, string> = {
@@ -13,10 +14,9 @@ const STATE_ICON: Record<string, string> = {
   cancelled: ':no_entry_sign:',
 };
 
-/** Slack renders `<!date^...>` in each reader's time zone. */
+/** Slack renders `<!date^...>` in each reader's time zone (src/slack/dates.ts). */
 export function slackDate(ms: number, format = '{date_short_pretty} {time}'): string {
-  const secs = Math.floor(ms / 1000);
-  return `<!date^${secs}^${format}|${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC>`;
+  return slackTime(ms, format);
 }
 
 /**

@@ -20,6 +20,7 @@ import type { ConnectField, CredentialCheck } from '../providers/provider.js';
 import { zavuWebhookStatus } from '../providers/zavu/registration.js';
 import { webhookUrl } from '../security/webhooks.js';
 import type { CommandContext, Reply } from '../slack/command.js';
+import { slackTime } from '../slack/dates.js';
 import { esc } from '../slack/mrkdwn.js';
 import type { TenantId } from '../store/keys.js';
 
@@ -51,10 +52,7 @@ function title(text: string) {
 }
 
 function changedLine(meta: CredentialMeta): string {
-  const ms = Date.parse(meta.changedAt);
-  const date = Number.isNaN(ms)
-    ? 'an unknown date'
-    : `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${meta.changedAt}>`;
+  const date = slackTime(meta.changedAt);
   const who = /^[UW][A-Z0-9]{2,20}$/.test(meta.changedBy) ? `<@${meta.changedBy}>` : 'someone';
   return `set, last changed by ${who} on ${date}`;
 }
@@ -210,13 +208,6 @@ function zavuWebhookBlock(hook: Awaited<ReturnType<typeof zavuHookState>> | unde
         }
       : {}),
   };
-}
-
-function slackTime(iso: string): string {
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms)
-    ? 'an unknown date'
-    : `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${new Date(ms).toISOString()}>`;
 }
 
 export function formView(provider: CredentialProvider, meta?: CredentialMeta): View {

@@ -88,6 +88,9 @@ describe('/wa invite sign', () => {
     expect(t.posts.at(-1)).toContain('Ada Lovelace signed');
     expect(t.posts).toHaveLength(2); // invitee + dossier events, one "signed" post
     expect(t.progress).toContain(':white_check_mark: signed');
+    // Signed: when it would have expired is no longer said.
+    expect(t.progress).toMatch(/Invite sent over WhatsApp to \+31•+78\./);
+    expect(t.progress).not.toContain('expires');
     expect(t.job.state).toBe('succeeded');
 
     const status = await run(stack, `invite status ${dossier?.id}`);

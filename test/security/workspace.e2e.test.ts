@@ -341,6 +341,8 @@ describe('/wa audit', () => {
     }
     expect(blocks).toContain(`<@${ADMIN}>`);
     expect(blocks).toMatch(/<!date\^\d+\^/);
+    // Shown as Slack dates with a plain fallback, never a raw ISO string.
+    expect(blocks).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
     expect(blocks).not.toContain('TOPSECRET');
     // Newest first: the fallback text lists ISO times in descending order.
     const times = (reply.json?.text ?? '')
