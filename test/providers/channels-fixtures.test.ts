@@ -88,7 +88,7 @@ describe('CM.com Channels: client parsing of the documented examples', () => {
       // No isRejected flag: rejection is inferred from rejectionReason/rejectedOnUtc, and the
       // documented isIncomplete flag wins over them (the example carries both).
       expect(languageState(t?.languages['LANGUAGE NAME'] as never)).toBe('incomplete');
-      const { isIncomplete: _flag, ...rejectedOnly } = t?.languages['LANGUAGE NAME'] as Record<
+      const { isIncomplete: _flag, ...rejectedOnly } = (t?.languages['LANGUAGE NAME'] ?? {}) as Record<
         string,
         unknown
       >;
