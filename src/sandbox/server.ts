@@ -181,6 +181,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Sign in to Slack</body></html>');
       return;
     }
+    if (url.pathname === '/_sandbox/slack/user-messages' && method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(slack.userMessageList()));
+      return;
+    }
     if (url.pathname === '/_sandbox/slack/files' && method === 'POST') {
       // A person shares a file in a channel (tests and the console): {name, base64, channel?, user?, text?}.
       const b = JSON.parse(body || '{}') as Record<string, string>;
@@ -336,6 +340,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           channels: SANDBOX_CHANNELS,
           shouldEscape: slack.shouldEscape,
           apiAppId: SANDBOX_BOT.appId,
+          shortcuts: slack.shortcuts,
         }),
       );
       return;
