@@ -127,6 +127,13 @@ describe('/wa connect checks the credentials it saves', () => {
     ['zavu', { apiKey: SANDBOX_CREDENTIALS.zavu.apiKey }, /accepted by Zavu/],
     ['vonage', SANDBOX_CREDENTIALS.vonage, /accepted by Vonage/],
     ['commbox', SANDBOX_CREDENTIALS.commbox, /not checked: CommBox documents no read-only call/],
+    ['meta-cloud', SANDBOX_CREDENTIALS['meta-cloud'], /accepted by Meta \(WhatsApp Cloud API\)/],
+    [
+      'meta-cloud',
+      { ...SANDBOX_CREDENTIALS['meta-cloud'], accessToken: 'EAAwrongtokenwrongtoken0123' },
+      /refused by Meta \(WhatsApp Cloud API\)/,
+    ],
+    ['meta', SANDBOX_CREDENTIALS.meta, /not checked: these are never sent to Meta/],
   ] as const)('%s, case %#: checked with the provider', async (provider, values, expected) => {
     const { id } = await save(provider, values as Record<string, string>);
     expect(await checked(id)).toMatch(expected);
