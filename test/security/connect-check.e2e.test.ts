@@ -126,6 +126,14 @@ describe('/wa connect checks the credentials it saves', () => {
     ['zavu', { apiKey: 'zv_wrong_api_key' }, /refused by Zavu/],
     ['zavu', { apiKey: SANDBOX_CREDENTIALS.zavu.apiKey }, /accepted by Zavu/],
     ['vonage', SANDBOX_CREDENTIALS.vonage, /accepted by Vonage/],
+    [
+      'vonage',
+      {
+        applicationId: '5a4d1b3c-0e6f-4a7b-9c8d-000000000001',
+        privateKey: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----',
+      },
+      /refused by Vonage\*: the private key could not be read/,
+    ],
     ['commbox', SANDBOX_CREDENTIALS.commbox, /not checked: CommBox documents no read-only call/],
     ['meta-cloud', SANDBOX_CREDENTIALS['meta-cloud'], /accepted by Meta \(WhatsApp Cloud API\)/],
     [

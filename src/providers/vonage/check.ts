@@ -24,9 +24,13 @@ export async function checkVonage(
   try {
     auth = await vonageAuthHeader(creds);
   } catch (err) {
-    // A pasted JWT that Vonage would refuse by its own rules (expired, no iat/exp).
+    // A pasted JWT that Vonage would refuse by its own rules (expired, no iat/exp), or a private
+    // key that cannot sign: nothing Vonage could accept, so refused without a call.
     if (err instanceof UserError) return { status: 'refused', detail: err.message };
-    throw err;
+    return {
+      status: 'refused',
+      detail: 'the private key could not be read (a PKCS#8 PEM, as Vonage issues it)',
+    };
   }
   const http = new ProviderHttp({
     provider: 'vonage',
