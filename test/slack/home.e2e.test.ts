@@ -5,7 +5,14 @@ import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
 import { tenantId } from '../../src/store/keys.js';
 import { templateLookupKind } from '../../src/templates/kinds.js';
 import { kindId, registerJobKind } from '../helpers/kinds.js';
-import { interaction, issueTriggerId, postSlack, sandboxFetch, slackMessages } from '../helpers/slack.js';
+import {
+  command,
+  interaction,
+  issueTriggerId,
+  postSlack,
+  sandboxFetch,
+  slackMessages,
+} from '../helpers/slack.js';
 
 /**
  * App Home through the local stack: the tab as the app publishes it on app_home_opened, and
@@ -99,6 +106,10 @@ describe('App Home', () => {
     expect(text(all)).toContain(theirs.id);
     expect(text(all)).toContain(mine.id);
     expect(text(all)).not.toContain(helper.id);
+    // Nor in /wa jobs --all.
+    const listed = await command(stack.url, 'jobs --all', { user_id: 'U0MEMBER' });
+    expect(listed.json.text).toContain(mine.id);
+    expect(listed.json.text).not.toContain(helper.id);
     expect(text(await openHome('U0MEMBER'))).toContain(theirs.id);
     await clickOnHome('U0MEMBER', await lastHome('U0MEMBER'), 'home:scope:mine', 'mine');
     expect(text(await lastHome('U0MEMBER'))).not.toContain(theirs.id);
