@@ -3,6 +3,7 @@ import type { LocalStack } from '../../src/sandbox/server.js';
 import {
   command,
   interaction,
+  issueTriggerId,
   postSlack,
   sandboxFetch,
   slackMessages,
@@ -24,7 +25,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const trigger = () => `${Date.now()}.1.${Math.random().toString(16).slice(2)}`;
+/** Trigger ids as Slack hands them out: issued by the fake Slack (single use, 3 s). */
+const trigger = () => issueTriggerId();
 const as = (user: string) => ({ user_id: user, user_name: user.toLowerCase() });
 
 type Values = Record<string, string>;
