@@ -136,8 +136,28 @@ export function createSlackApp(signingSecret: string) {
       : id.startsWith('form:')
         ? routes.formDoor.formAction
         : undefined;
+    const tenant = tenantFromBody(args.body);
+    const onHome = (args.body as { view?: { type?: string } }).view?.type === 'home';
+    if (onHome) {
+      // App Home has no response_url and no ephemeral messages: the answer is a notice on the
+      // tab, published again after the click changed what it changes.
+      const [home, { actorOf }] = await Promise.all([import('./home.js'), import('../slack/service.js')]);
+      const ctx = actorOf(args.body as never, args.client, tenant);
+      const scope = id.startsWith('home:scope:')
+        ? (id.slice('home:scope:'.length) as 'mine' | 'all')
+        : home.scopeOf((args.body as { view?: { private_metadata?: string } }).view);
+      await home.answerOnHome(
+        { body: args.body as never, client: args.client, tenant },
+        async (respond) => {
+          if (handler) await handler(Object.assign(args, { tenant, respond }) as never);
+        },
+        ctx,
+        scope === 'all' ? 'all' : 'mine',
+      );
+      return;
+    }
     if (!handler) return;
-    await handler(Object.assign(args, { tenant: tenantFromBody(args.body) }) as never);
+    await handler(Object.assign(args, { tenant }) as never);
   });
   app.view(/.*/, async (args) => {
     const routes = await loadRoutes();
@@ -172,39 +192,16 @@ export function createSlackApp(signingSecret: string) {
     await client.views.open({ trigger_id: body.trigger_id, view: await launcherView(ctx) });
   });
 
-  // App Home: a button per common action this person may take, then the same job list as `/wa jobs`.
+  // App Home: a button per common action this person may take, then their jobs (src/app/home.ts).
   app.event('app_home_opened', async ({ event, client, body }) => {
     if (event.tab !== 'home') return;
     const tenant = tenantOf({
       teamId: (body as { team_id?: string }).team_id,
       enterpriseId: (body as { enterprise_id?: string }).enterprise_id,
     });
-    const [{ JobRepository }, { jobsBlocks }, { homeActionBlocks }, { actorOf }, { homeSections }] =
-      await Promise.all([
-        import('../jobs/repository.js'),
-        import('../slack/job-views.js'),
-        import('./launcher.js'),
-        import('../slack/service.js'),
-        import('./catalog.js'),
-      ]);
+    const [home, { actorOf }] = await Promise.all([import('./home.js'), import('../slack/service.js')]);
     const ctx = actorOf({ user: { id: event.user } }, client, tenant);
-    const [jobs, actions, ...sections] = await Promise.all([
-      new JobRepository().list(tenant, { all: true, limit: 20 }),
-      homeActionBlocks(ctx),
-      ...homeSections.map((section) =>
-        section(ctx).catch((err: unknown) => {
-          logger.warn('an App Home section failed', { error: err as Error });
-          return [];
-        }),
-      ),
-    ]);
-    await client.views.publish({
-      user_id: event.user,
-      view: {
-        type: 'home',
-        blocks: [...actions, ...sections.flat(), ...jobsBlocks(jobs, true)].slice(0, 100),
-      },
-    });
+    await home.publishHome(ctx, { scope: home.scopeOf(event.view as { private_metadata?: string }) });
   });
 
   app.error(async (err) => {

@@ -65,6 +65,8 @@ function byState(job: Job): WorkProgress {
   return { waitingFor: 'the provider', next: 'provider' };
 }
 
+const internal = new Map(kindEntries.flatMap((k) => (k.internal ? [[k.id.id, k.internal] as const] : [])));
+
 export const catalog: Catalog = {
   commands,
   groups: [
@@ -80,6 +82,7 @@ export const catalog: Catalog = {
     const progress = (!ended && entry?.progress?.(job)) || byState(job);
     return { label: entry?.label ?? job.kind, progress };
   },
+  isInternalJob: (job) => internal.get(job.kind)?.(job.payload) ?? false,
 };
 provideCatalog(catalog);
 

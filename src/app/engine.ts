@@ -1,6 +1,7 @@
 import { type EngineDeps, wireEngine } from '../jobs/engine.js';
 import type { JobKind } from '../jobs/kinds.js';
 import { describeError } from '../slack/describe.js';
+import { formButton } from '../slack/forms.js';
 import { SlackReporter } from '../slack/job-reporter.js';
 import type { KindEntry } from '../slack/manifest.js';
 import { esc, mention } from '../slack/mrkdwn.js';
@@ -47,6 +48,19 @@ export const engineDeps: EngineDeps = {
   failed: (job, reason) => ({
     text: `:x: ${esc(job.subject)}: failed. ${reason} Run \`/wa jobs --all\` to see it, and start it again once fixed.`,
   }),
+  inputFailed: (job, message, values) => {
+    const form = kinds.get(job.kind)?.form;
+    if (!form || !values) return message;
+    return {
+      text: message.text,
+      blocks: [
+        ...(message.blocks ?? [
+          { type: 'section', text: { type: 'mrkdwn', text: message.text.slice(0, 2900) } },
+        ]),
+        formButton(form.path, values, 'Edit'),
+      ],
+    };
+  },
   plainCard: (job) => ({
     text: `${job.state === 'cancelled' ? ':no_entry_sign:' : ':information_source:'} ${esc(job.subject)}: ${job.state}${job.lastError ? `. ${job.lastError}` : ''}`,
   }),

@@ -1,5 +1,6 @@
 import type { View } from '@slack/types';
 import { logger } from '../log.js';
+import { ArgumentError } from '../slack/args.js';
 import { errorReply } from '../slack/errors.js';
 import {
   AGAIN_BLOCK,
@@ -117,10 +118,19 @@ export async function formSubmit(args: ViewArgs): Promise<void> {
         await ack({ response_action: 'update', view: resultView('Not available', outcome.reply.text) });
         return;
       case 'invalid': {
-        const field =
-          (blockIds.length ? blockForField(form, outcome.field, blockIds) : fieldOf(form, outcome.field)) ??
-          firstField;
-        await ack({ response_action: 'errors', errors: { [field]: fieldMessage(outcome.error) } });
+        // Every wrong field at once, each beside its own block (one the view lacks: the first).
+        const where = (f: string | undefined) =>
+          (blockIds.length ? blockForField(form, f, blockIds) : fieldOf(form, f)) ?? firstField;
+        const errors: Record<string, string> = {};
+        const wrong =
+          outcome.error instanceof ArgumentError
+            ? outcome.error.fields
+            : [{ field: outcome.field, message: fieldMessage(outcome.error) }];
+        for (const { field, message } of wrong) {
+          const block = where(field);
+          errors[block] = errors[block] ? `${errors[block]} ${message}` : message;
+        }
+        await ack({ response_action: 'errors', errors });
         return;
       }
       case 'active':

@@ -40,14 +40,15 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<Rep
   const found = findCommand(tokens);
   if (!found) {
     const group = commandsUnder(tokens[0] as string);
+    const guess = didYouMean(tokens);
     if (group.length > 0) {
       const sub = tokens[1];
       return ephemeral(
-        `:warning: ${sub ? `\`${esc(truncate(sub))}\` is not a subcommand of \`/wa ${tokens[0]?.toLowerCase()}\`` : `\`/wa ${tokens[0]?.toLowerCase()}\` needs a subcommand`}. Usage:\n${group.map((c) => `\`${esc(c.usage)}\``).join('\n')}`,
+        `:warning: ${sub ? `\`${esc(truncate(sub))}\` is not a subcommand of \`/wa ${tokens[0]?.toLowerCase()}\`` : `\`/wa ${tokens[0]?.toLowerCase()}\` needs a subcommand`}.${guess ? ` Did you mean \`/wa ${guess}\`?` : ''} Usage:\n${group.map((c) => `\`${esc(c.usage)}\``).join('\n')}`,
       );
     }
     return ephemeral(
-      `:warning: Unknown subcommand \`${esc(truncate(tokens[0] as string))}\`. Try \`/wa help\` for the ${commands.length} commands.`,
+      `:warning: Unknown subcommand \`${esc(truncate(tokens[0] as string))}\`.${guess ? ` Did you mean \`/wa ${guess}\`?` : ''} Try \`/wa help\` for the ${commands.length} commands.`,
     );
   }
 
@@ -104,6 +105,64 @@ async function invalidReply(
     ...reply,
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: reply.text.slice(0, 2900) } }, offer],
   };
+}
+
+/**
+ * The command a mistyped one most likely meant (`inviet` → `invite`, `invite sing` → `invite
+ * sign`): each word replaced by the nearest word a command has at that place, when it is at
+ * most one edit away (two for words of five letters or more; a swap of two letters is one).
+ */
+export function didYouMean(tokens: string[]): string | undefined {
+  const words: string[] = [];
+  let changed = false;
+  for (let i = 0; i < 3 && i < tokens.length; i++) {
+    const typed = (tokens[i] as string).toLowerCase();
+    const prefix = words.join(' ');
+    const here = [
+      ...new Set(
+        commands
+          .map((c) => c.path.split(' '))
+          .filter((p) => p.length > i && p.slice(0, i).join(' ') === prefix)
+          .map((p) => p[i] as string),
+      ),
+    ];
+    if (here.length === 0) break;
+    if (here.includes(typed)) {
+      words.push(typed);
+      continue;
+    }
+    const limit = typed.length >= 5 ? 2 : 1;
+    const best = here
+      .map((w) => ({ w, d: editDistance(typed, w) }))
+      .filter((x) => x.d <= limit)
+      .sort((a, b) => a.d - b.d)[0];
+    if (!best) break;
+    words.push(best.w);
+    changed = true;
+  }
+  if (!changed || words.length === 0) return undefined;
+  // The whole command when the words make one, else the group.
+  const path = words.join(' ');
+  return commands.some((c) => c.path === path || c.path.startsWith(`${path} `)) ? path : undefined;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const row = d[i] as number[];
+      const up = d[i - 1] as number[];
+      row[j] = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+      }
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
 }
 
 function truncate(s: string, max = 40): string {

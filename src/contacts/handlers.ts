@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { ActiveJobError, activeJobFor, startJob } from '../jobs/service.js';
 import { audit } from '../security/audit.js';
 import type { CommandContext, Reply } from '../slack/command.js';
+import { slackTime } from '../slack/dates.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import { contactVerifyKind, type VerifyPayload } from './kinds.js';
@@ -59,7 +60,7 @@ export async function optIn(
     });
   }
   return ephemeral(
-    `:white_check_mark: Opt-in recorded for ${input.phone}: consent to WhatsApp messages from *${esc(rec.business)}*, given via "${esc(rec.source)}" (recorded by ${mention(ctx.userId)} at ${rec.recordedAt}${client ? `, for client *${esc(client.name)}*` : ''}).${before?.status === 'active' ? ' It replaces the earlier record.' : ''}`,
+    `:white_check_mark: Opt-in recorded for ${input.phone}: consent to WhatsApp messages from *${esc(rec.business)}*, given via "${esc(rec.source)}" (recorded by ${mention(ctx.userId)} ${slackTime(rec.recordedAt)}${client ? `, for client *${esc(client.name)}*` : ''}).${before?.status === 'active' ? ' It replaces the earlier record.' : ''}`,
   );
 }
 
@@ -97,9 +98,9 @@ export async function show(input: { phone: string }, ctx: CommandContext): Promi
     `*${rec.e164}*: ${rec.status === 'active' ? ':white_check_mark: opted in' : ':no_bell: opt-in withdrawn'}`,
     `Business: ${esc(rec.business)}`,
     `Source: ${esc(rec.source)}`,
-    `Recorded by ${mention(rec.recordedBy)} at ${rec.recordedAt}`,
+    `Recorded by ${mention(rec.recordedBy)} ${slackTime(rec.recordedAt)}`,
   ];
-  if (rec.withdrawnAt) lines.push(`Withdrawn by ${mention(rec.withdrawnBy)} at ${rec.withdrawnAt}`);
+  if (rec.withdrawnAt) lines.push(`Withdrawn by ${mention(rec.withdrawnBy)} ${slackTime(rec.withdrawnAt)}`);
   return ephemeral(lines.join('\n'));
 }
 
@@ -121,7 +122,7 @@ export async function verify(input: { numbers: string[] }, ctx: CommandContext):
   const why = `WhatsApp bans businesses that check numbers without consent, so only numbers with a recorded opt-in are checked; record one with \`/wa contact optin <+E164> --source "<where consent was given>"\`.`;
   if (allowed.length === 0) {
     throw new UserError(
-      `No opt-in is on record for ${refused.map(maskPhone).join(', ')}, so ${refused.length > 1 ? 'they were' : 'it was'} not checked. ${why}`,
+      `No opt-in is on record for ${refused.join(', ')}, so ${refused.length > 1 ? 'they were' : 'it was'} not checked. ${why}`,
       'no_optin',
       { field: 'numbers' },
     );
@@ -161,7 +162,7 @@ export async function verify(input: { numbers: string[] }, ctx: CommandContext):
     detail: `job ${job.id}; ${reserved.used}/${cap} today`,
   });
   const skipped = refused.length
-    ? `\n:warning: Not checked, no opt-in on record: ${refused.map(maskPhone).join(', ')}. ${why}`
+    ? `\n:warning: Not checked, no opt-in on record: ${refused.join(', ')}. ${why}`
     : '';
   return ephemeral(
     `:hourglass_flowing_sand: Looking it up… checking ${allowed.length} opted-in number${allowed.length > 1 ? 's' : ''} with CommBox (${reserved.used} of ${cap} verifications used today; job \`${job.id}\`).${skipped}`,

@@ -3,7 +3,7 @@ import { clientFields, clientFlags } from '../clients/port.js';
 import { type CommandContext, defineCommand, type Reply } from '../slack/command.js';
 import { noInput } from '../slack/no-input.js';
 import { phoneWords, withoutUnsafe } from '../slack/schemas.js';
-import { PROFILE_LIMITS, PROFILE_VERTICALS } from './port.js';
+import { PROFILE_LIMITS, PROFILE_VERTICALS, STICKERPACK_NOTE } from './port.js';
 
 /**
  * Vonage's deployment ids are UUIDs (the description's example for `deployment_id`,
@@ -270,7 +270,7 @@ export const deployPhotoCommand = defineCommand({
 export const deployStickerpacksCommand = defineCommand({
   path: 'deploy stickerpacks',
   usage: '/wa deploy stickerpacks <deploymentId>',
-  summary: "List a deployment's stickerpacks",
+  summary: `List a deployment's stickerpacks. ${STICKERPACK_NOTE}`,
   access: 'member',
   positionals: ['...deploymentId'],
   schema: z.object({ deploymentId }),
@@ -281,7 +281,7 @@ export const deployStickerpackCreateCommand = defineCommand({
   path: 'deploy stickerpack-create',
   usage:
     '/wa deploy stickerpack-create <deploymentId> --name "<name>" --publisher "<publisher>" [--ios <App Store link>] [--android <Play Store link>]',
-  summary: 'Create a third-party stickerpack on a deployment',
+  summary: `Create a third-party stickerpack on a deployment. ${STICKERPACK_NOTE}`,
   access: 'admin',
   positionals: ['...deploymentId'],
   flags: { name: 'value', publisher: 'value', ios: 'value', android: 'value' },

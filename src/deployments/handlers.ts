@@ -7,8 +7,8 @@ import { startJob } from '../jobs/service.js';
 import { audit } from '../security/audit.js';
 import { seal } from '../security/envelope.js';
 import type { CommandContext, Reply } from '../slack/command.js';
+import { slackTime } from '../slack/dates.js';
 import { esc, mention } from '../slack/mrkdwn.js';
-import { maskPhone } from '../slack/schemas.js';
 import { connectedBackends } from './backends.js';
 import type { DeploymentPayload } from './kinds.js';
 import { deploymentKind } from './kinds.js';
@@ -77,7 +77,8 @@ export async function deployStart(
   const client = resolveClient(ctx.tenant, input.client, input['new-client']);
   client.catch(() => undefined); // awaited by startJob; a refusal is thrown there
   const parsed = parsePhoneNumberWithError(input.phone);
-  const phone = maskPhone(input.phone);
+  // The business's own number, not a customer's: shown whole on its card and in its answers.
+  const phone = input.phone;
   // The Cloud API registers a number with a two-step PIN: without one given, we make one for the
   // requester (shown to them alone, once, when the number is registered; sealed until then).
   const pinGenerated = via === 'cloud' && !input.pin;
@@ -190,7 +191,7 @@ export async function deployList(_input: unknown, ctx: CommandContext): Promise<
   }
   const lines = records.map(
     (r) =>
-      `• \`${esc(r.deploymentId)}\` ${esc(r.phone ?? '')}: *${esc(r.state)}*${r.detail ? ` (${esc(r.detail)})` : ''}, by ${mention(r.createdBy)}, updated <!date^${Math.floor(r.updatedAt / 1000)}^{date_short_pretty} {time}|${new Date(r.updatedAt).toISOString()}>`,
+      `• \`${esc(r.deploymentId)}\` ${esc(r.phone ?? '')}: *${esc(r.state)}*${r.detail ? ` (${esc(r.detail)})` : ''}, by ${mention(r.createdBy)}, updated ${slackTime(r.updatedAt)}`,
   );
   return ephemeral(`*Deployments in this workspace* (${records.length}):\n${lines.join('\n')}`);
 }

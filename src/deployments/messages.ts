@@ -1,7 +1,7 @@
 import type { KnownBlock, View } from '@slack/types';
 import type { SlackMessage } from '../jobs/model.js';
 import { esc, mention } from '../slack/mrkdwn.js';
-import type { BusinessProfile, DeploymentState, Stickerpack } from './port.js';
+import { type BusinessProfile, type DeploymentState, STICKERPACK_NOTE, type Stickerpack } from './port.js';
 
 /** Block Kit for deployments: one place for the words people see. */
 
@@ -265,5 +265,11 @@ export function stickerpacksMessage(id: string, packs: Stickerpack[], created = 
         .join('\n')
     : '_none_';
   const text = `${created ? ':white_check_mark: Created the stickerpack' : ':frame_with_picture: Stickerpacks'} of deployment \`${id}\`:\n${list}`;
-  return { text, blocks: [section(text)] };
+  return {
+    text,
+    blocks: [
+      section(text),
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${STICKERPACK_NOTE}` }] },
+    ],
+  };
 }

@@ -186,3 +186,12 @@ export const AWAITING_CODE: readonly DeploymentState[] = ['CODE_SENT', 'WRONG_CO
 
 /** Job refs use this provider name, whichever backend runs, so the Slack side never names one. */
 export const DEPLOYMENT_REF = 'deployment';
+
+/**
+ * Stickerpacks are not in Vonage's published WhatsApp Provisioning description (modelled on its
+ * reference page, seed 004), and the On-Premises stickers they manage ended with the On-Premises
+ * API on 23 Oct 2025 (Meta; Vonage: "All WhatsApp numbers will be migrated to Cloud API"). Kept,
+ * said so wherever they appear; the Prism test checks they are absent from the description.
+ */
+export const STICKERPACK_NOTE =
+  "Not in Vonage's published API: On-Premises stickers ended on 23 Oct 2025, so this may fail.";

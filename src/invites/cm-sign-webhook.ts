@@ -5,7 +5,7 @@ import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { Job, StepResult } from '../jobs/model.js';
 import { cmSignClient } from '../providers/cm-sign/client.js';
 import { FOLLOWED_EVENTS } from '../providers/cm-sign/schemas.js';
-import { getCredentials, getStoredCredentials, setCredentials } from '../providers/credentials.js';
+import { getCredentials, getStoredCredentials, resealCredentials } from '../providers/credentials.js';
 import { webhookUrl } from '../security/webhooks.js';
 import { ddb, tableName } from '../store/dynamo.js';
 import { keys, type TenantId } from '../store/keys.js';
@@ -56,7 +56,8 @@ export async function registerCmSignWebhook(
   const stored = await getStoredCredentials(tenant, 'cm-sign');
   if (stored && !stored.webhookSecret) {
     creds = { ...stored, webhookSecret: randomBytes(24).toString('base64url') };
-    await setCredentials(tenant, 'cm-sign', creds, 'system');
+    // The same key with a secret the app made: who set it, and what CM.com Sign said of it, stay.
+    await resealCredentials(tenant, 'cm-sign', creds);
   }
   const secret = creds.webhookSecret;
   if (!secret) throw new Error('no CM.com Sign webhook secret to register');

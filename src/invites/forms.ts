@@ -1,4 +1,5 @@
 import { CLIENT_FIELDS } from '../clients/port.js';
+import { config } from '../config.js';
 import { type FormSpec, joinWords, PHONE_HINT } from '../slack/forms.js';
 import {
   inviteCancelCommand,
@@ -12,7 +13,8 @@ export const inviteSignForm: FormSpec = {
   command: inviteSignCommand,
   title: 'Signing invite',
   submit: 'Send invite',
-  intro: 'Creates a CM.com Sign dossier and sends the signing invite over WhatsApp.',
+  intro:
+    'Creates a CM.com Sign dossier and sends the signing invite over WhatsApp. *The document: exactly one of* a PDF URL, a Slack file link or a CM.com Sign template id.',
   startsJob: true,
   fields: [
     { key: 'inviteeName', label: 'Invitee name', kind: 'text', placeholder: 'Ana Silva' },
@@ -24,29 +26,37 @@ export const inviteSignForm: FormSpec = {
       placeholder: '+31 6 1234 5678',
       hint: PHONE_HINT,
     },
-    // The document to sign: one of the three, as `--url`, `--file` or `--template`.
+    // The document to sign: exactly one of the three, as `--url`, `--file` or `--template`.
     {
       key: 'url',
-      label: 'Document: PDF URL',
+      label: 'Document (1 of 3): PDF URL',
       kind: 'url',
       optional: true,
       ifSchemaHas: true,
-      placeholder: 'https://example.com/contract.pdf',
+      hint: 'Fill exactly one of these three: a PDF URL, a Slack file link or a template id.',
+      // A URL that works where the form is shown: the local stack serves a sample PDF.
+      get placeholder() {
+        const c = config();
+        return c.sandboxCredentials
+          ? `${c.publicUrl}/_sandbox/documents/contract.pdf`
+          : 'https://example.com/contract.pdf';
+      },
     },
     {
       key: 'file',
-      label: 'or a Slack file link',
+      label: 'Document (2 of 3): or a Slack file link',
       kind: 'text',
       optional: true,
       ifSchemaHas: true,
-      hint: 'In Slack: the PDF’s ⋯ menu → Copy link to file.',
+      hint: 'In Slack: the PDF’s ⋯ menu → Copy link to file. Leave empty when you gave a URL or a template.',
     },
     {
       key: 'template',
-      label: 'or a CM.com Sign template id',
+      label: 'Document (3 of 3): or a template id',
       kind: 'text',
       optional: true,
       ifSchemaHas: true,
+      hint: 'A CM.com Sign template id (Templates → info). Leave empty when you gave a URL or a file.',
     },
     { key: 'dossier', label: 'Dossier name', kind: 'text', optional: true },
     { key: 'remind', label: 'Remind every (days)', kind: 'number', optional: true },

@@ -7,9 +7,9 @@ import { JobRepository } from '../jobs/repository.js';
 import { startJob } from '../jobs/service.js';
 import { getCredentials } from '../providers/credentials.js';
 import type { CommandContext, Reply } from '../slack/command.js';
+import { slackTime } from '../slack/dates.js';
 import { cardPermalink } from '../slack/job-views.js';
 import { esc, mention } from '../slack/mrkdwn.js';
-import { maskPhone } from '../slack/schemas.js';
 import { requesterOrAdmin } from '../slack/service.js';
 import type { TenantId } from '../store/keys.js';
 import { type DocumentSource, describeSource } from './document.js';
@@ -78,7 +78,7 @@ export async function inviteSign(
   });
   await remembered;
   return ephemeral(
-    `:hourglass_flowing_sand: On it: sending ${describeSource(document)} for signature: a CM.com Sign dossier “${esc(payload.dossierName)}” and an invite over WhatsApp to ${maskPhone(input.phone)} (${refOf(job)}job \`${job.id}\`). Updates follow in the channel.`,
+    `:hourglass_flowing_sand: On it: sending ${describeSource(document)} for signature: a CM.com Sign dossier “${esc(payload.dossierName)}” and an invite over WhatsApp to ${input.phone} (${refOf(job)}job \`${job.id}\`). Updates follow in the channel.`,
   );
 }
 
@@ -178,7 +178,7 @@ export async function inviteStatus(input: { id: string }, ctx: CommandContext): 
   if (isTerminal(job.state)) tail = `This invite is no longer followed (job ${job.state}).`;
   else {
     await nudge(job, USER_EVENTS.refresh, ctx.userId);
-    tail = `${checked ? `Last checked with the provider ${new Date(checked).toISOString().slice(0, 16).replace('T', ' ')} UTC. ` : ''}I asked the provider for a fresh status; changes appear in ${thread}.`;
+    tail = `${checked ? `Last checked with the provider ${slackTime(checked)}. ` : ''}I asked the provider for a fresh status; changes appear in ${thread}.`;
   }
   const more = link && isTerminal(job.state) ? `\n<${link}|Open the invite's card and thread>` : '';
   return { response_type: 'ephemeral', text: `${summary.text}\n${tail}${more}` };

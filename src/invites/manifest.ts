@@ -28,10 +28,13 @@ export const invitesManifest: FeatureManifest = {
     { callbackId: 'invite:sign-shortcut', load: async () => (await import('./shortcut.js')).signShortcut },
   ],
   kinds: [
-    jobKind(signKind, async () => (await import('./sign-job.js')).signInviteKind, inviteSignCommand, {
-      label: 'Signing invite',
-      progress: signProgress,
-    }),
+    {
+      ...jobKind(signKind, async () => (await import('./sign-job.js')).signInviteKind, inviteSignCommand, {
+        label: 'Signing invite',
+        progress: signProgress,
+      }),
+      form: inviteSignCommand,
+    },
     jobKind(
       partnerKind,
       async () => (await import('./partner-job.js')).partnerInviteKind,

@@ -1,22 +1,23 @@
 import type { KnownBlock } from '@slack/types';
 import type { SlackMessage } from '../jobs/model.js';
+import { slackTime } from '../slack/dates.js';
 import { esc } from '../slack/mrkdwn.js';
 import { maskPhone } from '../slack/schemas.js';
 import type { PartnerData, PartnerPayload, SignData, SignPayload, SignStatus } from './model.js';
 
-/** A date Slack shows in the reader's timezone, with the ISO date as the fallback text. */
+/** A date Slack shows in the reader's timezone, with a plain fallback (src/slack/dates.ts). */
 export function slackDate(iso: string | undefined): string {
   if (!iso) return 'unknown';
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return esc(iso);
-  const fallback = new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fallback} UTC>`;
+  return Number.isNaN(Date.parse(iso)) ? esc(iso) : slackTime(iso, '{date_short_pretty} {time}');
 }
 
 export function maskEmail(email: string): string {
   const [local = '', domain = ''] = email.split('@');
   return `${local.slice(0, 1)}•••@${domain}`;
 }
+
+/** The invite is over: nothing will expire any more. */
+const OVER: SignStatus[] = ['signed', 'declined', 'expired'];
 
 const SIGN_WORDS: Record<SignStatus, string> = {
   sending: ':hourglass_flowing_sand: sending the invite',
@@ -36,12 +37,16 @@ export function signSummary(p: SignPayload, d: SignData, jobId: string, active =
   const lines = [
     `:memo: *Signing invite for ${esc(p.inviteeName)}* — CM.com Sign dossier “${esc(p.dossierName)}”`,
     d.dossierId
-      ? `Dossier \`${esc(d.dossierId)}\` created.`
+      ? unsent
+        ? // CM.com Sign has no delete for a dossier: it stays, unsent, until it expires.
+          `Dossier \`${esc(d.dossierId)}\` was created and stays a draft at CM.com Sign (nobody was invited to it).`
+        : `Dossier \`${esc(d.dossierId)}\` created.`
       : active
         ? 'Creating the dossier…'
         : 'No dossier was created.',
     d.dossierId && status !== 'sending'
-      ? `Invite sent over WhatsApp to ${maskPhone(p.phone)}; it expires ${slackDate(d.expiresAt)}.`
+      ? // Once signed, declined or expired, when it would have expired is no longer news.
+        `Invite sent over WhatsApp to ${maskPhone(p.phone)}${OVER.includes(status) ? '' : `; it expires ${slackDate(d.expiresAt)}`}.`
       : unsent
         ? `No invite was sent to ${maskPhone(p.phone)}.`
         : `The invite goes over WhatsApp to ${maskPhone(p.phone)}.`,
@@ -80,7 +85,7 @@ export interface CardJob<P, D> {
   lastError?: string | undefined;
   payload: P;
   data: D;
-  effects?: Record<string, { status: string }> | undefined;
+  effects?: Record<string, { status: string; result?: unknown }> | undefined;
 }
 
 const isActive = (state: CardJob<unknown, unknown>['state']) =>
@@ -99,7 +104,14 @@ function endLine(job: Pick<CardJob<unknown, unknown>, 'state' | 'lastError'>): s
  * sent yet, the job still following the invite).
  */
 export function signCard(job: CardJob<SignPayload, SignData>): SlackMessage {
-  const summary = signSummary(job.payload, job.data, job.id, isActive(job.state));
+  // A step that failed after CM.com created the dossier did not return its data; the effect's
+  // recorded result still holds the dossier's id.
+  const created = (job.effects?.dossier as { result?: { id?: unknown } } | undefined)?.result?.id;
+  const data =
+    !job.data.dossierId && typeof created === 'string' && created
+      ? { ...job.data, dossierId: created }
+      : job.data;
+  const summary = signSummary(job.payload, data, job.id, isActive(job.state));
   const end = endLine(job);
   const offer =
     isActive(job.state) &&

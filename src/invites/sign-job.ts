@@ -63,6 +63,16 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
       return true;
     };
 
+    // A document that cannot be used, found before CM.com Sign holds anything of this invite (a
+    // URL that does not download, a template CM does not know): the requester's to fix, answered
+    // to them alone with the form to edit it, not as a failed card in the channel.
+    let wrong: StepResult<SignData> | undefined;
+    const theirs = (err: unknown): undefined => {
+      if (!(err instanceof DocumentError)) throw err;
+      wrong = { type: 'fail', reason: esc(err.message), asker: true };
+      return undefined;
+    };
+
     // 1. The document: a PDF from Slack or a URL, checked and uploaded (an upload alone reaches
     // nobody, so a lost answer only costs a second upload). Templates carry their own.
     const doc = p.document;
@@ -71,11 +81,14 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
     if (doc.kind === 'template') {
       body = { name: p.dossierName, template: doc.templateId, invitees: [invitee] };
     } else {
-      const file = await io.effect('upload', async () => {
-        const fetched = await fetchDocument(job.tenant, doc);
-        const uploaded = await client.upload(fetched.bytes, fetched.name);
-        return { id: uploaded.id, name: fetched.name, field: signatureField(uploaded.id, fetched.info) };
-      });
+      const file = await io
+        .effect('upload', async () => {
+          const fetched = await fetchDocument(job.tenant, doc);
+          const uploaded = await client.upload(fetched.bytes, fetched.name);
+          return { id: uploaded.id, name: fetched.name, field: signatureField(uploaded.id, fetched.info) };
+        })
+        .catch(theirs);
+      if (!file) return wrong as StepResult<SignData>;
       d.fileId = file.id;
       body = {
         name: p.dossierName,
@@ -90,27 +103,30 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
     // (io.effect persists results): a crash after that finds it again instead of making a
     // second draft.
     if (!d.dossierId) {
-      const dossier = await io.effect('dossier', async () => {
-        let created: Dossier;
-        try {
-          created = await client.createDossier(body);
-        } catch (err) {
-          if (
-            doc.kind === 'template' &&
-            err instanceof ProviderError &&
-            !err.transient &&
-            err.kind !== 'auth'
-          ) {
-            throw new DocumentError(
-              'unknown_template',
-              `CM.com Sign refused the template \`${doc.templateId}\`${err.detail ? ` (${esc(err.detail)})` : ''}: check its id in the CM.com Sign dashboard (Templates → info), and that it has one recipient.`,
-              { cause: err },
-            );
+      const dossier = await io
+        .effect('dossier', async () => {
+          let created: Dossier;
+          try {
+            created = await client.createDossier(body);
+          } catch (err) {
+            if (
+              doc.kind === 'template' &&
+              err instanceof ProviderError &&
+              !err.transient &&
+              err.kind !== 'auth'
+            ) {
+              throw new DocumentError(
+                'unknown_template',
+                `CM.com Sign refused the template \`${doc.templateId}\`${err.detail ? ` (${esc(err.detail)})` : ''}: check its id in the CM.com Sign dashboard (Templates → info), and that it has one recipient.`,
+                { cause: err },
+              );
+            }
+            throw err;
           }
-          throw err;
-        }
-        return { id: created.id, inviteeId: created.invitees[0]?.id ?? '', expiresAt: created.expiresAt };
-      });
+          return { id: created.id, inviteeId: created.invitees[0]?.id ?? '', expiresAt: created.expiresAt };
+        })
+        .catch(theirs);
+      if (!dossier) return wrong as StepResult<SignData>;
       d.dossierId = dossier.id;
       d.inviteeId = dossier.inviteeId;
       d.expiresAt = dossier.expiresAt;
@@ -239,6 +255,25 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
   },
 
   card: (job) => signCard(job),
+
+  // The signing form's fields as the invite was asked for.
+  edit: (job) => {
+    const p = job.payload;
+    const doc = p.document;
+    return {
+      inviteeName: p.inviteeName,
+      email: p.email,
+      phone: p.phone,
+      ...(doc.kind === 'url'
+        ? { url: doc.url }
+        : doc.kind === 'template'
+          ? { template: doc.templateId }
+          : { file: doc.fileId }),
+      dossier: p.dossierName,
+      expires: String(p.expiresDays),
+      ...(p.remindDays ? { remind: String(p.remindDays) } : {}),
+    };
+  },
 };
 
 function applyStates(

@@ -27,6 +27,8 @@ export interface EngineDeps {
   describe(err: unknown): string;
   /** The message of a failed job whose kind has no words of its own. */
   failed(job: Job, reason: string): SlackMessage;
+  /** The failure of wrong input, for the asker alone: with a button that reopens its form. */
+  inputFailed(job: Job, message: SlackMessage, values: Record<string, string> | undefined): SlackMessage;
   /** The card of a job whose kind has none, after a change outside a step (a cancel). */
   plainCard(job: Job): SlackMessage;
 }

@@ -41,6 +41,11 @@ export interface JobKind<P = unknown, D extends Record<string, unknown> = Record
   card?(job: Job<P, D>): SlackMessage;
   /** A read-only query: its failure, like its answer, goes to the asker alone. */
   readOnly?(job: Job<P, D>): boolean;
+  /**
+   * The input the job was started with, as its form's fields: a failure the step marks `asker`
+   * (the input was wrong) offers to edit it in the form (the kind's `form` in its manifest).
+   */
+  edit?(job: Job<P, D>): Record<string, string>;
 }
 
 /**

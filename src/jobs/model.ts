@@ -79,7 +79,18 @@ export interface SlackMessage {
 export type StepResult<D = Record<string, unknown>> =
   | { type: 'wait'; until: number; data?: Partial<D>; progress?: SlackMessage }
   | { type: 'done'; data?: Partial<D>; progress?: SlackMessage }
-  | { type: 'fail'; reason: string; data?: Partial<D>; progress?: SlackMessage }
+  | {
+      type: 'fail';
+      reason: string;
+      data?: Partial<D>;
+      progress?: SlackMessage;
+      /**
+       * The requester's input was wrong (a language the template lacks, a URL that cannot be
+       * downloaded), found before anything was done: the failure goes to them alone, never as a
+       * card in the channel, with a way to edit the input (JobKind.edit).
+       */
+      asker?: boolean;
+    }
   | { type: 'cancelled'; reason: string; data?: Partial<D>; progress?: SlackMessage };
 
 export interface QueueMessage {

@@ -120,18 +120,20 @@ async function runOneStep(
       kind.failureMessage?.({ ...job, data } as never, outcome.reason) ??
       engine().failed(job, outcome.reason);
     const card = kind.card as ((j: Job) => SlackMessage) | undefined;
-    const say = kind.readOnly?.(job as never)
-      ? reporter.answer(msg)
-      : card
-        ? (async () => {
-            // A job that fails before its card was posted still gets one (showing the failure),
-            // so the words below have a thread to go in.
-            if (!reporter.report.progressTs) {
-              await reporter.progress(card({ ...job, data, state: 'failed', lastError: outcome.reason }));
-            }
-            await reporter.post(msg);
-          })()
-        : reporter.progress(msg);
+    const say = outcome.asker
+      ? reporter.answer(engine().inputFailed(job, msg, kind.edit?.(job as never)))
+      : kind.readOnly?.(job as never)
+        ? reporter.answer(msg)
+        : card
+          ? (async () => {
+              // A job that fails before its card was posted still gets one (showing the failure),
+              // so the words below have a thread to go in.
+              if (!reporter.report.progressTs) {
+                await reporter.progress(card({ ...job, data, state: 'failed', lastError: outcome.reason }));
+              }
+              await reporter.post(msg);
+            })()
+          : reporter.progress(msg);
     await say.catch((err) => logger.warn('could not report failure', { error: err as Error }));
   }
 

@@ -1,12 +1,13 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { clock } from '../clock.js';
 import { config } from '../config.js';
 import { UserError } from '../errors.js';
 import { rememberSecretValues } from '../redaction.js';
 import { open, seal } from '../security/envelope.js';
-import { ddb, tableName } from '../store/dynamo.js';
+import { ddb, isConditionFailed, tableName } from '../store/dynamo.js';
 import { keys, pkOf, type TenantId } from '../store/keys.js';
 import { type CredentialProvider, type Credentials, credentialSchemas, PROVIDER_LABELS } from './index.js';
+import type { CredentialCheck } from './provider.js';
 
 export type { CredentialProvider, Credentials } from './index.js';
 
@@ -36,6 +37,9 @@ export interface CredentialMeta {
   provider: CredentialProvider;
   changedBy: string;
   changedAt: string;
+  /** What the provider said when they were saved (absent until the check has run). */
+  check?: CredentialCheck | undefined;
+  checkedAt?: string | undefined;
 }
 
 /** Sealed values are bound to their provider too: a credential copied to another item does not open. */
@@ -95,6 +99,70 @@ export async function setCredentials<P extends CredentialProvider>(
   return meta;
 }
 
+/**
+ * Stores a new value of the same credentials that the app completed itself (a webhook secret
+ * it generated or got back from the provider): who set them, when, and what the provider said
+ * of them stay. Returns whether there were credentials to update.
+ */
+export async function resealCredentials<P extends CredentialProvider>(
+  tenant: TenantId,
+  provider: P,
+  value: unknown,
+): Promise<boolean> {
+  const parsed = credentialSchemas[provider].parse(value);
+  rememberSecretValues(parsed);
+  try {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.credential(tenant, provider),
+        UpdateExpression: 'SET sealed = :s',
+        ConditionExpression: 'attribute_exists(sealed)',
+        ExpressionAttributeValues: {
+          ':s': await seal(tenant, JSON.stringify(parsed), undefined, purposeOf(provider)),
+        },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailed(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * Keeps what the provider said of these credentials beside them, only while they are the ones
+ * that were checked (`changedAt`): a check of credentials replaced meanwhile changes nothing.
+ * Returns whether it was kept.
+ */
+export async function recordCredentialCheck(
+  tenant: TenantId,
+  provider: CredentialProvider,
+  changedAt: string,
+  check: CredentialCheck,
+): Promise<boolean> {
+  try {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.credential(tenant, provider),
+        UpdateExpression: 'SET checkStatus = :s, checkDetail = :d, checkedAt = :at',
+        ConditionExpression: 'changedAt = :changed',
+        ExpressionAttributeValues: {
+          ':s': check.status,
+          ':d': 'detail' in check ? check.detail.slice(0, 500) : '',
+          ':at': new Date(clock.now()).toISOString(),
+          ':changed': changedAt,
+        },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailed(err)) return false;
+    throw err;
+  }
+}
+
 /** Returns whether anything was stored. */
 export async function removeCredentials(tenant: TenantId, provider: CredentialProvider): Promise<boolean> {
   const out = await ddb().send(
@@ -114,7 +182,7 @@ export async function listCredentialMeta(tenant: TenantId): Promise<CredentialMe
       TableName: tableName(),
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
       ExpressionAttributeValues: { ':pk': pkOf(tenant), ':c': 'CRED#' },
-      ProjectionExpression: 'provider, changedBy, changedAt',
+      ProjectionExpression: 'provider, changedBy, changedAt, checkStatus, checkDetail, checkedAt',
       ConsistentRead: true,
     }),
   );
@@ -124,5 +192,20 @@ export async function listCredentialMeta(tenant: TenantId): Promise<CredentialMe
       provider: i.provider as CredentialProvider,
       changedBy: String(i.changedBy ?? ''),
       changedAt: String(i.changedAt ?? ''),
+      ...(CHECK_STATUSES.includes(i.checkStatus)
+        ? {
+            check: (i.checkStatus === 'valid'
+              ? { status: 'valid' }
+              : { status: i.checkStatus, detail: String(i.checkDetail ?? '') }) as CredentialCheck,
+            checkedAt: String(i.checkedAt ?? ''),
+          }
+        : {}),
     }));
+}
+
+const CHECK_STATUSES: unknown[] = ['valid', 'refused', 'unreachable', 'unchecked'];
+
+/** Whether the local stack's sandbox credentials stand in for a workspace's own (never in AWS). */
+export function sandboxCredentialsInUse(): boolean {
+  return Boolean((globalThis as { [FALLBACK]?: Fallback })[FALLBACK] && config().sandboxCredentials);
 }

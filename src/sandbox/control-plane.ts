@@ -24,6 +24,9 @@ import { constantTimeEqual } from '../security/signatures.js';
 
 export const CONTROL_HEADER = 'x-sandbox-token';
 
+/** Where the local stack serves a sample PDF to sign (`/wa invite sign … --url <it>`). */
+export const SAMPLE_DOCUMENT_PATH = '/_sandbox/documents/contract.pdf';
+
 /** The tokens of stacks started in this process, by origin, for test helpers. */
 const tokens = new Map<string, string>();
 
@@ -72,6 +75,8 @@ export class ControlPlane {
     if (pathname.startsWith('/_sandbox/slack/api/')) return true;
     if (pathname.startsWith('/_sandbox/response/')) return true;
     if (pathname === '/_sandbox/slack/oauth/authorize') return true;
+    // A sample PDF on the web, as a person would link one (`--url`, the signing form's placeholder).
+    if (method === 'GET' && pathname === SAMPLE_DOCUMENT_PATH) return true;
     // The fake Slack's file host: the app downloads private files with the bot token, as from Slack.
     if (
       method === 'GET' &&

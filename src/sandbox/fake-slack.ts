@@ -61,7 +61,15 @@ export function issueResponseUrl(
 const manifest = (() => {
   try {
     return JSON.parse(readFileSync(new URL('../../slack/manifest.json', import.meta.url), 'utf8')) as {
-      features?: { slash_commands?: Array<{ should_escape?: boolean }> };
+      features?: {
+        slash_commands?: Array<{ should_escape?: boolean }>;
+        shortcuts?: Array<{
+          name: string;
+          type: 'global' | 'message';
+          callback_id: string;
+          description?: string;
+        }>;
+      };
     };
   } catch {
     return {};
@@ -155,6 +163,13 @@ export class FakeSlack {
   baseUrl = 'http://127.0.0.1';
   /** The manifest's `should_escape` for /wa: how Slack escapes the command text it sends. */
   readonly shouldEscape = manifest.features?.slash_commands?.[0]?.should_escape === true;
+  /** The manifest's shortcuts: the console offers them where Slack does (⚡ menu, a message's ⋯ menu). */
+  readonly shortcuts = (manifest.features?.shortcuts ?? []).map((s) => ({
+    name: s.name,
+    type: s.type,
+    callbackId: s.callback_id,
+    description: s.description ?? '',
+  }));
   /** Each message as it is now (after updates), by channel and ts; ephemeral ones are not here. */
   private readonly current_ = new Map<
     string,
@@ -216,6 +231,25 @@ export class FakeSlack {
       ],
       is_ext_shared_channel: false,
     };
+  }
+
+  /**
+   * What people posted (a file shared with a message), oldest first, as the console shows them:
+   * each with its files' names, types and permalinks ("Copy link to file").
+   */
+  userMessageList() {
+    return [...this.userMessages.values()].map((m) => ({
+      ts: m.ts,
+      channel: m.channel,
+      user: m.user,
+      text: m.text,
+      files: m.files.flatMap((id) => {
+        const f = this.files.get(id)?.file;
+        return f
+          ? [{ id: f.id, name: f.name, filetype: f.filetype, size: f.size, permalink: f.permalink }]
+          : [];
+      }),
+    }));
   }
 
   /** A message as Slack shows it now, or undefined (never an ephemeral one). */

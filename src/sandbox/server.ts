@@ -12,7 +12,7 @@ import {
 import { clock as appClock, SimulatedClock, setClock } from '../clock.js';
 import { MAX_BODY_BYTES } from '../http/apigw.js';
 import type { Handler } from './context.js';
-import { ControlPlane, LOCKED_PAGE } from './control-plane.js';
+import { ControlPlane, LOCKED_PAGE, SAMPLE_DOCUMENT_PATH } from './control-plane.js';
 import { installSandboxCredentials } from './credentials.js';
 import {
   FakeSlack,
@@ -173,8 +173,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       res.writeHead(out.status, out.headers).end(out.body);
       return;
     }
+    if (url.pathname === SAMPLE_DOCUMENT_PATH && method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/pdf' }).end(await samplePdf());
+      return;
+    }
     if (url.pathname === '/_sandbox/slack/signin') {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Sign in to Slack</body></html>');
+      return;
+    }
+    if (url.pathname === '/_sandbox/slack/user-messages' && method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(slack.userMessageList()));
       return;
     }
     if (url.pathname === '/_sandbox/slack/files' && method === 'POST') {
@@ -332,6 +340,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           channels: SANDBOX_CHANNELS,
           shouldEscape: slack.shouldEscape,
           apiAppId: SANDBOX_BOT.appId,
+          shortcuts: slack.shortcuts,
         }),
       );
       return;
@@ -608,4 +617,24 @@ export function parseAdvance(body: string): { ms: number } | { error: string } {
   if (ms <= 0) return { error: 'the clock only moves forward: "advance" must be more than zero' };
   if (ms > MAX_ADVANCE_MS) return { error: '"advance" may be at most 366 days' };
   return { ms: Math.round(ms) };
+}
+
+let sample: Promise<Uint8Array> | undefined;
+/** A one-page contract to sign, made once per process (pdf-lib, as the CM.com Sign sandbox reads it). */
+function samplePdf(): Promise<Uint8Array> {
+  sample ??= (async () => {
+    const { PDFDocument, StandardFonts } = await import('pdf-lib');
+    const doc = await PDFDocument.create();
+    const page = doc.addPage([595, 842]);
+    const font = await doc.embedFont(StandardFonts.Helvetica);
+    page.drawText('Sample contract (local stack)', { x: 72, y: 760, size: 18, font });
+    page.drawText('Signed here over WhatsApp through the CM.com Sign sandbox.', {
+      x: 72,
+      y: 730,
+      size: 11,
+      font,
+    });
+    return doc.save();
+  })();
+  return sample;
 }

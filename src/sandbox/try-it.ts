@@ -1,3 +1,5 @@
+import { config } from '../config.js';
+import { SAMPLE_DOCUMENT_PATH } from './control-plane.js';
 import { SANDBOX_TEMPLATE_ID } from './providers/cm-sign.js';
 import { META_CLOUD_OTP } from './providers/meta-cloud.js';
 import { SANDBOX_OTP } from './providers/vonage.js';
@@ -8,6 +10,7 @@ import { SANDBOX_OTP } from './providers/vonage.js';
  * does; test/sandbox/console-clock.browser.test.ts walks through the scripted paths.
  */
 export function tryIt() {
+  const sampleUrl = `${config().publicUrl}${SAMPLE_DOCUMENT_PATH}`;
   return {
     facts: [
       {
@@ -24,7 +27,7 @@ export function tryIt() {
       },
       {
         provider: 'CM.com Sign',
-        text: `the template ${SANDBOX_TEMPLATE_ID} is a document to sign; an invite is viewed, then signed, over successive Ticks; a WhatsApp invite to a number ending 0000 is undelivered (resend by email works); reminders and expiry come with the clock (+1 day).`,
+        text: `the template ${SANDBOX_TEMPLATE_ID} is a document to sign, and so is the PDF this stack serves at ${sampleUrl} (the signing form's placeholder; give exactly one of URL, Slack file or template); an invite is viewed, then signed, over successive Ticks; a WhatsApp invite to a number ending 0000 is undelivered (resend by email works); reminders and expiry come with the clock (+1 day).`,
       },
       {
         provider: 'Zavu',
@@ -48,6 +51,10 @@ export function tryIt() {
       {
         command: `/wa invite sign "Ana Silva" ana@example.com +31612345678 --template ${SANDBOX_TEMPLATE_ID} --expires 3`,
         why: 'reminder and expiry after +1 day clicks',
+      },
+      {
+        command: `/wa invite sign "Ben Bakker" ben@example.com +31612345679 --url ${sampleUrl}`,
+        why: 'a PDF by URL: this stack serves it',
       },
       {
         command: '/wa template watch 11111111-1111-4111-8111-000000000003',

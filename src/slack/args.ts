@@ -19,13 +19,20 @@ export class ArgumentError extends Error {
   readonly field: string | undefined;
   /** The words to show beside that field in a form, when they differ from the message. */
   readonly fieldMessage: string;
+  /** Every field that is wrong, in order, when more than one is (a form shows each beside its own). */
+  readonly fields: ReadonlyArray<{ field: string | undefined; message: string }>;
   constructor(
     message: string,
-    options?: ErrorOptions & { field?: string | undefined; fieldMessage?: string | undefined },
+    options?: ErrorOptions & {
+      field?: string | undefined;
+      fieldMessage?: string | undefined;
+      fields?: ReadonlyArray<{ field: string | undefined; message: string }>;
+    },
   ) {
     super(message, options);
     this.field = options?.field;
     this.fieldMessage = options?.fieldMessage ?? message;
+    this.fields = options?.fields ?? [{ field: this.field, message: this.fieldMessage }];
   }
 }
 

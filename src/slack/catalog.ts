@@ -17,6 +17,8 @@ export interface Catalog {
   ruleOfKind(kind: string): CommandSpec | undefined;
   /** What a person calls a job, and where it stands (for a client's view of its work). */
   workOf(job: Job): { label: string; progress: WorkProgress };
+  /** A helper job of the app's own (KindEntry.internal), not shown on App Home. */
+  isInternalJob(job: { kind: string; payload: unknown }): boolean;
 }
 
 let provided: Catalog | undefined;

@@ -121,6 +121,46 @@ export function issueError(
   });
 }
 
+/**
+ * Every wrong field at once: the issues grouped by the field they are about (a list's items in
+ * their order: `UK, XX` names both), each field's words as `issueError` gives them. The message
+ * has one line per field; `fields` has each field's own words for a form.
+ */
+export function issuesError(
+  spec: Pick<CommandSpec, 'positionals'>,
+  issues: readonly z.core.$ZodIssue[],
+  raw?: Record<string, unknown>,
+): ArgumentError {
+  const byField = new Map<string, z.core.$ZodIssue[]>();
+  for (const issue of issues) {
+    const key = String(issue.path[0] ?? '');
+    byField.set(key, [...(byField.get(key) ?? []), issue]);
+  }
+  const at = (i: z.core.$ZodIssue) => (typeof i.path[1] === 'number' ? i.path[1] : 0);
+  const parts = [...byField.values()].map((list) => {
+    const sorted = [...list].sort((a, b) => at(a) - at(b));
+    const [first, ...more] = sorted.map((i) => issueError(spec, i, raw));
+    const head = first as ArgumentError;
+    const extra = more
+      .map((e) => e.fieldMessage)
+      .filter((m) => m !== head.fieldMessage && m !== 'Please fill this in.');
+    return {
+      field: head.field,
+      message: [head.message, ...extra].join('; '),
+      fieldMessage: [head.fieldMessage, ...extra].join('; '),
+    };
+  });
+  const [first] = parts;
+  if (!first) return new ArgumentError('the arguments are not valid');
+  const sentence = (m: string) => (/[.?!]$/.test(m) ? m : `${m}.`);
+  const message = parts.length > 1 ? parts.map((p) => sentence(p.message)).join('\n') : first.message;
+  return new ArgumentError(message, {
+    field: first.field,
+    fieldMessage: first.fieldMessage,
+    fields: parts.map((p) => ({ field: p.field, message: p.fieldMessage })),
+  });
+}
+
 /** Turns parsed tokens into the schema's input object and validates it, naming what is wrong. */
 export async function validateInput<S extends z.ZodType>(
   spec: CommandSpec<S>,
@@ -130,7 +170,7 @@ export async function validateInput<S extends z.ZodType>(
   if (!spec.schema) return input as z.output<S>;
   const result = await spec.schema.safeParseAsync(input);
   if (result.success) return result.data;
-  throw issueError(spec, result.error.issues[0] as z.core.$ZodIssue, input);
+  throw issuesError(spec, result.error.issues, input);
 }
 
 export { inWords } from '../field-words.js';

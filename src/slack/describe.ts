@@ -11,7 +11,9 @@ const label = (p: string) => (PROVIDER_LABELS as Record<string, string>)[p] ?? p
  */
 export function describeError(err: unknown): string {
   if (err instanceof ProviderError) {
-    const detail = err.detail ? `: ${esc(err.detail)}` : '';
+    // The sentence ends with our full stop, not a second one after the provider's.
+    const words = err.detail?.trim().replace(/[.\s]+$/, '');
+    const detail = words ? `: ${esc(words)}` : '';
     const code = err.code && !err.code.startsWith('http_') ? ` (${esc(err.code)})` : '';
     switch (err.kind) {
       case 'auth':

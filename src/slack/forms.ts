@@ -277,8 +277,15 @@ function prefillFrom(form: FormSpec, words: string[]): Record<string, string> {
 
 /** The "Open the form" button for a command that failed, carrying what could be read (≤ 2000 chars). */
 export function formOffer(form: FormSpec, words: string[]): KnownBlock {
-  const path = form.command.path;
-  const prefill = prefillFrom(form, words);
+  return formButton(form.command.path, prefillFrom(form, words), 'Open the form');
+}
+
+/**
+ * A button that opens a command's form prefilled (`form:open` with `{p, v}`), within Slack's
+ * 2,000 characters for a button's value: the longest values are left out until it fits.
+ */
+export function formButton(path: string, values: Record<string, string>, label: string): KnownBlock {
+  const prefill = { ...values };
   let value = JSON.stringify({ p: path, v: prefill });
   while (value.length > 2000) {
     const longest = Object.keys(prefill).sort(
@@ -290,8 +297,6 @@ export function formOffer(form: FormSpec, words: string[]): KnownBlock {
   }
   return {
     type: 'actions',
-    elements: [
-      { type: 'button', action_id: 'form:open', text: plain('Open the form'), value, style: 'primary' },
-    ],
+    elements: [{ type: 'button', action_id: 'form:open', text: plain(label), value, style: 'primary' }],
   };
 }

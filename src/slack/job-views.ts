@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Job } from '../jobs/model.js';
 import type { Reply } from './command.js';
+import { slackTime } from './dates.js';
 import { esc, mention } from './mrkdwn.js';
 
 const STATE_ICON: Record<string, string> = {
@@ -13,10 +14,9 @@ const STATE_ICON: Record<string, string> = {
   cancelled: ':no_entry_sign:',
 };
 
-/** Slack renders `<!date^...>` in each reader's time zone. */
+/** Slack renders `<!date^...>` in each reader's time zone (src/slack/dates.ts). */
 export function slackDate(ms: number, format = '{date_short_pretty} {time}'): string {
-  const secs = Math.floor(ms / 1000);
-  return `<!date^${secs}^${format}|${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC>`;
+  return slackTime(ms, format);
 }
 
 /**
@@ -62,7 +62,7 @@ export async function cardPermalink(
   return cardUrl(job, teamDomain);
 }
 
-function jobLine(job: Job, teamDomain?: string): string {
+function jobLine(job: Job, teamDomain?: string, link?: string): string {
   const next =
     job.state === 'waiting' && job.dueAt
       ? ` · next check ${slackDate(job.dueAt)}`
@@ -72,22 +72,36 @@ function jobLine(job: Job, teamDomain?: string): string {
   const attempts =
     job.attempts > 0 ? ` · ${job.attempts} failed attempt${job.attempts === 1 ? '' : 's'}` : '';
   const error = job.lastError ? `\n_${job.lastError}_` : '';
-  const url = cardUrl(job, teamDomain);
+  const url = link ?? cardUrl(job, teamDomain);
   const card = url ? ` · <${url}|card and thread>` : '';
   return `${STATE_ICON[job.state] ?? ''} *${esc(job.subject)}*\n${job.ref ? `*${esc(job.ref)}* · ` : ''}\`${job.id}\` · ${job.kind} · ${job.state}${job.client ? ` · client *${esc(job.client)}*` : ''}${next}${attempts} · by ${mention(job.createdBy)}${card}${error}`;
 }
 
-/** The job list for `/wa jobs` and App Home: newest first, with a cancel button on active jobs. */
-export function jobsBlocks(jobs: Job[], all: boolean, teamDomain?: string): KnownBlock[] {
+/**
+ * The job list for `/wa jobs` and App Home: newest first, with a cancel button on active jobs.
+ * App Home gives its own title and empty line, and links found with chat.getPermalink (an event
+ * carries no team domain).
+ */
+export function jobsBlocks(
+  jobs: Job[],
+  all: boolean,
+  teamDomain?: string,
+  opts: { title?: string; empty?: string; links?: ReadonlyMap<string, string> } = {},
+): KnownBlock[] {
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: all ? 'Jobs (recent, all states)' : 'Active jobs' } },
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: opts.title ?? (all ? 'Jobs (recent, all states)' : 'Active jobs') },
+    },
   ];
   if (jobs.length === 0) {
     blocks.push({
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: all ? 'No jobs yet.' : 'Nothing is running. `/wa jobs --all` shows finished jobs too.',
+        text:
+          opts.empty ??
+          (all ? 'No jobs yet.' : 'Nothing is running. `/wa jobs --all` shows finished jobs too.'),
       },
     });
     return blocks;
@@ -96,7 +110,7 @@ export function jobsBlocks(jobs: Job[], all: boolean, teamDomain?: string): Know
     const active = job.state === 'queued' || job.state === 'running' || job.state === 'waiting';
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: jobLine(job, teamDomain).slice(0, 2900) },
+      text: { type: 'mrkdwn', text: jobLine(job, teamDomain, opts.links?.get(job.id)).slice(0, 2900) },
       ...(active
         ? {
             accessory: {

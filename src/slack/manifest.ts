@@ -59,6 +59,13 @@ export interface KindEntry {
    * or an admin, while that command is open to them).
    */
   rule?: CommandSpec;
+  /**
+   * A job of this kind that is the app's own helper (a form filling itself in), not work a person
+   * asked for: left out of App Home.
+   */
+  internal?: (payload: unknown) => boolean;
+  /** The command whose form a job's "Edit" button opens, after its input was found wrong. */
+  form?: CommandSpec;
 }
 
 /** A kind of job, tying its id to its implementation's payload type. */

@@ -75,8 +75,27 @@ export async function countrySuggestion(code: string): Promise<string | undefine
   return undefined;
 }
 
+/**
+ * The ISO code of a country typed by its English name (`Netherlands`, `the netherlands`,
+ * `United States`), from CLDR's names (Intl.DisplayNames); undefined when no name matches.
+ */
+export async function countryByName(typed: string): Promise<string | undefined> {
+  const want = typed
+    .trim()
+    .toLowerCase()
+    .replace(/^the\s+/, '')
+    .replace(/\s+/g, ' ');
+  if (want.length < 3) return undefined;
+  regionNames ??= new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+  for (const c of await isoPhoneCountries()) {
+    const name = (regionNames.of(c) ?? '').toLowerCase().replace(/^the\s+/, '');
+    if (name === want) return c;
+  }
+  return undefined;
+}
+
 /** A country's English name (for "did you mean GB (United Kingdom)?"). */
-function countryName(code: string): string {
+export function countryName(code: string): string {
   regionNames ??= new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
   return regionNames.of(code) ?? code;
 }
@@ -91,7 +110,7 @@ export const isoCountry = z
   .transform(async (v, ctx) => {
     const code = v.toUpperCase();
     if ((await isoPhoneCountries()).has(code)) return code;
-    const suggestion = await countrySuggestion(code);
+    const suggestion = (await countrySuggestion(code)) ?? (await countryByName(v));
     ctx.issues.push({
       code: 'custom',
       input: v,

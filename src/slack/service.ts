@@ -1,5 +1,4 @@
 import type { WebClient } from '@slack/web-api';
-import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import type { Job } from '../jobs/model.js';
 import { ActiveJobError } from '../jobs/service.js';
@@ -12,7 +11,7 @@ import {
   type CommandContext,
   type CommandSpec,
   firstDeliveryOnly,
-  issueError,
+  issuesError,
   type Reply,
 } from './command.js';
 import { workspaceCountry } from './country.js';
@@ -103,7 +102,7 @@ export async function perform(
     if (spec.schema) {
       const parsed = await spec.schema.safeParseAsync(raw);
       if (!parsed.success) {
-        const err = issueError(spec, parsed.error.issues[0] as z.core.$ZodIssue, raw);
+        const err = issuesError(spec, parsed.error.issues, raw);
         return { status: 'invalid', error: err, field: err.field } satisfies Outcome;
       }
       input = parsed.data;

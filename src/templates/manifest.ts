@@ -23,16 +23,28 @@ export const templatesManifest: FeatureManifest = {
   commands: templateCommands,
   forms: [templateSendForm, templateListForm, templateStatusForm, templateWatchForm, templateSubmitForm],
   kinds: [
-    jobKind(templateLookupKind, async () => (await import('./lookup-job.js')).templateLookup),
+    {
+      ...jobKind(templateLookupKind, async () => (await import('./lookup-job.js')).templateLookup),
+      // The send form's own lookups (filling its template list) are no one's work to follow.
+      internal: (payload) => (payload as { op?: string } | undefined)?.op === 'form',
+    },
     jobKind(
       templateWatchKind,
       async () => (await import('./watch-job.js')).templateWatch,
       templateWatchCommand,
     ),
-    jobKind(templateSendKind, async () => (await import('./send.js')).templateSend, templateSendCommand, {
-      label: 'Template send',
-      progress: () => ({ waitingFor: 'CommBox to send the messages', next: 'provider' }),
-    }),
+    {
+      ...jobKind(
+        templateSendKind,
+        async () => (await import('./send.js')).templateSend,
+        templateSendCommand,
+        {
+          label: 'Template send',
+          progress: () => ({ waitingFor: 'CommBox to send the messages', next: 'provider' }),
+        },
+      ),
+      form: templateSendCommand,
+    },
   ],
   launcher: {
     name: 'Templates',

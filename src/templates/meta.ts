@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { slackDay } from '../slack/dates.js';
 
 /**
  * Meta's `message_template_status_update` webhook (WhatsApp Business Account object), as
@@ -123,7 +124,7 @@ export function metaReason(v: MetaTemplateStatus): string | undefined {
     v.other_info?.description ?? undefined,
   ].filter((p): p is string => Boolean(p));
   if (typeof v.disable_info?.disable_date === 'number')
-    parts.push(`disabled on ${new Date(v.disable_info.disable_date * 1000).toISOString().slice(0, 10)}`);
+    parts.push(`disabled on ${slackDay(v.disable_info.disable_date * 1000)}`);
   const rec = v.rejection_info?.recommendation;
   return parts.length || rec ? [...new Set(parts)].join(': ') + (rec ? ` (${rec})` : '') : undefined;
 }

@@ -92,7 +92,7 @@ export async function sendTemplate(
       detail: `no opt-in for ${missing.length} of ${recipients.length}`,
     });
     throw new UserError(
-      `No opt-in is on record for ${missing.map(maskPhone).join(', ')}. WhatsApp templates may only go to people who opted in to hear from this business: record their consent first with \`/wa contact optin <+E164> --source "<where consent was given>"\`. Nothing was sent.`,
+      `No opt-in is on record for ${missing.join(', ')}. WhatsApp templates may only go to people who opted in to hear from this business: record their consent first with \`/wa contact optin <+E164> --source "<where consent was given>"\`. Nothing was sent.`,
       'no_optin',
       { field: 'recipients' },
     );
@@ -167,6 +167,8 @@ export const templateSend: JobKind<SendPayload, SendData> = {
     const round = job.data.round ?? 0;
     const key = `send:${round}`;
     const fail = (reason: string) => ({ type: 'fail' as const, reason: `${reason} Nothing was sent.` });
+    // What the requester typed does not fit the template: theirs alone to fix, in the form.
+    const wrong = (reason: string) => ({ ...fail(reason), asker: true });
 
     // A send that was already attempted is never looked up again in CM.com: its record decides.
     const attempted = job.effects[key];
@@ -185,7 +187,7 @@ export const templateSend: JobKind<SendPayload, SendData> = {
         candidates.find((c) => metaName(c) === wanted) ??
         candidates.find((c) => c.name.toLowerCase() === wanted);
       if (!found)
-        return fail(
+        return wrong(
           `There is no template named \`${esc(p.templateName)}\` in this workspace's CM.com account.`,
         );
       // The list carries fewer fields than the template itself: read the one we send in full.
@@ -194,7 +196,7 @@ export const templateSend: JobKind<SendPayload, SendData> = {
       const lang = findLanguage(t, p.language, catalog);
       if (!lang) {
         const has = Object.keys(t.languages).map((k) => labelOf({ name: k, code: catalog.codeOf(k) }));
-        return fail(
+        return wrong(
           `Template *${esc(t.name)}* has no language \`${esc(p.language)}\` (it has ${esc(has.join(', ') || 'none')}; give the code or the name).`,
         );
       }
@@ -205,13 +207,13 @@ export const templateSend: JobKind<SendPayload, SendData> = {
         );
       const state = languageState(lang.lang);
       if (state !== 'approved') {
-        return fail(
+        return wrong(
           `Template *${esc(t.name)}* (${esc(label)}) is not approved: it is ${STATE_LABEL[state]}${lang.lang.rejectionReason ? ` (${esc(lang.lang.rejectionReason)})` : ''}. Only approved templates can be sent.`,
         );
       }
       const expected = placeholderCount(lang.lang.content);
       if (p.params.length !== expected) {
-        return fail(
+        return wrong(
           `Template *${esc(t.name)}* (${esc(label)}) has ${expected} body placeholder${expected === 1 ? '' : 's'}; you gave ${p.params.length} \`--param\` value${p.params.length === 1 ? '' : 's'}.`,
         );
       }
@@ -330,4 +332,12 @@ export const templateSend: JobKind<SendPayload, SendData> = {
     };
   },
   failureMessage: (job, reason) => ({ text: `:x: ${esc(job.subject)}: ${reason}` }),
+  // The send form's fields, as the job was started (numbers in E.164, one per line).
+  edit: (job) => ({
+    templateName: job.payload.templateName,
+    language: job.payload.language,
+    recipients: job.payload.recipients.join('\n'),
+    ...(job.payload.params.length ? { param: job.payload.params.join('\n') } : {}),
+    ...(job.payload.header ? { 'header-url': job.payload.header.url } : {}),
+  }),
 };

@@ -3,9 +3,16 @@ import type { Template, TemplateLanguage, TemplateSummary } from '../providers/c
 /**
  * A template's approval state lives per language in CM.com Channels. One word per language:
  * approved (isActive), pending (isPending: awaiting Meta), requested (isValidationRequested: not
- * yet handed to Meta), rejected (a rejection reason or date and neither of the above),
- * incomplete (content empty or fields missing), draft (complete, never submitted).
- * Pending and requested win over an old rejection: a resubmitted language keeps its last reason.
+ * yet handed to Meta), incomplete (isIncomplete: content empty or fields missing), rejected (a
+ * rejection reason or date and none of the above), draft (complete, never submitted).
+ *
+ * The flags win over the rejection fields. CM.com Channels documents `isActive`, `isPending`,
+ * `isValidationRequested` and `isIncomplete` as what the language is now, and has no
+ * "rejected" flag: a rejection is only inferred from `rejectedOnUtc`/`rejectionReason`
+ * (https://www.cm.com/app/docs/api/channels-api/v1/index/, ApiWhatsAppTemplateLanguage), which
+ * keep the last rejection's date and words after the language is resubmitted or emptied for a
+ * rewrite. So a language with `isIncomplete: true` is incomplete even when `rejectedOnUtc`
+ * carries a date (as the document's own example shows both).
  */
 export type LangState = 'approved' | 'pending' | 'requested' | 'rejected' | 'incomplete' | 'draft';
 
@@ -13,9 +20,9 @@ export function languageState(l: TemplateLanguage): LangState {
   if (l.isActive) return 'approved';
   if (l.isPending) return 'pending';
   if (l.isValidationRequested) return 'requested';
+  if (l.isIncomplete) return 'incomplete';
   // UNCONFIRMED(cm-channels.rejected-inference): both are null until a rejection.
   if (l.rejectionReason || l.rejectedOnUtc) return 'rejected';
-  if (l.isIncomplete) return 'incomplete';
   return 'draft';
 }
 

@@ -4,6 +4,7 @@ import type { JobKind, StepIO } from '../jobs/kinds.js';
 import type { Job, SlackMessage, StepResult } from '../jobs/model.js';
 import { CmChannelsClient, Template } from '../providers/cm-channels/client.js';
 import { audit } from '../security/audit.js';
+import { slackDay } from '../slack/dates.js';
 import { esc } from '../slack/mrkdwn.js';
 import { templateWatchKind, WatchPayload } from './kinds.js';
 import { LanguageCatalog, normLang } from './languages.js';
@@ -157,7 +158,7 @@ function watchCard(job: Pick<WatchJob, 'id' | 'state' | 'lastError' | 'payload' 
     head = `:hourglass_flowing_sand: ${job.payload.submit ? 'Submitting' : 'Looking up'} template \`${esc(id)}\`…`;
   else head = d.name ? `Template ${name} (\`${esc(id)}\`).` : `Template ${name}.`;
   if (d.verdict && d.phase === 'monitor' && active && d.monitorUntil) {
-    head += ` I report Meta status changes (paused, disabled, flagged) until ${new Date(d.monitorUntil).toISOString().slice(0, 10)}.`;
+    head += ` I report Meta status changes (paused, disabled, flagged) until ${slackDay(d.monitorUntil)}.`;
   }
   const langs = Object.entries(d.langs ?? {}).map(
     ([k, x]) =>

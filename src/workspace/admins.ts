@@ -14,6 +14,7 @@ import {
 import { audit } from '../security/audit.js';
 import { catalog } from '../slack/catalog.js';
 import type { CommandContext, Reply } from '../slack/command.js';
+import { slackTime } from '../slack/dates.js';
 import { isEligibleUser, isWorkspaceAdmin } from '../slack/permissions.js';
 import type { adminUserInput, restrictInput } from './schemas.js';
 
@@ -76,7 +77,7 @@ export async function listAdminsCommand(_input: unknown, ctx: CommandContext) {
     blocks.push({
       type: 'context',
       elements: [
-        { type: 'mrkdwn', text: `Last changed by <@${settings.changedBy}> at ${settings.changedAt}` },
+        { type: 'mrkdwn', text: `Last changed by <@${settings.changedBy}> ${slackTime(settings.changedAt)}` },
       ],
     });
   }

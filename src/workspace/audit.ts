@@ -1,6 +1,7 @@
 import type { KnownBlock, View } from '@slack/types';
 import { type AuditEntry, latestAudit } from '../security/audit.js';
 import type { CommandContext, Reply } from '../slack/command.js';
+import { slackTime } from '../slack/dates.js';
 import { escClip } from '../slack/mrkdwn.js';
 
 const SHOWN = 20;
@@ -19,11 +20,11 @@ function who(actor: string): string {
   return /^[UW][A-Z0-9]{2,20}$/.test(actor) ? `<@${actor}>` : `_${escapeMrkdwn(actor, 40)}_`;
 }
 
-/** `<!date^…>` shows the time in each reader's own time zone, with the ISO time as fallback. */
+/** `<!date^…>` shows the time in each reader's own time zone, with a plain fallback. */
 function when(at: string): string {
-  const ms = Date.parse(at);
-  if (Number.isNaN(ms)) return escapeMrkdwn(at, 40);
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${at}>`;
+  return Number.isNaN(Date.parse(at))
+    ? escapeMrkdwn(at, 40)
+    : slackTime(at, '{date_short_pretty} {time_secs}');
 }
 
 /**

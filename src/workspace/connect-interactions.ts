@@ -5,6 +5,7 @@ import {
   getStoredCredentials,
   listCredentialMeta,
   removeCredentials,
+  resealCredentials,
   setCredentials,
 } from '../providers/credentials.js';
 import { PROVIDER_LABELS } from '../providers/index.js';
@@ -135,7 +136,7 @@ export async function connectView(args: ViewArgs): Promise<void> {
     zavuNotice = reg.notice;
     zavuStatus = reg.status;
   }
-  await setCredentials(tenant, provider, value, userId);
+  const saved = await setCredentials(tenant, provider, value, userId);
   if (provider === 'zavu') await setZavuWebhookStatus(tenant, zavuStatus);
   let registering = '';
   if (provider === 'cm-sign') {
@@ -150,6 +151,20 @@ export async function connectView(args: ViewArgs): Promise<void> {
     );
     registering = ' Registering the CM.com Sign webhook now; the result comes to you in a direct message.';
   }
+  // One cheap read-only call with them, by a job (the ack never waits on a provider): its answer
+  // replaces this view's notice in a moment, and is kept beside the credentials.
+  const [{ startJob }, { credentialCheckKind }] = await Promise.all([
+    import('../jobs/service.js'),
+    import('./kinds.js'),
+  ]);
+  await startJob(
+    { tenant, userId, channelId: userId },
+    {
+      kind: credentialCheckKind,
+      subject: `Check the ${PROVIDER_LABELS[provider]} credentials`,
+      payload: { provider, changedAt: saved.changedAt, viewId: view.id },
+    },
+  );
   await audit(tenant, {
     actor: userId,
     action: 'credentials.set',
@@ -162,8 +177,8 @@ export async function connectView(args: ViewArgs): Promise<void> {
     view: await homeView(
       tenant,
       zavuNotice
-        ? `:white_check_mark: Zavu credentials saved. ${zavuNotice}`
-        : `:white_check_mark: ${PROVIDER_LABELS[provider]} credentials saved.${registering || ` Nothing was sent to ${PROVIDER_LABELS[provider]}: the first command that uses them shows whether they work.`}`,
+        ? `:white_check_mark: Zavu credentials saved. ${zavuNotice} :hourglass_flowing_sand: Checking the key with Zavu…`
+        : `:white_check_mark: ${PROVIDER_LABELS[provider]} credentials saved. :hourglass_flowing_sand: Checking them with ${PROVIDER_LABELS[provider]}…${registering}`,
     ),
   });
 }
@@ -188,7 +203,8 @@ async function registerAgain(tenant: TenantId, userId: string): Promise<string> 
   const stored = await getStoredCredentials(tenant, 'zavu').catch(() => undefined);
   if (!stored) return ':information_source: Set a Zavu API key first.';
   const reg = await registerAndAudit(tenant, stored, userId);
-  await setCredentials(tenant, 'zavu', reg.value, userId);
+  // The same key with the secret Zavu gave back: who set it, and what Zavu said of it, stay.
+  await resealCredentials(tenant, 'zavu', reg.value);
   await setZavuWebhookStatus(tenant, reg.status);
   return reg.notice;
 }

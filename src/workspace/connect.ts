@@ -7,6 +7,7 @@ import {
   type Credentials,
   getStoredCredentials,
   listCredentialMeta,
+  sandboxCredentialsInUse,
 } from '../providers/credentials.js';
 import {
   type CredentialProvider,
@@ -15,10 +16,12 @@ import {
   PROVIDER_LIST,
   PROVIDER_NAMES,
 } from '../providers/index.js';
-import type { ConnectField } from '../providers/provider.js';
+import type { ConnectField, CredentialCheck } from '../providers/provider.js';
 import { zavuWebhookStatus } from '../providers/zavu/registration.js';
 import { webhookUrl } from '../security/webhooks.js';
 import type { CommandContext, Reply } from '../slack/command.js';
+import { slackTime } from '../slack/dates.js';
+import { esc } from '../slack/mrkdwn.js';
 import type { TenantId } from '../store/keys.js';
 
 /**
@@ -49,12 +52,45 @@ function title(text: string) {
 }
 
 function changedLine(meta: CredentialMeta): string {
-  const ms = Date.parse(meta.changedAt);
-  const date = Number.isNaN(ms)
-    ? 'an unknown date'
-    : `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${meta.changedAt}>`;
+  const date = slackTime(meta.changedAt);
   const who = /^[UW][A-Z0-9]{2,20}$/.test(meta.changedBy) ? `<@${meta.changedBy}>` : 'someone';
   return `set, last changed by ${who} on ${date}`;
+}
+
+function checkIcon(meta: CredentialMeta): string {
+  switch (meta.check?.status) {
+    case 'valid':
+      return ':large_green_circle:';
+    case 'refused':
+      return ':red_circle:';
+    case 'unreachable':
+      return ':large_yellow_circle:';
+    default:
+      return ':white_circle:';
+  }
+}
+
+/** What the provider said when they were saved (the check of `/wa connect`). */
+function checkLine(provider: CredentialProvider, meta: CredentialMeta): string {
+  const label = PROVIDER_LABELS[provider];
+  const c = meta.check;
+  if (!c) return `\n:hourglass_flowing_sand: not checked with ${label} yet`;
+  return `\n${checkWords(provider, c)}`;
+}
+
+/** The result of a credential check in words, the provider's own quoted (and escaped). */
+export function checkWords(provider: CredentialProvider, c: CredentialCheck): string {
+  const label = PROVIDER_LABELS[provider];
+  switch (c.status) {
+    case 'valid':
+      return `:white_check_mark: accepted by ${label}`;
+    case 'refused':
+      return `:x: *refused by ${label}*: ${esc(c.detail)}. Commands that use ${label} will fail until they are replaced.`;
+    case 'unreachable':
+      return `:warning: ${label} could not be reached to check them (${esc(c.detail)}); the first command that uses them shows whether they work`;
+    case 'unchecked':
+      return `:information_source: not checked: ${esc(c.detail)}`;
+  }
 }
 
 export async function homeView(tenant: TenantId, notice?: string): Promise<View> {
@@ -78,6 +114,7 @@ export async function homeView(tenant: TenantId, notice?: string): Promise<View>
     { type: 'divider' },
   );
   const zavuHook = metas.has('zavu') ? await zavuHookState(tenant) : undefined;
+  const sandbox = sandboxCredentialsInUse();
   for (const p of PROVIDERS) {
     const m = metas.get(p);
     blocks.push({
@@ -85,7 +122,7 @@ export async function homeView(tenant: TenantId, notice?: string): Promise<View>
       block_id: `p_${p}`,
       text: {
         type: 'mrkdwn',
-        text: `*${PROVIDER_LABELS[p]}*\n${m ? `:large_green_circle: ${changedLine(m)}` : ':white_circle: not set'}`,
+        text: `*${PROVIDER_LABELS[p]}*\n${m ? `${checkIcon(m)} ${changedLine(m)}${checkLine(p, m)}` : sandbox ? ':large_blue_circle: sandbox credentials in use (local stack); set your own to use the real provider' : ':white_circle: not set'}`,
       },
       accessory: {
         type: 'button',
@@ -171,13 +208,6 @@ function zavuWebhookBlock(hook: Awaited<ReturnType<typeof zavuHookState>> | unde
         }
       : {}),
   };
-}
-
-function slackTime(iso: string): string {
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms)
-    ? 'an unknown date'
-    : `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${new Date(ms).toISOString()}>`;
 }
 
 export function formView(provider: CredentialProvider, meta?: CredentialMeta): View {

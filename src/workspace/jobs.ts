@@ -11,7 +11,9 @@ import type { jobsInput } from './schemas.js';
 
 /** `/wa jobs [--all]`: reads DynamoDB only, so it answers on the ack path. */
 export async function listJobs(input: z.output<typeof jobsInput>, ctx: CommandContext): Promise<Reply> {
-  const jobs = await new JobRepository().list(ctx.tenant, { all: input.all ?? false, limit: 25 });
+  const recent = await new JobRepository().list(ctx.tenant, { all: input.all ?? false, limit: 200 });
+  // The app's own helpers (the send form filling itself in) are no one's work to follow.
+  const jobs = recent.filter((j) => !catalog().isInternalJob(j)).slice(0, 25);
   return jobsReply(jobs, input.all ?? false, ctx.teamDomain);
 }
 

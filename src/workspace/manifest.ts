@@ -1,5 +1,5 @@
 import { RESTRICTABLE } from '../security/access.js';
-import type { FeatureManifest } from '../slack/manifest.js';
+import { type FeatureManifest, jobKind } from '../slack/manifest.js';
 import {
   adminsAddCommand,
   adminsContractsCommand,
@@ -12,6 +12,7 @@ import {
   jobsCommand,
   workspaceCommands,
 } from './commands.js';
+import { credentialCheckKind } from './kinds.js';
 
 /** The workspace itself: provider credentials, admins, the audit trail, its country, its jobs. */
 export const workspaceManifest: FeatureManifest = {
@@ -110,6 +111,12 @@ export const workspaceManifest: FeatureManifest = {
         { command: adminsSetCountryCommand, label: 'Default country', action: 'form:open' },
         { command: adminsContractsCommand, label: 'Provider contracts', action: 'form:open' },
       ],
+    },
+  ],
+  kinds: [
+    {
+      ...jobKind(credentialCheckKind, async () => (await import('./check-job.js')).credentialCheck),
+      internal: () => true,
     },
   ],
 };

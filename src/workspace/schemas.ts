@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isRestrictableGroup, RESTRICTABLE } from '../security/access.js';
-import { isPhoneCountry } from '../slack/schemas.js';
+import { countryByName, countryName, countrySuggestion, isPhoneCountry } from '../slack/schemas.js';
 
 const USER_ID = /^[UW][A-Z0-9]{2,20}$/;
 /** Slack escapes mentions in command text as `<@U123|name>` (or `<@U123>`). */
@@ -38,10 +38,19 @@ export const countryInput = z.object({
   country: z
     .string()
     .trim()
-    .transform((v) => v.toUpperCase())
-    .refine(async (v) => v === 'NONE' || (await isPhoneCountry(v)), {
-      error: (iss) =>
-        `${JSON.stringify(iss.input)} is not a two-letter country code WhatsApp numbers can have (like NL, US, GB), or none`,
+    .transform(async (v, ctx) => {
+      const code = v.toUpperCase();
+      if (code === 'NONE' || (await isPhoneCountry(code))) return code;
+      // `UK` → GB, `Netherlands` → NL: said, not guessed silently.
+      const suggestion = (await countrySuggestion(code)) ?? (await countryByName(v));
+      ctx.issues.push({
+        code: 'custom',
+        input: v,
+        message: suggestion
+          ? `${JSON.stringify(v)} is not a two-letter country code: did you mean ${suggestion} (${countryName(suggestion)})?`
+          : `${JSON.stringify(v)} is not a two-letter country code WhatsApp numbers can have (like NL, US, GB), or none`,
+      });
+      return z.NEVER;
     }),
 });
 

@@ -39,8 +39,8 @@ describe('deployment from Slack to READY', () => {
       `deploy start ${NUMBER} --waba 123456789012 --cert AbCdEFGHiJK123456`,
     );
     expect(res.status).toBe(200);
-    expect(res.json.text).toMatch(/On it: provisioning \+31•+78/);
-    expect(res.json.text).not.toContain('612345678');
+    // The business's own number, not a customer's: shown whole.
+    expect(res.json.text).toContain(`On it: provisioning ${NUMBER}`);
 
     const vonage = await vonageState(stack);
     expect(vonage.deployments).toHaveLength(1);
@@ -143,6 +143,8 @@ describe('deployment from Slack to READY', () => {
     }
     expect(all.some((t) => t.includes('Code accepted'))).toBe(true);
     expect(all.some((t) => t.includes('*ready to use*'))).toBe(true);
+    // Its card names the business number whole.
+    expect(all.some((t) => t.includes(`Deployment \`${id}\` for ${NUMBER}`))).toBe(true);
     // Provisioned exactly once.
     expect(
       (await vonageState(stack)).requests.filter((r) => r.method === 'POST' && r.pattern === '/deployments'),
@@ -153,7 +155,7 @@ describe('deployment from Slack to READY', () => {
     const res = await deployCommand(stack, 'deploy list', MEMBER);
     expect(res.json.text).toContain(id);
     expect(res.json.text).toContain('READY');
-    expect(res.json.text).toContain('+31•');
+    expect(res.json.text).toContain(NUMBER);
   });
 
   it('given a member, when they run admin deploy commands, then they are refused and nothing is queued', async () => {

@@ -6,6 +6,7 @@ import { removeCredentials, setCredentials } from '../../src/providers/credentia
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { claimObject } from '../../src/security/ownership.js';
 import { tenantId } from '../../src/store/keys.js';
+import { slackMessages } from '../helpers/slack.js';
 import { imageServer, jpegHead, pngHead } from './images.js';
 import { advanceUntil, deployCommand, MEMBER, startStack, TEAM, texts, vonageState } from './support.js';
 
@@ -214,6 +215,13 @@ describe('business profile, photo and stickerpacks', () => {
         (t) => t.includes(':frame_with_picture: Stickerpacks') && t.includes('Bakery pack'),
       ),
     ).toBe(true);
+    // Said wherever they appear: not in the published API, and On-Premises stickers are gone.
+    const list = (await slackMessages(stack.url)).filter((m) =>
+      String(m.text).includes(':frame_with_picture: Stickerpacks'),
+    );
+    expect(JSON.stringify(list.at(-1)?.blocks)).toContain("Not in Vonage's published API");
+    const help = await deployCommand(stack, 'help', MEMBER);
+    expect(help.json.text).toMatch(/deploy stickerpacks[^\n]*Not in Vonage's published API/);
   });
 
   it('when the status is asked for, then the fresh state is shown', async () => {

@@ -272,20 +272,31 @@ describe('bad documents are refused and nothing is created at CM.com Sign', () =
     ['a cyclic page tree', () => `--url ${origin}/cyclic.pdf`, /not a PDF I can read/],
     ['a page tree whose kids are not pages', () => `--url ${origin}/broken-tree.pdf`, /not a PDF I can read/],
     ['an unknown template', () => '--template 00000000-0000-4000-8000-000000000000', /refused the template/],
-  ])('%s: the job fails saying why', async (_case, flag, expected) => {
-    const before = await cmSign();
-    const reply = await run(stack, `invite sign "Bad Doc" bad@example.com +31612345678 ${flag()}`);
-    const j = await job(jobIdIn(reply.text));
-    expect(j.state).toBe('failed');
-    const t = await threadOf(stack, j.id);
-    expect(t.progress).toMatch(expected);
-    expect(t.progress).toContain('Nothing was created at CM.com Sign');
-    const after = await cmSign();
-    expect([after.dossiers.length, after.uploads.length]).toEqual([
-      before.dossiers.length,
-      before.uploads.length,
-    ]);
-  });
+  ])(
+    '%s: the asker alone hears why, with an Edit button; no card in the channel',
+    async (_case, flag, expected) => {
+      const before = await cmSign();
+      const seen = (await slackMessages(stack.url)).length;
+      const reply = await run(stack, `invite sign "Bad Doc" bad@example.com +31612345678 ${flag()}`);
+      const j = await job(jobIdIn(reply.text));
+      expect(j.state).toBe('failed');
+      expect(j.report.progressTs).toBeUndefined();
+      const since = (await slackMessages(stack.url)).slice(seen);
+      expect(since.filter((m) => m.kind === 'chat.postMessage')).toEqual([]);
+      const answer = since.find((m) => m.kind === 'response_url' && expected.test(m.text ?? ''));
+      expect(answer?.response_type).toBe('ephemeral');
+      expect(answer?.text).toContain('Nothing was created at CM.com Sign');
+      const edit = JSON.stringify(answer?.blocks);
+      expect(edit).toContain('"action_id":"form:open"');
+      expect(edit).toContain('\\"p\\":\\"invite sign\\"');
+      expect(edit).toContain('\\"inviteeName\\":\\"Bad Doc\\"');
+      const after = await cmSign();
+      expect([after.dossiers.length, after.uploads.length]).toEqual([
+        before.dossiers.length,
+        before.uploads.length,
+      ]);
+    },
+  );
 
   it('a PDF whose page tree is broken is fetched once, not retried as if the fault were passing', async () => {
     fetched.delete('/cyclic.pdf');
@@ -302,16 +313,19 @@ describe('bad documents are refused and nothing is created at CM.com Sign', () =
   it.each([
     ['a Slack file the bot cannot see', { channel: 'G0PRIVATE' }, 'secret.pdf', /cannot see the Slack file/],
     ['a Slack file that is not a PDF', { filetype: 'png', mimetype: 'image/png' }, 'pic.png', /not a PDF/],
-  ])('%s: the job fails saying why', async (_case, extra, name, expected) => {
+  ])('%s: the asker alone hears why', async (_case, extra, name, expected) => {
     const shared = await share(name, await pdf(1), extra as Record<string, string>);
     const before = await cmSign();
+    const seen = (await slackMessages(stack.url)).length;
     const reply = await run(
       stack,
       `invite sign "Bad File" badfile@example.com +31612345678 --file ${shared.file.permalink}`,
     );
     const j = await job(jobIdIn(reply.text));
     expect(j.state).toBe('failed');
-    expect((await threadOf(stack, j.id)).progress).toMatch(expected);
+    const since = (await slackMessages(stack.url)).slice(seen);
+    expect(since.filter((m) => m.kind === 'chat.postMessage')).toEqual([]);
+    expect(since.find((m) => m.kind === 'response_url' && expected.test(m.text ?? ''))).toBeDefined();
     const after = await cmSign();
     expect([after.dossiers.length, after.uploads.length]).toEqual([
       before.dossiers.length,

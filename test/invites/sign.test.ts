@@ -58,7 +58,8 @@ describe('/wa invite sign', () => {
       'invite sign "Ada Lovelace" ada@example.com +31612345678 --template 06c2e210-54a8-417f-adf2-fc767c31c929 --dossier "Purchase contract" --remind 7 --expires 14',
     );
     const jobId = jobIdIn(reply.text);
-    expect(reply.text).toMatch(/\+31•+78/);
+    // The asker sees the number as read; the card in the channel masks it.
+    expect(reply.text).toContain('+31612345678');
 
     const dossier = (await sandboxState(stack))['cm-sign'].dossiers.find(
       (d) => d.name === 'Purchase contract',
@@ -87,6 +88,9 @@ describe('/wa invite sign', () => {
     expect(t.posts.at(-1)).toContain('Ada Lovelace signed');
     expect(t.posts).toHaveLength(2); // invitee + dossier events, one "signed" post
     expect(t.progress).toContain(':white_check_mark: signed');
+    // Signed: when it would have expired is no longer said.
+    expect(t.progress).toMatch(/Invite sent over WhatsApp to \+31•+78\./);
+    expect(t.progress).not.toContain('expires');
     expect(t.job.state).toBe('succeeded');
 
     const status = await run(stack, `invite status ${dossier?.id}`);
@@ -233,6 +237,27 @@ describe('/wa invite sign', () => {
     expect(dossiers[0]?.invites).toHaveLength(1);
     const t = await threadOf(stack, jobId);
     expect(t.progress).toContain('Invite sent over WhatsApp');
+  });
+
+  it('says what exists when CM.com refuses the invite after creating the dossier', async () => {
+    await control('cm-sign', 'refuse-next-invites');
+    const reply = await run(
+      stack,
+      'invite sign "Hal Hopper" hal@example.com +31612345676 --template 06c2e210-54a8-417f-adf2-fc767c31c929 --dossier "Refused invite"',
+    );
+    const jobId = jobIdIn(reply.text);
+    const t = await threadOf(stack, jobId);
+    expect(t.job.state).toBe('failed');
+    const [dossier] = (await sandboxState(stack))['cm-sign'].dossiers.filter(
+      (d) => d.name === 'Refused invite',
+    );
+    expect(dossier?.state).toBe('draft');
+    // The card names the dossier that exists, a draft at CM.com, and what CM.com said.
+    expect(t.progress).not.toContain('No dossier was created');
+    expect(t.progress).toContain(`Dossier \`${dossier?.id}\` was created and stays a draft at CM.com Sign`);
+    expect(t.progress).toContain('No invite was sent');
+    expect(t.progress).toContain('WhatsApp invites are not enabled for this account');
+    expect(t.progress).not.toMatch(/\.\./);
   });
 
   it('shows the invite by job id', async () => {

@@ -85,8 +85,14 @@ describe('CM.com Channels: client parsing of the documented examples', () => {
     for (const t of [list[0], one]) {
       expect(Object.keys(t?.languages ?? {})).toEqual(['LANGUAGE NAME']);
       expect(t?.languages['LANGUAGE NAME']).not.toHaveProperty('code');
-      // No isRejected flag: rejection is inferred from rejectionReason/rejectedOnUtc.
-      expect(languageState(t?.languages['LANGUAGE NAME'] as never)).toBe('rejected');
+      // No isRejected flag: rejection is inferred from rejectionReason/rejectedOnUtc, and the
+      // documented isIncomplete flag wins over them (the example carries both).
+      expect(languageState(t?.languages['LANGUAGE NAME'] as never)).toBe('incomplete');
+      const { isIncomplete: _flag, ...rejectedOnly } = (t?.languages['LANGUAGE NAME'] ?? {}) as Record<
+        string,
+        unknown
+      >;
+      expect(languageState({ ...rejectedOnly, isIncomplete: false } as never)).toBe('rejected');
     }
     expect(one.settings?.replacementFields?.[0]?.name).toBe('FIELD NAME');
   });

@@ -41,6 +41,7 @@ describe('CM.com Sign fixtures', () => {
   it('the client parses every documented answer and accepts every documented request', () => {
     expect(Dossier.safeParse(fixture('create-dossier.response').example).success).toBe(true);
     expect(InviteList.safeParse(fixture('invites.response').example).success).toBe(true);
+    expect(InviteList.safeParse(fixture('invites-no-channel.response').example).success).toBe(true);
     expect(InviteRequest.safeParse(fixture('invites.request').example).success).toBe(true);
     expect(Upload.safeParse(fixture('upload.response').example).success).toBe(true);
     expect(Webhook.safeParse(fixture('webhook.response').example).success).toBe(true);
@@ -161,6 +162,14 @@ describe('CM.com Sign sandbox contract', () => {
     const sent = await post(`dossiers/${created.body.id}/invites`, invite);
     expect(sent.status).toBe(201);
     expect(keysOf(sent.body[0])).toEqual(keysOf(fixture('invites.response').example[0]));
+    // Without a channel CM sends nothing: the invite's channel is null and it carries its link.
+    const own = await post(`dossiers/${created.body.id}/invites`, [
+      { inviteeId: created.body.invitees[0].id },
+    ]);
+    expect(own.status).toBe(201);
+    expect(own.body[0]).toMatchObject({ channel: null, inviteUri: expect.stringMatching(/^https:\/\//) });
+    expect(keysOf(own.body[0])).toEqual(keysOf(fixture('invites-no-channel.response').example[0]));
+    expect(InviteList.safeParse(own.body).success).toBe(true);
 
     const outside = structuredClone(request);
     outside.invitees[0].fields[0].locations[0].range = '3';

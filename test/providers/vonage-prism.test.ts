@@ -20,7 +20,10 @@ import { startTestTable } from '../helpers/dynamo.js';
  * answers a violation with an error instead of a mock; every answer's `sl-violations` header
  * is recorded, and must stay empty for everything our client sends. Error answers are asked
  * for with Prism's `Prefer: code=<status>` header and come from the description's examples.
- * Stickerpacks are not in the description: Prism does not know them (asserted below).
+ * Stickerpacks are not in the description: Prism does not know them (asserted below), so their
+ * requests are not checked against Prism, on purpose; they are checked against the fixtures
+ * modelled on seed 004 (vonage-fixtures.test.ts), and every place they show says they are not in
+ * Vonage's published API (STICKERPACK_NOTE).
  */
 
 const ROOT = join(import.meta.dirname, '../..');

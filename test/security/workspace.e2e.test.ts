@@ -243,7 +243,8 @@ describe('/wa connect', () => {
     const homeText = JSON.stringify(home?.blocks);
     for (const label of ['CM.com Sign', 'CM.com Channels', 'Zavu', 'CommBox', 'Vonage', 'Meta'])
       expect(homeText).toContain(label);
-    expect(homeText).toContain('not set');
+    // The local stack's sandboxes stand in until the workspace sets its own.
+    expect(homeText).toContain('sandbox credentials in use');
     for (const p of ['zavu', 'cm-sign', 'meta']) {
       expect(homeText).toMatch(new RegExp(`${stack.url}/webhooks/${p}/[\\w-]{16,64}`));
     }
@@ -340,6 +341,8 @@ describe('/wa audit', () => {
     }
     expect(blocks).toContain(`<@${ADMIN}>`);
     expect(blocks).toMatch(/<!date\^\d+\^/);
+    // Shown as Slack dates with a plain fallback, never a raw ISO string.
+    expect(blocks).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
     expect(blocks).not.toContain('TOPSECRET');
     // Newest first: the fallback text lists ISO times in descending order.
     const times = (reply.json?.text ?? '')

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../src/sandbox/server.js';
-import { command, interaction, postSlack, slackMessages, slashCommandBody } from '../helpers/slack.js';
+import {
+  command,
+  interaction,
+  issueTriggerId,
+  postSlack,
+  sandboxFetch,
+  slackMessages,
+  slashCommandBody,
+} from '../helpers/slack.js';
 import { clickButton, job, jobIdIn, run, sandboxState, startStack } from '../invites/helpers.js';
 
 // One action, three doors: a command, its form and its buttons go through the same service
@@ -17,7 +25,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const trigger = () => `${Date.now()}.1.${Math.random().toString(16).slice(2)}`;
+/** Trigger ids as Slack hands them out: issued by the fake Slack (single use, 3 s). */
+const trigger = () => issueTriggerId();
 const as = (user: string) => ({ user_id: user, user_name: user.toLowerCase() });
 
 type Values = Record<string, string>;
@@ -116,8 +125,10 @@ describe('forms', () => {
       phone: '+31612345670',
     });
     expect(res.json.response_action).toBe('errors');
-    expect(Object.keys(res.json.errors ?? {})).toEqual(['email']);
+    // No document was given either: both are said at once.
+    expect(Object.keys(res.json.errors ?? {}).sort()).toEqual(['email', 'file']);
     expect(res.json.errors?.email).toMatch(/not an email address/);
+    expect(res.json.errors?.file).toMatch(/exactly one of/);
     await stack.drain();
     expect((await dossiers()).length).toBe(before);
   });
@@ -145,6 +156,28 @@ describe('forms', () => {
     });
     expect(Object.keys(profile.json.errors ?? {})).toEqual(['dossier']);
     await stack.drain();
+    expect((await invitations()).length).toBe(before);
+  });
+
+  it('every wrong field comes back at once, each beside its own field, in the command’s words', async () => {
+    const before = (await invitations()).length;
+    const res = await submit('invite partner', {
+      clientName: 'Many Mistakes Ltd',
+      email: 'nope',
+      days: '99',
+      countries: 'UK, XX',
+    });
+    expect(res.json.response_action).toBe('errors');
+    const errors = res.json.errors ?? {};
+    expect(Object.keys(errors).sort()).toEqual(['countries', 'days', 'email']);
+    expect(errors.email).toBe('"nope" is not an email address');
+    expect(errors.countries).toMatch(/"UK" .*did you mean GB \(United Kingdom\)\?; "XX" is not/);
+    // The command says the same about each.
+    const byCommand = await command(
+      stack.url,
+      'invite partner "Many Mistakes Ltd" --email nope --days 99 --countries "UK, XX"',
+    );
+    for (const words of Object.values(errors)) expect(unescapeSlack(byCommand.json.text)).toContain(words);
     expect((await invitations()).length).toBe(before);
   });
 
@@ -306,6 +339,44 @@ describe('the launcher', () => {
     } finally {
       await run(stack, 'admins restrict invites off');
     }
+  });
+
+  it('the signing form asks for exactly one document, and its placeholder URL is a PDF this stack serves', async () => {
+    // The launcher's "Send a signing invite" button (form:open), as Slack sends its click.
+    await clickButton(stack, 'form:open:invite-sign', 'invite sign');
+    const form = await lastView();
+    expect(form?.callback_id).toBe('form:submit');
+    const text = viewText(form);
+    expect(text).toContain('exactly one of* a PDF URL, a Slack file link or a CM.com Sign template id');
+    const sample = `${stack.url}/_sandbox/documents/contract.pdf`;
+    expect(text).toContain(`"placeholder":{"type":"plain_text","text":"${sample}"}`);
+    // Anyone can fetch it (no control token), as a PDF on the web.
+    const pdf = await fetch(sample);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+
+    // The console's Try-it panel says so.
+    const tryIt = JSON.stringify(await (await sandboxFetch(stack.url, '/_sandbox/try')).json());
+    expect(tryIt).toContain(`--url ${sample}`);
+    expect(tryIt).toContain('exactly one of URL, Slack file or template');
+
+    // Submitted with it, the invite goes out: one dossier holding the served PDF.
+    const before = (await dossiers()).length;
+    const res = await submit('invite sign', {
+      inviteeName: 'Sam Sample',
+      email: 'sam@example.com',
+      phone: '+31612345671',
+      url: sample,
+    });
+    expect(res.json.response_action).toBe('update');
+    await stack.drain();
+    const made = (await dossiers()).slice(before);
+    expect(made).toHaveLength(1);
+    expect(made[0]?.files).toHaveLength(1);
   });
 
   it('an invalid /wa invite sign offers the form, prefilled with what could be read', async () => {

@@ -113,6 +113,35 @@ describe('validation messages say what is wrong', () => {
     expect(await countrySuggestion('QQ')).toBeUndefined();
   });
 
+  it('every wrong field is named at once, each country of a list too', async () => {
+    const text = await refused('invite partner "Acme" --email nope --days 99 --countries UK,XX');
+    const message = text.split('\nUsage:')[0] ?? '';
+    expect(message).toContain('--email: "nope" is not an email address.');
+    expect(message).toContain('--days: the validity must be between 1 and 30 days.');
+    // Both codes, in the order typed, on the countries line.
+    expect(message).toMatch(
+      /--countries: "UK" is not an ISO 3166 country code: did you mean GB \(United Kingdom\)\?; "XX" is not/,
+    );
+    expect(message.split('\n')).toHaveLength(3);
+  });
+
+  it('a country given by name is answered with its code', async () => {
+    expect(await refused('invite partner "Acme" --countries Netherlands')).toMatch(
+      /"Netherlands" is not an ISO 3166 country code: did you mean NL \(Netherlands\)\?/,
+    );
+    expect(await refused('admins set country netherlands')).toMatch(/did you mean NL \(Netherlands\)\?/);
+  });
+
+  it('a mistyped subcommand gets a suggestion', async () => {
+    expect(await refused('inviet')).toMatch(/Unknown subcommand `inviet`\. Did you mean `\/wa invite`\?/);
+    expect(await refused('invite sing "Ann" a@b.co +31612345678')).toMatch(
+      /Did you mean `\/wa invite sign`\?/,
+    );
+    expect(await refused('tempalte list')).toMatch(/Did you mean `\/wa template list`\?/);
+    // Nothing near: no guess.
+    expect(await refused('zzzzzz')).not.toMatch(/Did you mean/);
+  });
+
   it('valid country codes in any case are accepted, once each', async () => {
     const res = await command(stack.url, 'invite partner "Lowercase Ltd" --countries us,mx,MX');
     await stack.drain();

@@ -7,7 +7,27 @@ import { webhookUrl } from '../../src/security/webhooks.js';
 import { tenantId } from '../../src/store/keys.js';
 import { metaJson } from '../../src/templates/meta.js';
 import { fixture } from '../helpers/fixtures.js';
+import { interaction, issueResponseUrl, issueTriggerId, slackMessages } from '../helpers/slack.js';
 import { metaSignature, run, sandboxState, textOf } from './support.js';
+
+/** A click on an ephemeral message's "Edit" (`form:open`), as Slack sends it; the modal it opened. */
+async function clickForm(value: string) {
+  const res = await interaction(stack.url, {
+    type: 'block_actions',
+    user: { id: 'U0ADMIN', username: 'ada.admin', name: 'ada.admin', team_id: 'T0SANDBOX' },
+    trigger_id: issueTriggerId(),
+    channel: { id: 'C0SANDBOX', name: 'onboarding' },
+    container: { type: 'message', message_ts: '1.000002', channel_id: 'C0SANDBOX', is_ephemeral: true },
+    response_url: issueResponseUrl(stack.url),
+    actions: [
+      { type: 'button', action_id: 'form:open', block_id: 'b', value, action_ts: `${Date.now() / 1000}` },
+    ],
+  });
+  expect(res.status).toBe(200);
+  return (await slackMessages(stack.url)).filter((m) => m.kind === 'views.open').at(-1) as
+    | { view?: unknown; callback_id?: string }
+    | undefined;
+}
 
 // CM.com Channels keyed by language name, CommBox answering per recipient, Meta's documented
 // events, and a send never repeated after a lost answer or a crash, through the whole stack.
@@ -68,17 +88,39 @@ describe('CM.com Channels languages are keyed by name', () => {
     ]);
   });
 
-  it('refuses a language the template lacks, listing its languages by name and code, sending nothing', async () => {
+  it('refuses a language the template lacks to the asker alone, listing its languages, with an Edit button', async () => {
     const before = (await sends()).length;
     const { since } = await run(
       stack.url,
       'template send welcome_message de +31611110001 --param A --param B',
     );
     await stack.drain();
-    expect(textOf(await since())).toMatch(
+    const after = await since();
+    // No card in the channel: the answer goes through the command's response_url, ephemeral.
+    expect(after.filter((m) => m.kind === 'chat.postMessage')).toEqual([]);
+    const answer = after.find((m) => /has no language/.test(m.text ?? ''));
+    expect(answer?.kind).toBe('response_url');
+    expect(answer?.response_type).toBe('ephemeral');
+    expect(answer?.text).toMatch(
       /has no language `de` \(it has English \(US\) · en_US, Dutch · nl[\s\S]*Nothing was sent/,
     );
     expect(await sends()).toHaveLength(before);
+
+    // Edit reopens the send form with what was typed (the numbers in E.164).
+    type Element = { action_id?: string; text?: { text?: string }; value?: string };
+    const blocks = (answer?.blocks ?? []) as Array<{ elements?: Element[] }>;
+    const button = blocks.flatMap((b) => b.elements ?? []).find((e) => e.text?.text === 'Edit');
+    expect(button?.action_id).toBe('form:open');
+    const value = button?.value ?? '';
+    expect(JSON.parse(value)).toEqual({
+      p: 'template send',
+      v: { templateName: 'welcome_message', language: 'de', recipients: '+31611110001', param: 'A\nB' },
+    });
+    const opened = await clickForm(value);
+    const form = JSON.stringify(opened?.view);
+    expect(opened?.callback_id).toBe('form:submit');
+    expect(form).toContain('"initial_value":"+31611110001"');
+    expect(form).toContain('"initial_value":"A\\nB"');
   });
 
   it('lists a template with each language by name and code', async () => {

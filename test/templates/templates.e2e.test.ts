@@ -158,6 +158,10 @@ describe('template approval (CM.com Channels + Meta webhooks)', () => {
     expect(listed?.text).toContain('*welcome_message*');
     expect(listed?.text).toMatch(/flash_sale[\s\S]*rejected \(INCORRECT_CATEGORY/);
     expect(listed?.text).toContain('account_alert');
+    // Its Dutch was rejected once and emptied since: incomplete (the flag), not rejected (a date).
+    const alert = listed?.text?.split('\n').find((l) => l.includes('account_alert')) ?? '';
+    expect(alert).toContain(':warning: incomplete');
+    expect(alert).not.toMatch(/rejected/);
 
     const filtered = await run(stack.url, 'template list welcome');
     await stack.drain();
@@ -211,12 +215,25 @@ describe('template queries answer the asker alone (issue 12, item 4)', () => {
 describe('templated sends (CommBox)', () => {
   const sends = async () => (await sandboxState(stack.url)).commbox.sends;
 
+  it('a refusal among many recipients names, whole, the ones without an opt-in', async () => {
+    const opted = ['+31600000101', '+31600000102', '+31600000103'];
+    for (const n of opted) await run(stack.url, `contact optin ${n} --source "list test"`);
+    const { ack } = await run(
+      stack.url,
+      `template send welcome_message en_US ${[...opted, '+31600000104', '+31600000105'].join(',')} --param A --param B`,
+    );
+    const text = ack.json.text ?? '';
+    expect(text).toContain('No opt-in is on record for +31600000104, +31600000105.');
+    for (const n of opted) expect(text).not.toContain(n);
+  });
+
   it('refuses recipients without an opt-in on the ack path, sending nothing', async () => {
     const { ack } = await run(
       stack.url,
       'template send welcome_message en_US +31612345678 --param Ada --param Acme',
     );
-    expect(ack.json.text).toMatch(/No opt-in is on record for \+31•+78[\s\S]*Nothing was sent/);
+    // The person who typed the number sees it whole (E.164): masking is for channel posts and logs.
+    expect(ack.json.text).toMatch(/No opt-in is on record for \+31612345678\.[\s\S]*Nothing was sent/);
     await stack.drain();
     expect(await sends()).toHaveLength(0);
   });

@@ -24,4 +24,5 @@ export const cmChannelsProvider = defineProvider({
     ],
   },
   baseUrlSetting: 'CM_CHANNELS_BASE_URL',
+  check: async (creds, ctx) => (await import('./check.js')).checkCmChannels(creds, ctx),
 });

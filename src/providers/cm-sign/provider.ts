@@ -25,4 +25,5 @@ export const cmSignProvider = defineProvider({
     ],
   },
   baseUrlSetting: 'CM_SIGN_BASE_URL',
+  check: async (creds, ctx) => (await import('./check.js')).checkCmSign(creds, ctx),
 });

@@ -175,7 +175,11 @@ export const Invite = z.looseObject({
   readOnly: z.boolean(),
   authenticationMethods: z.array(z.unknown()),
   identificationMethods: z.array(z.unknown()),
-  channel: z.string(),
+  /**
+   * How CM delivers it, or null for an invite sent without a channel, which carries an
+   * `inviteUri` to hand out yourself (https://developers.cm.com/sign/docs/include-invite-in-your-own-system).
+   */
+  channel: z.string().nullable(),
   reminder: z.boolean(),
   emailSentAt: isoDate.nullable(),
   emailBouncedAt: isoDate.nullable(),

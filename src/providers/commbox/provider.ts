@@ -16,4 +16,12 @@ export const commboxProvider = defineProvider({
     ],
   },
   baseUrlSetting: 'COMMBOX_BASE_URL',
+  // CommBox's API (its OpenAPI `Commbox.json` 2.07) has three operations: a templated send, a
+  // media upload and a contact check; none is a read that touches nothing, and checking a
+  // customer's number without consent risks the WABA (docs/contacts.md). So nothing is called.
+  check: async () => ({
+    status: 'unchecked',
+    detail:
+      'CommBox documents no read-only call to try them with; the first template send or contact check shows whether they work',
+  }),
 });

@@ -41,4 +41,5 @@ export const metaCloudProvider = defineProvider({
     ],
   },
   baseUrlSetting: 'META_GRAPH_BASE_URL',
+  check: async (creds, ctx) => (await import('./check.js')).checkMetaCloud(creds, ctx),
 });

@@ -17,4 +17,11 @@ export const metaProvider = defineProvider({
       },
     ],
   },
+  // Neither value is sent to Meta: the secret checks the signature of Meta's webhooks, and the
+  // token is ours to give Meta.
+  check: async () => ({
+    status: 'unchecked',
+    detail:
+      'these are never sent to Meta: the next template webhook from Meta shows whether the app secret matches',
+  }),
 });

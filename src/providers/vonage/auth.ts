@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt, importPKCS8, SignJWT } from 'jose';
 import { clock } from '../../clock.js';
 import { UserError } from '../../errors.js';
-import type { Credentials } from '../credentials.js';
 
-type VonageCredentials = Credentials<'vonage'>;
+/** As `vonageProvider.credentials` reads them (a type of its own: the descriptor imports this folder's check). */
+export type VonageCredentials = { applicationId: string; privateKey: string } | { bearerJwt: string };
 
 /**
  * Vonage application JWTs (https://developer.vonage.com/conversation/guides/jwt-acl,

@@ -17,4 +17,5 @@ export const vonageProvider = defineProvider({
     ],
   },
   baseUrlSetting: 'VONAGE_BASE_URL',
+  check: async (creds, ctx) => (await import('./check.js')).checkVonage(creds, ctx),
 });

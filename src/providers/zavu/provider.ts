@@ -36,4 +36,5 @@ export const zavuProvider = defineProvider({
     ],
   },
   baseUrlSetting: 'ZAVU_BASE_URL',
+  check: async (creds, ctx) => (await import('./check.js')).checkZavu(creds, ctx),
 });

@@ -10,6 +10,14 @@ const SLACK_ACK_MS = 3000;
 const BOT_NAME = 'WA Onboarding';
 
 const EMOJI = {
+  'e-mail': '📧',
+  file_cabinet: '🗄️',
+  ok_hand: '👌',
+  pray: '🙏',
+  heart: '❤️',
+  fire: '🔥',
+  '-1': '👎',
+  paperclip: '📎',
   satellite: '📡',
   no_bell: '🔕',
   frame_with_picture: '🖼️',
@@ -108,6 +116,10 @@ const state = {
   dirty: false,
   seq: 0,
   signingKey: undefined,
+  /** How far the stack's simulated clock runs ahead of this browser's (GET /_sandbox/clock). */
+  aheadMs: 0,
+  /** People's own messages already shown (files shared in the channel), by ts. */
+  userSeen: new Set(),
 };
 
 const $ = (id) => document.getElementById(id);
@@ -232,19 +244,48 @@ async function triggerId() {
   return (await issue()).trigger_id;
 }
 
+/** Now on the stack's simulated clock: the times the console shows are the app's times. */
+function simNow() {
+  return Date.now() + state.aheadMs;
+}
+
 function nowTs() {
   state.seq += 1;
-  return `${Math.floor(Date.now() / 1000)}.${String(900000 + (state.seq % 100000)).padStart(6, '0')}`;
+  return `${Math.floor(simNow() / 1000)}.${String(900000 + (state.seq % 100000)).padStart(6, '0')}`;
 }
 
 function actionTs() {
-  return (Date.now() / 1000).toFixed(6);
+  return (simNow() / 1000).toFixed(6);
+}
+
+function dateOfTs(ts) {
+  const secs = Number.parseFloat(ts);
+  return Number.isFinite(secs) ? new Date(secs * 1000) : new Date(simNow());
 }
 
 function timeOf(ts) {
-  const secs = Number.parseFloat(ts);
-  const d = Number.isFinite(secs) ? new Date(secs * 1000) : new Date();
-  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return dateOfTs(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/** The day a message belongs to, as the divider above the first message of each day says it. */
+function dayOf(ts) {
+  return dateOfTs(ts).toLocaleDateString([], {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  });
+}
+
+async function syncClock() {
+  try {
+    const res = await fetch('/_sandbox/clock', { cache: 'no-store' });
+    if (!res.ok) return;
+    const out = await res.json();
+    if (typeof out.nowMs === 'number') state.aheadMs = out.nowMs - Date.now();
+  } catch {
+    // The clock comes back with the next poll.
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1715,6 +1756,7 @@ function isReply(e) {
 }
 
 function renderEntry(e) {
+  if (e.kind === 'user') return renderUserMessage(e);
   if (e.kind === 'command') {
     return h(
       'div',
@@ -1727,7 +1769,7 @@ function renderEntry(e) {
           'div',
           { class: 'msg-head' },
           h('span', { class: 'msg-author' }, userName(e.author)),
-          h('span', { class: 'msg-time' }, timeOf(e.ts)),
+          h('span', { class: 'msg-time', title: `${dayOf(e.ts)}, ${timeOf(e.ts)}` }, timeOf(e.ts)),
         ),
         h('div', { class: 'msg-text' }, h('code', { class: 'slash' }, e.text)),
       ),
@@ -1742,7 +1784,11 @@ function renderEntry(e) {
       { class: 'msg-head' },
       h('span', { class: 'msg-author' }, appAuthor ? BOT_NAME : 'Slackbot'),
       h('span', { class: 'badge' }, 'APP'),
-      h('span', { class: 'msg-time', title: `${e.kind} · ts ${e.ts}` }, timeOf(e.ts)),
+      h(
+        'span',
+        { class: 'msg-time', title: `${dayOf(e.ts)}, ${timeOf(e.ts)} · ${e.kind} · ts ${e.ts}` },
+        timeOf(e.ts),
+      ),
       e.channel && e.channel !== main
         ? h('span', { class: 'chan-tag' }, `in ${channelTag(e.channel)}`)
         : null,
@@ -1787,6 +1833,197 @@ function renderEntry(e) {
     avatar(appAuthor ? 'app' : 'slackbot'),
     body,
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// What people post: a file shared in the channel, with its message; its ⋯ menu holds the app's
+// message shortcuts, as Slack's does, and "Copy link to file" (for `--file`).
+
+function messageShortcuts() {
+  return (state.config?.shortcuts ?? []).filter((s) => s.type === 'message');
+}
+
+function sizeOf(bytes) {
+  const n = Number(bytes) || 0;
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`;
+}
+
+function renderUserMessage(e) {
+  const menu = h(
+    'select',
+    {
+      class: 'overflow msg-actions',
+      'data-testid': 'message-actions',
+      title: 'More actions',
+      'aria-label': 'More actions',
+    },
+    h('option', { value: '', selected: true }, '⋯'),
+    messageShortcuts().map((s) => h('option', { value: `shortcut:${s.callbackId}` }, `⚡ ${s.name}`)),
+    (e.files ?? []).map((f) => h('option', { value: `copy:${f.id}` }, `Copy link to file (${f.name})`)),
+  );
+  menu.addEventListener('change', () => {
+    const choice = menu.value;
+    menu.value = '';
+    if (choice) onMessageAction(e, choice);
+  });
+  return h(
+    'div',
+    {
+      class: 'msg msg-user',
+      'data-testid': 'message',
+      'data-kind': 'user',
+      'data-ts': e.ts,
+      'data-channel': e.channel,
+      'data-key': e.key,
+      'data-user': e.author,
+    },
+    avatar(e.author),
+    h(
+      'div',
+      { class: 'msg-body' },
+      h(
+        'div',
+        { class: 'msg-head' },
+        h('span', { class: 'msg-author' }, userName(e.author)),
+        h('span', { class: 'msg-time', title: `${dayOf(e.ts)}, ${timeOf(e.ts)}` }, timeOf(e.ts)),
+      ),
+      e.text ? h('div', { class: 'msg-text' }, renderMrkdwn(e.text, h('span', { class: 'mrkdwn' }))) : null,
+      (e.files ?? []).map((f) =>
+        h(
+          'div',
+          { class: 'file-chip', 'data-testid': 'file', 'data-permalink': f.permalink },
+          h('span', { class: 'file-icon', 'aria-hidden': 'true' }, '📄'),
+          h('span', { class: 'file-name' }, f.name),
+          h('span', { class: 'file-type' }, `${String(f.filetype ?? '').toUpperCase()} · ${sizeOf(f.size)}`),
+        ),
+      ),
+    ),
+    menu,
+  );
+}
+
+async function onMessageAction(e, choice) {
+  if (choice.startsWith('copy:')) {
+    const file = (e.files ?? []).find((f) => `copy:${f.id}` === choice);
+    if (!file) return;
+    await navigator.clipboard?.writeText(file.permalink).catch(() => undefined);
+    setStatus(`Link to ${file.name} copied: ${file.permalink}`, 'ok');
+    return;
+  }
+  const callbackId = choice.slice('shortcut:'.length);
+  const name = messageShortcuts().find((s) => s.callbackId === callbackId)?.name ?? callbackId;
+  setStatus(`⚡ ${name}…`, 'busy');
+  try {
+    // The message_action payload Slack sends (its trigger_id and response_url issued by the fake).
+    const res = await fetch('/_sandbox/slack/shortcut', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ callbackId, messageTs: e.ts, user: state.user }),
+    });
+    if (!res.ok) throw new Error(`the fake Slack answered HTTP ${res.status}`);
+    const payload = await res.json();
+    state.responses.set(String(payload.response_url).split('/').pop(), {
+      key: undefined,
+      user: state.user,
+      channel: e.channel,
+    });
+    const r = await postToApp(formPayload(payload));
+    setStatus(`⚡ ${name} → HTTP ${r.status}${ackNote(r)}`, r.ok ? 'ok' : 'error');
+  } catch (err) {
+    setStatus(`⚡ ${name} failed: ${err.message}`, 'error');
+  }
+}
+
+/** Slack's ⚡ menu beside the message box: the app's global shortcuts. */
+function setupShortcuts() {
+  const select = $('shortcuts');
+  const globals = (state.config?.shortcuts ?? []).filter((s) => s.type === 'global');
+  select.replaceChildren(
+    h('option', { value: '', selected: true }, '⚡'),
+    ...globals.map((s) => h('option', { value: s.callbackId, title: s.description }, s.name)),
+  );
+  select.addEventListener('change', async () => {
+    const callbackId = select.value;
+    select.value = '';
+    if (!callbackId) return;
+    const name = globals.find((s) => s.callbackId === callbackId)?.name ?? callbackId;
+    setStatus(`⚡ ${name}…`, 'busy');
+    try {
+      const payload = {
+        ...interactionBase('shortcut'),
+        callback_id: callbackId,
+        trigger_id: await triggerId(),
+        action_ts: actionTs(),
+        is_enterprise_install: false,
+        enterprise: null,
+      };
+      const r = await postToApp(formPayload(payload));
+      setStatus(`⚡ ${name} → HTTP ${r.status}${ackNote(r)}`, r.ok ? 'ok' : 'error');
+    } catch (err) {
+      setStatus(`⚡ ${name} failed: ${err.message}`, 'error');
+    }
+  });
+}
+
+/** Slack's + → "Upload from your computer": the file is shared in the channel with the typed text. */
+function setupUpload() {
+  const input = $('file-input');
+  $('attach').addEventListener('click', () => input.click());
+  input.addEventListener('change', async () => {
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    const composer = $('composer');
+    const typed = composer.value.trim().startsWith('/') ? '' : composer.value.trim();
+    if (typed) composer.value = '';
+    setStatus(`Uploading ${file.name}…`, 'busy');
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      let binary = '';
+      for (let i = 0; i < bytes.length; i += 0x8000)
+        binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      const res = await fetch('/_sandbox/slack/files', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: file.name,
+          base64: btoa(binary),
+          ...(file.type ? { mimetype: file.type } : {}),
+          channel: state.config.channelId,
+          user: state.user,
+          text: typed,
+        }),
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      setStatus(`Shared ${file.name} in #${state.config.channelName}`, 'ok');
+      await poll();
+    } catch (err) {
+      setStatus(`Could not upload ${file.name}: ${err.message}`, 'error');
+    }
+  });
+}
+
+/** People's own posts (files shared), placed among the app's messages by their ts. */
+async function pollUserMessages() {
+  const res = await fetch('/_sandbox/slack/user-messages', { cache: 'no-store' });
+  if (!res.ok) return;
+  for (const m of await res.json()) {
+    if (state.userSeen.has(m.ts)) continue;
+    state.userSeen.add(m.ts);
+    const e = addEntry({
+      key: `user-${m.ts}`,
+      kind: 'user',
+      author: m.user,
+      channel: m.channel,
+      ts: m.ts,
+      text: m.text,
+      files: m.files,
+    });
+    // Slack orders a channel by ts: a post goes before the messages that came after it.
+    state.entries.pop();
+    const at = state.entries.findIndex((x) => Number.parseFloat(x.ts) > Number.parseFloat(m.ts));
+    state.entries.splice(at === -1 ? state.entries.length : at, 0, e);
+  }
 }
 
 function eyeIcon() {
@@ -1889,9 +2126,16 @@ function renderTimeline() {
       replies.get(pk).push(e);
     }
   }
+  // A divider above the first message of each day, as Slack shows one (simulated clock).
+  let lastDay;
   for (const e of visible) {
     e.el ??= renderEntry(e);
     if (isReply(e) && replies.get(parentKey(e))?.includes(e)) continue;
+    const day = dayOf(e.ts);
+    if (day !== lastDay) {
+      frag.append(h('div', { class: 'day-divider', 'data-testid': 'day-divider' }, h('span', null, day)));
+      lastDay = day;
+    }
     frag.append(e.el);
     e.threadSlot?.replaceChildren(...threadParts(e, replies.get(e.key) ?? []));
   }
@@ -1979,6 +2223,7 @@ async function poll() {
     ) {
       state.applied = 0;
       state.entries = state.entries.filter((e) => e.key.startsWith('local-'));
+      state.userSeen.clear();
       state.byKey = new Map(state.entries.map((e) => [e.key, e]));
       markDirty();
     }
@@ -1991,6 +2236,7 @@ async function poll() {
     }
     state.applied = records.length;
     state.lastAppliedId = records.at(-1)?.id;
+    await pollUserMessages();
     if (initial) {
       state.ready = true;
       const input = $('composer');
@@ -2087,6 +2333,7 @@ function setupTick() {
           : `Tick failed: ${out.error ?? res.status}`,
         res.ok ? 'ok' : 'error',
       );
+      await syncClock();
       await poll();
       await state.panel?.refresh();
     } catch (err) {
@@ -2101,7 +2348,10 @@ async function main() {
   setupComposer();
   setupTick();
   state.panel = setupSandboxPanel({
-    onMoved: () => poll(),
+    onMoved: async () => {
+      await syncClock();
+      await poll();
+    },
     setStatus,
     run: (text) => {
       $('composer').value = text;
@@ -2120,9 +2370,13 @@ async function main() {
   loadHistory(state.user);
   setupUserSwitch();
   setupTabs();
+  setupShortcuts();
+  setupUpload();
+  await syncClock();
   markDirty();
   await poll();
   setInterval(poll, POLL_MS);
+  setInterval(syncClock, 5_000);
 }
 
 main();

@@ -205,7 +205,8 @@ function seeds(now: string): SandboxTemplate[] {
         'We noticed a sign-in to your account from a new device.',
         'draft',
       ),
-      Dutch: lang('Dutch', '', 'incomplete'),
+      // Rejected once, then emptied for a rewrite: CM keeps the rejection's date (isIncomplete wins).
+      Dutch: lang('Dutch', '', 'incomplete', { rejectedOnUtc: '2025-02-10T09:00:00.000Z' }),
     }),
     tpl(
       TEMPLATE_IDS.feedbackSurvey,

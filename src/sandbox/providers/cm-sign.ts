@@ -106,7 +106,7 @@ interface InviteeRecord {
 interface InviteRecord {
   id: string;
   inviteeId: string;
-  channel: 'email' | 'whatsapp';
+  channel: 'email' | 'whatsapp' | null;
   expiresIn: number;
   expiresAt: string;
   createdAt: string;
@@ -188,7 +188,8 @@ const InvitesBody = z
   .array(
     z.object({
       inviteeId: z.string().min(1),
-      channel: z.enum(['email', 'whatsapp']),
+      // Omitted or null: no delivery by CM; the answer carries an inviteUri to hand out (S5).
+      channel: z.enum(['email', 'whatsapp']).nullish(),
       expiresIn: z
         .number()
         .int()
@@ -277,6 +278,8 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
   let webhooksEnabled = true;
   /** Test control: the next invites request is applied but its answer never comes. */
   let loseNextInvites = false;
+  /** Test control: the next invites request is refused as CM refuses a channel it will not use. */
+  let refuseNextInvites = false;
   const deliveries: Array<{ type: string; status: number }> = [];
 
   let lastKid = '';
@@ -531,6 +534,12 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
           if (!d) return problem(404, 'Dossier not found');
           const parsed = InvitesBody.safeParse(req.body);
           if (!parsed.success) return validationProblem(parsed.error);
+          if (refuseNextInvites) {
+            refuseNextInvites = false;
+            return problem(400, 'Invalid invite', {
+              '[0].channel': ['WhatsApp invites are not enabled for this account.'],
+            });
+          }
           if (d.state === 'completed' || d.state === 'expired') {
             return problem(409, `Dossier is ${d.state}; no invites can be sent`);
           }
@@ -562,7 +571,7 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
             created.push({
               id: randomUUID(),
               inviteeId: invitee.id,
-              channel: entry.channel,
+              channel: entry.channel ?? null,
               expiresIn,
               expiresAt: iso(Math.min(now + expiresIn * 1000, Date.parse(d.expiresAt))),
               createdAt: iso(now),
@@ -579,6 +588,10 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
           return { status: 201, body: created.map(publicInvite) };
         }),
       ),
+      route('POST', '/_sandbox/refuse-next-invites', () => {
+        refuseNextInvites = true;
+        return { status: 200, body: { refuseNextInvites } };
+      }),
       route('POST', '/_sandbox/lose-next-invites', () => {
         loseNextInvites = true;
         return { status: 200, body: { loseNextInvites } };

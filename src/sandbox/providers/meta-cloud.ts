@@ -135,6 +135,9 @@ export interface GraphCall {
   code?: number | undefined;
 }
 
+/** The system user the sandbox's access token belongs to (`GET /me`). */
+const SANDBOX_SYSTEM_USER = '100000000000042';
+
 export async function startMetaCloudSandbox(ctx: SandboxContext): Promise<ProviderSandbox> {
   const store = new RecordStore<SandboxNumber>(
     ctx.dataDir ? join(ctx.dataDir, 'sandbox-meta-cloud.jsonl') : undefined,
@@ -287,6 +290,13 @@ export async function startMetaCloudSandbox(ctx: SandboxContext): Promise<Provid
     }),
     // `/{id}` is a phone number, or an upload session (`upload:<id>`) of the resumable upload API.
     api('GET', '/:id', (req) => {
+      // `/me`: the token's own node (a system user), https://developers.facebook.com/docs/graph-api/overview#me
+      if (req.params.id === 'me') {
+        return {
+          status: 200,
+          body: pick({ id: SANDBOX_SYSTEM_USER, name: 'Sandbox system user' }, req.query.get('fields')),
+        };
+      }
       const session = uploads.get(req.params.id ?? '');
       if (session) return { status: 200, body: { id: session.id, file_offset: session.received } };
       return withNumber((r, n) => ({ status: 200, body: pick(node(n), r.query.get('fields')) }))(req);
