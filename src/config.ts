@@ -57,6 +57,10 @@ const EnvShape = z.object({
   DUE_SHARDS: intIn(1, 64, 4),
   JOB_RETENTION_DAYS: intIn(1, 3650, 30),
   AUDIT_RETENTION_DAYS: intIn(1, 3650, 365),
+  /** Jobs one person may start per window, and one workspace (src/jobs/admission.ts); queries are not counted. */
+  START_LIMIT_PER_PERSON: intIn(1, 100_000, 30),
+  START_LIMIT_PER_WORKSPACE: intIn(1, 1_000_000, 300),
+  START_LIMIT_WINDOW_MINUTES: intIn(1, 1440, 10),
   CM_SIGN_BASE_URL: url('https://api.cm.com/sign/v1'),
   ZAVU_BASE_URL: url('https://api.zavu.dev'),
   CM_CHANNELS_BASE_URL: url('https://api.cm.com/channels/v1'),
@@ -110,6 +114,11 @@ const EnvSchema = z.pipe(
       dueShards: env.DUE_SHARDS,
       jobRetentionDays: env.JOB_RETENTION_DAYS,
       auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+      startLimit: {
+        perPerson: env.START_LIMIT_PER_PERSON,
+        perWorkspace: env.START_LIMIT_PER_WORKSPACE,
+        windowMs: env.START_LIMIT_WINDOW_MINUTES * 60_000,
+      },
       logLevel: env.LOG_LEVEL,
       providers: {
         cmSign: env.CM_SIGN_BASE_URL,

@@ -95,6 +95,7 @@ export async function startTask(ctx: Ctx, request: TaskPayload, subject: string)
       kind: deploymentTaskKind,
       subject,
       payload: { ...payload, ...(card ? { card } : {}) } as TaskPayload,
+      query: true,
     });
   }
   return startJob(ctx, {

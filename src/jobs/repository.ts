@@ -117,6 +117,26 @@ function targetKey(tenant: TenantId, userId: string, kind: string, target: strin
   return keys.activeTarget(tenant, `${kind}#${userId}#${digest}`);
 }
 
+/** What a target's pointer holds: the job it names and enough to show that job before it is read. */
+export interface TargetPointer {
+  jobId: string;
+  ref?: string | undefined;
+  subject?: string | undefined;
+  createdAt?: number | undefined;
+  channel?: string | undefined;
+}
+
+function pointerOf(item: Record<string, unknown> | undefined): TargetPointer | undefined {
+  if (typeof item?.jobId !== 'string') return undefined;
+  return {
+    jobId: item.jobId,
+    ref: typeof item.ref === 'string' ? item.ref : undefined,
+    subject: typeof item.subject === 'string' ? item.subject : undefined,
+    createdAt: typeof item.createdAt === 'number' ? item.createdAt : undefined,
+    channel: typeof item.channel === 'string' ? item.channel : undefined,
+  };
+}
+
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
   readonly code = 'conflict';
@@ -150,30 +170,60 @@ export class JobRepository {
     return out.Item ? toJob(out.Item) : undefined;
   }
 
-  /** The id of the requester's latest job of this kind on this target, if one was recorded. */
-  async latestForTarget(tenant: TenantId, userId: string, kind: string, target: string) {
+  /** The requester's pointer for this kind and target, if one was recorded: its job and a snapshot. */
+  async readTarget(
+    tenant: TenantId,
+    userId: string,
+    kind: string,
+    target: string,
+  ): Promise<TargetPointer | undefined> {
     const out = await ddb().send(
       new GetCommand({
         TableName: tableName(),
         Key: targetKey(tenant, userId, kind, target),
-        ProjectionExpression: 'jobId',
+        ProjectionExpression: 'jobId, #ref, subject, createdAt, channel',
+        ExpressionAttributeNames: { '#ref': 'ref' },
         ConsistentRead: true,
       }),
     );
-    const jobId = out.Item?.jobId;
-    return typeof jobId === 'string' ? jobId : undefined;
+    return pointerOf(out.Item);
   }
 
-  /** Records the job as its requester's latest of its kind on its target, kept as long as the job. */
-  async pointTarget(job: Job, target: string, now: number): Promise<void> {
-    await ddb().send(
+  /** The id of the requester's latest job of this kind on this target, if one was recorded. */
+  async latestForTarget(tenant: TenantId, userId: string, kind: string, target: string) {
+    return (await this.readTarget(tenant, userId, kind, target))?.jobId;
+  }
+
+  /**
+   * Makes the job its requester's latest of its kind on its target, kept as long as the job. The
+   * pointer is the lock of identical starts: with `expected`, the write holds only while the
+   * pointer still names that job (`null`: while there is none), so of several identical starts
+   * that all saw the same pointer, exactly one writes it; the others get false. The pointer keeps
+   * a snapshot (subject, time, channel) to answer them with before the winner's job is readable.
+   */
+  async pointTarget(job: Job, target: string, now: number, expected?: string | null): Promise<boolean> {
+    const condition =
+      expected === undefined
+        ? {}
+        : expected === null
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : {
+              ConditionExpression: 'jobId = :expected',
+              ExpressionAttributeValues: { ':expected': expected },
+            };
+    return conditionally(
       new PutCommand({
         TableName: tableName(),
         Item: {
           ...targetKey(job.tenant, job.createdBy, job.kind, target),
           jobId: job.id,
+          ...(job.ref ? { ref: job.ref } : {}),
+          subject: job.subject,
+          createdAt: job.createdAt,
+          channel: job.report.channel,
           ttl: retentionTtl(now),
         },
+        ...condition,
       }),
     );
   }

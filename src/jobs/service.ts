@@ -1,10 +1,10 @@
 import { clock } from '../clock.js';
-import { logger } from '../log.js';
 import type { TenantId } from '../store/keys.js';
+import { admitStart } from './admission.js';
 import type { KindId } from './kinds.js';
 import { type Job, LEASE_MS } from './model.js';
 import { jobQueue } from './queue.js';
-import { JobRepository, leaseToken, newJobId } from './repository.js';
+import { JobRepository, leaseToken, newJobId, type TargetPointer } from './repository.js';
 
 /** Slack keeps a response_url usable for 30 minutes. */
 const RESPONSE_URL_TTL_MS = 30 * 60_000;
@@ -56,6 +56,11 @@ export interface StartJob<P> {
    * started is awaited alongside the other checks; its refusal is thrown instead of writing the job.
    */
   client?: ClientLabel | Promise<ClientLabel | undefined> | undefined;
+  /**
+   * A read-only request (a lookup, a status): not counted against the start limits
+   * (src/jobs/admission.ts). Everything else a person starts is.
+   */
+  query?: boolean;
 }
 
 /** The same person already has an active job of this kind on this target. */
@@ -68,6 +73,11 @@ export class ActiveJobError extends Error {
 }
 
 const ACTIVE_STATES = ['queued', 'running', 'waiting'];
+/**
+ * A pointer whose job cannot be read yet is a start in progress (the pointer is written first)
+ * for this long; older, its start failed after the pointer was written, and it no longer holds.
+ */
+const STARTING_MS = 30_000;
 
 /**
  * The requester's active job of this kind on this target, if any: the job the target's item
@@ -80,12 +90,51 @@ export async function activeJobFor(
   target: string,
   repo = new JobRepository(),
 ): Promise<Job | undefined> {
-  const jobId = await repo.latestForTarget(tenant, userId, kind, target);
-  if (jobId === undefined) return undefined;
-  const job = await repo.get(tenant, jobId);
-  return job && job.kind === kind && job.createdBy === userId && ACTIVE_STATES.includes(job.state)
-    ? job
-    : undefined;
+  return (await lookTarget(tenant, userId, kind, target, repo)).active;
+}
+
+/** The target's pointer, and the active job it names, if any. */
+async function lookTarget(
+  tenant: TenantId,
+  userId: string,
+  kind: string,
+  target: string,
+  repo: JobRepository,
+  now?: number,
+): Promise<{ pointer: TargetPointer | undefined; active: Job | undefined }> {
+  const pointer = await repo.readTarget(tenant, userId, kind, target);
+  if (pointer === undefined) return { pointer, active: undefined };
+  const job = await repo.get(tenant, pointer.jobId);
+  if (job) {
+    const active = job.kind === kind && job.createdBy === userId && ACTIVE_STATES.includes(job.state);
+    return { pointer, active: active ? job : undefined };
+  }
+  // Not readable yet: when asked right after losing the race (`now`), a start that is writing it.
+  const starting =
+    now !== undefined && pointer.createdAt !== undefined && now - pointer.createdAt < STARTING_MS;
+  return { pointer, active: starting ? startingJob(tenant, userId, kind, pointer) : undefined };
+}
+
+/** The winner's job as its pointer describes it, for the answer, while it is being written. */
+function startingJob(tenant: TenantId, userId: string, kind: string, pointer: TargetPointer): Job {
+  const createdAt = pointer.createdAt ?? 0;
+  return {
+    tenant,
+    id: pointer.jobId,
+    ...(pointer.ref ? { ref: pointer.ref } : {}),
+    kind,
+    subject: pointer.subject ?? 'a job',
+    state: 'queued',
+    attempts: 0,
+    version: 1,
+    createdAt,
+    updatedAt: createdAt,
+    createdBy: userId,
+    report: { channel: pointer.channel ?? userId, userId },
+    payload: {},
+    data: {},
+    effects: {},
+  };
 }
 
 /**
@@ -98,18 +147,27 @@ export async function startJob<P>(
   repo = new JobRepository(),
   now = clock.now(),
 ): Promise<Job<P>> {
-  // The checks read concurrently; a failed `requires` is said first, as if it had run alone first.
-  // The short reference is numbered alongside the checks (a refused start leaves a gap, not a wait).
+  // The checks read concurrently; a failed `requires` is said first, as if it had run alone
+  // first, then an identical active job, then the start limits. The start is counted alongside
+  // (one conditional write): an attempt answered with the active job counts too. The short
+  // reference is numbered alongside the checks (a refused start leaves a gap, not a wait).
   const numbering = init.kind.ref ? repo.nextRef(ctx.tenant, init.kind.ref) : undefined;
   numbering?.catch(() => undefined);
-  const [active, , client] = await Promise.all([
+  const [look, , client, admitted] = await Promise.all([
     init.target !== undefined && !ctx.again
-      ? activeJobFor(ctx.tenant, ctx.userId, init.kind.id, init.target, repo)
+      ? lookTarget(ctx.tenant, ctx.userId, init.kind.id, init.target, repo)
       : undefined,
     init.requires,
     init.client,
+    init.query
+      ? undefined
+      : admitStart(ctx.tenant, ctx.userId, now).then(
+          () => undefined,
+          (err: unknown) => err,
+        ),
   ]);
-  if (active) throw new ActiveJobError(active);
+  if (look?.active) throw new ActiveJobError(look.active);
+  if (admitted) throw admitted;
   const ref = await numbering;
   const lease = leaseToken();
   const job: Job<P> = {
@@ -142,22 +200,43 @@ export async function startJob<P>(
     data: init.data ?? {},
     effects: {},
   };
+  if (init.target !== undefined) await lockTarget(job as Job, init.target, ctx, look?.pointer, repo, now);
   await Promise.all([
     repo.create(job as Job),
-    // The target's pointer to its latest job, written alongside it (a pointer to a job that was
-    // not written finds nothing); kept as long as a finished job is. Best effort: without it the
-    // next identical command starts another job instead of pointing to this one.
-    init.target !== undefined
-      ? repo
-          .pointTarget(job as Job, init.target, now)
-          .catch((err: unknown) =>
-            logger.warn('could not record the job of a target', { jobId: job.id, error: err as Error }),
-          )
-      : undefined,
-    // Listed under its client, written alongside it like the target's pointer.
+    // Listed under its client, written alongside the job.
     client ? repo.listUnderClient(job as Job, client.key, now) : undefined,
     ref ? repo.pointRef(job as Job, now) : undefined,
   ]);
   await jobQueue().send([{ tenant: job.tenant, jobId: job.id, lease, job: job as Job }]);
   return job;
+}
+
+/**
+ * The target's pointer is the lock of identical starts: it is written before the job, on the
+ * condition that it still names what this start saw (no job, or an ended one). Of several
+ * identical starts at once, one write holds; each other start reads the pointer again and is
+ * answered with the winner's job (ActiveJobError), written or being written. `--again` writes it
+ * without condition: that start asked for another, and becomes the latest.
+ */
+async function lockTarget(
+  job: Job,
+  target: string,
+  ctx: Requester,
+  seen: TargetPointer | undefined,
+  repo: JobRepository,
+  now: number,
+): Promise<void> {
+  if (ctx.again) {
+    await repo.pointTarget(job, target, now);
+    return;
+  }
+  let expected: string | null = seen?.jobId ?? null;
+  // A few rounds: each lost round is another start that won, whose job ended at once.
+  for (let round = 0; round < 3; round++) {
+    if (await repo.pointTarget(job, target, now, expected)) return;
+    const look = await lookTarget(ctx.tenant, ctx.userId, job.kind, target, repo, now);
+    if (look.active) throw new ActiveJobError(look.active);
+    expected = look.pointer?.jobId ?? null;
+  }
+  throw new Error(`could not start ${job.kind} on its target: too many identical starts at once`);
 }

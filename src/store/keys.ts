@@ -51,6 +51,8 @@ export const keys = {
   }),
   /** A provider's request schedule for the tenant (see src/http/rate-limit.ts). */
   rate: (t: TenantId, bucket: string) => ({ pk: pkOf(t), sk: `RATE#${bucket}` }),
+  /** Jobs started in one window, per person and in total (src/jobs/admission.ts). */
+  starts: (t: TenantId, window: string) => ({ pk: pkOf(t), sk: `STARTS#${window}` }),
   /** Webhook ids are unguessable and map a provider's callback to its tenant. */
   webhook: (hookId: string) => ({ pk: `HOOK#${hookId}`, sk: 'HOOK' }),
 };

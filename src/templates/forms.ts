@@ -87,6 +87,7 @@ async function lookUpTemplates(
     kind: templateLookupKind,
     subject: pick ? 'Template fields for the send form' : 'Approved templates for the send form',
     payload: { op: 'form', viewId, ...(channel ? { channel } : {}), ...(pick ? { pick } : {}) },
+    query: true,
   });
 }
 

@@ -16,6 +16,7 @@ export async function listTemplates(input: { query: string }, ctx: CommandContex
     kind: templateLookupKind,
     subject: input.query ? `Template list "${input.query}"` : 'Template list',
     payload,
+    query: true,
   });
   return ephemeral(`:mag: Looking it up… I'll answer here in a moment (job \`${job.id}\`).`);
 }
@@ -26,6 +27,7 @@ export async function templateStatus(input: { templateId: string }, ctx: Command
     kind: templateLookupKind,
     subject: `Template ${input.templateId}`,
     payload,
+    query: true,
   });
   return ephemeral(`:mag: Looking it up… I'll answer here in a moment (job \`${job.id}\`).`);
 }

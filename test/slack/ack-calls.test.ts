@@ -81,14 +81,16 @@ describe('a warm ack makes only the calls it needs', () => {
     expect(names(made)).toEqual(['PutItem IDEM#…']);
   });
 
-  it("/wa invite partner: the settings item read once; credentials and the target's latest job read together", async () => {
+  it("/wa invite partner: the settings item read once; credentials, the target's latest job and the start count together", async () => {
     await ack(wa('invite partner "Warm Up Co"'));
     const jobsBefore = sent.length;
     const { text, calls: made } = await ack(wa('invite partner "Acme Calls"'));
     expect(text).toMatch(/On it/);
     // A new client (the invitation's client name): looked up, compared with the known ones (near
     // misses; their names were read by the warm-up command and are kept a minute in the container),
-    // recorded alongside the job, and the job listed under it.
+    // recorded alongside the job, and the job listed under it. Issue 26 added one write: the start
+    // counted against the start limits (UpdateItem STARTS#, src/jobs/admission.ts), alongside the
+    // checks; the target's pointer became the lock but stays one write.
     expect(names(made)).toEqual([
       'GetItem CLIENT#…',
       'GetItem CRED#…',
@@ -101,6 +103,7 @@ describe('a warm ack makes only the calls it needs', () => {
       'PutItem TARGET#…',
       'PutItem WORK#…',
       'UpdateItem SEQ#…',
+      'UpdateItem STARTS#…',
     ]);
     // The client is recorded alongside the start, not after the job is written.
     const saved = made.find((c) => c.sk === 'CLIENT#…' && c.op === 'PutItem') as Call;
@@ -115,11 +118,15 @@ describe('a warm ack makes only the calls it needs', () => {
     // Its short reference is numbered alongside the checks too.
     const seq = made.find((c) => c.sk === 'SEQ#…') as Call;
     expect(overlap(seq, cred)).toBe(true);
-    // The job is written after both checks, with its target's pointer alongside, and sent once.
+    // The start is counted alongside the checks too, not after them.
+    const count = made.find((c) => c.sk === 'STARTS#…') as Call;
+    expect(overlap(count, cred)).toBe(true);
+    // The target's pointer is the lock (one conditional write decides among identical starts):
+    // written after the checks and before the job, which is then sent once.
     const put = made.find((c) => c.sk === 'JOB#…' && c.op === 'PutItem') as Call;
     const pointer = made.find((c) => c.sk === 'TARGET#…' && c.op === 'PutItem') as Call;
-    expect(put.start).toBeGreaterThanOrEqual(Math.max(cred.end, lookup.end));
-    expect(overlap(put, pointer)).toBe(true);
+    expect(pointer.start).toBeGreaterThanOrEqual(Math.max(cred.end, lookup.end, count.end, seq.end));
+    expect(put.start).toBeGreaterThanOrEqual(pointer.end);
     // The delivery record is written while the settings are read, and before the job.
     const record = made.find((c) => c.sk === 'IDEM#…') as Call;
     const settings = made.find((c) => c.sk === 'SETTINGS') as Call;
@@ -136,9 +143,10 @@ describe('a warm ack makes only the calls it needs', () => {
     const again = await ack(wa('invite partner "same co"'));
     expect(again.text).toContain('You already started this');
     expect(again.text).toContain(firstId);
-    // Nothing is written but the delivery record and the reference counter (numbered alongside
-    // the checks, so a refused start leaves a gap rather than adding a wait); no job, no pointer,
-    // no query over the workspace's jobs.
+    // Nothing is written but the delivery record, the reference counter (numbered alongside the
+    // checks, so a refused start leaves a gap rather than adding a wait) and the attempt's count
+    // (issue 26: counted alongside the checks, so an attempt answered with the active job counts
+    // too); no job, no pointer, no query over the workspace's jobs.
     expect(names(again.calls)).toEqual([
       'GetItem CLIENT#…',
       'GetItem CRED#…',
@@ -147,6 +155,7 @@ describe('a warm ack makes only the calls it needs', () => {
       'GetItem TARGET#…',
       'PutItem IDEM#…',
       'UpdateItem SEQ#…',
+      'UpdateItem STARTS#…',
     ]);
     // --again starts another, and the next identical command points to that newest one.
     const another = await ack(wa('invite partner "Same Co" --again'));
