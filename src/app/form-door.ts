@@ -11,6 +11,7 @@ import {
   resultView,
 } from '../slack/forms.js';
 import type { ActionArgs, ViewArgs } from '../slack/interactions.js';
+import { reportChannel } from '../slack/schemas.js';
 import { accessRefusal, activeJobText, actorOf, fieldMessage, perform } from '../slack/service.js';
 import { commands, formOf, launcherGroups } from './catalog.js';
 import { launcherView } from './launcher.js';
@@ -40,8 +41,10 @@ export async function formAction(args: ActionArgs): Promise<void> {
   const action = body.actions?.[0] as { action_id?: string; value?: string } | undefined;
   const actionId = action?.action_id ?? '';
   const inModal = body.container?.type === 'view' && body.view?.type === 'modal';
-  // Where the job will report: the message's channel, or the channel the launcher was opened in.
-  const channel = body.channel?.id ?? (inModal ? metaOf(body.view?.private_metadata).c : undefined);
+  // Where the job will report: the message's channel, or the channel the launcher was opened in
+  // (from the view's metadata: checked, and the person's DM when it names no conversation).
+  const named = inModal ? reportChannel(metaOf(body.view?.private_metadata).c, body.user.id) : undefined;
+  const channel = body.channel?.id ?? (named === false ? undefined : named);
   const ctx = actorOf(body as never, client, tenant, channel);
   const show = async (view: View) => {
     const res = inModal
@@ -101,13 +104,22 @@ export async function formSubmit(args: ViewArgs): Promise<void> {
     await ack();
     return;
   }
-  const ctx = actorOf(body as never, client, tenant, typeof meta.c === 'string' ? meta.c : undefined);
-  const raw = rawFromValues(form, view.state?.values as never);
   // Errors must name blocks of this view (the template form shows some keys another way).
   const blockIds = (view.blocks ?? [])
     .filter((b) => b.type === 'input' && typeof b.block_id === 'string')
     .map((b) => b.block_id as string);
   const firstField = blockIds[0] ?? form.fields[0]?.key ?? AGAIN_BLOCK;
+  // The report channel comes back from the client: checked as the message shortcut checks its own.
+  const channel = reportChannel(meta.c, body.user.id);
+  if (channel === false) {
+    await ack({
+      response_action: 'errors',
+      errors: { [firstField]: 'This form is out of date; open it again.' },
+    });
+    return;
+  }
+  const ctx = actorOf(body as never, client, tenant, channel);
+  const raw = rawFromValues(form, view.state?.values as never);
   try {
     const outcome = await perform(form.command, raw, ctx);
     switch (outcome.status) {

@@ -5,6 +5,7 @@ import { logger } from '../log.js';
 import { audit } from '../security/audit.js';
 import type { ActionArgs, ViewArgs } from '../slack/interactions.js';
 import { esc } from '../slack/mrkdwn.js';
+import { reportChannel } from '../slack/schemas.js';
 import { accessRefusal, actorOf, fieldMessage, type Outcome, perform } from '../slack/service.js';
 import type { TenantId } from '../store/keys.js';
 import { deployDeleteCommand, deployResendCommand, deployVerifyCommand } from './commands.js';
@@ -118,7 +119,8 @@ export async function deployView(args: ViewArgs): Promise<void> {
     // A view we did not build: nothing to do but close it.
   }
   const raw = view.state.values.code?.code?.value ?? '';
-  if (!meta.id || !/^[A-Za-z0-9_-]{1,128}$/.test(meta.id)) {
+  const channel = reportChannel(meta.channel, userId);
+  if (!meta.id || !/^[A-Za-z0-9_-]{1,128}$/.test(meta.id) || channel === false) {
     await args.ack({
       response_action: 'errors',
       errors: { code: 'This form has lost its deployment; use /wa deploy verify.' },
@@ -126,7 +128,7 @@ export async function deployView(args: ViewArgs): Promise<void> {
     return;
   }
   // The code form is the form door of `/wa deploy verify`: same rule, schema and handler.
-  const ctx = actorOf(body as never, client, tenant, meta.channel ?? userId);
+  const ctx = actorOf(body as never, client, tenant, channel ?? userId);
   const outcome = await perform(deployVerifyCommand, { deploymentId: meta.id, code: raw }, ctx);
   if (outcome.status === 'done') {
     await args.ack();

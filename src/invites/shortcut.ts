@@ -11,7 +11,7 @@ import { logger } from '../log.js';
 import { errorReply } from '../slack/errors.js';
 import { unsafeCharacter } from '../slack/mrkdwn.js';
 import { isAdmin, requiredAccess } from '../slack/permissions.js';
-import { days, e164, email, name, withoutUnsafe } from '../slack/schemas.js';
+import { CHANNEL_ID, days, e164, email, name, withoutUnsafe } from '../slack/schemas.js';
 import type { TenantId } from '../store/keys.js';
 import { inviteSign } from './handlers.js';
 
@@ -37,7 +37,7 @@ interface SlackFileRef {
 const Metadata = z.object({
   fileId: z.string().regex(/^F[A-Z0-9]{2,30}$/),
   fileName: z.string().max(300).pipe(withoutUnsafe('the file name')),
-  channelId: z.string().regex(/^[CGD][A-Z0-9]{2,30}$/),
+  channelId: z.string().regex(CHANNEL_ID),
 });
 
 const isPdf = (f: SlackFileRef) => f.filetype === 'pdf' || f.mimetype === 'application/pdf';

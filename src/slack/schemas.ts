@@ -227,6 +227,21 @@ export const id = (what: string) =>
       error: (iss) => `${JSON.stringify(iss.input)} is not a valid ${what}`,
     });
 
+/** A conversation id as Slack gives it: a channel, a private channel or a DM. */
+export const CHANNEL_ID = /^[CGD][A-Z0-9]{2,30}$/;
+
+/**
+ * The report channel a view's `private_metadata` names (a form, a modal: text that comes back
+ * from the client, so it is checked as the message shortcut checks its own): a conversation id,
+ * or the person's own user id (their DM with the app). Undefined when none is named; `false`
+ * when what is named is neither, and the submission is refused.
+ */
+export function reportChannel(value: unknown, userId: string): string | undefined | false {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') return false;
+  return CHANNEL_ID.test(value) || value === userId ? value : false;
+}
+
 /** Masks a phone number for Slack and logs: keeps the country code and the last 2 digits. */
 export function maskPhone(value: string): string {
   const digits = value.replace(/\D/g, '');
