@@ -12,7 +12,7 @@ import { esc, mention } from '../slack/mrkdwn.js';
 import { connectedBackends } from './backends.js';
 import type { DeploymentPayload } from './kinds.js';
 import { deploymentKind } from './kinds.js';
-import { deleteConfirmation, stateWords } from './messages.js';
+import { ago, deleteConfirmation, stateWords } from './messages.js';
 import type { BackendName, BusinessProfile, OtpMethod } from './port.js';
 import { getRecord, listRecords } from './records.js';
 import { assertOwnDeployment, sendToDeployment, startTask } from './requests.js';
@@ -139,10 +139,17 @@ export async function deployVerify(
   input: { deploymentId: string; code: string },
   ctx: CommandContext,
 ): Promise<Reply> {
-  const { jobId } = await sendToDeployment(ctx, input.deploymentId, {
+  const { jobId, coalesced } = await sendToDeployment(ctx, input.deploymentId, {
     type: 'otp',
     data: { code: input.code, userId: ctx.userId },
   });
+  if (coalesced) {
+    // Plain words (a form shows them beside its field, in plain text).
+    throw new UserError(
+      `A code for deployment ${input.deploymentId} is being checked right now (entered ${ago(coalesced.at)}); its answer comes in the deployment's thread. Nothing more was sent.`,
+      'request_pending',
+    );
+  }
   await audit(ctx.tenant, {
     actor: ctx.userId,
     action: 'deployment.code_submitted',
@@ -159,10 +166,15 @@ export async function deployResend(
   input: { deploymentId: string; method: OtpMethod },
   ctx: CommandContext,
 ): Promise<Reply> {
-  const { jobId } = await sendToDeployment(ctx, input.deploymentId, {
+  const { jobId, coalesced } = await sendToDeployment(ctx, input.deploymentId, {
     type: 'resend',
     data: { method: input.method, userId: ctx.userId },
   });
+  if (coalesced) {
+    return ephemeral(
+      `:information_source: A new code by ${input.method === 'voice' ? 'voice call' : 'SMS'} for deployment \`${esc(input.deploymentId)}\` was already asked for by ${mention(coalesced.by)} ${ago(coalesced.at)} and is on its way (job \`${jobId}\`); nothing more was sent.`,
+    );
+  }
   await audit(ctx.tenant, {
     actor: ctx.userId,
     action: 'deployment.otp_resend',

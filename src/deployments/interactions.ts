@@ -4,12 +4,12 @@ import { JobRepository } from '../jobs/repository.js';
 import { logger } from '../log.js';
 import { audit } from '../security/audit.js';
 import type { ActionArgs, ViewArgs } from '../slack/interactions.js';
-import { esc } from '../slack/mrkdwn.js';
+import { esc, mention } from '../slack/mrkdwn.js';
 import { reportChannel } from '../slack/schemas.js';
 import { accessRefusal, actorOf, fieldMessage, type Outcome, perform } from '../slack/service.js';
 import type { TenantId } from '../store/keys.js';
 import { deployDeleteCommand, deployResendCommand, deployVerifyCommand } from './commands.js';
-import { ACTIONS, codeModal, stateWords } from './messages.js';
+import { ACTIONS, ago, codeModal, stateWords } from './messages.js';
 import { AWAITING_CODE } from './port.js';
 import { getRecord } from './records.js';
 import { assertOwnDeployment, sendToDeployment } from './requests.js';
@@ -69,7 +69,14 @@ export async function deployAction(args: ActionArgs): Promise<void> {
       // `/wa deploy delete` only asks for confirmation; this button is the deletion, under its rule.
       const refused = await accessRefusal(deployDeleteCommand, ctx);
       if (refused) return void (await say(refused.text));
-      const { jobId } = await sendToDeployment(ctx, id, { type: 'delete', data: { userId } });
+      const { jobId, coalesced } = await sendToDeployment(ctx, id, { type: 'delete', data: { userId } });
+      if (coalesced) {
+        await say(
+          `:information_source: Deleting deployment \`${id}\` was already asked for by ${mention(coalesced.by)} ${ago(coalesced.at)} (job \`${jobId}\`); nothing more was sent.`,
+          true,
+        );
+        return;
+      }
       await audit(tenant, { actor: userId, action: 'deployment.delete', target: id, outcome: 'ok' });
       await say(
         `:wastebasket: Deleting deployment \`${id}\` (job \`${jobId}\`); progress follows in the channel.`,

@@ -38,7 +38,7 @@ import {
   UNKNOWN_STATE,
   VERIFIED_STATES,
 } from './port.js';
-import { getRecord, saveRecord, updateRecordState } from './records.js';
+import { clearPending, getRecord, saveRecord, updateRecordState } from './records.js';
 
 /**
  * One deployment from provisioning (or from the moment we start following it) to READY,
@@ -110,8 +110,12 @@ export function absorb(data: DeploymentData, inbox: InboxEvent[]): Partial<Deplo
     if (event.type === 'otp' && typeof e.sealedCode === 'string') {
       Object.assign(patch, { sealedCode: e.sealedCode, codeBy: by, codeSeq: ++codeSeq });
     } else if (event.type === 'resend') {
-      Object.assign(patch, { pendingResend: e.method === 'voice' ? 'voice' : 'sms', resendSeq: ++resendSeq });
+      const method = e.method === 'voice' ? 'voice' : 'sms';
+      // The same resend still pending (not yet sent) is the same request: one call, one effect key.
+      if ((patch.pendingResend ?? data.pendingResend) === method) continue;
+      Object.assign(patch, { pendingResend: method, resendSeq: ++resendSeq });
     } else if (event.type === 'delete' && !data.deleteSent) {
+      if (patch.deleteRequested ?? data.deleteRequested) continue;
       Object.assign(patch, { deleteRequested: true, deleteSeq: ++deleteSeq });
     } else if (event.type === META_NAME_EVENT || event.type === META_ACCOUNT_EVENT) {
       const words = metaWords(event.type, event.data);
@@ -339,6 +343,8 @@ async function act(
         return gone ? { ok: true as const } : undefined;
       },
     );
+    // The outcome is told below: an identical request from now on is a new one.
+    await clearPending(job.tenant, id, 'delete');
     if (out.ok && backend.steps) {
       // Deregistering answers at once: the number no longer works on the Cloud API (it stays on the WABA).
       await updateRecordState(job.tenant, id, { state: 'DELETED', detail: 'deregistered' });
@@ -394,11 +400,13 @@ async function act(
       await io.post({
         text: `:hourglass: A code for deployment \`${id}\` was asked for less than a minute ago; ask again in ${wait} s (\`/wa deploy resend ${id}\`). Meta refuses numbers that ask too often.`,
       });
+      await clearPending(job.tenant, id, `resend_${method}`);
       return { type: 'wait', until: now, data: { pendingResend: undefined } };
     }
     // No reconcile: Meta keeps no record of a code sent, and a second SMS is worse than none
     // (the person can always ask again).
     const out = await io.effect(`resend:${d.resendSeq ?? 1}`, () => backend.resendOtp(id, method));
+    await clearPending(job.tenant, id, `resend_${method}`);
     await io.post(
       out.ok
         ? {
@@ -425,6 +433,7 @@ async function act(
     } catch (err) {
       if (!(err instanceof DecryptionError)) throw err;
       // Not ours (another workspace's, or tampered with): drop it and ask again.
+      await clearPending(job.tenant, id, 'otp');
       await io.post({
         text: `:warning: The code entered for deployment \`${id}\` could not be read. Enter it again with \`/wa deploy verify ${id} <code>\`.`,
       });
@@ -443,6 +452,7 @@ async function act(
         return through ? { ok: true as const } : undefined;
       },
     );
+    await clearPending(job.tenant, id, 'otp');
     if (out.ok && backend.steps) {
       await io.post({
         text: `:white_check_mark: Code accepted for deployment \`${id}\`${d.codeBy ? ` (entered by ${mention(d.codeBy)})` : ''}. Setting the two-step PIN and registering the number with Meta.`,

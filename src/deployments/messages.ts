@@ -1,4 +1,5 @@
 import type { KnownBlock, View } from '@slack/types';
+import { clock } from '../clock.js';
 import type { SlackMessage } from '../jobs/model.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { type BusinessProfile, type DeploymentState, STICKERPACK_NOTE, type Stickerpack } from './port.js';
@@ -272,4 +273,10 @@ export function stickerpacksMessage(id: string, packs: Stickerpack[], created = 
       { type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${STICKERPACK_NOTE}` }] },
     ],
   };
+}
+
+/** "just now", "12 seconds ago": when a coalesced request was made. */
+export function ago(at: number, now = clock.now()): string {
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  return s < 2 ? 'just now' : `${s} seconds ago`;
 }

@@ -91,6 +91,76 @@ export async function updateRecordState(
   }
 }
 
+/**
+ * A request a person made of a deployment (a resend by one method, a delete, a code), kept on its
+ * record from the click until the job has told its outcome, so an identical click meanwhile
+ * (a double click, a second tab) is coalesced into it instead of reaching the provider again. It
+ * lapses after PENDING_MS, so a request the job never answers (a crash, a dropped event) cannot
+ * block the next one for longer.
+ */
+export interface PendingRequest {
+  by: string;
+  at: number;
+  until: number;
+}
+export type RequestKey = 'resend_sms' | 'resend_voice' | 'delete' | 'otp';
+const PENDING_MS = 60_000;
+const pendingAttribute = (request: RequestKey) => `pending_${request}`;
+
+/**
+ * Marks the request pending on the deployment's record, unless an identical one already is (one
+ * conditional write): `marked`, or the pending one to coalesce into, or `unrecorded` (no record:
+ * a deployment from before records were kept, not gated).
+ */
+export async function markPending(
+  tenant: TenantId,
+  id: string,
+  request: RequestKey,
+  by: string,
+  now = clock.now(),
+): Promise<'marked' | 'unrecorded' | { pending: PendingRequest }> {
+  const names = { '#r': pendingAttribute(request), '#until': 'until' };
+  try {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key(tenant, id),
+        UpdateExpression: 'SET #r = :req',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#r) OR #r.#until < :now)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':req': { by, at: now, until: now + PENDING_MS }, ':now': now },
+      }),
+    );
+    return 'marked';
+  } catch (err) {
+    if (!isConditionFailed(err)) throw err;
+  }
+  const out = await ddb().send(
+    new GetCommand({ TableName: tableName(), Key: key(tenant, id), ConsistentRead: true }),
+  );
+  if (!out.Item) return 'unrecorded';
+  const pending = out.Item[pendingAttribute(request)] as PendingRequest | undefined;
+  // Lapsed between the write and this read: a rare race, taken as pending (the person clicks again).
+  return { pending: pending ?? { by, at: now, until: now } };
+}
+
+/** The job has told the request's outcome: an identical request is a new one from now on. */
+export async function clearPending(tenant: TenantId, id: string, request: RequestKey): Promise<void> {
+  try {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key(tenant, id),
+        UpdateExpression: 'REMOVE #r',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#r': pendingAttribute(request) },
+      }),
+    );
+  } catch (err) {
+    if (!isConditionFailed(err)) throw err;
+  }
+}
+
 export async function getRecord(tenant: TenantId, id: string): Promise<DeploymentRecord | undefined> {
   const out = await ddb().send(new GetCommand({ TableName: tableName(), Key: key(tenant, id) }));
   return out.Item ? strip(out.Item) : undefined;
@@ -109,7 +179,8 @@ export async function listRecords(tenant: TenantId, limit = 50): Promise<Deploym
 }
 
 function strip(item: Record<string, unknown>): DeploymentRecord {
-  const { pk: _pk, sk: _sk, ...rest } = item;
+  const { pk: _pk, sk: _sk, ...all } = item;
+  const rest = Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith('pending_')));
   return { ...(rest as unknown as DeploymentRecord), detail: (rest.detail as string | null) ?? undefined };
 }
 

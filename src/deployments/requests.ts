@@ -8,7 +8,7 @@ import type { DeploymentData, DeploymentEvent, StoredDeploymentEvent } from './j
 import type { DeploymentPayload, TaskPayload } from './kinds.js';
 import { deploymentKind, deploymentTaskKind, OTP_PURPOSE } from './kinds.js';
 import { DEPLOYMENT_REF } from './port.js';
-import { getRecord } from './records.js';
+import { getRecord, markPending, type PendingRequest, type RequestKey } from './records.js';
 
 /**
  * What people ask of a deployment, on the ack path: no provider call here. A request goes to
@@ -27,12 +27,28 @@ export async function assertOwnDeployment(tenant: Ctx['tenant'], id: string): Pr
   );
 }
 
+/** The request's key for coalescing: a resend is identical only by the same method. */
+export function requestKey(request: DeploymentEvent): RequestKey {
+  return request.type === 'resend' ? `resend_${request.data.method}` : request.type;
+}
+
+/**
+ * Hands a person's request to the job following the deployment (or a new one). An identical
+ * request still pending or in flight (a double click, the same code submitted twice) is not sent
+ * again: the answer is `coalesced`, with who asked and when, and nothing reaches the provider.
+ * A code is "identical" to any code being checked: one at a time per deployment.
+ */
 export async function sendToDeployment(
   ctx: Ctx,
   id: string,
   request: DeploymentEvent,
-): Promise<{ jobId: string; resumed: boolean }> {
+): Promise<{ jobId: string; resumed: boolean; coalesced?: PendingRequest }> {
   await assertOwnDeployment(ctx.tenant, id);
+  const gate = await markPending(ctx.tenant, id, requestKey(request), ctx.userId);
+  if (typeof gate === 'object') {
+    const record = await getRecord(ctx.tenant, id);
+    return { jobId: record?.jobId ?? '?', resumed: false, coalesced: gate.pending };
+  }
   // The OTP is a one-time secret: it is sealed for the workspace (like the certificate and PIN)
   // before it is stored anywhere, in the job's inbox or its data, and opened only to call verify.
   const event: StoredDeploymentEvent =
