@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { deliverAndRun, jobIdForRef } from '../jobs/deliver.js';
 import { isTerminal, type Job } from '../jobs/model.js';
 import { JobRepository } from '../jobs/repository.js';
-import { startJob } from '../jobs/service.js';
+import { ActiveJobError, startJob } from '../jobs/service.js';
 import { getCredentials } from '../providers/credentials.js';
 import type { CommandContext, Reply } from '../slack/command.js';
 import { slackTime } from '../slack/dates.js';
@@ -195,15 +195,72 @@ export async function inviteCancel(input: { id: string }, ctx: CommandContext): 
   // The same rule as the job's Cancel button: the requester, or an admin.
   const refused = await requesterOrAdmin(job, ctx, 'cancel');
   if (refused) return refused;
-  const status = (job.data as PartnerData).status;
-  if (isTerminal(job.state) || !(await nudge(job, USER_EVENTS.cancel, ctx.userId))) {
+  return cancelPartner(job as Job<PartnerPayload, PartnerData>, ctx);
+}
+
+/**
+ * Cancels a partner invitation, whichever door asked: the link must stop working, and Zavu is
+ * called from a job, never here. A job still following the invitation gets the cancel in its
+ * inbox (the job's Cancel button does the same, through the kind's `cancelEvent`). A job that
+ * no longer follows it while Zavu may still accept the link (stopped, or failed after retries)
+ * gets a successor that only cancels it, on the same card. The answer says what happens next;
+ * what Zavu did is said in the invitation's thread.
+ */
+export async function cancelPartner(
+  job: Job<PartnerPayload, PartnerData>,
+  ctx: Pick<CommandContext, 'tenant' | 'userId' | 'channelId' | 'responseUrl'>,
+  repo = new JobRepository(),
+): Promise<Reply> {
+  const who = `*${esc(job.payload.clientName)}*`;
+  const cancelling = (jobId: string) =>
+    ephemeral(
+      `:hourglass_flowing_sand: Cancelling the partner invitation for ${who} (job \`${jobId}\`): Zavu is asked to cancel it, and its thread says what Zavu did.`,
+    );
+  let current: Job<PartnerPayload, PartnerData> = job;
+  if (!isTerminal(current.state)) {
+    if (await nudge(current, USER_EVENTS.cancel, ctx.userId, repo)) return cancelling(current.id);
+    // It ended between the read and the delivery: decide on what it is now.
+    current = ((await repo.get(current.tenant, current.id)) ?? current) as Job<PartnerPayload, PartnerData>;
+  }
+  const d = current.data;
+  const known = d.status ?? 'pending';
+  if (!d.invitationId) {
     return ephemeral(
-      `:information_source: Nothing to cancel: that invitation is already ${esc(status ?? job.state)}.`,
+      `:information_source: Nothing to cancel: no invitation was created for ${who} (job ${current.state}).`,
     );
   }
-  return ephemeral(
-    `:hourglass_flowing_sand: Cancelling the partner invitation for *${esc((job.payload as PartnerPayload).clientName)}* (job \`${job.id}\`); the result appears in its thread.`,
-  );
+  if (['completed', 'expired', 'cancelled'].includes(known)) {
+    return ephemeral(`:information_source: Nothing to cancel: that invitation is already ${esc(known)}.`);
+  }
+  // No job follows it any more, and its link may still work: a job that cancels it.
+  const card =
+    current.report.progressTs !== undefined
+      ? { card: { channel: current.report.channel, ts: current.report.progressTs } }
+      : {};
+  let successor: Job;
+  try {
+    successor = await startJob(ctx, {
+      kind: partnerKind,
+      subject: `Cancel the partner invitation for ${current.payload.clientName}`,
+      payload: current.payload,
+      data: {
+        invitationId: d.invitationId,
+        status: d.status,
+        expiresAt: d.expiresAt,
+        revivedFrom: current.id,
+        cancelBy: ctx.userId,
+      } satisfies PartnerData,
+      ...card,
+      // The same cancel asked twice at once makes one successor (the target's pointer is the lock).
+      target: `cancel ${current.id}`,
+      // A cancel is never counted against the start limits.
+      query: true,
+    });
+  } catch (err) {
+    if (err instanceof ActiveJobError) return cancelling(err.job.id);
+    throw err;
+  }
+  return cancelling(successor.id);
 }
 
 /**

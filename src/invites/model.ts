@@ -58,6 +58,15 @@ export interface PartnerData extends Record<string, unknown> {
   connectionType?: ConnectionType;
   connectedAccount?: Pick<ConnectedAccount, 'id' | 'channel' | 'name'>;
   checkedAt?: number;
+  /**
+   * A job started only to cancel the invitation of an earlier one that no longer follows it
+   * (`/wa invite cancel` after that job ended with the link still valid): that job's id, and who
+   * asked. Such a job never shows the link again.
+   */
+  revivedFrom?: string;
+  cancelBy?: string;
+  /** The revived job's link to the invitation is written (webhooks find it). */
+  relinked?: boolean;
 }
 
 /** Events users cause (buttons, commands) travel through the job inbox like webhooks. */

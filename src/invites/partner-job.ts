@@ -78,14 +78,21 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
     }
     const invitationId = d.invitationId;
 
-    // The link, once, to the requester only.
-    await io.effect('link-shown', async () => {
-      url ??= (await client.get(invitationId)).url;
-      await io.ephemeral({
-        text: `:key: Partner invitation link for *${esc(p.clientName)}* (only you see this; it works like a password, so send it to the client directly): ${esc(url)}\nIt expires ${slackDate(d.expiresAt)}.`,
+    // A job revived to cancel an invitation another job created: webhooks find this one now.
+    if (d.revivedFrom && !d.relinked) {
+      await io.link('zavu', invitationId);
+      d.relinked = true;
+    }
+
+    // The link, once, to the requester only (a revived job never shows it again).
+    if (!d.revivedFrom)
+      await io.effect('link-shown', async () => {
+        url ??= (await client.get(invitationId)).url;
+        await io.ephemeral({
+          text: `:key: Partner invitation link for *${esc(p.clientName)}* (only you see this; it works like a password, so send it to the client directly): ${esc(url)}\nIt expires ${slackDate(d.expiresAt)}.`,
+        });
+        return true;
       });
-      return true;
-    });
 
     const apply = (inv: Observed) => {
       const status = InvitationStatus.safeParse(inv.status);
@@ -136,7 +143,43 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
       }
     };
 
-    let poll = io.inbox.length === 0 && before !== undefined;
+    let poll = io.inbox.length === 0 && before !== undefined && !d.cancelBy;
+    /**
+     * Cancels the invitation at Zavu, whichever door asked (the card's or the job list's Cancel,
+     * `/wa invite cancel`, a revived job), and says in the thread what Zavu did.
+     */
+    const cancelAtZavu = async (by: string) => {
+      if (d.status && TERMINAL.includes(d.status)) {
+        posts.push({
+          text: `:information_source: Nothing to cancel: the invitation is already ${esc(d.status)}.`,
+        });
+        return;
+      }
+      try {
+        const cancelled = await io.effect('cancel', async () => small(await client.cancel(invitationId)));
+        posts.push({
+          text: `:wastebasket: ${mention(by)} cancelled the invitation: Zavu cancelled \`${esc(invitationId)}\`, and the link no longer works.`,
+        });
+        apply(cancelled);
+        await audit(job.tenant, {
+          actor: by,
+          action: 'invite.partner.cancelled',
+          target: invitationId,
+          outcome: 'ok',
+        });
+      } catch (err) {
+        if (!(err instanceof ProviderError) || err.transient) throw err;
+        posts.push({
+          text: `:x: Zavu did not cancel the invitation: ${esc(err.detail ?? err.message)}. The link may still work until ${slackDate(d.expiresAt)}.`,
+        });
+        poll = true;
+      }
+    };
+    if (d.cancelBy) {
+      // Asked once: a refusal is said, and the next steps only follow the invitation.
+      await cancelAtZavu(d.cancelBy);
+      d.cancelBy = undefined;
+    }
     for (const event of io.inbox) {
       if (event.type === USER_EVENTS.refresh) poll = true;
       else if (event.type === USER_EVENTS.showLink) {
@@ -152,28 +195,7 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
             text: `:key: Partner invitation link for *${esc(p.clientName)}*, again (only you see this; it works like a password, so send it to the client directly): ${esc(inv.url)}\nIt expires ${slackDate(d.expiresAt)}.`,
           });
       } else if (event.type === USER_EVENTS.cancel) {
-        const by = (event.data as { userId?: string } | undefined)?.userId ?? job.createdBy;
-        if (d.status && TERMINAL.includes(d.status)) {
-          posts.push({
-            text: `:information_source: Nothing to cancel: the invitation is already ${esc(d.status)}.`,
-          });
-          continue;
-        }
-        try {
-          const cancelled = await io.effect('cancel', async () => small(await client.cancel(invitationId)));
-          posts.push({ text: `:wastebasket: ${mention(by)} cancelled the invitation.` });
-          apply(cancelled);
-          await audit(job.tenant, {
-            actor: by,
-            action: 'invite.partner.cancelled',
-            target: invitationId,
-            outcome: 'ok',
-          });
-        } catch (err) {
-          if (!(err instanceof ProviderError) || err.transient) throw err;
-          posts.push({ text: `:x: Zavu did not cancel the invitation: ${esc(err.detail ?? err.message)}.` });
-          poll = true;
-        }
+        await cancelAtZavu((event.data as { userId?: string } | undefined)?.userId ?? job.createdBy);
       } else if (event.type === 'invitation.status_changed') {
         // The webhook's documented `data` (invitationId, previousStatus, currentStatus, …).
         const data = InvitationStatusChanged.safeParse(event.data);
@@ -220,6 +242,9 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
   },
 
   card: (job) => partnerCard(job),
+
+  // Cancel means the link stops working, whichever door: the job's Cancel button comes here too.
+  cancelEvent: USER_EVENTS.cancel,
 };
 
 /**

@@ -46,6 +46,12 @@ export interface JobKind<P = unknown, D extends Record<string, unknown> = Record
    * (the input was wrong) offers to edit it in the form (the kind's `form` in its manifest).
    */
   edit?(job: Job<P, D>): Record<string, string>;
+  /**
+   * For a kind whose provider object outlives the job (a partner link that keeps working): the
+   * job's Cancel button does not just stop following it, it delivers this inbox event, and the
+   * step cancels the object at the provider, says what the provider did, and ends the job.
+   */
+  cancelEvent?: string;
 }
 
 /**

@@ -57,7 +57,7 @@ export interface StartJob<P> {
    */
   client?: ClientLabel | Promise<ClientLabel | undefined> | undefined;
   /**
-   * A read-only request (a lookup, a status): not counted against the start limits
+   * A read-only request (a lookup, a status) or a cancel: not counted against the start limits
    * (src/jobs/admission.ts). Everything else a person starts is.
    */
   query?: boolean;

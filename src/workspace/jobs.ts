@@ -39,6 +39,28 @@ export async function cancelJobAction({ action, body, respond, tenant, client }:
     await respond({ response_type: 'ephemeral', replace_original: false, text: refused.text });
     return;
   }
+  // A kind whose provider object would outlive the job (a partner link) is cancelled by its
+  // step, at the provider: the click goes to the job's inbox, never to the provider from here.
+  const { engine } = await import('../jobs/engine.js');
+  const cancelEvent = (await engine().kind(job.kind))?.cancelEvent;
+  if (cancelEvent) {
+    const { deliverToJob } = await import('../jobs/deliver.js');
+    const delivered = await deliverToJob(tenant, jobId, { type: cancelEvent, data: { userId: body.user.id } });
+    await audit(tenant, {
+      actor: body.user.id,
+      action: 'job.cancel_requested',
+      target: jobId,
+      outcome: delivered ? 'ok' : 'refused',
+    });
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: delivered
+        ? `:hourglass_flowing_sand: Cancelling \`${esc(jobId)}\` (${esc(job.subject)}); what the provider did appears in its thread.`
+        : `:information_source: \`${esc(jobId)}\` had already finished (${job.state}); nothing changed.`,
+    });
+    return;
+  }
   const cancelled = await repo.cancel(tenant, jobId, `cancelled by <@${body.user.id}>`, clock.now());
   await audit(tenant, {
     actor: body.user.id,
