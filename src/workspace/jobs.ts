@@ -45,7 +45,10 @@ export async function cancelJobAction({ action, body, respond, tenant, client }:
   const cancelEvent = (await engine().kind(job.kind))?.cancelEvent;
   if (cancelEvent) {
     const { deliverToJob } = await import('../jobs/deliver.js');
-    const delivered = await deliverToJob(tenant, jobId, { type: cancelEvent, data: { userId: body.user.id } });
+    const delivered = await deliverToJob(tenant, jobId, {
+      type: cancelEvent,
+      data: { userId: body.user.id },
+    });
     await audit(tenant, {
       actor: body.user.id,
       action: 'job.cancel_requested',
