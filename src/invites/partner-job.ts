@@ -84,15 +84,29 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
       d.relinked = true;
     }
 
-    // The link, once, to the requester only (a revived job never shows it again).
-    if (!d.revivedFrom)
-      await io.effect('link-shown', async () => {
-        url ??= (await client.get(invitationId)).url;
-        await io.ephemeral({
-          text: `:key: Partner invitation link for *${esc(p.clientName)}* (only you see this; it works like a password, so send it to the client directly): ${esc(url)}\nIt expires ${slackDate(d.expiresAt)}.`,
-        });
-        return true;
-      });
+    // The link, at most once, to the requester only (a revived job never shows it again). It is
+    // read from Zavu before the effect starts, so a failed read retries without a trace; once the
+    // effect has started, a run after a crash cannot tell whether Slack took the link, and the
+    // link works like a password: it is not posted again, and the requester is told instead.
+    if (!d.revivedFrom && job.effects['link-shown']?.status !== 'done') {
+      const link =
+        job.effects['link-shown'] === undefined ? (url ?? (await client.get(invitationId)).url) : '';
+      await io.effect(
+        'link-shown',
+        async () => {
+          await io.ephemeral({
+            text: `:key: Partner invitation link for *${esc(p.clientName)}* (only you see this; it works like a password, so send it to the client directly): ${esc(link)}\nIt expires ${slackDate(d.expiresAt)}.`,
+          });
+          return true;
+        },
+        async () => {
+          await io.ephemeral({
+            text: `:warning: The partner invitation link for *${esc(p.clientName)}* may not have reached you: I was interrupted while sending it, and it is not sent twice since it works like a password. If you do not have it, cancel this invitation (\`/wa invite cancel ${job.id}\`) and start another.`,
+          });
+          return true;
+        },
+      );
+    }
 
     const apply = (inv: Observed) => {
       const status = InvitationStatus.safeParse(inv.status);

@@ -77,7 +77,9 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
     // nobody, so a lost answer only costs a second upload). Templates carry their own.
     const doc = p.document;
     let body: CreateDossierRequest;
-    const invitee = { name: p.inviteeName, email: p.email, phoneNumber: p.phone };
+    // The job's id is the invitee's reference, a key we choose: every draft this job makes, an
+    // orphan included, carries it in CM.com Sign.
+    const invitee = { name: p.inviteeName, email: p.email, phoneNumber: p.phone, reference: job.id };
     if (doc.kind === 'template') {
       body = { name: p.dossierName, template: doc.templateId, invitees: [invitee] };
     } else {
@@ -103,6 +105,9 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
     // (io.effect persists results): a crash after that finds it again instead of making a
     // second draft.
     if (!d.dossierId) {
+      // CM.com Sign documents no way to look a dossier up (no list, no search by reference), so
+      // a create whose answer was lost cannot be reconciled: it is said once the dossier exists.
+      const lost = job.effects.dossier?.status === 'started';
       const dossier = await io
         .effect('dossier', async () => {
           let created: Dossier;
@@ -132,6 +137,11 @@ export const signInviteKind: JobKind<SignPayload, SignData> = {
       d.expiresAt = dossier.expiresAt;
       // Before the invite goes out, so its callbacks find this job.
       await io.link('cm-sign', dossier.id);
+      if (lost) {
+        posts.push({
+          text: `:information_source: An earlier request to create the dossier got no answer, so CM.com Sign may also hold an unused draft “${esc(p.dossierName)}” (invitee reference \`${job.id}\`; one per lost answer). Such a draft holds no invite, nobody was messaged, and CM.com Sign expires it on its own; it offers no way for this app to find or delete one.`,
+        });
+      }
     }
     const dossierId = d.dossierId;
 

@@ -99,6 +99,8 @@ interface InviteeRecord {
   name: string;
   email: string | null;
   phoneNumber: string | null;
+  /** The caller's own reference for the invitee, as sent (SEED: echoed in the response). */
+  reference?: string | null;
   state: string | null;
   stateChanged: string | null;
   fields: FieldRecord[];
@@ -229,7 +231,7 @@ function publicDossier(d: DossierRecord) {
       fields: fields.map(({ file: _file, ...f }) => f),
       authenticationMethods: [],
       identificationMethods: [],
-      reference: null,
+      reference: i.reference ?? null,
       readOnly: false,
       position: n,
       locale: 'en-US',
@@ -390,6 +392,7 @@ export async function startCmSignSandbox(ctx: SandboxContext): Promise<ProviderS
       name: i.name,
       email: i.email ?? null,
       phoneNumber: i.phoneNumber ?? null,
+      reference: i.reference ?? null,
       state: null,
       stateChanged: null,
       fields: [],
