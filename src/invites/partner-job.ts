@@ -101,7 +101,7 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
         },
         async () => {
           await io.ephemeral({
-            text: `:warning: The partner invitation link for *${esc(p.clientName)}* may not have reached you: I was interrupted while sending it, and it is not sent twice since it works like a password. If you do not have it, cancel this invitation (\`/wa invite cancel ${job.id}\`) and start another.`,
+            text: `:warning: The partner invitation link for *${esc(p.clientName)}* may not have reached you: I was interrupted while sending it, and it is not sent twice on its own since it works like a password. If you do not have it, \`/wa invite link ${job.ref ?? job.id}\` shows it to you again.`,
           });
           return true;
         },

@@ -74,10 +74,11 @@ export class ActiveJobError extends Error {
 
 const ACTIVE_STATES = ['queued', 'running', 'waiting'];
 /**
- * A pointer whose job cannot be read yet is a start in progress (the pointer is written first)
- * for this long; older, its start failed after the pointer was written, and it no longer holds.
+ * A pointer whose job cannot be read yet is a start in progress (the pointer is written first,
+ * the job a moment later) for this long: an identical start then is shown that job, and must not
+ * take the pointer over. Older, that start failed after writing the pointer, which no longer holds.
  */
-const STARTING_MS = 30_000;
+const STARTING_MS = 10_000;
 
 /**
  * The requester's active job of this kind on this target, if any: the job the target's item
@@ -100,7 +101,7 @@ async function lookTarget(
   kind: string,
   target: string,
   repo: JobRepository,
-  now?: number,
+  now = clock.now(),
 ): Promise<{ pointer: TargetPointer | undefined; active: Job | undefined }> {
   const pointer = await repo.readTarget(tenant, userId, kind, target);
   if (pointer === undefined) return { pointer, active: undefined };
@@ -155,7 +156,7 @@ export async function startJob<P>(
   numbering?.catch(() => undefined);
   const [look, , client, admitted] = await Promise.all([
     init.target !== undefined && !ctx.again
-      ? lookTarget(ctx.tenant, ctx.userId, init.kind.id, init.target, repo)
+      ? lookTarget(ctx.tenant, ctx.userId, init.kind.id, init.target, repo, now)
       : undefined,
     init.requires,
     init.client,

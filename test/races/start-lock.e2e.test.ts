@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobRepository } from '../../src/jobs/repository.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { command } from '../helpers/slack.js';
-import { jobIdIn, sandboxState, startStack } from '../invites/helpers.js';
+import { jobIdIn, sandboxState, startStack, T } from '../invites/helpers.js';
 
 // Issue 26: five identical commands at once (a double Enter, a flaky client), each a signed
 // request with its own trigger, through the local stack. The target's pointer is the lock: one
@@ -20,17 +21,48 @@ const invitationsFor = async (name: string) =>
 
 describe('identical starts at once', () => {
   it('five identical `/wa invite partner` at once create one Zavu invitation, and every answer names that job', async () => {
-    const text = 'invite partner "Race Five Co" --email race@example.com';
-    const answers = await Promise.all(Array.from({ length: 5 }, () => command(stack.url, text)));
+    // Several rounds: a racer that reads the winner's pointer before the winner's job is written
+    // must not take the pointer over.
+    for (let round = 0; round < 4; round++) {
+      const name = `Race Five Co ${round}`;
+      const text = `invite partner "${name}" --email race@example.com`;
+      const answers = await Promise.all(Array.from({ length: 5 }, () => command(stack.url, text)));
+      await stack.drain();
+      for (const a of answers) expect(a.status).toBe(200);
+      const ids = answers.map((a) => jobIdIn(a.json.text));
+      expect(ids.every((id) => id !== '')).toBe(true);
+      // One started it ("On it"), four were shown that same job.
+      expect(new Set(ids).size).toBe(1);
+      expect(answers.filter((a) => /On it/.test(a.json.text ?? ''))).toHaveLength(1);
+      expect(answers.filter((a) => /already started this/.test(a.json.text ?? ''))).toHaveLength(4);
+      expect(await invitationsFor(name)).toHaveLength(1);
+    }
+  });
+
+  it("a start that reads the winner's pointer before the winner's job is written is shown that job", async () => {
+    // The moment between the winner's two writes (pointer, then job), made to last: the pointer
+    // names a job that is not written yet.
+    const now = stack.clock.now();
+    const winner = {
+      tenant: T,
+      id: 'jwinner0000001',
+      kind: 'invite.partner',
+      subject: 'Partner invitation for Race Window Co',
+      createdAt: now,
+      createdBy: 'U0ADMIN',
+      report: { channel: 'C0SANDBOX', userId: 'U0ADMIN' },
+    } as never;
+    expect(await new JobRepository().pointTarget(winner, 'race window co', now, null)).toBe(true);
+    const answer = await command(stack.url, 'invite partner "Race Window Co"');
     await stack.drain();
-    for (const a of answers) expect(a.status).toBe(200);
-    const ids = answers.map((a) => jobIdIn(a.json.text));
-    expect(ids.every((id) => id !== '')).toBe(true);
-    // One started it ("On it"), four were shown that same job.
-    expect(new Set(ids).size).toBe(1);
-    expect(answers.filter((a) => /On it/.test(a.json.text ?? ''))).toHaveLength(1);
-    expect(answers.filter((a) => /already started this/.test(a.json.text ?? ''))).toHaveLength(4);
-    expect(await invitationsFor('Race Five Co')).toHaveLength(1);
+    expect(answer.json.text).toMatch(/already started this: job `jwinner0000001`/);
+    expect(await invitationsFor('Race Window Co')).toHaveLength(0);
+    // A pointer whose job never came (its start failed after the pointer) holds only briefly.
+    stack.clock.advance(60_000);
+    const later = await command(stack.url, 'invite partner "Race Window Co"');
+    await stack.drain();
+    expect(later.json.text).toMatch(/On it/);
+    expect(await invitationsFor('Race Window Co')).toHaveLength(1);
   });
 
   it('--again still starts another: three at once with --again make three invitations', async () => {
