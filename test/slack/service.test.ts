@@ -25,7 +25,7 @@ const ctx: CommandContext = {
   tenant,
   teamId: 'T0UNIT',
   userId: 'U1',
-  channelId: 'C1',
+  channelId: 'C0UNIT1',
   client: {} as never,
   isAdmin: async () => false,
 };
@@ -39,7 +39,7 @@ async function submitForm(path: string, fields: Record<string, string>) {
     body: { user: { id: 'U1' }, team: { id: 'T0UNIT' } },
     view: {
       callback_id: 'form:submit',
-      private_metadata: JSON.stringify({ p: path, c: 'C1' }),
+      private_metadata: JSON.stringify({ p: path, c: 'C0UNIT1' }),
       state: { values },
     },
     client: {},
