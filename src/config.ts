@@ -58,7 +58,7 @@ const EnvShape = z.object({
   JOB_RETENTION_DAYS: intIn(1, 3650, 30),
   AUDIT_RETENTION_DAYS: intIn(1, 3650, 365),
   /** Jobs one person may start per window, and one workspace (src/jobs/admission.ts); queries are not counted. */
-  START_LIMIT_PER_PERSON: intIn(1, 100_000, 30),
+  START_LIMIT_PER_PERSON: intIn(1, 1_000_000, 30),
   START_LIMIT_PER_WORKSPACE: intIn(1, 1_000_000, 300),
   START_LIMIT_WINDOW_MINUTES: intIn(1, 1440, 10),
   CM_SIGN_BASE_URL: url('https://api.cm.com/sign/v1'),
