@@ -43,6 +43,16 @@ export const partnerInviteKind: JobKind<PartnerPayload, PartnerData> = {
     const client = await zavuClient(job.tenant, { timeoutMs: inviteSettings().httpTimeoutMs });
     let url: string | undefined;
 
+    // A cancel before anything was asked of Zavu: nothing to cancel there, and nothing is created.
+    const early = io.inbox.find((e) => e.type === USER_EVENTS.cancel);
+    if (!d.invitationId && early && job.effects.invitation === undefined) {
+      const by = (early.data as { userId?: string } | undefined)?.userId ?? job.createdBy;
+      return {
+        type: 'cancelled',
+        reason: `cancelled by ${mention(by)} before an invitation was created; Zavu was not called.`,
+        data: d,
+      };
+    }
     if (!d.invitationId) {
       const created = await io.effect(
         'invitation',

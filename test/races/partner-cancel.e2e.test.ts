@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clock } from '../../src/clock.js';
+import type { QueueMessage } from '../../src/jobs/model.js';
+import { type JobQueue, setJobQueue } from '../../src/jobs/queue.js';
 import { JobRepository } from '../../src/jobs/repository.js';
+import { runMessage } from '../../src/jobs/runner.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
 import { command } from '../helpers/slack.js';
 import { clickButton, job, jobIdIn, run, sandboxState, startStack, T, threadOf } from '../invites/helpers.js';
@@ -73,5 +77,34 @@ describe('cancelling a partner invitation', () => {
     await stack.drain();
     expect(await zavuStatus(invitationId)).toBe('cancelled');
     expect((await job(id)).state).toBe('cancelled');
+  });
+
+  it('Cancel before anything was asked of Zavu (a run that reads the job, as a retry does): nothing is created, the job ends cancelled', async () => {
+    const sent: QueueMessage[] = [];
+    const capture: JobQueue = { send: async (m) => void sent.push(...m) };
+    setJobQueue(capture);
+    let id: string;
+    try {
+      const answer = await command(stack.url, 'invite partner "Too Soon Co"');
+      id = jobIdIn(answer.json.text);
+      // The job is written and leased to its first run, which has not begun: the click joins its inbox.
+      expect((await clickButton(stack, 'jobs:cancel', id)).status).toBe(200);
+    } finally {
+      setJobQueue(stack.queue as never);
+    }
+    // Run as a run that reads the job (a retry, or a claim by the scheduler); a first run carries
+    // its job in the message and sees the click one step later, after the create, and cancels it.
+    const first = sent.find((m) => m.jobId === id) as QueueMessage;
+    await runMessage(
+      { ...first, job: undefined },
+      { repo: new JobRepository(), now: clock.now, random: () => 0.5 },
+    );
+    await stack.drain();
+    expect(
+      (await sandboxState(stack)).zavu.invitations.filter((i) => i.clientName === 'Too Soon Co'),
+    ).toHaveLength(0);
+    const j = await job(id);
+    expect(j.state).toBe('cancelled');
+    expect(j.lastError).toMatch(/before an invitation was created; Zavu was not called/);
   });
 });
