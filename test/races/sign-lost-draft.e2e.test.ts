@@ -68,7 +68,7 @@ describe('a dossier create whose answer was lost', () => {
     const t = await threadOf(stack, jobId);
     expect(t.posts.join('\n')).toMatch(
       new RegExp(
-        `CM.com Sign may also hold an unused draft “Lost answer” \\(invitee reference \`${jobId}\`\\)`,
+        `CM.com Sign may also hold an unused draft “Lost answer” \\(invitee reference \`${jobId}\`;`,
       ),
     );
   });
