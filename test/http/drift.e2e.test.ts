@@ -4,6 +4,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CmChannelsClient } from '../../src/providers/cm-channels/client.js';
 import { CommboxClient } from '../../src/providers/commbox/client.js';
+import { MetaCloudProvisioning } from '../../src/providers/meta-cloud/client.js';
 import { VonageProvisioning } from '../../src/providers/vonage/client.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
@@ -169,6 +170,19 @@ describe('drift reports keep the shape of what providers sent, never its values'
     expect(item).toMatchObject({ kind: 'value', shape: { current_state: { title: 'string' } } });
   });
 
+  it('Meta (WhatsApp Cloud API): a number node whose id became a number and whose status an object is reported', async () => {
+    answers['/106540352242922'] = {
+      id: 106540352242922,
+      code_verification_status: { value: 'SECRET body text' },
+    };
+    await expect(
+      new MetaCloudProvisioning(T, { baseUrl: variantUrl }).get('106540352242922'),
+    ).rejects.toThrow(/shape we do not understand/);
+    const item = await itemOf('meta-cloud');
+    expect(item?.kind).toBe('answer');
+    expect(item?.operation).toBe('GET /{id}');
+  });
+
   it('no drift item holds a value from a body', async () => {
     const stored = JSON.stringify(await driftItems());
     for (const v of SECRET_VALUES) expect(stored).not.toContain(v);
@@ -191,7 +205,15 @@ describe('admins see what was seen, what it means and what still works', () => {
   it('/wa admins contracts lists every report for an admin, and is refused to a member', async () => {
     const res = await command(stack.url, 'admins contracts');
     const text = JSON.stringify(res.json);
-    for (const label of ['CM.com Sign', 'Zavu', 'Meta', 'CM.com Channels', 'CommBox', 'Vonage'])
+    for (const label of [
+      'CM.com Sign',
+      'Zavu',
+      'Meta',
+      'CM.com Channels',
+      'CommBox',
+      'Vonage',
+      'Meta (WhatsApp Cloud API)',
+    ])
       expect(text).toContain(label);
     expect(text).toContain('dossier_id: string');
     expect(text).toContain('Jobs still follow the provider by polling');
