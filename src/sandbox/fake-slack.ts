@@ -90,6 +90,40 @@ export const SANDBOX_USERS = [
   { id: 'U0MEMBER', name: 'max.member', real_name: 'Max Member', is_admin: false, is_owner: false },
 ];
 
+/** A member of the workspace as users.info describes one (https://api.slack.com/types/user). */
+export interface SandboxUser {
+  id: string;
+  name: string;
+  real_name?: string;
+  is_admin?: boolean;
+  is_owner?: boolean;
+  is_primary_owner?: boolean;
+  /** Multi-channel guest; a single-channel guest has is_ultra_restricted too. */
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+  is_bot?: boolean;
+  /** Deactivated: users.info still answers, with `deleted: true`. */
+  deleted?: boolean;
+}
+
+/**
+ * Everyone users.info knows in the sandbox workspace: the console's two people, and accounts that
+ * are never admins whatever an allowlist says (guests, the app's bot user, a deactivated account).
+ */
+export const SANDBOX_DIRECTORY: readonly SandboxUser[] = [
+  ...SANDBOX_USERS,
+  { id: 'U0GUEST', name: 'gus.guest', real_name: 'Gus Guest', is_restricted: true },
+  {
+    id: 'U0SCGUEST',
+    name: 'sam.singlechannel',
+    real_name: 'Sam Single',
+    is_restricted: true,
+    is_ultra_restricted: true,
+  },
+  { id: SANDBOX_BOT.userId, name: 'wa-onboarding', real_name: 'WA onboarding', is_bot: true },
+  { id: 'U0GONE', name: 'dee.deactivated', real_name: 'Dee Deactivated', deleted: true },
+];
+
 export interface SlackRecord {
   id: string;
   kind: string;
@@ -175,6 +209,9 @@ export class FakeSlack {
     string,
     { channel: string; ts: string; text?: string; blocks?: unknown[] }
   >();
+
+  /** The workspace's people as users.info answers them; a test may promote, demote or deactivate one. */
+  readonly users: SandboxUser[] = SANDBOX_DIRECTORY.map((u) => ({ ...u }));
 
   /** The Home tab last published for each person (views.publish), by user id. */
   private readonly homeViews = new Map<string, Record<string, unknown>>();
@@ -337,7 +374,7 @@ export class FakeSlack {
           url: 'https://sandbox.slack.local/',
         };
       case 'users.info': {
-        const user = SANDBOX_USERS.find((u) => u.id === params.user);
+        const user = this.users.find((u) => u.id === params.user);
         return user
           ? { ok: true, user: { ...user, team_id: auth.teamId } }
           : { ok: false, error: 'user_not_found' };

@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { clock } from '../clock.js';
 import { logger } from '../log.js';
 import { getAccessSettings, RESTRICTABLE, type SettingsItem } from '../security/access.js';
 import { audit } from '../security/audit.js';
@@ -38,12 +39,12 @@ async function userFacts(client: WebClient, tenant: string, userId: string, now:
 }
 
 /** Workspace admins and owners, from users.info. */
-export async function isWorkspaceAdmin(client: WebClient, tenant: string, userId: string, now = Date.now()) {
+export async function isWorkspaceAdmin(client: WebClient, tenant: string, userId: string, now = clock.now()) {
   return (await userFacts(client, tenant, userId, now)).admin;
 }
 
 /** Whether Slack knows the user as a full member (not a guest, bot or deactivated account). */
-export async function isEligibleUser(client: WebClient, tenant: string, userId: string, now = Date.now()) {
+export async function isEligibleUser(client: WebClient, tenant: string, userId: string, now = clock.now()) {
   return (await userFacts(client, tenant, userId, now)).eligible;
 }
 
@@ -52,7 +53,7 @@ export async function isEligibleUser(client: WebClient, tenant: string, userId: 
  * allowlisted (`/wa admins add`). The allowlist is read fresh (one GetItem), so a removal
  * takes effect at once in every Lambda container.
  */
-export async function isAdmin(client: WebClient, tenant: TenantId, userId: string, now = Date.now()) {
+export async function isAdmin(client: WebClient, tenant: TenantId, userId: string, now = clock.now()) {
   const facts = await userFacts(client, tenant, userId, now);
   if (facts.admin) return true;
   if (!facts.eligible) return false;
