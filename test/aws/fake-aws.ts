@@ -35,6 +35,15 @@ export interface FakeAws {
   kmsKeyId: string;
   /** Every operation received, as `Service.Operation`. */
   calls: string[];
+  /** Every request's JSON input, with its `Service.Operation`, in order. */
+  requests: Array<{ call: string; input: Record<string, unknown> }>;
+  /**
+   * Errors the next calls of a service answer instead of doing the work, one per call, e.g.
+   * `{ TrentService: ['ThrottlingException'] }`: KMS's common errors
+   * (https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html) are HTTP 400, except
+   * KMSInternalException (500).
+   */
+  faults: Record<string, string[]>;
   close(): Promise<void>;
 }
 
@@ -54,6 +63,8 @@ export async function startFakeAws(): Promise<FakeAws> {
   const parameters: FakeAws['parameters'] = new Map();
   const messages: FakeAws['messages'] = new Map();
   const calls: string[] = [];
+  const requests: FakeAws['requests'] = [];
+  const faults: FakeAws['faults'] = {};
 
   const seal = (plaintext: Buffer, context: string) => {
     const iv = randomBytes(12);
@@ -205,9 +216,13 @@ export async function startFakeAws(): Promise<FakeAws> {
         throw new AwsError('MissingAuthenticationTokenException', 'request is not signed', 403);
       }
       calls.push(`${service}.${op}`);
+      const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      requests.push({ call: `${service}.${op}`, input });
+      const fault = faults[service]?.shift();
+      if (fault) throw new AwsError(fault, `injected ${fault}`, fault === 'KMSInternalException' ? 500 : 400);
       const fn = api.ops[op];
       if (!fn) throw new AwsError('UnknownOperationException', `${service}.${op} is not modelled`);
-      send(200, fn(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));
+      send(200, fn(input));
     } catch (err) {
       const e = err instanceof AwsError ? err : new AwsError('InternalFailure', String(err), 500);
       send(e.status, { __type: e.type, message: e.message }, e.type);
@@ -223,6 +238,8 @@ export async function startFakeAws(): Promise<FakeAws> {
     messages,
     kmsKeyId,
     calls,
+    requests,
+    faults,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
