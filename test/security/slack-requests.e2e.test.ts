@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../src/sandbox/server.js';
-import { postSlack, sandboxFetch, slackMessages, slashCommandBody } from '../helpers/slack.js';
+import {
+  issueTriggerId,
+  postSlack,
+  sandboxFetch,
+  slackMessages,
+  slashCommandBody,
+} from '../helpers/slack.js';
 
 /**
  * POST /slack/events under hostile but correctly signed input: timestamps outside the
@@ -175,10 +181,61 @@ describe('signed bodies that are not Slack payloads', () => {
     expect(await snapshot()).toBe(before);
   });
 
-  it('still accepts the valid forms of the same payloads', async () => {
-    expect((await post(form(validClick()), FORM)).status).toBe(200);
-    expect((await post(form(validSubmission()), FORM)).status).toBe(200);
-    expect((await post(JSON.stringify(validEvent()), JSON_TYPE)).status).toBe(200);
+  it('passes the valid forms of the same payloads on to their listeners, whose effects are seen', async () => {
+    const since = async () => {
+      const before = (await slackMessages(stack.url)).length;
+      return async () => {
+        await stack.drain();
+        return (await slackMessages(stack.url)).slice(before) as Array<Record<string, unknown>>;
+      };
+    };
+    // Given a click on the launcher's "all actions" button, then its listener opens the launcher.
+    let after = await since();
+    const click = await post(
+      form({
+        ...validClick(),
+        trigger_id: issueTriggerId(),
+        actions: [
+          { type: 'button', action_id: 'form:launcher', block_id: 'b', value: 'all', action_ts: '1.1' },
+        ],
+      }),
+      FORM,
+    );
+    expect(click.status).toBe(200);
+    expect((await after()).map((m) => m.kind)).toContain('views.open');
+    // Given a modal submission, then its listener's answer (the field's error) comes back.
+    const submission = await post(form(validSubmission()), FORM);
+    expect(submission.status).toBe(200);
+    expect(submission.json).toMatchObject({
+      response_action: 'errors',
+      errors: { code: expect.any(String) },
+    });
+    // Given a global shortcut, then its listener opens the launcher.
+    after = await since();
+    const shortcut = await post(
+      form({
+        type: 'shortcut',
+        team: { id: 'T0SANDBOX', domain: 'sandbox' },
+        user: { id: 'U0MEMBER', team_id: 'T0SANDBOX' },
+        api_app_id: 'A0SANDBOX',
+        callback_id: 'wa:launcher',
+        trigger_id: issueTriggerId(),
+        action_ts: '1.1',
+      }),
+      FORM,
+    );
+    expect(shortcut.status).toBe(200);
+    expect((await after()).map((m) => m.kind)).toContain('views.open');
+    // Given the App Home opened, then its listener publishes the Home tab for that person.
+    after = await since();
+    const home = await post(
+      JSON.stringify({ ...validEvent(), event: { ...validEvent().event, tab: 'home' } }),
+      JSON_TYPE,
+    );
+    expect(home.status).toBe(200);
+    expect(await after()).toContainEqual(
+      expect.objectContaining({ kind: 'views.publish', user: 'U0MEMBER' }),
+    );
     const challenge = await post('{"type":"url_verification","challenge":"c123","token":"t"}', JSON_TYPE);
     expect(challenge.json).toEqual({ challenge: 'c123' });
   });
