@@ -32,7 +32,11 @@ export const modules = {
   },
   envelope: {
     mutate: 'src/security/envelope.ts',
-    tests: ['test/security/envelope.test.ts', 'test/security/key-cache.test.ts'],
+    tests: [
+      'test/security/envelope.test.ts',
+      'test/security/key-cache.test.ts',
+      'test/security/isolation.test.ts',
+    ],
     break: 85,
   },
   mrkdwn: {

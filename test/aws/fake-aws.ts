@@ -38,12 +38,12 @@ export interface FakeAws {
   /** Every request's JSON input, with its `Service.Operation`, in order. */
   requests: Array<{ call: string; input: Record<string, unknown> }>;
   /**
-   * Errors the next calls of a service answer instead of doing the work, one per call, e.g.
-   * `{ TrentService: ['ThrottlingException'] }`: KMS's common errors
-   * (https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html) are HTTP 400, except
-   * KMSInternalException (500).
+   * What the next calls of a service answer instead of doing the work, one per call: an error
+   * type, e.g. `{ TrentService: ['ThrottlingException'] }` (KMS's common errors,
+   * https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html, are HTTP 400, except
+   * KMSInternalException, 500), or `{ answer }`, a 200 with that body (a broken or partial answer).
    */
-  faults: Record<string, string[]>;
+  faults: Record<string, Array<string | { answer: Record<string, unknown> }>>;
   close(): Promise<void>;
 }
 
@@ -219,6 +219,7 @@ export async function startFakeAws(): Promise<FakeAws> {
       const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
       requests.push({ call: `${service}.${op}`, input });
       const fault = faults[service]?.shift();
+      if (typeof fault === 'object') return send(200, fault.answer);
       if (fault) throw new AwsError(fault, `injected ${fault}`, fault === 'KMSInternalException' ? 500 : 400);
       const fn = api.ops[op];
       if (!fn) throw new AwsError('UnknownOperationException', `${service}.${op} is not modelled`);

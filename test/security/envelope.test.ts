@@ -249,3 +249,79 @@ describe('the data key cache', () => {
     setKeyProvider(undefined);
   });
 });
+
+describe('what KMS and the sealed form may hold', () => {
+  it('given KMS answers without a data key, when sealing, then it fails loudly', async () => {
+    for (const answer of [
+      {},
+      { Plaintext: randomBytes(32).toString('base64') },
+      { CiphertextBlob: 'AAAA' },
+    ]) {
+      clearKeyCache();
+      aws.faults.TrentService = [{ answer }];
+      await expect(seal(T1, 'x', kms)).rejects.toThrow('KMS returned no data key');
+    }
+  });
+
+  it('given KMS answers a Decrypt without plaintext, when opened, then it fails, and not as "does not open"', async () => {
+    const sealed = await seal(T1, 'x', kms);
+    clearKeyCache();
+    aws.faults.TrentService = [{ answer: {} }];
+    const err = await open(T1, sealed, kms).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(DecryptionError);
+    expect((err as Error).message).toBe('KMS returned no plaintext');
+  });
+
+  it('given a refused ciphertext, then the error is a DecryptionError with its code, and says which part did not open', async () => {
+    const sealed = await seal(T1, 'x', kms);
+    clearKeyCache();
+    aws.faults.TrentService = ['InvalidCiphertextException'];
+    await expect(open(T1, sealed, kms)).rejects.toMatchObject({
+      name: 'DecryptionError',
+      code: 'decryption_failed',
+      message: 'data key does not open for this tenant',
+    });
+    const keys = new LocalKeyProvider(randomBytes(32));
+    const other = await seal(T1, 'x', keys);
+    const err = await open(T2, other, keys).catch((e: Error) => e);
+    expect(err).toMatchObject({
+      name: 'DecryptionError',
+      message: 'ciphertext does not open for this tenant',
+    });
+    const [v, w] = (await seal(T2, 'y', keys)).split('.');
+    const bodyOfT1 = other.split('.')[2];
+    const swapped = await open(T2, `${v}.${w}.${bodyOfT1}`, keys).catch((e: Error) => e);
+    expect(swapped).toMatchObject({
+      message: 'ciphertext does not open for this tenant',
+      cause: expect.any(Error),
+    });
+  });
+
+  it('given an empty secret, when sealed and opened, then it reads back empty (the shortest sealed body)', async () => {
+    const keys = new LocalKeyProvider(randomBytes(32));
+    expect(await open(T1, await seal(T1, '', keys), keys)).toBe('');
+  });
+
+  it.each([
+    ['not a string', undefined],
+    ['a body shorter than its nonce and tag', 'SHORT'],
+    ['no wrapped key', 'EMPTY_WRAPPED'],
+    ['no body', 'EMPTY_BODY'],
+    ['two parts', 'TWO_PARTS'],
+    ['another version', 'V3'],
+  ])('given a sealed value with %s, when opened, then it does not open', async (_what, kind) => {
+    const keys = new LocalKeyProvider(randomBytes(32));
+    const [v, w, b] = (await seal(T1, 'secret', keys)).split('.') as [string, string, string];
+    const forms: Record<string, unknown> = {
+      SHORT: `${v}.${w}.${Buffer.alloc(27).toString('base64')}`,
+      EMPTY_WRAPPED: `${v}..${b}`,
+      EMPTY_BODY: `${v}.${w}.`,
+      TWO_PARTS: `${v}.${w}`,
+      V3: `v3.${w}.${b}`,
+    };
+    const value = kind === undefined ? undefined : forms[kind];
+    const err = await open(T1, value as string, keys).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DecryptionError);
+    if (kind === 'SHORT') expect((err as Error).message).toBe('sealed value is too short');
+  });
+});

@@ -1,3 +1,4 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Clock, setClock } from '../../src/clock.js';
 import { resetConfig } from '../../src/config.js';
@@ -15,8 +16,8 @@ import {
   requiredAccess,
   whoCan,
 } from '../../src/slack/permissions.js';
-import { resetDdb } from '../../src/store/dynamo.js';
-import { type TenantId, tenantId } from '../../src/store/keys.js';
+import { ddb, resetDdb, tableName } from '../../src/store/dynamo.js';
+import { keys, type TenantId, tenantId } from '../../src/store/keys.js';
 import { startTestTable } from '../helpers/dynamo.js';
 import { startFakeSlackApi } from '../helpers/fake-slack-api.js';
 
@@ -260,5 +261,49 @@ describe('refusing an admin command', () => {
     await addAdmin(T, 'U0AAA', 'U0ADMIN');
     await addAdmin(T, 'U0BBB', 'U0ADMIN');
     expect(await whoCan(T)).toBe('workspace admins/owners and <@U0AAA>, <@U0BBB>');
+  });
+});
+
+describe('the access settings as stored', () => {
+  const putSettings = (item: Record<string, unknown>) =>
+    ddb().send(new PutCommand({ TableName: tableName(), Item: { ...keys.settings(T), ...item } }));
+
+  it('given people allowlisted out of order, when read, then the allowlist comes back sorted', async () => {
+    await addAdmin(T, 'U0ZED', 'U0ADMIN');
+    await addAdmin(T, 'U0ABE', 'U0ADMIN');
+    await addAdmin(T, 'U0MID', 'U0ADMIN');
+    expect((await getAccessSettings(T)).admins).toEqual(['U0ABE', 'U0MID', 'U0ZED']);
+  });
+
+  it('given an allowlist and restrictions stored as lists (written by hand), when read, then they count like sets', async () => {
+    await putSettings({ admins: ['U0ZED', 'U0ABE'], restricted: ['verify', 'invites'] });
+    const settings = await getAccessSettings(T);
+    expect(settings.admins).toEqual(['U0ABE', 'U0ZED']);
+    expect(settings.restricted).toEqual(['invites', 'verify']);
+  });
+
+  it('given a restriction of a group that does not exist (any more), when read, then it is left out', async () => {
+    await putSettings({ restricted: new Set(['bogus', 'templates']) });
+    expect((await getAccessSettings(T)).restricted).toEqual(['templates']);
+  });
+
+  it('given a full allowlist, when one more is added, then the refusal says so', async () => {
+    await putSettings({ admins: new Set(Array.from({ length: 50 }, (_, i) => `U0FULL${i}`)) });
+    const err = await addAdmin(T, 'U0ONEMORE', 'U0ADMIN').catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      name: 'AllowlistFullError',
+      code: 'allowlist_full',
+      message: 'the allowlist holds at most 50 people',
+    });
+  });
+
+  it('given a change, when read, then who made it and when are kept', async () => {
+    now = Date.UTC(2026, 11, 6, 13);
+    await setRestricted(T, 'optins', true, 'U0ADMIN');
+    expect(await getAccessSettings(T)).toMatchObject({
+      restricted: ['optins'],
+      changedBy: 'U0ADMIN',
+      changedAt: '2026-12-06T13:00:00.000Z',
+    });
   });
 });
