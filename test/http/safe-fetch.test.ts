@@ -369,7 +369,8 @@ describe('safeFetch: what is read, and how it ends', () => {
   });
 
   it('given a connection cut mid-body, when fetched, then it is a network error', async () => {
-    expect(await refusal(`${origin}/breaks`)).toBe('network');
+    const err = await safeFetch(`${origin}/breaks`, opts()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'network', cause: expect.any(Error) });
   });
 
   it('given nobody listening, when fetched, then it is a network error, not a timeout', async () => {
@@ -377,7 +378,12 @@ describe('safeFetch: what is read, and how it ends', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const gone = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
     await new Promise((r) => closed.close(r));
-    expect(await refusal(`${gone}/x`, { allow: [gone] })).toBe('network');
+    const err = await safeFetch(`${gone}/x`, opts({ allow: [gone] })).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'network',
+      message: 'the server could not be reached',
+      cause: expect.objectContaining({ code: 'ECONNREFUSED' }),
+    });
   });
 
   it('given a 3xx without a Location, or a 300, when fetched, then it is an HTTP status error', async () => {
@@ -431,6 +437,18 @@ describe('safeFetch: what is read, and how it ends', () => {
     expect(await why(`${origin}/chunked?n=1001`)).toBe('too_large: larger than 1000 bytes');
     expect(await why(`${origin}/stalls`, { timeoutMs: 200 })).toBe('timeout: the server took too long');
     expect(await why(`${origin}/breaks`)).toBe('network: the download broke off');
+    expect(await why(`${origin}/hang`, { timeoutMs: 200 })).toBe('timeout: the server took too long');
+    const failing = async () => {
+      throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+    };
+    const dnsErr = await safeFetch('https://nowhere.example/', opts({ resolve: failing })).catch(
+      (e: unknown) => e,
+    );
+    expect(dnsErr).toMatchObject({
+      code: 'dns_failed',
+      message: 'the host name does not resolve',
+      cause: expect.objectContaining({ code: 'ENOTFOUND' }),
+    });
   });
 
   it('given the system resolver, when a name resolves to loopback (localhost), then it is refused', async () => {
@@ -535,6 +553,15 @@ describe('safeFetch: a public host', () => {
       resolve: noDns,
     }).catch(() => undefined);
     expect(dialed).toEqual([expect.objectContaining({ scheme: 'https', address: PUBLIC_V4, port: 443 })]);
+    dialed.length = 0;
+    await safeFetch(`https://[${PUBLIC_V6}]/doc.pdf`, {
+      maxBytes: 1000,
+      timeoutMs: 2_000,
+      resolve: noDns,
+    }).catch(() => undefined);
+    expect(dialed).toEqual([
+      expect.objectContaining({ scheme: 'https', host: PUBLIC_V6, address: PUBLIC_V6, family: 6, port: 443 }),
+    ]);
   });
 
   it('given a public redirect to the same host, when fetched, then it is followed over HTTPS', async () => {
