@@ -218,6 +218,18 @@ describe('what Slack sends passes the gate, with its kind', () => {
       'event',
     ],
     ['an ssl_check', 'ssl_check=1&token=legacy', FORM, 'ssl_check'],
+    [
+      'a message event with its author',
+      event({}, { type: 'message', user: 'U0MEMBER', tab: undefined, channel: 'C0SANDBOX' }),
+      JSON_TYPE,
+      'event',
+    ],
+    [
+      'an event whose user is an object',
+      event({}, { type: 'user_change', user: { id: 'U0MEMBER' }, tab: undefined }),
+      JSON_TYPE,
+      'event',
+    ],
   ])('given %s, when checked, then it passes with its kind', (_what, body, type, kind) => {
     expect(check(body, type)).toEqual({ ok: true, kind });
   });
@@ -274,9 +286,51 @@ describe('what is not a Slack payload is refused with 400', () => {
       JSON_TYPE,
     ],
     ['a JSON body that is not JSON', '{"type":', JSON_TYPE],
+    ['a field Slack never repeats, repeated', `${slash()}&token=again`, FORM],
+    ['a command preceded by text', slash({ command: 'x/wa' }), FORM],
+    ['a command followed by punctuation', slash({ command: '/wa!' }), FORM],
+    ['a click whose enterprise id is not Slack’s', form(click({ enterprise: { id: 'grid-1' } })), FORM],
+    ['a click whose container type is a number', form(click({ container: { type: 7 } })), FORM],
+    [
+      'a click whose channel id is over 64 characters',
+      form(click({ channel: { id: `C${'0'.repeat(64)}` } })),
+      FORM,
+    ],
+    [
+      'a click in a modal whose state values are not a map',
+      form(click({ view: view({ state: { values: 'x' } }) })),
+      FORM,
+    ],
+    [
+      'a submission whose block values are not maps',
+      form(submission({ view: view({ state: { values: { b: 'x' } } }) })),
+      FORM,
+    ],
+    [
+      'an event whose user id is over 64 characters',
+      event({}, { type: 'user_change', user: { id: 'U'.repeat(65) }, tab: undefined }),
+      JSON_TYPE,
+    ],
+    [
+      'an event whose authorization names a team that is not Slack’s',
+      event({ authorizations: [{ team_id: 'team-1' }] }),
+      JSON_TYPE,
+    ],
     ['an unknown JSON type', JSON.stringify({ type: 'block_actions' }), JSON_TYPE],
   ])('given %s, when checked, then it is refused with 400', (_what, body, type) => {
     expect(check(body, type)).toMatchObject({ ok: false, status: 400 });
+  });
+});
+
+describe('a refusal says what was wrong', () => {
+  it.each([
+    ['an interaction', 'payload=null', FORM, 'not a Slack interaction payload'],
+    ['a slash command', slash({ team_id: 'x' }), FORM, 'not a Slack slash command'],
+    ['an event', '{}', JSON_TYPE, 'not a Slack event'],
+    ['a content type', '{}', 'text/plain', 'unsupported content type'],
+    ['a repeated field', `${slash()}&token=again`, FORM, 'repeated form field'],
+  ])('given a bad %s, then the reason names it', (_what, body, type, reason) => {
+    expect(classifySlackBody(body, type)).toEqual({ ok: false, status: 400, reason });
   });
 });
 
