@@ -277,3 +277,78 @@ describe('constantTimeEqual', () => {
     );
   });
 });
+
+describe('signatures at their edges', () => {
+  const raw = '{"id":"evt_edge"}';
+  const v2 = hmac(SECRET, `${t}.${raw}`);
+  /** A header padded with an unknown scheme (ignored, as Zavu asks) to exactly `length` characters. */
+  const padded = (header: string, length: number) => `${header},v9=${'0'.repeat(length - header.length - 4)}`;
+
+  it('given a Zavu header of exactly 1,024 characters, then it is read; one more, refused', () => {
+    const header = `t=${t},v2=${v2}`;
+    expect(padded(header, 1024)).toHaveLength(1024);
+    expect(verifyZavuSignature(raw, padded(header, 1024), SECRET, NOW)).toBe(true);
+    expect(verifyZavuSignature(raw, padded(header, 1025), SECRET, NOW)).toBe(false);
+  });
+
+  it('given parts without "=" and spaces around values, then the parts are ignored and the values trimmed', () => {
+    expect(verifyZavuSignature(raw, `t=${t},v2=${v2},tx`, SECRET, NOW)).toBe(true);
+    expect(verifyZavuSignature(raw, `t= ${t} , v2= ${v2} `, SECRET, NOW)).toBe(true);
+    expect(verifyZavuSignature(raw, `=x,t=${t},v2=${v2}`, SECRET, NOW)).toBe(true);
+  });
+
+  it('given a timestamp that is not plain decimal seconds, even one signed as sent, then it is refused', () => {
+    for (const ts of [`0x${t.toString(16)}`, `${t}.0`, `+${t}`, ` ${t}x`]) {
+      const header = `t=${ts},v2=${hmac(SECRET, `${ts.trim()}.${raw}`)}`;
+      expect(verifyZavuSignature(raw, header, SECRET, NOW), ts).toBe(false);
+    }
+  });
+
+  it('given a signature with text before or after its 64 hex digits, then it is not a signature', () => {
+    expect(verifyZavuSignature(raw, `t=${t},v2=${v2}00`, SECRET, NOW)).toBe(false);
+    expect(verifyZavuSignature(raw, `t=${t},v2=00${v2}`, SECRET, NOW)).toBe(false);
+    expect(verifyZavuSignature(raw, `t=${t},v1=${hmac(SECRET, raw)}ff`, SECRET, NOW)).toBe(false);
+  });
+
+  it('given no secret, then no Zavu header verifies, not even one signed with the empty secret', () => {
+    const header = `t=${t},v2=${hmac('', `${t}.${raw}`)}`;
+    expect(verifyZavuSignature(raw, header, '', NOW)).toBe(false);
+  });
+
+  it('given a Meta header of exactly 1,024 characters (spaces around it), then it is read; one more, refused', () => {
+    const sig = signMeta(raw, SECRET);
+    const spaced = (n: number) => ` ${sig}${' '.repeat(n - sig.length - 1)}`;
+    expect(verifyMetaSignature(raw, spaced(1024), SECRET)).toBe(true);
+    expect(verifyMetaSignature(raw, spaced(1025), SECRET)).toBe(false);
+  });
+
+  it('given a Meta signature under another scheme name of the same length, then it is refused', () => {
+    const hex = hmac(SECRET, raw);
+    expect(verifyMetaSignature(raw, `sha512=${hex}`, SECRET)).toBe(false);
+    expect(verifyMetaSignature(raw, `SHA256=${hex.toUpperCase()}`, SECRET)).toBe(true);
+    expect(verifyMetaSignature(raw, `sha256=${hex}`, '')).toBe(false);
+  });
+
+  it('given a handshake token of exactly 1,024 characters, then it is compared; longer ones are not', () => {
+    const long = 'k'.repeat(1024);
+    const q = (token: string) => ({
+      'hub.mode': 'subscribe',
+      'hub.verify_token': token,
+      'hub.challenge': 'c1',
+    });
+    expect(verifyMetaHandshake(q(long), long)).toBe('c1');
+    expect(verifyMetaHandshake(q(`${long}k`), `${long}k`)).toBeUndefined();
+    expect(verifyMetaHandshake({ 'hub.mode': 'subscribe', 'hub.challenge': 'c1' }, 'x')).toBeUndefined();
+    expect(
+      verifyMetaHandshake({ 'hub.verify_token': 'x', 'hub.challenge': 'c1' } as Record<string, string>, 'x'),
+    ).toBeUndefined();
+  });
+
+  it('given a shared secret header of exactly 1,024 characters, then it is compared; longer ones are not', () => {
+    const long = 's'.repeat(1024);
+    expect(verifySharedSecret(long, long)).toBe(true);
+    expect(verifySharedSecret(`${long}s`, `${long}s`)).toBe(false);
+    expect(verifySharedSecret(`bearer   ${SECRET}  `, SECRET)).toBe(true);
+    expect(verifySharedSecret(`Bearer ${SECRET}`, `Bearer ${SECRET}`)).toBe(false);
+  });
+});
