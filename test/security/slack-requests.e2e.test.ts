@@ -190,7 +190,7 @@ describe('signed bodies that are not Slack payloads', () => {
       };
     };
     // Given a click on the launcher's "all actions" button, then its listener opens the launcher.
-    let after = await since();
+    let effectsOf = await since();
     const click = await post(
       form({
         ...validClick(),
@@ -202,7 +202,7 @@ describe('signed bodies that are not Slack payloads', () => {
       FORM,
     );
     expect(click.status).toBe(200);
-    expect((await after()).map((m) => m.kind)).toContain('views.open');
+    expect((await effectsOf()).map((m) => m.kind)).toContain('views.open');
     // Given a modal submission, then its listener's answer (the field's error) comes back.
     const submission = await post(form(validSubmission()), FORM);
     expect(submission.status).toBe(200);
@@ -211,7 +211,7 @@ describe('signed bodies that are not Slack payloads', () => {
       errors: { code: expect.any(String) },
     });
     // Given a global shortcut, then its listener opens the launcher.
-    after = await since();
+    effectsOf = await since();
     const shortcut = await post(
       form({
         type: 'shortcut',
@@ -225,15 +225,15 @@ describe('signed bodies that are not Slack payloads', () => {
       FORM,
     );
     expect(shortcut.status).toBe(200);
-    expect((await after()).map((m) => m.kind)).toContain('views.open');
+    expect((await effectsOf()).map((m) => m.kind)).toContain('views.open');
     // Given the App Home opened, then its listener publishes the Home tab for that person.
-    after = await since();
+    effectsOf = await since();
     const home = await post(
       JSON.stringify({ ...validEvent(), event: { ...validEvent().event, tab: 'home' } }),
       JSON_TYPE,
     );
     expect(home.status).toBe(200);
-    expect(await after()).toContainEqual(
+    expect(await effectsOf()).toContainEqual(
       expect.objectContaining({ kind: 'views.publish', user: 'U0MEMBER' }),
     );
     const challenge = await post('{"type":"url_verification","challenge":"c123","token":"t"}', JSON_TYPE);
