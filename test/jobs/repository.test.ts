@@ -426,6 +426,14 @@ describe('a step kept by its worker (event-driven work goes on at once)', () => 
     expect(next).toMatchObject({ state: 'running', leaseUntil: NOW + LEASE_MS + 5 });
   });
 
+  it('given a step that read events and waits for later, when a lease is offered, then it is not kept', async () => {
+    const { job: c, lease } = await claimed();
+    const next = await repo.finishStep(c, lease, { type: 'wait', until: NOW + 5 * MIN }, NOW, 1, {
+      leaseUntil: NOW + LEASE_MS,
+    });
+    expect(next).toMatchObject({ state: 'waiting', leaseOwner: undefined, dueAt: NOW + 5 * MIN });
+  });
+
   it('given no events, when a poll asks to be due now, then it is not kept (the scheduler paces polls)', async () => {
     const { job: c, lease } = await claimed();
     const next = await repo.finishStep(c, lease, { type: 'wait', until: NOW }, NOW, 0, {
@@ -548,6 +556,37 @@ describe('a parked wait (its next step comes by a delayed message)', () => {
     expect(again.indexAt).toBe(first.indexAt);
     expect((await stored(c)).dueAt).toBe(first.indexAt);
     expect(capacity.indexWcu).toBe(0);
+  });
+
+  it('given a parked job whose recovery time falls short of the new lease, when parked again, then its index key moves past it', async () => {
+    const { job: c, lease } = await claimed();
+    const first = await repo.finishStep(
+      c,
+      lease,
+      { type: 'wait', until: NOW + 5 * MIN },
+      NOW,
+      0,
+      undefined,
+      park,
+    );
+    const at = (first.indexAt as number) - 10 * MIN;
+    const again = await repo.finishStep(
+      first,
+      'parked-lease',
+      { type: 'wait', until: at + 60 * MIN },
+      at,
+      0,
+      undefined,
+      {
+        lease: 'parked-2',
+      },
+    );
+    const leaseUntil = at + 60 * MIN + LEASE_MS;
+    // The bucket is three waits (3 hours) here.
+    const bucket = 3 * 60 * MIN;
+    expect(again.indexAt).toBe(Math.ceil(leaseUntil / bucket) * bucket + bucket);
+    expect(again.indexAt).toBeGreaterThan(first.indexAt as number);
+    expect((await stored(c)).dueAt).toBe(again.indexAt);
   });
 
   it('given a parked job, when its next step is not parked, then its run time is dropped and the index key is its due time', async () => {
@@ -709,9 +748,10 @@ describe('events for a job', () => {
             new UpdateCommand({
               TableName: tableName(),
               Key: keys.job(T, c.id),
-              UpdateExpression: 'SET #state = :w REMOVE leaseOwner, leaseUntil',
+              // The holder's step waits an hour: only the event makes the job due now.
+              UpdateExpression: 'SET #state = :w, dueAt = :later REMOVE leaseOwner, leaseUntil',
               ExpressionAttributeNames: { '#state': 'state' },
-              ExpressionAttributeValues: { ':w': 'waiting' },
+              ExpressionAttributeValues: { ':w': 'waiting', ':later': NOW + 60 * MIN },
             }),
           );
         }
@@ -761,6 +801,7 @@ describe('cancelling, listing and finding due jobs', () => {
       expect(item).not.toHaveProperty(gone);
     expect(capacity.indexWcu).toBe(1);
     expect(await repo.cancel(T, c.id, 'again', NOW + 6)).toBe(false);
+    expect(capacity.indexWcu).toBe(1);
     expect((await stored(c)).lastError).toBe('cancelled by U0ADMIN');
   });
 
@@ -775,6 +816,9 @@ describe('cancelling, listing and finding due jobs', () => {
     expect((await repo.list(T, { all: true })).map((j) => j.id)).toEqual(made.map((j) => j.id).reverse());
     expect(await repo.list(T, { all: true, limit: 2 })).toHaveLength(2);
     expect((await repo.list(T))[0]?.tenant).toBe(T);
+    // Other items of the tenant (a target pointer) are not jobs.
+    await repo.pointTarget(made[0] as Job, 'somewhere', NOW);
+    expect(await repo.list(T, { all: true })).toHaveLength(5);
     expect(await repo.list(tenantId(`${T}NONE`))).toEqual([]);
   });
 
