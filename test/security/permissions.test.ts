@@ -1,5 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WebClient } from '@slack/web-api';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Clock, setClock } from '../../src/clock.js';
 import { resetConfig } from '../../src/config.js';
 import { FakeSlack } from '../../src/sandbox/fake-slack.js';
@@ -20,6 +21,7 @@ import { ddb, resetDdb, tableName } from '../../src/store/dynamo.js';
 import { keys, type TenantId, tenantId } from '../../src/store/keys.js';
 import { startTestTable } from '../helpers/dynamo.js';
 import { startFakeSlackApi } from '../helpers/fake-slack-api.js';
+import { captureOutput } from '../helpers/output.js';
 
 /**
  * Who may run admin commands, against the fake Slack's users.info over HTTP (its directory has
@@ -123,6 +125,14 @@ describe('who counts as an admin', () => {
     expect(await isEligibleUser(client, T, 'U0STRANGER')).toBe(false);
   });
 
+  it('given Slack cannot be reached, when asked, then the error comes through as it is', async () => {
+    const client = new WebClient('xoxb-any', {
+      slackApiUrl: 'http://127.0.0.1:1/api/',
+      retryConfig: { retries: 0 },
+    });
+    await expect(isAdmin(client, T, 'U0ADMIN')).rejects.toMatchObject({ code: 'slack_webapi_request_error' });
+  });
+
   it('given Slack refuses the call itself (a revoked token), when asked, then the error is not taken for "not an admin"', async () => {
     const client = slack.client('xoxb-revoked');
     await expect(isAdmin(client, T, 'U0ADMIN')).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
@@ -216,8 +226,19 @@ describe('the access a command needs', () => {
     expect(await requiredAccess(invite, T, restricted)).toBe('admin');
   });
 
-  it('given the settings cannot be read, when a restrictable command asks, then it needs admin (fail closed)', async () => {
-    expect(await withFailingTable(() => requiredAccess(invite, T))).toBe('admin');
+  it('given the settings cannot be read, when a restrictable command asks, then it needs admin (fail closed), and says so in the log', async () => {
+    const out: string[] = [];
+    captureOutput(out);
+    try {
+      expect(await withFailingTable(() => requiredAccess(invite, T))).toBe('admin');
+    } finally {
+      vi.restoreAllMocks();
+    }
+    const line = out.find((l) =>
+      l.includes('could not read access settings; treating the command as admin-only'),
+    );
+    expect(line).toContain('"level":"WARN"');
+    expect(line).toContain('ResourceNotFoundException');
     const failing = () => Promise.reject(new Error('ProvisionedThroughputExceededException'));
     expect(await requiredAccess(invite, T, failing)).toBe('admin');
   });
@@ -251,8 +272,20 @@ describe('refusing an admin command', () => {
     );
   });
 
-  it('given the table cannot be written or read, when refused, then the refusal still answers', async () => {
-    const reply = await withFailingTable(() => refusal({ path: 'audit' }, ctx()));
+  it('given the table cannot be written or read, when refused, then the refusal still answers, and the log says what failed', async () => {
+    const out: string[] = [];
+    captureOutput(out);
+    let reply: Awaited<ReturnType<typeof refusal>>;
+    try {
+      reply = await withFailingTable(() => refusal({ path: 'audit' }, ctx()));
+    } finally {
+      vi.restoreAllMocks();
+    }
+    for (const message of ['could not audit a refusal', 'could not read the admin allowlist']) {
+      const line = out.find((l) => l.includes(message));
+      expect(line, message).toContain('"level":"WARN"');
+      expect(line, message).toContain('ResourceNotFoundException');
+    }
     expect(reply.text).toContain('is for workspace admins and owners, and people an admin has allowlisted.');
   });
 
