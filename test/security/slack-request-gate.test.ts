@@ -376,6 +376,8 @@ describe('only Slack, and only now, can sign', () => {
   it('given no signing secret, then nothing is valid', () => {
     expect(slackSignatureValid(slash(), TS, sign(slash(), TS, ''), '')).toBe(false);
     expect(slackSignatureValid(slash(), undefined, sign(slash()), SECRET)).toBe(false);
+    // A missing timestamp is not the text "undefined", whatever was signed.
+    expect(slackSignatureValid(slash(), undefined, sign(slash(), 'undefined'), SECRET)).toBe(false);
   });
 
   it('given timestamps up to 5 minutes away either way, then they pass; a second more, they do not', () => {
