@@ -198,7 +198,7 @@ describe('the admin facts cache', () => {
 });
 
 describe('the access a command needs', () => {
-  const invite = { path: 'invite partner', access: 'member' } as const;
+  const invite = { path: 'invite partner', access: 'member', restrict: 'invites' } as const;
   const connect = { path: 'connect', access: 'admin' } as const;
   const jobs = { path: 'jobs', access: 'member' } as const;
 
@@ -266,7 +266,7 @@ describe('refusing an admin command', () => {
   });
 
   it('given a restricted group, when refused, then the refusal says an admin restricted it', async () => {
-    const reply = await refusal({ path: 'invite sign' }, ctx());
+    const reply = await refusal({ path: 'invite sign', restrict: 'invites' }, ctx());
     expect(reply.text).toBe(
       ':no_entry: `/wa invite sign` is for workspace admins and owners. An admin has restricted sending and cancelling invites to admins in this workspace. Ask one of them to run it.',
     );
