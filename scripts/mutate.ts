@@ -44,7 +44,7 @@ for (const name of names.length ? names : Object.keys(all)) {
     .map((m) => `${m.location.start.line}:${m.mutatorName}`);
   if (score < threshold || run.status !== 0) failed = true;
   rows.push(
-    `${name}: ${score.toFixed(2)} % (${detected} of ${detected + undetected} detected, break ${threshold}, ${seconds} s)` +
+    `${name}: ${score.toFixed(2)} % (${detected} of ${detected + undetected} detected, ${count('Ignored')} marked equivalent in the source, break ${threshold}, ${seconds} s)` +
       (survivors.length ? ` survivors ${survivors.join(' ')}` : ''),
   );
 }

@@ -352,3 +352,19 @@ describe('signatures at their edges', () => {
     expect(verifySharedSecret(`Bearer ${SECRET}`, `Bearer ${SECRET}`)).toBe(false);
   });
 });
+
+describe('a secret that is not configured', () => {
+  it('given no secret at all (undefined), then nothing verifies and nothing throws', () => {
+    const missing = undefined as unknown as string;
+    const raw = '{}';
+    expect(verifyZavuSignature(raw, signZavu(raw, SECRET, NOW), missing, NOW)).toBe(false);
+    expect(verifyMetaSignature(raw, signMeta(raw, SECRET), missing)).toBe(false);
+    expect(verifySharedSecret(SECRET, missing)).toBe(false);
+    expect(
+      verifyMetaHandshake(
+        { 'hub.mode': 'subscribe', 'hub.verify_token': 'x', 'hub.challenge': 'c' },
+        missing,
+      ),
+    ).toBeUndefined();
+  });
+});
