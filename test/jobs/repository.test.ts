@@ -475,6 +475,7 @@ describe('a parked wait (its next step comes by a delayed message)', () => {
     const recovery = Math.ceil(leaseUntil / PARK_BUCKET_MS) * PARK_BUCKET_MS + PARK_BUCKET_MS;
     expect(next).toMatchObject({
       state: 'waiting',
+      version: c.version + 1,
       dueAt: until,
       indexAt: recovery,
       leaseOwner: 'parked-lease',
