@@ -7,13 +7,7 @@ import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetConfig } from '../../src/config.js';
-import {
-  isBlockedAddress,
-  resetSafeFetch,
-  SafeFetchError,
-  safeFetch,
-  testAllowlist,
-} from '../../src/http/safe-fetch.js';
+import { isBlockedAddress, SafeFetchError, safeFetch, testAllowlist } from '../../src/http/safe-fetch.js';
 
 /** A local server (allowlisted by origin, as tests do) whose routes script redirects and bodies. */
 let server: Server;
@@ -462,7 +456,6 @@ describe('safeFetch: the test allowlist from the environment', () => {
     if (saved === undefined) delete process.env.SAFE_FETCH_TEST_ALLOWLIST;
     else process.env.SAFE_FETCH_TEST_ALLOWLIST = saved;
     resetConfig();
-    resetSafeFetch();
   });
 
   it('given SAFE_FETCH_TEST_ALLOWLIST names an origin (spaces and paths allowed), when fetched, then it is allowed; once changed and the configuration reloaded, no longer', async () => {
@@ -473,8 +466,8 @@ describe('safeFetch: the test allowlist from the environment', () => {
     process.env.SAFE_FETCH_TEST_ALLOWLIST = '';
     // Kept until the configuration changes (read once per configuration, not per fetch)...
     expect(testAllowlist()).toEqual([otherOrigin]);
-    // ...and forgotten when asked, or when it does.
-    resetSafeFetch();
+    // ...and read again when it does.
+    resetConfig();
     expect(testAllowlist()).toEqual([]);
     process.env.SAFE_FETCH_TEST_ALLOWLIST = otherOrigin;
     resetConfig();

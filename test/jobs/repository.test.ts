@@ -1,4 +1,4 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetConfig } from '../../src/config.js';
 import { capacity } from '../../src/jobs/capacity.js';
@@ -8,10 +8,7 @@ import {
   JobRepository,
   leaseToken,
   newJobId,
-  PARK_BUCKET_MS,
   PARK_MAX_MS,
-  PARK_MIN_MS,
-  retentionTtl,
   shardOf,
   TAKEOVER_MARGIN_MS,
 } from '../../src/jobs/repository.js';
@@ -31,6 +28,9 @@ let seq = 0;
 let T: TenantId;
 const NOW = Date.UTC(2026, 11, 6, 12);
 const MIN = 60_000;
+/** Waits from a minute (to PARK_MAX_MS) are parked; a parked job's recovery time moves in buckets of at least an hour. */
+const PARK_MIN_MS = MIN;
+const PARK_BUCKET_MS = 60 * MIN;
 
 beforeAll(async () => {
   table = await startTestTable({ DUE_SHARDS: '4', JOB_RETENTION_DAYS: '30' });
@@ -877,6 +877,13 @@ describe('the "already started" pointer', () => {
     await repo.pointTarget(a, 't', NOW);
     await repo.pointTarget(b, 't', NOW + 1000);
     expect(await repo.latestForTarget(T, 'U0MEMBER', a.kind, 't')).toBe(b.id);
-    expect(retentionTtl(NOW + 1000)).toBe(Math.floor((NOW + 1000) / 1000) + 30 * 86_400);
+    const pointer = await ddb().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :t)',
+        ExpressionAttributeValues: { ':pk': keys.job(T, 'x').pk, ':t': 'TARGET#' },
+      }),
+    );
+    expect(pointer.Items?.map((i) => i.ttl)).toEqual([Math.floor((NOW + 1000) / 1000) + 30 * 86_400]);
   });
 });

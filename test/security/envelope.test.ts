@@ -9,7 +9,6 @@ import {
   forgetTenantKeys,
   type KeyProvider,
   KmsKeyProvider,
-  keyProvider,
   LocalKeyProvider,
   open,
   seal,
@@ -239,14 +238,6 @@ describe('the data key cache', () => {
     await seal(T1, 'again', keys);
     await seal(T2, 'again', keys);
     expect(keys.generate).toBe(3);
-  });
-
-  it('given no provider was set, when asked, then the configured one (KMS when KMS_KEY_ID is set) is used and kept', () => {
-    setKeyProvider(undefined);
-    const p = keyProvider();
-    expect(p).toBeInstanceOf(KmsKeyProvider);
-    expect(keyProvider()).toBe(p);
-    setKeyProvider(undefined);
   });
 });
 

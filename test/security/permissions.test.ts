@@ -245,6 +245,8 @@ describe('the access a command needs', () => {
 });
 
 describe('refusing an admin command', () => {
+  const NOBODY_ELSE =
+    'workspace admins and owners (nobody else is on this app’s admin list yet: a workspace admin or owner can add people with `/wa admins add @user`)';
   const ctx = () => ({ tenant: T, userId: 'U0MEMBER' }) as CommandContext;
 
   it('given a member, when refused, then the refusal is audited and names who can run it', async () => {
@@ -268,7 +270,7 @@ describe('refusing an admin command', () => {
   it('given a restricted group, when refused, then the refusal says an admin restricted it', async () => {
     const reply = await refusal({ path: 'invite sign', restrict: 'invites' }, ctx());
     expect(reply.text).toBe(
-      ':no_entry: `/wa invite sign` is for workspace admins and owners. An admin has restricted sending and cancelling invites to admins in this workspace. Ask one of them to run it.',
+      `:no_entry: \`/wa invite sign\` is for ${NOBODY_ELSE}. An admin has restricted sending and cancelling invites to admins in this workspace. Ask one of them to run it.`,
     );
   });
 
@@ -290,7 +292,7 @@ describe('refusing an admin command', () => {
   });
 
   it('given several allowlisted people, then whoCan names them all', async () => {
-    expect(await whoCan(T)).toBe('workspace admins and owners');
+    expect(await whoCan(T)).toBe(NOBODY_ELSE);
     await addAdmin(T, 'U0AAA', 'U0ADMIN');
     await addAdmin(T, 'U0BBB', 'U0ADMIN');
     expect(await whoCan(T)).toBe('workspace admins/owners and <@U0AAA>, <@U0BBB>');
