@@ -7,7 +7,13 @@ import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetConfig } from '../../src/config.js';
-import { isBlockedAddress, SafeFetchError, safeFetch, testAllowlist } from '../../src/http/safe-fetch.js';
+import {
+  isBlockedAddress,
+  refusalSentence,
+  SafeFetchError,
+  safeFetch,
+  testAllowlist,
+} from '../../src/http/safe-fetch.js';
 
 /** A local server (allowlisted by origin, as tests do) whose routes script redirects and bodies. */
 let server: Server;
@@ -239,6 +245,9 @@ describe('isBlockedAddress', () => {
     '::ffff:169.254.169.254',
     '::10.0.0.5',
     '64:FF9B::0A00:0005',
+    '0:0:0:0:0:ffff:a00:5',
+    '::ffff:0:10.0.0.5',
+    '64:ff9b:1:0:0:0:a00:5',
     'not-an-ip',
   ])('refuses %s', (address) => {
     expect(isBlockedAddress(address)).toBe(true);
@@ -253,6 +262,16 @@ describe('isBlockedAddress', () => {
     '::ffff:0:808:808',
     '64:ff9b::93.184.216.34',
     '::ffff:5db8:d822',
+    // Public IPv6 addresses whose last 32 bits merely look like a private IPv4 address, or whose
+    // first bytes come near the carrying prefixes: judged as IPv6, and public.
+    '2606:4700::ffff:a00:5',
+    '2606:4700::ffff:0:a00:5',
+    '2606:4700::a00:5',
+    '2001:4860:4860::8888',
+    '2a02:26f0::1',
+    '2606:4700:4700::',
+    '2a00:1450:4001:829:0:0:0:200e',
+    '2A00:1450:4001:829::200E',
   ])('allows public %s', (address) => {
     expect(isBlockedAddress(address)).toBe(false);
   });
@@ -447,6 +466,17 @@ describe('safeFetch: what is read, and how it ends', () => {
 
   it('given the system resolver, when a name resolves to loopback (localhost), then it is refused', async () => {
     expect(await refusal('https://localhost/x')).toBe('blocked_address');
+  });
+});
+
+describe('the one sentence a person gets for a refused link', () => {
+  it('given any refusal, then the answer names what could not be fetched and says what is fetched, never which check failed', () => {
+    expect(refusalSentence()).toBe(
+      'That link could not be fetched: I fetch only public https:// addresses on port 443 that answer with the file.',
+    );
+    expect(refusalSentence('The photo link')).toBe(
+      'The photo link could not be fetched: I fetch only public https:// addresses on port 443 that answer with the file.',
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetConfig } from '../../src/config.js';
 import { capacity } from '../../src/jobs/capacity.js';
@@ -885,5 +885,99 @@ describe('the "already started" pointer', () => {
       }),
     );
     expect(pointer.Items?.map((i) => i.ttl)).toEqual([Math.floor((NOW + 1000) / 1000) + 30 * 86_400]);
+  });
+});
+
+describe('short references, client lists and provider references', () => {
+  const RETAIN_DEPLOYMENT = Math.floor((NOW + 90 * 86_400_000) / 1000) + 30 * 86_400;
+
+  it('given a prefix, when numbers are drawn, then they count up from 1 per prefix and per workspace', async () => {
+    expect(await repo.nextRef(T, 'INV')).toBe('INV-1');
+    expect(await repo.nextRef(T, 'INV')).toBe('INV-2');
+    expect(await repo.nextRef(T, 'DEP')).toBe('DEP-1');
+    expect(await repo.nextRef(tenantId(`${T}X`), 'INV')).toBe('INV-1');
+  });
+
+  it('given a job with a short reference, when pointed at, then the reference finds it in any case and with spaces; other forms do not', async () => {
+    const j = job({ ref: 'INV-12' });
+    await repo.pointRef(j, NOW);
+    expect(await repo.idOf(T, 'INV-12')).toBe(j.id);
+    expect(await repo.idOf(T, ' inv-12 ')).toBe(j.id);
+    expect(await repo.idOf(T, 'INV-012')).toBe(j.id);
+    expect(await repo.idOf(T, 'INV-13')).toBeUndefined();
+    expect(await repo.idOf(tenantId(`${T}X`), 'INV-12')).toBeUndefined();
+    const item = await ddb().send(new GetCommand({ TableName: tableName(), Key: keys.jobRef(T, 'INV-12') }));
+    expect(item.Item).toMatchObject({ jobId: j.id, ttl: RETAIN_DEPLOYMENT });
+  });
+
+  it('given a job without a short reference, when pointed at, then nothing is written', async () => {
+    const send = vi.spyOn(ddb(), 'send');
+    try {
+      await repo.pointRef(job(), NOW);
+      expect(send).not.toHaveBeenCalled();
+    } finally {
+      send.mockRestore();
+    }
+  });
+
+  it('given text that is a job id or not a reference, then an id passes as it is and the rest is unknown', async () => {
+    const id = newJobId(NOW);
+    expect(await repo.idOf(T, id)).toBe(id);
+    for (const text of [
+      'jshort',
+      'J1234567890',
+      'x-1',
+      'TOOLONG-1',
+      'INV-',
+      'INV-1234567890',
+      `${id}!`,
+      `x${id}`,
+    ])
+      expect(await repo.idOf(T, text), text).toBeUndefined();
+  });
+
+  it('given ids, some repeated and some unknown, when read together, then each job that exists comes once, in batches of 100', async () => {
+    const made: Job[] = [];
+    for (let i = 0; i < 105; i++) {
+      const j = job({ id: newJobId(NOW + i) });
+      await repo.create(j);
+      made.push(j);
+    }
+    const send = vi.spyOn(ddb(), 'send');
+    try {
+      const ids = [...made.map((j) => j.id), made[0]?.id as string, 'jmissing0000'];
+      const got = await repo.getMany(T, ids);
+      expect(got.map((j) => j.id).sort()).toEqual(made.map((j) => j.id).sort());
+      expect(got[0]?.tenant).toBe(T);
+      expect(send).toHaveBeenCalledTimes(2);
+    } finally {
+      send.mockRestore();
+    }
+    expect(await repo.getMany(T, [])).toEqual([]);
+  });
+
+  it('given a job, when listed under its client, then the client item points at it for as long as a deployment could run plus the retention', async () => {
+    const j = job();
+    await repo.listUnderClient(j, 'acme', NOW);
+    const out = await ddb().send(
+      new GetCommand({ TableName: tableName(), Key: keys.clientWork(T, 'acme', NOW, 'job', j.id) }),
+    );
+    expect(out.Item).toMatchObject({ type: 'job', id: j.id, at: NOW, ttl: RETAIN_DEPLOYMENT });
+  });
+
+  it("given a finished job's provider references, when expired, then each still naming the job gets the retention, others are left alone", async () => {
+    const put = (provider: string, id: string, jobId: string) =>
+      ddb().send(new PutCommand({ TableName: tableName(), Item: { ...keys.ref(T, provider, id), jobId } }));
+    await put('zavu', 'inv_1', 'jmine');
+    await put('cm-sign', 'd#2', 'jmine');
+    await put('zavu', 'inv_2', 'jother');
+    await repo.expireRefs(T, 'jmine', ['zavu#inv_1', 'cm-sign#d#2', 'zavu#inv_2', 'vonage#missing'], NOW);
+    const ttl = async (provider: string, id: string) =>
+      (await ddb().send(new GetCommand({ TableName: tableName(), Key: keys.ref(T, provider, id) }))).Item
+        ?.ttl;
+    expect(await ttl('zavu', 'inv_1')).toBe(Math.floor(NOW / 1000) + 30 * 86_400);
+    expect(await ttl('cm-sign', 'd#2')).toBe(Math.floor(NOW / 1000) + 30 * 86_400);
+    expect(await ttl('zavu', 'inv_2')).toBeUndefined();
+    await repo.expireRefs(T, 'jmine', undefined, NOW);
   });
 });
