@@ -96,7 +96,7 @@ afterAll(async () => {
 /**
  * No packet of this file leaves the machine, whatever the code under test (or a mutant of it)
  * does: Node's global agents are replaced for the whole file. Plain HTTP connects only when the
- * checked address is 127.0.0.1 (the allowlisted test servers) and is refused otherwise; HTTPS
+ * checked address is loopback, 127.0.0.1 or ::1 (the allowlisted test servers) and is refused otherwise; HTTPS
  * records where the socket would go (the pinned address, the port, the TLS server name) and is
  * connected to a local HTTPS server holding a certificate for files.example.com
  * (test/fixtures/tls), so a public host can be fetched for real without reaching it.
@@ -154,7 +154,7 @@ class HttpLoopbackOnly extends http.Agent {
   override createConnection(options: Record<string, unknown>, cb: (err: Error | null, s?: Duplex) => void) {
     void pinned(options).then((to) => {
       dialed.push({ scheme: 'http', host: String(options.host), port: Number(options.port), ...to });
-      if (to.address === '127.0.0.1') cb(null, netConnect(options as never));
+      if (to.address === '127.0.0.1' || to.address === '::1') cb(null, netConnect(options as never));
       else cb(new Error('plain HTTP off this machine: never connected in tests'));
     });
     return undefined as never;
@@ -420,6 +420,18 @@ describe('safeFetch: what is read, and how it ends', () => {
 
   it('given any request, then it says who is asking', async () => {
     expect((await safeFetch(`${origin}/ua`, opts())).body.toString()).toBe('wa-onboarding/1 (+safe-fetch)');
+  });
+
+  it('given an allowlisted origin on the IPv6 loopback ([::1]), when fetched, then it goes to ::1', async () => {
+    const v6 = createServer((_req, res) => res.writeHead(200).end('from ::1'));
+    await new Promise<void>((r) => v6.listen(0, '::1', r));
+    const at = `http://[::1]:${(v6.address() as AddressInfo).port}`;
+    try {
+      expect((await safeFetch(`${at}/`, opts({ allow: [at] }))).body.toString()).toBe('from ::1');
+    } finally {
+      v6.closeAllConnections();
+      await new Promise((r) => v6.close(r));
+    }
   });
 
   it('given an allowlisted origin named by host name, when fetched, then it goes to 127.0.0.1', async () => {
