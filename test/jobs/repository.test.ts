@@ -981,3 +981,40 @@ describe('short references, client lists and provider references', () => {
     await repo.expireRefs(T, 'jmine', undefined, NOW);
   });
 });
+
+describe('provider references leave with their job', () => {
+  const refTtl = async (provider: string, id: string) =>
+    (await ddb().send(new GetCommand({ TableName: tableName(), Key: keys.ref(T, provider, id) }))).Item?.ttl;
+
+  it('given a job following a provider object, when a step waits, then its reference stays without an expiry; when the job ends, it expires with it', async () => {
+    const { job: c, lease } = await claimed({ refs: ['zavu#inv_9'] });
+    await ddb().send(
+      new PutCommand({ TableName: tableName(), Item: { ...keys.ref(T, 'zavu', 'inv_9'), jobId: c.id } }),
+    );
+    const waiting = await repo.finishStep(c, lease, { type: 'wait', until: NOW + MIN }, NOW, 0);
+    expect(await refTtl('zavu', 'inv_9')).toBeUndefined();
+    const again = (await repo.claim(T, c.id, 'w2', NOW + MIN, LEASE_MS)) as Job;
+    await repo.finishStep({ ...again, refs: waiting.refs }, 'w2', { type: 'done' }, NOW + MIN, 0);
+    expect(await refTtl('zavu', 'inv_9')).toBe(Math.floor((NOW + MIN) / 1000) + 30 * 86_400);
+  });
+
+  it('given a cancelled job following a provider object, then its reference expires with it', async () => {
+    const { job: c } = await claimed({ refs: ['cm-sign#d_1'] });
+    await ddb().send(
+      new PutCommand({ TableName: tableName(), Item: { ...keys.ref(T, 'cm-sign', 'd_1'), jobId: c.id } }),
+    );
+    expect(await repo.cancel(T, c.id, 'by U0ADMIN', NOW)).toBe(true);
+    expect(await refTtl('cm-sign', 'd_1')).toBe(Math.floor(NOW / 1000) + 30 * 86_400);
+  });
+
+  it('given a failure that is not a condition, when cancelling, then it comes through', async () => {
+    const { job: c } = await claimed();
+    const boom = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+    const send = vi.spyOn(ddb(), 'send').mockRejectedValueOnce(boom);
+    try {
+      await expect(repo.cancel(T, c.id, 'x', NOW)).rejects.toBe(boom);
+    } finally {
+      send.mockRestore();
+    }
+  });
+});
