@@ -1,5 +1,5 @@
 import { CLIENT_FIELDS } from '../clients/port.js';
-import { type FormSpec, joinWords, PHONE_HINT } from '../slack/forms.js';
+import { type FormField, type FormSpec, joinWords, PHONE_HINT } from '../slack/forms.js';
 import {
   deployDeleteCommand,
   deployListCommand,
@@ -11,6 +11,18 @@ import {
   deployVerifyCommand,
 } from './commands.js';
 import { PROFILE_VERTICALS } from './port.js';
+
+/** How the verification code is sent: the deploy start form's and the resend form's choice. */
+const CODE_METHOD: FormField = {
+  key: 'method',
+  label: 'Send the code by',
+  kind: 'select',
+  options: [
+    { value: 'sms', label: 'SMS' },
+    { value: 'voice', label: 'Voice call' },
+  ],
+  initial: 'sms',
+};
 
 export const deployStartForm: FormSpec = {
   command: deployStartCommand,
@@ -46,16 +58,7 @@ export const deployStartForm: FormSpec = {
       optional: true,
       secret: true,
     },
-    {
-      key: 'method',
-      label: 'Send the code by',
-      kind: 'select',
-      options: [
-        { value: 'sms', label: 'SMS' },
-        { value: 'voice', label: 'Voice call' },
-      ],
-      initial: 'sms',
-    },
+    CODE_METHOD,
     {
       key: 'pin',
       label: 'Two-step verification PIN',
@@ -149,19 +152,7 @@ export const deployResendForm: FormSpec = {
   title: 'Send the code again',
   submit: 'Send',
   startsJob: false,
-  fields: [
-    DEPLOYMENT,
-    {
-      key: 'method',
-      label: 'Send the code by',
-      kind: 'select',
-      options: [
-        { value: 'sms', label: 'SMS' },
-        { value: 'voice', label: 'Voice call' },
-      ],
-      initial: 'sms',
-    },
-  ],
+  fields: [DEPLOYMENT, CODE_METHOD],
 };
 export const deployDeleteForm: FormSpec = {
   command: deployDeleteCommand,

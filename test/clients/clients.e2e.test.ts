@@ -36,6 +36,26 @@ async function wa(text: string, user = ADMIN) {
   await stack.drain();
   return res.json.text ?? '';
 }
+/** A form's submission as Slack sends it: each field a plain text input of its key. */
+function submitForm(path: string, fields: Record<string, string>, user = ADMIN) {
+  const values = Object.fromEntries(
+    Object.entries(fields).map(([k, v]) => [k, { [k]: { type: 'plain_text_input', value: v } }]),
+  );
+  return interaction(stack.url, {
+    type: 'view_submission',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0SANDBOX' },
+    trigger_id: `${Date.now()}.${Math.random().toString(16).slice(2)}`,
+    view: {
+      id: `V${Math.random().toString(36).slice(2, 10).toUpperCase()}`,
+      type: 'modal',
+      callback_id: 'form:submit',
+      private_metadata: JSON.stringify({ p: path, c: 'C0SANDBOX' }),
+      state: { values },
+      hash: '1.abc',
+    },
+  });
+}
+
 const invitations = async () =>
   ((await (await sandboxFetch(stack.url, '/_sandbox/state')).json()) as { zavu: { invitations: unknown[] } })
     .zavu.invitations;
@@ -124,41 +144,14 @@ describe('names where ids were required', () => {
 
 describe('every door names a client', () => {
   it('a form submission with a client lists its work under the client', async () => {
-    const values = {
-      clientName: { clientName: { type: 'plain_text_input', value: 'Charlie Co' } },
-    };
-    const res = await interaction(stack.url, {
-      type: 'view_submission',
-      user: { id: ADMIN, username: 'u0admin', name: 'u0admin', team_id: 'T0SANDBOX' },
-      trigger_id: `${Date.now()}.1.abc`,
-      view: {
-        id: 'VFORMCLIENT',
-        type: 'modal',
-        callback_id: 'form:submit',
-        private_metadata: JSON.stringify({ p: 'invite partner', c: 'C0SANDBOX' }),
-        state: { values },
-        hash: '1.abc',
-      },
-    });
+    const res = await submitForm('invite partner', { clientName: 'Charlie Co' });
     expect(res.status).toBe(200);
     await stack.drain();
     expect(await wa('client "charlie co"')).toContain('Partner invitation');
   });
 
   it('a near miss in a form is shown beside the field it came from', async () => {
-    const res = await interaction(stack.url, {
-      type: 'view_submission',
-      user: { id: ADMIN, username: 'u0admin', name: 'u0admin', team_id: 'T0SANDBOX' },
-      trigger_id: `${Date.now()}.2.abc`,
-      view: {
-        id: 'VFORMNEAR',
-        type: 'modal',
-        callback_id: 'form:submit',
-        private_metadata: JSON.stringify({ p: 'invite partner', c: 'C0SANDBOX' }),
-        state: { values: { clientName: { clientName: { type: 'plain_text_input', value: 'Charli Co' } } } },
-        hash: '1.abc',
-      },
-    });
+    const res = await submitForm('invite partner', { clientName: 'Charli Co' });
     expect(res.json.response_action).toBe('errors');
     expect(res.json.errors?.clientName).toContain('Did you mean *Charlie Co*?');
   });
@@ -167,19 +160,7 @@ describe('every door names a client', () => {
     await clickButton(stack.url, 'form:open:client', 'client');
     const opened = (await slackMessages(stack.url)).filter((m) => m.kind === 'views.open').at(-1);
     expect(JSON.stringify(opened?.view)).toContain('Look up a client');
-    const res = await interaction(stack.url, {
-      type: 'view_submission',
-      user: { id: ADMIN, username: 'u0admin', name: 'u0admin', team_id: 'T0SANDBOX' },
-      trigger_id: `${Date.now()}.3.abc`,
-      view: {
-        id: 'VCLIENT',
-        type: 'modal',
-        callback_id: 'form:submit',
-        private_metadata: JSON.stringify({ p: 'client', c: 'C0SANDBOX' }),
-        state: { values: { name: { name: { type: 'plain_text_input', value: 'acme foods' } } } },
-        hash: '1.abc',
-      },
-    });
+    const res = await submitForm('client', { name: 'acme foods' });
     expect(res.json.response_action).toBe('update');
     expect(JSON.stringify(res.json)).toContain('Partner invitation');
   });
