@@ -4,7 +4,8 @@ import { JobRepository } from '../jobs/repository.js';
 import { logger } from '../log.js';
 import { catalog } from '../slack/catalog.js';
 import type { CommandContext, Reply } from '../slack/command.js';
-import { cardUrl, slackDate } from '../slack/job-views.js';
+import { slackDay } from '../slack/dates.js';
+import { cardUrl } from '../slack/job-views.js';
 import type { Actor } from '../slack/manifest.js';
 import { esc, mention } from '../slack/mrkdwn.js';
 import { requiredAccess } from '../slack/permissions.js';
@@ -58,7 +59,7 @@ function jobLine(job: Job, ctx: Ctx): Line {
     open,
     mine: job.createdBy === ctx.userId,
     blocking: open ? progress.waitingFor : undefined,
-    text: `*${esc(label)}* · ${esc(job.subject)}\n${state}\nstarted by ${mention(job.createdBy)} ${slackDate(job.createdAt, '{date_short_pretty}')}${where}`,
+    text: `*${esc(label)}* · ${esc(job.subject)}\n${state}\nstarted by ${mention(job.createdBy)} ${slackDay(job.createdAt)}${where}`,
   };
 }
 
@@ -66,7 +67,7 @@ function optInLine(item: WorkItem, ctx: Ctx): Line {
   return {
     open: false,
     mine: item.by === ctx.userId,
-    text: `*Opt-in* · ${esc(item.summary ?? 'recorded')}\n:white_check_mark: recorded by ${mention(item.by)} ${slackDate(item.at, '{date_short_pretty}')}`,
+    text: `*Opt-in* · ${esc(item.summary ?? 'recorded')}\n:white_check_mark: recorded by ${mention(item.by)} ${slackDay(item.at)}`,
   };
 }
 

@@ -14,11 +14,6 @@ const STATE_ICON: Record<string, string> = {
   cancelled: ':no_entry_sign:',
 };
 
-/** Slack renders `<!date^...>` in each reader's time zone (src/slack/dates.ts). */
-export function slackDate(ms: number, format = '{date_short_pretty} {time}'): string {
-  return slackTime(ms, format);
-}
-
 /**
  * The address of a job's card (and its thread) in Slack's permalink form, as chat.getPermalink
  * answers it (`https://<domain>.slack.com/archives/<channel>/p<ts without the dot>`), built
@@ -65,7 +60,7 @@ export async function cardPermalink(
 function jobLine(job: Job, teamDomain?: string, link?: string): string {
   const next =
     job.state === 'waiting' && job.dueAt
-      ? ` · next check ${slackDate(job.dueAt)}`
+      ? ` · next check ${slackTime(job.dueAt, '{date_short_pretty} {time}')}`
       : job.state === 'running'
         ? ' · running now'
         : '';

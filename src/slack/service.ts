@@ -15,7 +15,7 @@ import {
   type Reply,
 } from './command.js';
 import { workspaceCountry } from './country.js';
-import { slackDate } from './job-views.js';
+import { slackTime } from './dates.js';
 import { esc } from './mrkdwn.js';
 import { mayNeedAdmin, refusal, requiredAccess } from './permissions.js';
 import { withDefaultCountry } from './schemas.js';
@@ -163,7 +163,7 @@ function jobLink(job: Job, teamDomain: string | undefined): string {
 
 /** What a person hears when they start what they already have running. */
 export function activeJobText(job: Job, ctx: Pick<CommandContext, 'teamDomain'>, how: string): string {
-  return `:information_source: You already started this: ${jobLink(job, ctx.teamDomain)} (${esc(job.subject)}, ${job.state} since ${slackDate(job.createdAt)}). Nothing new was started. ${how}`;
+  return `:information_source: You already started this: ${jobLink(job, ctx.teamDomain)} (${esc(job.subject)}, ${job.state} since ${slackTime(job.createdAt, '{date_short_pretty} {time}')}). Nothing new was started. ${how}`;
 }
 
 /**

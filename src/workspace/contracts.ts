@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { type DriftKind, type DriftReport, listDrift } from '../http/drift.js';
 import { PROVIDER_LABELS } from '../providers/index.js';
 import type { CommandContext, Reply } from '../slack/command.js';
-import { slackDate } from '../slack/job-views.js';
+import { slackTime } from '../slack/dates.js';
 import { esc } from '../slack/mrkdwn.js';
 
 /**
@@ -42,7 +42,7 @@ function reportBlock(r: DriftReport): KnownBlock {
     text: {
       type: 'mrkdwn',
       text: [
-        `*${esc(label(r.provider))}* · ${esc(r.operation)} · seen ${r.count} time${r.count === 1 ? '' : 's'}, last ${slackDate(r.lastSeen)}`,
+        `*${esc(label(r.provider))}* · ${esc(r.operation)} · seen ${r.count} time${r.count === 1 ? '' : 's'}, last ${slackTime(r.lastSeen)}`,
         `What was seen (keys and types only): \`${esc(shapeLine(r.shape))}\``,
         issues ? `Where it differs: ${issues}` : '',
         `${m.means} ${m.works}`,
