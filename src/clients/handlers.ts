@@ -150,9 +150,18 @@ export interface ClientSummary {
   last: number;
 }
 
-/** Every client with its open work and what blocks it: the person's own clients first. */
+/**
+ * Clients with their open work and what blocks it, the person's own first: at most `limit`, the
+ * ones they named first and then the newest, so the reads stay bounded however many clients the
+ * workspace has (one query and one batch read per client shown).
+ */
 export async function clientSummaries(ctx: Ctx, limit = 25): Promise<ClientSummary[]> {
-  const clients = await listClients(ctx.tenant);
+  const clients = (await listClients(ctx.tenant))
+    .sort(
+      (a, b) =>
+        Number(b.createdBy === ctx.userId) - Number(a.createdBy === ctx.userId) || b.createdAt - a.createdAt,
+    )
+    .slice(0, limit);
   const summaries = await Promise.all(
     clients.map(async (client): Promise<ClientSummary> => {
       try {
@@ -171,12 +180,10 @@ export async function clientSummaries(ctx: Ctx, limit = 25): Promise<ClientSumma
       }
     }),
   );
-  return summaries
-    .sort(
-      (a, b) =>
-        Number(b.mine) - Number(a.mine) || b.open - a.open || a.client.name.localeCompare(b.client.name),
-    )
-    .slice(0, limit);
+  return summaries.sort(
+    (a, b) =>
+      Number(b.mine) - Number(a.mine) || b.open - a.open || a.client.name.localeCompare(b.client.name),
+  );
 }
 
 const summaryLine = (s: ClientSummary) =>
