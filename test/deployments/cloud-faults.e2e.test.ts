@@ -1,10 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { command, sandboxFetch, slackMessages } from '../helpers/slack.js';
+import { ChildStack } from '../helpers/child-stack.js';
+import { sandboxFetch, slackMessages } from '../helpers/slack.js';
 import type { CloudNumber } from './support.js';
 
 /**
@@ -15,62 +11,14 @@ import type { CloudNumber } from './support.js';
  * (test/sandbox/restart.e2e.test.ts does the same for an invitation).
  */
 
-const dataDir = mkdtempSync(join(tmpdir(), 'wa-cloud-kill-'));
-const childTmp = mkdtempSync(join(tmpdir(), 'wa-cloud-kill-tmp-'));
-let child: ChildProcess | undefined;
-
-process.env.SANDBOX_CONTROL_TOKEN = `cloud-kill-${process.pid}-${Math.random().toString(36).slice(2)}`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startStack(port: number): Promise<string> {
-  const url = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/main.ts'], {
-    env: {
-      ...process.env,
-      TMPDIR: childTmp,
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'ERROR',
-      SCHEDULE_SECONDS: '0',
-      SANDBOX_FAULT_RATE: '0.3',
-      SANDBOX_FAULT_SEED: process.env.CLOUD_FAULT_SEED ?? '25',
-      META_CLOUD_TIMEOUT_MS: '500',
-      DEPLOY_POLL_MS: '1000',
-      DEPLOY_CODE_POLL_MS: '1000',
-    },
-    stdio: 'ignore',
-    detached: true,
-  });
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return url;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('local stack did not start');
-}
-
-/** `/wa <text>` as the admin, with a trigger id and response_url the child's fake Slack issued. */
-async function childCommand(url: string, text: string) {
-  const res = await sandboxFetch(url, '/_sandbox/slack/issue', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ text }),
-  });
-  const issued = (await res.json()) as { trigger_id: string; response_url: string };
-  return command(url, text, { trigger_id: issued.trigger_id, response_url: issued.response_url });
-}
+const stack = new ChildStack('cloud-kill', {
+  SANDBOX_FAULT_RATE: '0.3',
+  SANDBOX_FAULT_SEED: process.env.CLOUD_FAULT_SEED ?? '25',
+  META_CLOUD_TIMEOUT_MS: '500',
+  DEPLOY_POLL_MS: '1000',
+  DEPLOY_CODE_POLL_MS: '1000',
+});
+const childCommand = (_url: string, text: string) => stack.command(text);
 
 async function numbers(url: string): Promise<CloudNumber[]> {
   const all = (await (await sandboxFetch(url, '/_sandbox/state')).json()) as {
@@ -96,32 +44,13 @@ async function anHour(url: string) {
 
 const texts = async (url: string) => (await slackMessages(url)).map((m) => String(m.text ?? ''));
 
-async function killNine(): Promise<void> {
-  const pid = child?.pid as number;
-  const exited = new Promise((r) => child?.once('exit', r));
-  process.kill(-pid, 'SIGKILL');
-  await exited;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 afterAll(async () => {
-  if (child?.pid && alive(child.pid)) await killNine();
-  rmSync(dataDir, { recursive: true, force: true });
-  rmSync(childTmp, { recursive: true, force: true });
+  await stack.close();
 });
 
 describe('the Cloud API flow under faults and a hard kill', () => {
   it('given 30% Graph faults, when the stack is killed -9 while the number waits for its code and started again, then it ends READY, added once and registered once', async () => {
-    const port = await freePort();
-    let url = await startStack(port);
+    let url = await stack.start();
     const ack = await childCommand(
       url,
       'deploy start +447911123459 --via cloud --waba 123456789012345 --name "Acme Foods" --method sms --pin 246810',
@@ -138,8 +67,8 @@ describe('the Cloud API flow under faults and a hard kill', () => {
     }
     expect(id).not.toBe('');
 
-    await killNine();
-    url = await startStack(port);
+    await stack.killNine();
+    url = await stack.start();
 
     // The person enters the code; a code request whose answer was lost may have sent nothing,
     // and then the person asks for another, as the prompt tells them.
