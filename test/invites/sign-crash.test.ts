@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clock } from '../../src/clock.js';
 import { type Job, LEASE_MS, type QueueMessage, type StepOutcome } from '../../src/jobs/model.js';
-import { type JobQueue, setJobQueue } from '../../src/jobs/queue.js';
+import { setJobQueue } from '../../src/jobs/queue.js';
 import { JobRepository } from '../../src/jobs/repository.js';
 import { runMessage } from '../../src/jobs/runner.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
+import { CaptureQueue } from '../helpers/crash.js';
 import { jobIdIn, run, sandboxState, startStack, threadOf } from './helpers.js';
 
 /** A worker killed (-9) after its provider calls returned but before the step's end was written. */
@@ -20,13 +21,6 @@ class KilledBeforeTheEnd extends JobRepository {
   }
 }
 
-class Capture implements JobQueue {
-  sent: QueueMessage[] = [];
-  async send(messages: QueueMessage[]) {
-    this.sent.push(...messages);
-  }
-}
-
 let stack: LocalStack;
 beforeAll(async () => {
   stack = await startStack();
@@ -37,7 +31,7 @@ afterAll(async () => {
 
 describe('a crash after the dossier was created (issue 14 item 12)', () => {
   it('given a worker killed after creating the dossier and sending the invite, when the job runs again, then no second draft and no second invite', async () => {
-    const capture = new Capture();
+    const capture = new CaptureQueue();
     setJobQueue(capture);
     let jobId: string;
     try {

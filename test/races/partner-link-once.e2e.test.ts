@@ -1,38 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clock } from '../../src/clock.js';
-import { type Job, LEASE_MS, type QueueMessage } from '../../src/jobs/model.js';
-import { type JobQueue, setJobQueue } from '../../src/jobs/queue.js';
-import { JobRepository } from '../../src/jobs/repository.js';
+import { LEASE_MS, type QueueMessage } from '../../src/jobs/model.js';
+import { setJobQueue } from '../../src/jobs/queue.js';
 import { runMessage } from '../../src/jobs/runner.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
+import { CaptureQueue, KilledAfterEffect } from '../helpers/crash.js';
 import { slackMessages } from '../helpers/slack.js';
 import { jobIdIn, run, sandboxState, startStack, threadOf } from '../invites/helpers.js';
 
 // Issue 26: under kill -9 a partner link was posted twice to its requester. The worker is killed
 // right after Slack took the link and before the job recorded it: the next run must not post the
 // link (a credential) again; it tells the requester it may not have arrived instead.
-
-/**
- * A worker killed (-9) the moment after the link went out, before it was recorded: from there on
- * it does nothing at all (its write never comes back), as a killed process.
- */
-class KilledAfterTheLink extends JobRepository {
-  killed = false;
-  override async finishEffect(job: Job, lease: string, key: string, result: unknown, now: number) {
-    if (key === 'link-shown') {
-      this.killed = true;
-      return new Promise<void>(() => undefined);
-    }
-    return super.finishEffect(job, lease, key, result, now);
-  }
-}
-
-class Capture implements JobQueue {
-  sent: QueueMessage[] = [];
-  async send(messages: QueueMessage[]) {
-    this.sent.push(...messages);
-  }
-}
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -49,14 +27,14 @@ const linkPosts = async (name: string) =>
 
 describe('the partner link is posted once per invitation', () => {
   it('given a worker killed after posting the link, when the job runs again, the link is not posted again and the requester is told', async () => {
-    const capture = new Capture();
+    const capture = new CaptureQueue();
     setJobQueue(capture);
     let jobId: string;
     try {
       const reply = await run(stack, 'invite partner "Link Once Co"');
       jobId = jobIdIn(reply.text);
       const message = capture.sent.find((m) => m.jobId === jobId) as QueueMessage;
-      const repo = new KilledAfterTheLink();
+      const repo = new KilledAfterEffect('link-shown');
       void runMessage(message, { repo, now: clock.now, random: () => 0.5 });
       for (let i = 0; i < 100 && !repo.killed; i++) await new Promise((r) => setTimeout(r, 20));
       expect(repo.killed).toBe(true);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clock } from '../../src/clock.js';
-import { type Job, LEASE_MS, type QueueMessage } from '../../src/jobs/model.js';
-import { type JobQueue, setJobQueue } from '../../src/jobs/queue.js';
-import { JobRepository } from '../../src/jobs/repository.js';
+import { LEASE_MS, type QueueMessage } from '../../src/jobs/model.js';
+import { setJobQueue } from '../../src/jobs/queue.js';
 import { runMessage } from '../../src/jobs/runner.js';
 import type { LocalStack } from '../../src/sandbox/server.js';
+import { CaptureQueue, KilledAfterEffect } from '../helpers/crash.js';
 import { jobIdIn, run, sandboxState, startStack, threadOf } from '../invites/helpers.js';
 
 // Issue 26: under kill -9 a flow left orphan CM.com Sign draft dossiers. CM.com Sign documents no
@@ -12,24 +12,6 @@ import { jobIdIn, run, sandboxState, startStack, threadOf } from '../invites/hel
 // T1's 17 operations), so a create whose answer was lost cannot be reconciled. What the job does:
 // every draft carries a key we choose (the invitee reference = the job id), and a lost create is
 // said in the thread. The worker here is killed after CM created the draft, before the job kept it.
-
-class KilledAfterTheDraft extends JobRepository {
-  killed = false;
-  override async finishEffect(job: Job, lease: string, key: string, result: unknown, now: number) {
-    if (key === 'dossier') {
-      this.killed = true;
-      return new Promise<void>(() => undefined);
-    }
-    return super.finishEffect(job, lease, key, result, now);
-  }
-}
-
-class Capture implements JobQueue {
-  sent: QueueMessage[] = [];
-  async send(messages: QueueMessage[]) {
-    this.sent.push(...messages);
-  }
-}
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -41,7 +23,7 @@ afterAll(async () => {
 
 describe('a dossier create whose answer was lost', () => {
   it('is said in the thread, and every draft carries the job id as its invitee reference; one invite goes out', async () => {
-    const capture = new Capture();
+    const capture = new CaptureQueue();
     setJobQueue(capture);
     let jobId: string;
     try {
@@ -51,7 +33,7 @@ describe('a dossier create whose answer was lost', () => {
       );
       jobId = jobIdIn(reply.text);
       const message = capture.sent.find((m) => m.jobId === jobId) as QueueMessage;
-      const repo = new KilledAfterTheDraft();
+      const repo = new KilledAfterEffect('dossier');
       void runMessage(message, { repo, now: clock.now, random: () => 0.5 });
       for (let i = 0; i < 100 && !repo.killed; i++) await new Promise((r) => setTimeout(r, 20));
       expect(repo.killed).toBe(true);
