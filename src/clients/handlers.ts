@@ -11,7 +11,14 @@ import { esc, mention } from '../slack/mrkdwn.js';
 import { requiredAccess } from '../slack/permissions.js';
 import type { TenantId } from '../store/keys.js';
 import { clientKey, nearMisses } from './names.js';
-import { type Client, clientWork, getClient, listClients, type WorkItem } from './repository.js';
+import {
+  type Client,
+  clientWork,
+  getClient,
+  knownClients,
+  listClients,
+  type WorkItem,
+} from './repository.js';
 
 /**
  * `/wa client "<name>"`, `/wa client list` and App Home's Clients section: one client's work
@@ -100,7 +107,7 @@ async function findClient(tenant: TenantId, typed: string): Promise<Client | str
   const key = clientKey(typed);
   const known = key ? await getClient(tenant, key) : undefined;
   if (known) return known;
-  const near = key ? nearMisses(key, await listClients(tenant)).slice(0, 3) : [];
+  const near = key ? nearMisses(key, await knownClients(tenant)).slice(0, 3) : [];
   const shown = esc(typed);
   return near.length > 0
     ? `:mag: No client named “${shown}”. Did you mean ${near.map((c) => `*${esc(c.name)}*`).join(' or ')}?`

@@ -39,24 +39,13 @@ export async function getClient(tenant: TenantId, key: string): Promise<Client |
  * A client another container made in that minute is missed by the comparison only; it is never
  * taken for another (exact names are always read from the table).
  */
-const known = new TtlCache<Promise<Array<Pick<Client, 'key' | 'name'>>>>(200);
+const known = new TtlCache<Promise<Client[]>>(200);
 const KNOWN_MS = 60_000;
 
-export function knownClients(tenant: TenantId): Promise<Array<Pick<Client, 'key' | 'name'>>> {
+export function knownClients(tenant: TenantId): Promise<Client[]> {
   let list = known.get(tenant);
   if (!list) {
-    list = ddb()
-      .send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
-          ExpressionAttributeValues: { ':pk': pkOf(tenant), ':c': 'CLIENT#' },
-          ExpressionAttributeNames: { '#k': 'key', '#n': 'name' },
-          ProjectionExpression: '#k, #n',
-          Limit: MAX_CLIENTS,
-        }),
-      )
-      .then((out) => (out.Items ?? []).map((i) => ({ key: String(i.key), name: String(i.name) })));
+    list = listClients(tenant);
     list.catch(() => known.delete(tenant));
     known.set(tenant, list, clock.now() + KNOWN_MS);
   }
@@ -82,7 +71,7 @@ export async function saveClient(tenant: TenantId, client: Client): Promise<void
   if (cached)
     known.set(
       tenant,
-      cached.then((l) => [...l, { key: client.key, name: client.name }]),
+      cached.then((l) => [...l, client]),
       clock.now() + KNOWN_MS,
     );
   await conditionally(
