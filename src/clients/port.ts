@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clock } from '../clock.js';
 import { UserError } from '../errors.js';
 import type { FormField } from '../slack/forms.js';
 import { name } from '../slack/schemas.js';
@@ -79,6 +80,25 @@ export async function resolveClient(
     }
   }
   return { key, name: typed.trim(), isNew: true };
+}
+
+/**
+ * The client a start names, for a handler: `client` is resolved alongside the start's checks
+ * (hand it to startJob, which throws its refusal instead of writing the job); `remembered`
+ * records a client first named here, alongside the job's writes (await it before answering).
+ */
+export function startClient(
+  ctx: { tenant: TenantId; userId: string },
+  typed: string | undefined,
+  newClient?: boolean,
+  field?: string,
+): { client: Promise<ClientRef | undefined>; remembered: Promise<void> } {
+  const client = resolveClient(ctx.tenant, typed, newClient, field);
+  client.catch(() => undefined);
+  const remembered = client
+    .then((c) => rememberClient(ctx.tenant, c, ctx.userId, clock.now()))
+    .catch(() => undefined);
+  return { client, remembered };
 }
 
 /** Records a client first named by this work (after the work is started). */

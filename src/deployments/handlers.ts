@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { parsePhoneNumberWithError } from 'libphonenumber-js/min';
-import { rememberClient, resolveClient } from '../clients/port.js';
-import { clock } from '../clock.js';
+import { startClient } from '../clients/port.js';
 import { UserError } from '../errors.js';
 import { startJob } from '../jobs/service.js';
 import { audit } from '../security/audit.js';
@@ -74,8 +73,7 @@ export async function deployStart(
   ctx: CommandContext,
 ): Promise<Reply> {
   const via = await chooseBackend(input, ctx);
-  const client = resolveClient(ctx.tenant, input.client, input['new-client']);
-  client.catch(() => undefined); // awaited by startJob; a refusal is thrown there
+  const { client, remembered } = startClient(ctx, input.client, input['new-client']);
   const parsed = parsePhoneNumberWithError(input.phone);
   // The business's own number, not a customer's: shown whole on its card and in its answers.
   const phone = input.phone;
@@ -97,9 +95,6 @@ export async function deployStart(
       JSON.stringify(via === 'cloud' ? { pin, pinGenerated } : { certificate: input.cert, pin }),
     ),
   };
-  const remembered = client
-    .then((c) => rememberClient(ctx.tenant, c, ctx.userId, clock.now()))
-    .catch(() => undefined);
   const job = await startJob(ctx, {
     kind: deploymentKind,
     subject: `Deployment of ${phone}`,

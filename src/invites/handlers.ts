@@ -1,4 +1,4 @@
-import { rememberClient, resolveClient } from '../clients/port.js';
+import { startClient } from '../clients/port.js';
 import { clock } from '../clock.js';
 import { UserError } from '../errors.js';
 import { deliverAndRun, jobIdForRef } from '../jobs/deliver.js';
@@ -53,8 +53,7 @@ export async function inviteSign(
   ctx: Pick<CommandContext, 'tenant' | 'userId' | 'channelId' | 'responseUrl'>,
 ): Promise<Reply> {
   const document = documentOf(input);
-  const client = resolveClient(ctx.tenant, input.client, input['new-client']);
-  client.catch(() => undefined); // awaited by startJob; a refusal is thrown there
+  const { client, remembered } = startClient(ctx, input.client, input['new-client']);
   const payload: SignPayload = {
     inviteeName: input.inviteeName,
     email: input.email,
@@ -64,9 +63,6 @@ export async function inviteSign(
     expiresDays: input.expires,
     document,
   };
-  const remembered = client
-    .then((c) => rememberClient(ctx.tenant, c, ctx.userId, clock.now()))
-    .catch(() => undefined);
   const job = await startJob(ctx, {
     kind: signKind,
     subject: `Signing invite for ${input.inviteeName}`,
@@ -97,13 +93,12 @@ export interface PartnerInput {
 /** `/wa invite partner`: the link reaches only the requester, from the job. */
 export async function invitePartner(input: PartnerInput, ctx: CommandContext): Promise<Reply> {
   // A partner invitation's client is the client it is for, unless another is named.
-  const client = resolveClient(
-    ctx.tenant,
+  const { client, remembered } = startClient(
+    ctx,
     input.client ?? input.clientName,
     input['new-client'],
     input.client ? 'client' : 'clientName',
   );
-  client.catch(() => undefined); // awaited by startJob; a refusal is thrown there
   const payload: PartnerPayload = {
     clientName: input.clientName,
     ...(input.email ? { email: input.email } : {}),
@@ -113,9 +108,6 @@ export async function invitePartner(input: PartnerInput, ctx: CommandContext): P
     ...(input.number ? { number: input.number } : {}),
     ...(input.channel === 'messenger' ? { connectionType: 'messenger' as const } : {}),
   };
-  const remembered = client
-    .then((c) => rememberClient(ctx.tenant, c, ctx.userId, clock.now()))
-    .catch(() => undefined);
   const job = await startJob(ctx, {
     kind: partnerKind,
     subject: `Partner invitation for ${input.clientName}`,

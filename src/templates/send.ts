@@ -1,5 +1,4 @@
-import { rememberClient, resolveClient } from '../clients/port.js';
-import { clock } from '../clock.js';
+import { startClient } from '../clients/port.js';
 import { activeOptIns, contactSettings, parsePhoneList } from '../contacts/port.js';
 import { UserError } from '../errors.js';
 import { ProviderError, RateLimitedError } from '../http/errors.js';
@@ -75,8 +74,7 @@ export async function sendTemplate(
   },
   ctx: CommandContext,
 ): Promise<Reply> {
-  const client = resolveClient(ctx.tenant, input.client, input['new-client']);
-  client.catch(() => undefined); // awaited by startJob; a refusal is thrown there
+  const { client, remembered } = startClient(ctx, input.client, input['new-client']);
   const recipients = await parsePhoneList(input.recipients, MAX_RECIPIENTS, 'recipients');
   const header = input['header-url']
     ? { type: headerTypeOf(input['header-url']), url: input['header-url'] }
@@ -104,9 +102,6 @@ export async function sendTemplate(
     params: input.param,
     ...(header ? { header } : {}),
   };
-  const remembered = client
-    .then((c) => rememberClient(ctx.tenant, c, ctx.userId, clock.now()))
-    .catch(() => undefined);
   const job = await startJob(ctx, {
     kind: templateSendKind,
     subject: `Send template ${input.templateName} (${input.language}) to ${recipients.length}`,
